@@ -1,0 +1,79 @@
+//! Test databases: a fresh SQLite file per test, or — when `TEST_DATABASE_URL` is set — a fresh
+//! PostgreSQL schema per test, dropped when the [`TestDb`] is dropped. Migrations are applied.
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+
+use crate::conn::Database;
+
+/// A migrated, private database for one test.
+pub struct TestDb {
+    database: Database,
+    url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(#[expect(dead_code, reason = "kept alive so the directory outlives the test")] tempfile::TempDir),
+    Postgres { admin_url: String, schema: String },
+}
+
+impl TestDb {
+    /// Creates and migrates a database for one test.
+    ///
+    /// # Panics
+    /// When the database cannot be created: a test cannot run without one.
+    pub fn new() -> TestDb {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => Self::postgres(admin_url),
+            _ => Self::sqlite(),
+        }
+    }
+
+    fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("create a temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let database = Database::connect(&url, 4).expect("open the SQLite test database");
+        database.migrate().expect("migrate the SQLite test database");
+        TestDb { database, url, cleanup: Cleanup::Sqlite(dir) }
+    }
+
+    fn postgres(admin_url: String) -> TestDb {
+        let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::establish(&admin_url)
+            .unwrap_or_else(|e| panic!("connect to TEST_DATABASE_URL: {e}"));
+        admin.batch_execute(&format!("CREATE SCHEMA \"{schema}\"")).expect("create the test schema");
+        let separator = if admin_url.contains('?') { '&' } else { '?' };
+        let url = format!("{admin_url}{separator}options=-csearch_path%3D{schema}");
+        let database = Database::connect(&url, 4).expect("open the PostgreSQL test schema");
+        database.migrate().expect("migrate the PostgreSQL test schema");
+        TestDb { database, url, cleanup: Cleanup::Postgres { admin_url, schema } }
+    }
+
+    /// The database handle (pool).
+    pub fn database(&self) -> &Database {
+        &self.database
+    }
+
+    /// The URL this database is reachable at, for starting a server process on it.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Default for TestDb {
+    fn default() -> TestDb {
+        TestDb::new()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { admin_url, schema } = &self.cleanup {
+            // Pooled connections hold no locks once idle; DROP ... CASCADE removes everything.
+            if let Ok(mut admin) = PgConnection::establish(admin_url) {
+                let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"));
+            }
+        }
+    }
+}
