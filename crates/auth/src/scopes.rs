@@ -1,0 +1,88 @@
+//! The scope registry: every scope a route can require, with Fides' names.
+
+/// Read the redaction patterns.
+pub const REDACTION_PATTERNS_READ: &str = "privacy-request-redaction-patterns:read";
+/// Replace the redaction patterns.
+pub const REDACTION_PATTERNS_UPDATE: &str = "privacy-request-redaction-patterns:update";
+/// Create OAuth clients.
+pub const CLIENT_CREATE: &str = "client:create";
+/// Read a client's scopes.
+pub const CLIENT_READ: &str = "client:read";
+/// Change a client's scopes.
+pub const CLIENT_UPDATE: &str = "client:update";
+/// Delete clients.
+pub const CLIENT_DELETE: &str = "client:delete";
+/// List the scope registry.
+pub const SCOPE_READ: &str = "scope:read";
+
+/// Every scope, sorted. The root client holds all of them.
+pub const ALL: &[&str] = &[
+    CLIENT_CREATE,
+    CLIENT_DELETE,
+    CLIENT_READ,
+    CLIENT_UPDATE,
+    "config:read",
+    "config:update",
+    "connection:authorize",
+    "connection:create_or_update",
+    "connection:delete",
+    "connection:read",
+    "connection_type:read",
+    "ctl_dataset:create",
+    "ctl_dataset:delete",
+    "ctl_dataset:read",
+    "ctl_dataset:update",
+    "dataset:create_or_update",
+    "dataset:delete",
+    "dataset:read",
+    "dataset:test",
+    "encryption:exec",
+    "masking:exec",
+    "masking:read",
+    "policy:create_or_update",
+    "policy:delete",
+    "policy:read",
+    "privacy-request-access-results:read",
+    "privacy-request-email-integrations:send",
+    "privacy-request-notifications:create_or_update",
+    "privacy-request-notifications:read",
+    REDACTION_PATTERNS_READ,
+    REDACTION_PATTERNS_UPDATE,
+    "privacy-request:create",
+    "privacy-request:delete",
+    "privacy-request:manual-steps:respond",
+    "privacy-request:manual-steps:review",
+    "privacy-request:read",
+    "privacy-request:resume",
+    "privacy-request:review",
+    "privacy-request:transfer",
+    "privacy-request:upload_data",
+    "privacy-request:view_data",
+    "rule:create_or_update",
+    "rule:delete",
+    "rule:read",
+    SCOPE_READ,
+    "storage:create_or_update",
+    "storage:delete",
+    "storage:read",
+    "webhook:create_or_update",
+    "webhook:delete",
+    "webhook:read",
+];
+
+/// True when `scope` is in the registry.
+pub fn is_known(scope: &str) -> bool {
+    ALL.binary_search(&scope).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_sorted_and_unique_so_lookups_work() {
+        assert!(ALL.windows(2).all(|w| w[0] < w[1]), "keep scopes::ALL sorted and free of duplicates");
+        assert!(is_known(REDACTION_PATTERNS_READ));
+        assert!(!is_known("privacy-request:destroy"));
+    }
+}
