@@ -1,1 +1,16 @@
-//! placeholder
+//! The Lethe server: configuration, the actix-web application with every documented route,
+//! OAuth2 auth, OpenAPI and Swagger UI. The only crate that knows HTTP.
+
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod routes;
+pub mod scope;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use config::Settings;
+pub use startup::{Application, build_app};
+pub use state::AppState;

@@ -1,0 +1,361 @@
+//! Configuration: defaults in code, then an optional TOML file (`--config PATH`), then
+//! environment variables `LETHE__SECTION__KEY`. Unknown keys stop start-up naming the key.
+//!
+//! | variable | default |
+//! |---|---|
+//! | `LETHE__SERVER__BIND` | `127.0.0.1:8080` |
+//! | `LETHE__SERVER__WORKERS` | number of CPUs |
+//! | `LETHE__SERVER__DATA_DIR` | `./data` |
+//! | `LETHE__DATABASE__URL` | `sqlite://<data_dir>/lethe.db` (or `postgres://user@host/db`) |
+//! | `LETHE__DATABASE__POOL_SIZE` | `16` |
+//! | `LETHE__SECURITY__ROOT_CLIENT_ID` | `lethe_root` |
+//! | `LETHE__SECURITY__ROOT_CLIENT_SECRET` | generated on first start, printed once |
+//! | `LETHE__SECURITY__APP_ENCRYPTION_KEY` | generated into `<data_dir>/app_encryption.key` |
+//! | `LETHE__SECURITY__OAUTH_ACCESS_TOKEN_EXPIRE_MINUTES` | `11520` (8 days) |
+//! | `LETHE__STORAGE__PATH` | `<data_dir>/results` |
+//! | `LETHE__LOG__FORMAT` | `text` (or `json`) |
+//! | `LETHE__LOG__LEVEL` | `info` (a `tracing` filter; `RUST_LOG` wins) |
+//! | `LETHE__JOBS__THREADS` | `2` |
+//! | `LETHE__JOBS__LEASE_SECONDS` | `60` |
+//! | `LETHE__JOBS__POLL_INTERVAL_MS` | `1000` |
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file or environment could not be read.
+    #[error("configuration: {0}")]
+    Source(String),
+    /// A key is unknown or a value has the wrong type.
+    #[error("configuration key `{key}`: {message}")]
+    Key {
+        /// Dotted key, e.g. `server.bind` (environment: `LETHE__SERVER__BIND`).
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// All settings of the server.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// HTTP server.
+    pub server: ServerSettings,
+    /// Database.
+    pub database: DatabaseSettings,
+    /// Auth and encryption.
+    pub security: SecuritySettings,
+    /// Where result packages go.
+    pub storage: StorageSettings,
+    /// Logging.
+    pub log: LogSettings,
+    /// Background job workers.
+    pub jobs: JobSettings,
+}
+
+/// `[server]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Address to listen on.
+    pub bind: SocketAddr,
+    /// HTTP worker threads; default: one per CPU.
+    pub workers: Option<usize>,
+    /// Directory for the default SQLite database, the generated key and result packages.
+    pub data_dir: PathBuf,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings { bind: SocketAddr::from(([127, 0, 0, 1], 8080)), workers: None, data_dir: PathBuf::from("./data") }
+    }
+}
+
+/// `[database]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// `sqlite://PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`; default: SQLite in the
+    /// data directory.
+    pub url: Option<SecretString>,
+    /// Most connections the pool opens.
+    pub pool_size: u32,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings { url: None, pool_size: 16 }
+    }
+}
+
+/// `[security]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecuritySettings {
+    /// Client id of the root client, which holds every scope.
+    pub root_client_id: String,
+    /// Root client secret; generated on first start and printed once when unset.
+    pub root_client_secret: Option<SecretString>,
+    /// Exactly 32 bytes; generated into the data directory when unset.
+    pub app_encryption_key: Option<SecretString>,
+    /// Access token lifetime in minutes.
+    pub oauth_access_token_expire_minutes: u64,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        SecuritySettings {
+            root_client_id: "lethe_root".to_owned(),
+            root_client_secret: None,
+            app_encryption_key: None,
+            oauth_access_token_expire_minutes: 11_520,
+        }
+    }
+}
+
+/// `[storage]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageSettings {
+    /// Directory for result packages; default `<data_dir>/results`.
+    pub path: Option<PathBuf>,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `[log]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// `text` or `json`.
+    pub format: LogFormat,
+    /// A `tracing` filter such as `info` or `gateway=debug,info`.
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings { format: LogFormat::Text, level: "info".to_owned() }
+    }
+}
+
+/// `[jobs]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobSettings {
+    /// Worker threads claiming jobs.
+    pub threads: usize,
+    /// Lease a worker holds on a job; renewed while it works, taken over when it expires.
+    pub lease_seconds: u64,
+    /// How often idle workers look for jobs enqueued by other processes.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        JobSettings { threads: 2, lease_seconds: 60, poll_interval_ms: 1000 }
+    }
+}
+
+impl Settings {
+    /// Loads settings from an optional TOML file and the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        Self::load_from(file, None)
+    }
+
+    /// Loads settings from an optional TOML file and the given environment (`None`: the
+    /// process environment).
+    pub fn load_from(file: Option<&Path>, env: Option<HashMap<String, String>>) -> Result<Settings, ConfigError> {
+        let mut builder = config::Config::builder();
+        if let Some(file) = file {
+            builder = builder.add_source(config::File::from(file).format(config::FileFormat::Toml).required(true));
+        }
+        builder = builder.add_source(
+            config::Environment::with_prefix("LETHE")
+                .prefix_separator("__")
+                .separator("__")
+                .ignore_empty(true)
+                .source(env),
+        );
+        let merged = builder.build().map_err(|e| ConfigError::Source(e.to_string()))?;
+        let settings: Settings = serde_path_to_error::deserialize(merged).map_err(|e| {
+            let key = e.path().to_string();
+            let message = e.into_inner().to_string();
+            ConfigError::Key { key: unknown_key(&key, &message), message }
+        })?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &str, message: &str| Err(ConfigError::Key { key: key.to_owned(), message: message.to_owned() });
+        if let Some(key) = &self.security.app_encryption_key
+            && key.expose_secret().len() != crypto::AppKey::LEN
+        {
+            return invalid("security.app_encryption_key", "must be exactly 32 bytes");
+        }
+        if self.security.root_client_id.trim().is_empty() {
+            return invalid("security.root_client_id", "must not be empty");
+        }
+        if self.security.oauth_access_token_expire_minutes == 0 {
+            return invalid("security.oauth_access_token_expire_minutes", "must be at least 1");
+        }
+        if self.database.pool_size == 0 {
+            return invalid("database.pool_size", "must be at least 1");
+        }
+        if self.jobs.threads == 0 || self.jobs.lease_seconds == 0 || self.jobs.poll_interval_ms == 0 {
+            return invalid("jobs", "threads, lease_seconds and poll_interval_ms must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The database URL in force.
+    pub fn database_url(&self) -> String {
+        match &self.database.url {
+            Some(url) => url.expose_secret().to_owned(),
+            None => format!("sqlite://{}", self.server.data_dir.join("lethe.db").display()),
+        }
+    }
+
+    /// The directory result packages are written to.
+    pub fn storage_path(&self) -> PathBuf {
+        self.storage.path.clone().unwrap_or_else(|| self.server.data_dir.join("results"))
+    }
+
+    /// Where a generated application key is kept.
+    pub fn app_key_path(&self) -> PathBuf {
+        self.server.data_dir.join("app_encryption.key")
+    }
+}
+
+/// serde names an unknown field only in its message ("unknown field `bindx`, expected …"); add
+/// it to the path so the error names the full key.
+fn unknown_key(path: &str, message: &str) -> String {
+    let field = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next())
+        .filter(|field| !path.ends_with(field));
+    match (field, path) {
+        (Some(field), "." | "") => field.to_owned(),
+        (Some(field), path) => format!("{path}.{field}"),
+        (None, path) => path.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Option<HashMap<String, String>> {
+        Some(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        let settings = Settings::load_from(None, env(&[])).unwrap();
+        assert_eq!(settings.server.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(settings.database_url(), "sqlite://./data/lethe.db");
+        assert_eq!(settings.storage_path(), PathBuf::from("./data/results"));
+        assert_eq!(settings.security.root_client_id, "lethe_root");
+        assert_eq!(settings.security.oauth_access_token_expire_minutes, 11_520);
+        assert_eq!(settings.log.format, LogFormat::Text);
+    }
+
+    #[test]
+    fn environment_variables_set_every_documented_key() {
+        let settings = Settings::load_from(
+            None,
+            env(&[
+                ("LETHE__SERVER__BIND", "0.0.0.0:9000"),
+                ("LETHE__DATABASE__URL", "postgres://u@h/db"),
+                ("LETHE__SECURITY__ROOT_CLIENT_ID", "admin"),
+                ("LETHE__SECURITY__ROOT_CLIENT_SECRET", "s3cret"),
+                ("LETHE__SECURITY__APP_ENCRYPTION_KEY", "0123456789abcdef0123456789abcdef"),
+                ("LETHE__SECURITY__OAUTH_ACCESS_TOKEN_EXPIRE_MINUTES", "30"),
+                ("LETHE__STORAGE__PATH", "/srv/results"),
+                ("LETHE__LOG__FORMAT", "json"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(settings.server.bind.to_string(), "0.0.0.0:9000");
+        assert_eq!(settings.database_url(), "postgres://u@h/db");
+        assert_eq!(settings.security.root_client_id, "admin");
+        assert_eq!(settings.security.root_client_secret.unwrap().expose_secret(), "s3cret");
+        assert_eq!(settings.security.oauth_access_token_expire_minutes, 30);
+        assert_eq!(settings.storage_path(), PathBuf::from("/srv/results"));
+        assert_eq!(settings.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn environment_overrides_the_file_and_the_file_overrides_defaults() {
+        let mut file = tempfile::NamedTempFile::with_suffix(".toml").unwrap();
+        writeln!(file, "[server]\nbind = \"127.0.0.1:7000\"\ndata_dir = \"/var/lib/lethe\"\n[log]\nformat = \"json\"").unwrap();
+        let settings =
+            Settings::load_from(Some(file.path()), env(&[("LETHE__SERVER__BIND", "127.0.0.1:7001")])).unwrap();
+        assert_eq!(settings.server.bind.to_string(), "127.0.0.1:7001");
+        assert_eq!(settings.log.format, LogFormat::Json);
+        assert_eq!(settings.database_url(), "sqlite:///var/lib/lethe/lethe.db");
+    }
+
+    #[test]
+    fn unknown_keys_stop_start_up_naming_the_key() {
+        let err = Settings::load_from(None, env(&[("LETHE__SERVER__BINDX", "x")])).unwrap_err();
+        let ConfigError::Key { key, .. } = &err else { panic!("{err}") };
+        assert_eq!(key, "server.bindx");
+        assert!(err.to_string().contains("server.bindx"), "{err}");
+
+        let err = Settings::load_from(None, env(&[("LETHE__SERVR__BIND", "x")])).unwrap_err();
+        assert!(err.to_string().contains("`servr`"), "{err}");
+
+        let mut file = tempfile::NamedTempFile::with_suffix(".toml").unwrap();
+        writeln!(file, "[security]\nroot_secret = \"x\"").unwrap();
+        let err = Settings::load_from(Some(file.path()), env(&[])).unwrap_err();
+        assert!(err.to_string().contains("security.root_secret"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let err = Settings::load_from(None, env(&[("LETHE__SERVER__BIND", "not an address")])).unwrap_err();
+        assert!(err.to_string().contains("server.bind"), "{err}");
+        let err = Settings::load_from(None, env(&[("LETHE__LOG__FORMAT", "xml")])).unwrap_err();
+        assert!(err.to_string().contains("log.format"), "{err}");
+        let err = Settings::load_from(None, env(&[("LETHE__SECURITY__APP_ENCRYPTION_KEY", "short")])).unwrap_err();
+        assert_eq!(err.to_string(), "configuration key `security.app_encryption_key`: must be exactly 32 bytes");
+    }
+
+    #[test]
+    fn empty_variables_count_as_unset() {
+        let settings = Settings::load_from(None, env(&[("LETHE__SECURITY__ROOT_CLIENT_SECRET", "")])).unwrap();
+        assert!(settings.security.root_client_secret.is_none());
+    }
+
+    #[test]
+    fn secrets_do_not_appear_in_debug_output() {
+        let settings = Settings::load_from(
+            None,
+            env(&[("LETHE__SECURITY__ROOT_CLIENT_SECRET", "hunter2hunter2"), ("LETHE__DATABASE__URL", "postgres://u:pw@h/d")]),
+        )
+        .unwrap();
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains("hunter2hunter2"));
+        assert!(!debug.contains("pw@"));
+    }
+}

@@ -1,0 +1,190 @@
+//! The API's one error type and its one error body, FastAPI-style:
+//! `{"detail": "message"}` or `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use auth::AuthError;
+use db::DbError;
+use redaction::RedactionError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One part of a validation error location: a key or a list index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum LocPart {
+    /// An object key (`"body"`, `"patterns"`).
+    Key(String),
+    /// A list index.
+    Index(usize),
+}
+
+impl From<&str> for LocPart {
+    fn from(key: &str) -> Self {
+        LocPart::Key(key.to_owned())
+    }
+}
+
+impl From<usize> for LocPart {
+    fn from(index: usize) -> Self {
+        LocPart::Index(index)
+    }
+}
+
+/// One validation problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ValidationIssue {
+    /// Where: `["body", "patterns", 0]`, `["query", "page"]`, `["path", "id"]`.
+    #[schema(example = json!(["body", "patterns", 0]))]
+    pub loc: Vec<LocPart>,
+    /// What is wrong.
+    #[schema(example = "Invalid regex pattern: [invalid")]
+    pub msg: String,
+    /// A machine-readable kind: `value_error`, `missing`, `type_error`, `json_invalid`.
+    #[serde(rename = "type")]
+    #[schema(example = "value_error")]
+    pub kind: String,
+}
+
+impl ValidationIssue {
+    /// An issue at `loc`.
+    pub fn new(loc: Vec<LocPart>, msg: impl Into<String>, kind: &str) -> Self {
+        ValidationIssue { loc, msg: msg.into(), kind: kind.to_owned() }
+    }
+}
+
+/// The `detail` of an error body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Detail {
+    /// A message.
+    Message(String),
+    /// Validation problems, one per field.
+    Issues(Vec<ValidationIssue>),
+}
+
+/// Every error response has this body.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"detail": "Not Authorized for this action. Required scope(s): [privacy-request-redaction-patterns:read]"}))]
+pub struct ErrorBody {
+    /// A message, or a list of validation problems.
+    pub detail: Detail,
+}
+
+/// Errors a handler returns; turned into a status and an [`ErrorBody`] here and nowhere else.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// From the auth crate.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// From the redaction crate.
+    #[error(transparent)]
+    Redaction(#[from] RedactionError),
+    /// From storage.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The blocking thread pool is gone (shutting down).
+    #[error("blocking pool unavailable")]
+    Blocking(#[from] actix_web::error::BlockingError),
+    /// An error decided by the gateway itself (extractors, routing).
+    #[error("{status}: {detail:?}")]
+    Http {
+        /// Status to answer.
+        status: StatusCode,
+        /// Body detail.
+        detail: Detail,
+    },
+}
+
+impl ApiError {
+    /// A status with a message.
+    pub fn message(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError::Http { status, detail: Detail::Message(message.into()) }
+    }
+
+    /// 422 with validation issues.
+    pub fn validation(issues: Vec<ValidationIssue>) -> ApiError {
+        ApiError::Http { status: StatusCode::UNPROCESSABLE_ENTITY, detail: Detail::Issues(issues) }
+    }
+
+    fn parts(&self) -> (StatusCode, Detail) {
+        let message = |status: StatusCode, text: String| (status, Detail::Message(text));
+        match self {
+            ApiError::Auth(e) => match e {
+                AuthError::InvalidCredentials | AuthError::InvalidToken(_) => message(StatusCode::UNAUTHORIZED, e.to_string()),
+                AuthError::MissingScopes(_) | AuthError::CannotGrant(_) | AuthError::RootClientImmutable => {
+                    message(StatusCode::FORBIDDEN, e.to_string())
+                }
+                AuthError::UnknownScopes(unknown) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Detail::Issues(
+                        unknown
+                            .iter()
+                            .map(|(i, scope)| {
+                                ValidationIssue::new(
+                                    vec!["body".into(), "scopes".into(), (*i).into()],
+                                    format!("Invalid scope: {scope}"),
+                                    "value_error",
+                                )
+                            })
+                            .collect(),
+                    ),
+                ),
+                AuthError::ClientNotFound(_) => message(StatusCode::NOT_FOUND, e.to_string()),
+                AuthError::Db(db) => db_parts(db),
+            },
+            ApiError::Redaction(e) => match e {
+                RedactionError::TooManyPatterns { .. } | RedactionError::SetTooLarge => {
+                    message(StatusCode::BAD_REQUEST, e.to_string())
+                }
+                RedactionError::InvalidPatterns(issues) => (
+                    StatusCode::BAD_REQUEST,
+                    Detail::Issues(
+                        issues
+                            .iter()
+                            .map(|issue| {
+                                ValidationIssue::new(
+                                    vec!["body".into(), "patterns".into(), issue.index.into()],
+                                    issue.message.clone(),
+                                    "value_error",
+                                )
+                            })
+                            .collect(),
+                    ),
+                ),
+                RedactionError::Db(db) => db_parts(db),
+            },
+            ApiError::Db(db) => db_parts(db),
+            ApiError::Blocking(_) => message(StatusCode::SERVICE_UNAVAILABLE, "Service unavailable".into()),
+            ApiError::Http { status, detail } => (*status, detail.clone()),
+        }
+    }
+}
+
+fn db_parts(e: &DbError) -> (StatusCode, Detail) {
+    if e.is_unavailable() {
+        (StatusCode::SERVICE_UNAVAILABLE, Detail::Message("The database is unavailable; try again shortly".into()))
+    } else {
+        (StatusCode::INTERNAL_SERVER_ERROR, Detail::Message("Internal server error".into()))
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.parts().0
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (status, detail) = self.parts();
+        if status.is_server_error() {
+            // The body says nothing of internals; the log keeps the cause.
+            tracing::error!(error = %self, source = ?std::error::Error::source(self), "request failed");
+        }
+        let mut response = HttpResponse::build(status);
+        if status == StatusCode::UNAUTHORIZED {
+            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        response.json(ErrorBody { detail })
+    }
+}

@@ -1,0 +1,187 @@
+//! Request extractors: JSON bodies whose errors name the field, and bearer-token auth with the
+//! scopes a route requires.
+
+use std::marker::PhantomData;
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::web::{self, Bytes};
+use actix_web::{FromRequest, HttpRequest};
+use auth::{AuthError, Principal};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, LocPart, ValidationIssue};
+use crate::state::AppState;
+
+/// A JSON request body. Unlike `actix_web::web::Json`, a body that does not fit `T` is answered
+/// with 422 and a detail list whose `loc` points at the offending field (`["body", "patterns", 3]`).
+/// The content type is not checked: the body is parsed as JSON either way.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bytes = Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = bytes.await.map_err(|e| {
+                let status = e.as_response_error().status_code();
+                if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::message(status, "Request body is too large")
+                } else {
+                    ApiError::message(StatusCode::BAD_REQUEST, "Could not read the request body")
+                }
+            })?;
+            parse_json(&bytes).map(Json)
+        })
+    }
+}
+
+/// Deserializes a JSON body, describing failures as validation issues located in the body.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let result: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
+    let value = result.map_err(|e| {
+        let mut loc = vec![LocPart::from("body")];
+        loc.extend(path_parts(e.path()));
+        ApiError::validation(vec![issue_from_json(loc, e.inner())])
+    })?;
+    deserializer.end().map_err(|e| ApiError::validation(vec![issue_from_json(vec!["body".into()], &e)]))?;
+    Ok(value)
+}
+
+fn path_parts(path: &serde_path_to_error::Path) -> Vec<LocPart> {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .filter_map(|segment| match segment {
+            Segment::Seq { index } => Some(LocPart::Index(*index)),
+            Segment::Map { key } => Some(LocPart::Key(key.clone())),
+            Segment::Enum { variant } => Some(LocPart::Key(variant.clone())),
+            Segment::Unknown => None,
+        })
+        .collect()
+}
+
+fn issue_from_json(mut loc: Vec<LocPart>, e: &serde_json::Error) -> ValidationIssue {
+    use serde_json::error::Category;
+    let text = e.to_string();
+    // serde_json appends " at line L column C"; the location is in `loc` already.
+    let message = text.split(" at line ").next().unwrap_or(&text).to_owned();
+    match e.classify() {
+        Category::Syntax | Category::Eof => {
+            ValidationIssue::new(loc, format!("JSON decode error: {message}"), "json_invalid")
+        }
+        Category::Io => ValidationIssue::new(loc, "Could not read the request body", "json_invalid"),
+        Category::Data => {
+            if let Some(field) = message.strip_prefix("missing field `").and_then(|rest| rest.strip_suffix('`')) {
+                loc.push(LocPart::from(field));
+                ValidationIssue::new(loc, "Field required", "missing")
+            } else if message.starts_with("invalid type") {
+                ValidationIssue::new(loc, message, "type_error")
+            } else {
+                ValidationIssue::new(loc, message, "value_error")
+            }
+        }
+    }
+}
+
+/// A set of scopes a route requires; see the markers in [`crate::scope`].
+pub trait RequiredScopes {
+    /// Every one of these must be held.
+    const SCOPES: &'static [&'static str];
+}
+
+/// A request whose bearer token is valid and holds the scopes of `S`.
+///
+/// No token or an unusable one → 401; a valid token without the scopes → 403 naming them.
+pub struct Authorized<S: RequiredScopes> {
+    /// Who is calling.
+    pub principal: Principal,
+    _scopes: PhantomData<S>,
+}
+
+fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
+    let not_authenticated = || ApiError::Auth(AuthError::InvalidToken("Not authenticated"));
+    let header = req.headers().get(AUTHORIZATION).ok_or_else(not_authenticated)?;
+    let value = header.to_str().map_err(|_| not_authenticated())?;
+    let (scheme, token) = value.trim().split_once(' ').ok_or_else(not_authenticated)?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err(not_authenticated());
+    }
+    Ok(token.to_owned())
+}
+
+impl<S: RequiredScopes> FromRequest for Authorized<S> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer_token(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let token = token?;
+            let state = state.ok_or_else(|| ApiError::message(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"))?;
+            let auth = state.auth.clone();
+            let principal = web::block(move || auth.authenticate(&token)).await??;
+            principal.require(S::SCOPES)?;
+            Ok(Authorized { principal, _scopes: PhantomData })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+    use crate::error::Detail;
+
+    #[derive(Debug, Deserialize)]
+    #[expect(dead_code, reason = "only deserialized")]
+    struct Body {
+        patterns: Vec<String>,
+    }
+
+    fn issues(body: &str) -> Vec<ValidationIssue> {
+        match parse_json::<Body>(body.as_bytes()).unwrap_err() {
+            ApiError::Http { detail: Detail::Issues(issues), status } => {
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+                issues
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn missing_field_is_named() {
+        assert_eq!(issues("{}"), vec![ValidationIssue::new(vec!["body".into(), "patterns".into()], "Field required", "missing")]);
+    }
+
+    #[test]
+    fn wrong_type_points_at_the_list_item() {
+        let found = issues(r#"{"patterns": ["a", 7]}"#);
+        assert_eq!(found[0].loc, vec![LocPart::from("body"), "patterns".into(), 1.into()]);
+        assert_eq!(found[0].kind, "type_error");
+        assert_eq!(found[0].msg, "invalid type: integer `7`, expected a string");
+    }
+
+    #[test]
+    fn malformed_json_is_reported_as_such() {
+        let found = issues(r#"{"patterns": ["a""#);
+        assert_eq!(found[0].kind, "json_invalid");
+        assert_eq!(issues("")[0].kind, "json_invalid");
+        assert_eq!(issues(r#"{"patterns": []} trailing"#)[0].kind, "json_invalid");
+    }
+
+    #[test]
+    fn not_an_object_is_a_type_error_on_the_body() {
+        let found = issues(r#"["a"]"#);
+        assert_eq!(found[0].loc, vec![LocPart::from("body")]);
+        assert_eq!(found[0].kind, "type_error");
+    }
+}

@@ -1,0 +1,32 @@
+//! Marker types naming the scopes a route requires, for [`crate::extract::Authorized`].
+
+use auth::scopes;
+
+use crate::extract::RequiredScopes;
+
+macro_rules! required_scopes {
+    ($($(#[$doc:meta])* $name:ident => [$($scope:expr),+];)+) => {$(
+        $(#[$doc])*
+        pub struct $name;
+        impl RequiredScopes for $name {
+            const SCOPES: &'static [&'static str] = &[$($scope),+];
+        }
+    )+};
+}
+
+required_scopes! {
+    /// `privacy-request-redaction-patterns:read`
+    RedactionPatternsRead => [scopes::REDACTION_PATTERNS_READ];
+    /// `privacy-request-redaction-patterns:update`
+    RedactionPatternsUpdate => [scopes::REDACTION_PATTERNS_UPDATE];
+    /// `client:create`
+    ClientCreate => [scopes::CLIENT_CREATE];
+    /// `client:read`
+    ClientRead => [scopes::CLIENT_READ];
+    /// `client:update`
+    ClientUpdate => [scopes::CLIENT_UPDATE];
+    /// `client:delete`
+    ClientDelete => [scopes::CLIENT_DELETE];
+    /// `scope:read`
+    ScopeRead => [scopes::SCOPE_READ];
+}

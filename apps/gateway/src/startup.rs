@@ -1,0 +1,297 @@
+//! Start-up: database, migrations, keys, the root client, and the actix-web application.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ResourceDef, Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
+use auth::{AuthService, DieselAuthService, RootClient};
+use crypto::AppKey;
+use db::Database;
+use redaction::DieselRedactionService;
+use secrecy::ExposeSecret;
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Settings;
+use crate::error::{ApiError, Detail, ErrorBody, LocPart, ValidationIssue};
+use crate::state::AppState;
+use crate::{openapi, routes};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// Bad configuration.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// The database could not be opened or migrated (with the driver's message).
+    #[error(transparent)]
+    Database(#[from] db::DbError),
+    /// The application key could not be read or created.
+    #[error("application key: {0}")]
+    Key(String),
+    /// The root client could not be set up.
+    #[error("root client: {0}")]
+    Auth(#[from] auth::AuthError),
+    /// Binding or serving failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// How the root client's secret is known, for the start-up banner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RootSecret {
+    /// Generated now; shown this once.
+    Generated(String),
+    /// Set by configuration.
+    Configured,
+    /// Generated on an earlier start.
+    Stored,
+}
+
+/// A prepared server: database migrated, keys loaded, root client in place.
+pub struct Application {
+    settings: Settings,
+    state: AppState,
+    root_secret: RootSecret,
+}
+
+impl Application {
+    /// Connects to the database (failing with the driver's message), applies migrations, loads or
+    /// creates the application key, and makes sure the root client exists.
+    pub fn build(settings: Settings) -> Result<Application, StartupError> {
+        let database = Database::connect(&settings.database_url(), settings.database.pool_size)?;
+        let applied = database.migrate()?;
+        if !applied.is_empty() {
+            tracing::info!(migrations = ?applied, "applied database migrations");
+        }
+        let key = load_or_create_app_key(&settings)?;
+        let auth = DieselAuthService::new(database.clone(), key, settings.security.oauth_access_token_expire_minutes);
+        let configured = settings.security.root_client_secret.as_ref().map(|s| s.expose_secret().to_owned());
+        let root_secret = match auth.ensure_root_client(&RootClient {
+            id: settings.security.root_client_id.clone(),
+            secret: configured.clone(),
+        })? {
+            Some(generated) => RootSecret::Generated(generated),
+            None if configured.is_some() => RootSecret::Configured,
+            None => RootSecret::Stored,
+        };
+        std::fs::create_dir_all(settings.storage_path())?;
+        let state = AppState {
+            db: database.clone(),
+            auth: Arc::new(auth),
+            redaction: Arc::new(DieselRedactionService::new(database)),
+        };
+        Ok(Application { settings, state, root_secret })
+    }
+
+    /// The shared state handlers see.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// How the root secret is known.
+    pub fn root_secret(&self) -> &RootSecret {
+        &self.root_secret
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// What to print on start: where the server listens and how to get a token.
+    pub fn banner(&self, address: std::net::SocketAddr) -> String {
+        let id = &self.settings.security.root_client_id;
+        let base = format!("http://{address}");
+        let mut out = String::new();
+        let secret = match &self.root_secret {
+            RootSecret::Generated(secret) => {
+                out.push_str(&format!(
+                    "\nA root client was created. Its secret is shown only this once; keep it safe:\n  \
+                     client_id:     {id}\n  client_secret: {secret}\n\
+                     (Set LETHE__SECURITY__ROOT_CLIENT_SECRET to choose your own.)\n\n"
+                ));
+                secret.clone()
+            }
+            RootSecret::Configured => "$LETHE__SECURITY__ROOT_CLIENT_SECRET".to_owned(),
+            RootSecret::Stored => "<the root secret printed on first start>".to_owned(),
+        };
+        out.push_str(&format!(
+            "Lethe {} listening on {base} ({} database)\n  API docs:    {base}/docs\n  Get a token: curl -s -X POST {base}/api/v1/oauth/token \
+             -d grant_type=client_credentials -d client_id={id} -d client_secret={secret}\n",
+            env!("CARGO_PKG_VERSION"),
+            self.state.db.backend().name(),
+        ));
+        out
+    }
+
+    /// Serves on `listener` until SIGINT/SIGTERM, then drains in-flight requests.
+    pub async fn run(self, listener: TcpListener) -> Result<(), StartupError> {
+        let state = self.state.clone();
+        let mut server = HttpServer::new(move || build_app(state.clone())).listen(listener)?.shutdown_timeout(30);
+        if let Some(workers) = self.settings.server.workers {
+            server = server.workers(workers.max(1));
+        }
+        server.run().await?;
+        tracing::info!("server stopped");
+        Ok(())
+    }
+}
+
+/// The configured application key, or the one kept in the data directory (created with mode
+/// 0600 on first start).
+fn load_or_create_app_key(settings: &Settings) -> Result<AppKey, StartupError> {
+    if let Some(text) = &settings.security.app_encryption_key {
+        return AppKey::from_text(text.expose_secret()).map_err(|e| StartupError::Key(e.to_string()));
+    }
+    let path = settings.app_key_path();
+    match std::fs::read_to_string(&path) {
+        Ok(text) => AppKey::from_text(text.trim()).map_err(|e| StartupError::Key(format!("{}: {e}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let text = AppKey::generate_text();
+            write_private_file(&path, &text).map_err(|e| StartupError::Key(format!("{}: {e}", path.display())))?;
+            tracing::warn!(
+                path = %path.display(),
+                "generated a new application key; back it up: tokens and sealed secrets depend on it"
+            );
+            AppKey::from_text(&text).map_err(|e| StartupError::Key(e.to_string()))
+        }
+        Err(e) => Err(StartupError::Key(format!("{}: {e}", path.display()))),
+    }
+}
+
+fn write_private_file(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(contents.as_bytes())?;
+    file.sync_all()
+}
+
+/// Route templates and their methods, for answering 405 instead of 404.
+struct KnownRoutes(Vec<(ResourceDef, Vec<Method>)>);
+
+impl KnownRoutes {
+    fn from_openapi(api: &utoipa::openapi::OpenApi) -> KnownRoutes {
+        KnownRoutes(
+            api.paths
+                .paths
+                .iter()
+                .map(|(path, item)| {
+                    let methods = [
+                        (Method::GET, item.get.is_some()),
+                        (Method::POST, item.post.is_some()),
+                        (Method::PUT, item.put.is_some()),
+                        (Method::PATCH, item.patch.is_some()),
+                        (Method::DELETE, item.delete.is_some()),
+                    ]
+                    .into_iter()
+                    .filter_map(|(m, present)| present.then_some(m))
+                    .collect();
+                    (ResourceDef::new(path.as_str()), methods)
+                })
+                .collect(),
+        )
+    }
+
+    fn allowed(&self, path: &str) -> Option<&[Method]> {
+        self.0.iter().find(|(def, _)| def.is_match(path)).map(|(_, methods)| methods.as_slice())
+    }
+}
+
+async fn fallback(req: HttpRequest, routes: web::Data<KnownRoutes>) -> HttpResponse {
+    match routes.allowed(req.path()) {
+        Some(methods) => {
+            let allow = methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+            HttpResponse::MethodNotAllowed()
+                .insert_header((header::ALLOW, allow))
+                .json(ErrorBody { detail: Detail::Message("Method Not Allowed".into()) })
+        }
+        None => HttpResponse::NotFound().json(ErrorBody { detail: Detail::Message("Not Found".into()) }),
+    }
+}
+
+fn extractor_error(source: &str, message: String) -> actix_web::Error {
+    ApiError::validation(vec![ValidationIssue::new(vec![LocPart::from(source)], message, "value_error")]).into()
+}
+
+/// Gives error responses that actix produced itself (no JSON body) the API's error body.
+fn json_error_body<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let (req, old) = res.into_parts();
+    let message = match status {
+        StatusCode::INTERNAL_SERVER_ERROR => "Internal server error",
+        other => other.canonical_reason().unwrap_or("Error"),
+    };
+    let mut new = HttpResponse::build(status).json(ErrorBody { detail: Detail::Message(message.into()) });
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            new.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, new).map_into_right_body()))
+}
+
+/// The application `main` serves and the tests drive: every route, OpenAPI at `/openapi.json`,
+/// Swagger UI at `/docs`, JSON errors everywhere, a request id per request.
+pub fn build_app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(openapi::base())
+        .app_data(web::Data::new(state))
+        .app_data(web::PayloadConfig::new(2 * 1024 * 1024))
+        .app_data(web::PathConfig::default().error_handler(|e, _| extractor_error("path", e.to_string())))
+        .app_data(web::QueryConfig::default().error_handler(|e, _| extractor_error("query", e.to_string())))
+        .configure(routes::configure)
+        .split_for_parts();
+    let known = web::Data::new(KnownRoutes::from_openapi(&api));
+    app.app_data(known)
+        .service(web::redirect("/docs", "/docs/"))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .default_service(web::to(fallback))
+        .wrap(ErrorHandlers::new().default_handler(json_error_body))
+        .wrap_fn(|req, srv| {
+            let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
+            let response = srv.call(req);
+            async move {
+                let mut response = response.await?;
+                if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                    response.headers_mut().insert(HeaderName::from_static("x-request-id"), id);
+                }
+                Ok(response)
+            }
+        })
+        .wrap(TracingLogger::default())
+}

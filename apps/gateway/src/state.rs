@@ -1,0 +1,18 @@
+//! What every handler can reach.
+
+use std::sync::Arc;
+
+use auth::AuthService;
+use db::Database;
+use redaction::RedactionService;
+
+/// Shared application state: the database handle and one service per domain.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database (health checks).
+    pub db: Database,
+    /// Clients and tokens.
+    pub auth: Arc<dyn AuthService>,
+    /// Redaction patterns.
+    pub redaction: Arc<dyn RedactionService>,
+}
