@@ -1,1 +1,113 @@
-//! placeholder
+//! Helpers for black-box tests of the Lethe server: a [`TestApp`] is the same application `main`
+//! builds, over a fresh database (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set).
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::HeaderMap;
+use actix_web::test;
+use db::testing::TestDb;
+use gateway::{AppState, Application, Settings};
+use secrecy::SecretString;
+use serde_json::Value;
+
+/// The root client's secret in every test app.
+pub const ROOT_SECRET: &str = "root-test-secret";
+/// The application key in every test app.
+pub const APP_KEY: &str = "test-key-0123456789abcdef0123456";
+
+/// A prepared server over a private database and data directory.
+pub struct TestApp {
+    /// The database; dropped (schema removed) with the app.
+    pub db: TestDb,
+    /// The data directory.
+    pub dir: tempfile::TempDir,
+    /// The prepared application.
+    pub app: Application,
+}
+
+impl TestApp {
+    /// Builds the application the way `main` does.
+    pub fn new() -> TestApp {
+        Self::with(|_| {})
+    }
+
+    /// Builds the application after adjusting the settings.
+    pub fn with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let db = TestDb::new();
+        let dir = tempfile::tempdir().expect("temporary data directory");
+        let mut settings = Settings::default();
+        settings.server.data_dir = dir.path().to_path_buf();
+        settings.database.url = Some(SecretString::from(db.url().to_owned()));
+        settings.database.pool_size = 4;
+        settings.security.root_client_id = "root".to_owned();
+        settings.security.root_client_secret = Some(SecretString::from(ROOT_SECRET));
+        settings.security.app_encryption_key = Some(SecretString::from(APP_KEY));
+        adjust(&mut settings);
+        let app = Application::build(settings).expect("build the application");
+        TestApp { db, dir, app }
+    }
+
+    /// The shared state.
+    pub fn state(&self) -> AppState {
+        self.app.state().clone()
+    }
+
+    /// A token of the root client (every scope).
+    pub fn root_token(&self) -> String {
+        self.app.state().auth.issue_token("root", ROOT_SECRET).expect("root token").access_token
+    }
+
+    /// A token of a new client holding exactly `scopes`.
+    pub fn token_with(&self, scopes: &[&str]) -> String {
+        let auth = &self.app.state().auth;
+        let root = auth.authenticate(&self.root_token()).expect("root principal");
+        let created = auth
+            .create_client(&root, auth::ClientCreate { scopes: scopes.iter().map(|s| s.to_string()).collect(), name: None })
+            .expect("create client");
+        auth.issue_token(&created.client_id, &created.client_secret).expect("token").access_token
+    }
+}
+
+impl Default for TestApp {
+    fn default() -> TestApp {
+        TestApp::new()
+    }
+}
+
+/// A response read whole: status, headers and body (JSON when it parses, else a string).
+#[derive(Debug)]
+pub struct Reply {
+    /// Status code.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body.
+    pub body: Value,
+}
+
+impl Reply {
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Sends `request` to the service and reads the reply.
+pub async fn send<S, B>(service: &S, request: test::TestRequest) -> Reply
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let response = test::call_service(service, request.to_request()).await;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = test::read_body(response).await;
+    let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    Reply { status, headers, body }
+}
+
+/// `Authorization: Bearer <token>`.
+pub fn bearer(token: &str) -> (&'static str, String) {
+    ("Authorization", format!("Bearer {token}"))
+}
