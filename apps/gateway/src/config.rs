@@ -298,7 +298,7 @@ mod tests {
         assert_eq!(settings.server.bind.to_string(), "0.0.0.0:9000");
         assert_eq!(settings.database_url(), "postgres://u@h/db");
         assert_eq!(settings.security.root_client_id, "admin");
-        assert_eq!(settings.security.root_client_secret.unwrap().expose_secret(), "s3cret");
+        assert_eq!(settings.security.root_client_secret.as_ref().unwrap().expose_secret(), "s3cret");
         assert_eq!(settings.security.oauth_access_token_expire_minutes, 30);
         assert_eq!(settings.storage_path(), PathBuf::from("/srv/results"));
         assert_eq!(settings.log.format, LogFormat::Json);

@@ -124,8 +124,9 @@ impl Application {
             RootSecret::Stored => "<the root secret printed on first start>".to_owned(),
         };
         out.push_str(&format!(
-            "Lethe {} listening on {base} ({} database)\n  API docs:    {base}/docs\n  Get a token: curl -s -X POST {base}/api/v1/oauth/token \
-             -d grant_type=client_credentials -d client_id={id} -d client_secret={secret}\n",
+            "API docs:    {base}/docs\nGet a token: curl -s -X POST {base}/api/v1/oauth/token \
+             -d grant_type=client_credentials -d client_id={id} -d client_secret={secret}\n\
+             Lethe {} listening on {base} ({} database)\n",
             env!("CARGO_PKG_VERSION"),
             self.state.db.backend().name(),
         ));
