@@ -1,6 +1,8 @@
 //! Helpers for black-box tests of the Lethe server: a [`TestApp`] is the same application `main`
 //! builds, over a fresh database (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set).
 
+#![expect(clippy::expect_used, reason = "test helpers: a test cannot run without its app")]
+
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
@@ -63,7 +65,10 @@ impl TestApp {
         let auth = &self.app.state().auth;
         let root = auth.authenticate(&self.root_token()).expect("root principal");
         let created = auth
-            .create_client(&root, auth::ClientCreate { scopes: scopes.iter().map(|s| s.to_string()).collect(), name: None })
+            .create_client(
+                &root,
+                auth::ClientCreate { scopes: scopes.iter().map(|s| s.to_string()).collect(), name: None },
+            )
             .expect("create client");
         auth.issue_token(&created.client_id, &created.client_secret).expect("token").access_token
     }
@@ -103,7 +108,8 @@ where
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = test::read_body(response).await;
-    let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    let body =
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
     Reply { status, headers, body }
 }
 

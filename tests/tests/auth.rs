@@ -25,7 +25,10 @@ async fn token_is_issued_for_form_credentials_and_works_as_a_bearer() {
     assert_eq!(reply.body["expires_in"], 11_520 * 60);
     assert_eq!(reply.header("cache-control"), Some("no-store"));
     let token = reply.body["access_token"].as_str().unwrap();
-    assert_eq!(send(&service, TestRequest::get().uri(PATTERNS).insert_header(bearer(token))).await.status, StatusCode::OK);
+    assert_eq!(
+        send(&service, TestRequest::get().uri(PATTERNS).insert_header(bearer(token))).await.status,
+        StatusCode::OK
+    );
 }
 
 #[actix_web::test]
@@ -50,7 +53,9 @@ async fn token_is_issued_for_http_basic_credentials() {
 async fn bad_credentials_get_401() {
     let app = TestApp::new();
     let service = test::init_service(gateway::build_app(app.state())).await;
-    for request in [token_form("root", "wrong"), token_form("nobody", ROOT_SECRET), TestRequest::post().uri("/api/v1/oauth/token")] {
+    for request in
+        [token_form("root", "wrong"), token_form("nobody", ROOT_SECRET), TestRequest::post().uri("/api/v1/oauth/token")]
+    {
         let reply = send(&service, request).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
         assert_eq!(reply.body, json!({"detail": "Authentication Failure"}));
@@ -129,7 +134,10 @@ async fn clients_are_created_read_updated_and_deleted() {
     assert_eq!(got.body, json!([scopes::REDACTION_PATTERNS_READ]));
 
     let token = send(&service, token_form(&id, &secret)).await.body["access_token"].as_str().unwrap().to_owned();
-    assert_eq!(send(&service, TestRequest::get().uri(PATTERNS).insert_header(bearer(&token))).await.status, StatusCode::OK);
+    assert_eq!(
+        send(&service, TestRequest::get().uri(PATTERNS).insert_header(bearer(&token))).await.status,
+        StatusCode::OK
+    );
 
     let updated = send(
         &service,
@@ -139,15 +147,22 @@ async fn clients_are_created_read_updated_and_deleted() {
     assert_eq!(updated.status, StatusCode::OK);
     assert_eq!(updated.body, json!([scopes::SCOPE_READ]));
     // The existing token lost the revoked scope at once.
-    assert_eq!(send(&service, TestRequest::get().uri(PATTERNS).insert_header(bearer(&token))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        send(&service, TestRequest::get().uri(PATTERNS).insert_header(bearer(&token))).await.status,
+        StatusCode::FORBIDDEN
+    );
 
-    let deleted = send(&service, TestRequest::delete().uri(&format!("/api/v1/oauth/client/{id}")).insert_header(bearer(&root))).await;
+    let deleted =
+        send(&service, TestRequest::delete().uri(&format!("/api/v1/oauth/client/{id}")).insert_header(bearer(&root)))
+            .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     let after = send(&service, TestRequest::get().uri("/api/v1/oauth/scope").insert_header(bearer(&token))).await;
     assert_eq!(after.status, StatusCode::UNAUTHORIZED, "a deleted client's token stops working at once");
     assert_eq!(send(&service, token_form(&id, &secret)).await.status, StatusCode::UNAUTHORIZED);
 
-    let again = send(&service, TestRequest::delete().uri(&format!("/api/v1/oauth/client/{id}")).insert_header(bearer(&root))).await;
+    let again =
+        send(&service, TestRequest::delete().uri(&format!("/api/v1/oauth/client/{id}")).insert_header(bearer(&root)))
+            .await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
     let missing = send(&service, TestRequest::get().uri(&scope_path).insert_header(bearer(&root))).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
@@ -172,11 +187,18 @@ async fn unknown_scope_names_get_422_pointing_at_them() {
         json!({"detail": [{"loc": ["body", "scopes", 1], "msg": "Invalid scope: everything:all", "type": "value_error"}]})
     );
 
-    let created = send(&service, TestRequest::post().uri("/api/v1/oauth/client").insert_header(bearer(&root)).set_json(json!({}))).await;
+    let created = send(
+        &service,
+        TestRequest::post().uri("/api/v1/oauth/client").insert_header(bearer(&root)).set_json(json!({})),
+    )
+    .await;
     let id = created.body["client_id"].as_str().unwrap();
     let reply = send(
         &service,
-        TestRequest::put().uri(&format!("/api/v1/oauth/client/{id}/scope")).insert_header(bearer(&root)).set_json(json!(["nope"])),
+        TestRequest::put()
+            .uri(&format!("/api/v1/oauth/client/{id}/scope"))
+            .insert_header(bearer(&root))
+            .set_json(json!(["nope"])),
     )
     .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -190,7 +212,10 @@ async fn client_management_needs_its_scopes_and_cannot_escalate() {
     let creator = app.token_with(&[scopes::CLIENT_CREATE]);
     let escalate = send(
         &service,
-        TestRequest::post().uri("/api/v1/oauth/client").insert_header(bearer(&creator)).set_json(json!({"scopes": [scopes::CLIENT_DELETE]})),
+        TestRequest::post()
+            .uri("/api/v1/oauth/client")
+            .insert_header(bearer(&creator))
+            .set_json(json!({"scopes": [scopes::CLIENT_DELETE]})),
     )
     .await;
     assert_eq!(escalate.status, StatusCode::FORBIDDEN);
@@ -209,8 +234,10 @@ async fn scope_registry_lists_every_scope_and_the_root_client_is_protected() {
     let listed = send(&service, TestRequest::get().uri("/api/v1/oauth/scope").insert_header(bearer(&root))).await;
     assert_eq!(listed.body, json!(scopes::ALL));
 
-    let delete_root = send(&service, TestRequest::delete().uri("/api/v1/oauth/client/root").insert_header(bearer(&root))).await;
+    let delete_root =
+        send(&service, TestRequest::delete().uri("/api/v1/oauth/client/root").insert_header(bearer(&root))).await;
     assert_eq!(delete_root.status, StatusCode::FORBIDDEN);
-    let root_scopes = send(&service, TestRequest::get().uri("/api/v1/oauth/client/root/scope").insert_header(bearer(&root))).await;
+    let root_scopes =
+        send(&service, TestRequest::get().uri("/api/v1/oauth/client/root/scope").insert_header(bearer(&root))).await;
     assert_eq!(root_scopes.body, json!(scopes::ALL));
 }

@@ -88,7 +88,8 @@ fn every_protected_operation_documents_its_scope_and_auth_errors() {
             if public.contains(path.as_str()) {
                 continue;
             }
-            let scopes = op["security"][0]["oauth2"].as_array().unwrap_or_else(|| panic!("{method} {path}: no security"));
+            let scopes =
+                op["security"][0]["oauth2"].as_array().unwrap_or_else(|| panic!("{method} {path}: no security"));
             assert!(!scopes.is_empty(), "{method} {path}: no scope");
             for scope in scopes {
                 assert!(known.contains(scope.as_str().unwrap()), "{method} {path}: unknown scope {scope}");
@@ -117,7 +118,8 @@ async fn documented_scopes_are_the_ones_enforced() {
         let denied = send(&service, TestRequest::get().uri(path).insert_header(bearer(&nothing))).await;
         assert_eq!(denied.status, StatusCode::FORBIDDEN, "{path}");
         assert!(denied.body["detail"].as_str().unwrap().contains(scope), "{path}");
-        let allowed = send(&service, TestRequest::get().uri(path).insert_header(bearer(&app.token_with(&[scope])))).await;
+        let allowed =
+            send(&service, TestRequest::get().uri(path).insert_header(bearer(&app.token_with(&[scope])))).await;
         assert_eq!(allowed.status, StatusCode::OK, "{path}");
     }
 }

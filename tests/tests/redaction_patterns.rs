@@ -31,12 +31,15 @@ async fn put_then_get_returns_the_patterns_in_the_order_given_on_both_paths() {
     }
 
     let replaced = json!({"patterns": ["zeta", "alpha"]});
-    let put = send(&service, TestRequest::put().uri(FIDES_PATH).insert_header(bearer(&token)).set_json(&replaced)).await;
+    let put =
+        send(&service, TestRequest::put().uri(FIDES_PATH).insert_header(bearer(&token)).set_json(&replaced)).await;
     assert_eq!(put.body, replaced);
     let got = send(&service, TestRequest::get().uri(PATH).insert_header(bearer(&token))).await;
     assert_eq!(got.body, replaced, "PUT replaces the whole set");
 
-    let cleared = send(&service, TestRequest::put().uri(PATH).insert_header(bearer(&token)).set_json(json!({"patterns": []}))).await;
+    let cleared =
+        send(&service, TestRequest::put().uri(PATH).insert_header(bearer(&token)).set_json(json!({"patterns": []})))
+            .await;
     assert_eq!(cleared.body, json!({"patterns": []}));
 }
 
@@ -46,7 +49,10 @@ async fn put_rejects_invalid_regex_with_400_naming_its_index() {
     let service = test::init_service(gateway::build_app(app.state())).await;
     let reply = send(
         &service,
-        TestRequest::put().uri(PATH).insert_header(bearer(&app.root_token())).set_json(json!({"patterns": ["[invalid"]})),
+        TestRequest::put()
+            .uri(PATH)
+            .insert_header(bearer(&app.root_token()))
+            .set_json(json!({"patterns": ["[invalid"]})),
     )
     .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
@@ -61,8 +67,11 @@ async fn put_rejects_more_than_100_patterns_with_400() {
     let app = TestApp::new();
     let service = test::init_service(gateway::build_app(app.state())).await;
     let many: Vec<String> = (0..101).map(|i| format!("p{i}")).collect();
-    let reply =
-        send(&service, TestRequest::put().uri(PATH).insert_header(bearer(&app.root_token())).set_json(json!({"patterns": many}))).await;
+    let reply = send(
+        &service,
+        TestRequest::put().uri(PATH).insert_header(bearer(&app.root_token())).set_json(json!({"patterns": many})),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(reply.body, json!({"detail": "Maximum 100 patterns allowed"}));
 }
@@ -72,7 +81,8 @@ async fn put_rejects_a_pattern_over_500_characters_with_400_pointing_at_it() {
     let app = TestApp::new();
     let service = test::init_service(gateway::build_app(app.state())).await;
     let body = json!({"patterns": ["ok", "a".repeat(501)]});
-    let reply = send(&service, TestRequest::put().uri(PATH).insert_header(bearer(&app.root_token())).set_json(body)).await;
+    let reply =
+        send(&service, TestRequest::put().uri(PATH).insert_header(bearer(&app.root_token())).set_json(body)).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         reply.body,
@@ -99,7 +109,11 @@ async fn put_with_a_body_that_is_not_a_list_of_strings_gets_422_with_a_detail_li
     }
     let malformed = send(
         &service,
-        TestRequest::put().uri(PATH).insert_header(bearer(&token)).insert_header(("content-type", "application/json")).set_payload("{\"patterns\": ["),
+        TestRequest::put()
+            .uri(PATH)
+            .insert_header(bearer(&token))
+            .insert_header(("content-type", "application/json"))
+            .set_payload("{\"patterns\": ["),
     )
     .await;
     assert_eq!(malformed.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -114,7 +128,9 @@ async fn a_rejected_put_changes_nothing() {
     let kept = json!({"patterns": ["keep_me"]});
     send(&service, TestRequest::put().uri(PATH).insert_header(bearer(&token)).set_json(&kept)).await;
 
-    for bad in [json!({"patterns": ["fine", "(unclosed"]}), json!({"patterns": vec!["x"; 101]}), json!({"patterns": [1]})] {
+    for bad in
+        [json!({"patterns": ["fine", "(unclosed"]}), json!({"patterns": vec!["x"; 101]}), json!({"patterns": [1]})]
+    {
         let reply = send(&service, TestRequest::put().uri(PATH).insert_header(bearer(&token)).set_json(&bad)).await;
         assert!(reply.status.is_client_error());
     }
@@ -129,7 +145,10 @@ async fn reading_and_writing_need_their_own_scopes() {
     let reader = app.token_with(&[scopes::REDACTION_PATTERNS_READ]);
     let body = json!({"patterns": ["x"]});
 
-    assert_eq!(send(&service, TestRequest::get().uri(PATH).insert_header(bearer(&reader))).await.status, StatusCode::OK);
+    assert_eq!(
+        send(&service, TestRequest::get().uri(PATH).insert_header(bearer(&reader))).await.status,
+        StatusCode::OK
+    );
     let denied = send(&service, TestRequest::put().uri(PATH).insert_header(bearer(&reader)).set_json(&body)).await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
     assert_eq!(
@@ -138,8 +157,14 @@ async fn reading_and_writing_need_their_own_scopes() {
     );
 
     let writer = app.token_with(&[scopes::REDACTION_PATTERNS_UPDATE]);
-    assert_eq!(send(&service, TestRequest::put().uri(PATH).insert_header(bearer(&writer)).set_json(&body)).await.status, StatusCode::OK);
-    assert_eq!(send(&service, TestRequest::get().uri(FIDES_PATH).insert_header(bearer(&writer))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        send(&service, TestRequest::put().uri(PATH).insert_header(bearer(&writer)).set_json(&body)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&service, TestRequest::get().uri(FIDES_PATH).insert_header(bearer(&writer))).await.status,
+        StatusCode::FORBIDDEN
+    );
 
     let anonymous = send(&service, TestRequest::get().uri(PATH)).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);

@@ -74,7 +74,11 @@ pub struct ServerSettings {
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        ServerSettings { bind: SocketAddr::from(([127, 0, 0, 1], 8080)), workers: None, data_dir: PathBuf::from("./data") }
+        ServerSettings {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            workers: None,
+            data_dir: PathBuf::from("./data"),
+        }
     }
 }
 
@@ -204,7 +208,8 @@ impl Settings {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |key: &str, message: &str| Err(ConfigError::Key { key: key.to_owned(), message: message.to_owned() });
+        let invalid =
+            |key: &str, message: &str| Err(ConfigError::Key { key: key.to_owned(), message: message.to_owned() });
         if let Some(key) = &self.security.app_encryption_key
             && key.expose_secret().len() != crypto::AppKey::LEN
         {
@@ -307,7 +312,8 @@ mod tests {
     #[test]
     fn environment_overrides_the_file_and_the_file_overrides_defaults() {
         let mut file = tempfile::NamedTempFile::with_suffix(".toml").unwrap();
-        writeln!(file, "[server]\nbind = \"127.0.0.1:7000\"\ndata_dir = \"/var/lib/lethe\"\n[log]\nformat = \"json\"").unwrap();
+        writeln!(file, "[server]\nbind = \"127.0.0.1:7000\"\ndata_dir = \"/var/lib/lethe\"\n[log]\nformat = \"json\"")
+            .unwrap();
         let settings =
             Settings::load_from(Some(file.path()), env(&[("LETHE__SERVER__BIND", "127.0.0.1:7001")])).unwrap();
         assert_eq!(settings.server.bind.to_string(), "127.0.0.1:7001");
@@ -351,7 +357,10 @@ mod tests {
     fn secrets_do_not_appear_in_debug_output() {
         let settings = Settings::load_from(
             None,
-            env(&[("LETHE__SECURITY__ROOT_CLIENT_SECRET", "hunter2hunter2"), ("LETHE__DATABASE__URL", "postgres://u:pw@h/d")]),
+            env(&[
+                ("LETHE__SECURITY__ROOT_CLIENT_SECRET", "hunter2hunter2"),
+                ("LETHE__DATABASE__URL", "postgres://u:pw@h/d"),
+            ]),
         )
         .unwrap();
         let debug = format!("{settings:?}");

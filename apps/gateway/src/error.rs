@@ -112,7 +112,9 @@ impl ApiError {
         let message = |status: StatusCode, text: String| (status, Detail::Message(text));
         match self {
             ApiError::Auth(e) => match e {
-                AuthError::InvalidCredentials | AuthError::InvalidToken(_) => message(StatusCode::UNAUTHORIZED, e.to_string()),
+                AuthError::InvalidCredentials | AuthError::InvalidToken(_) => {
+                    message(StatusCode::UNAUTHORIZED, e.to_string())
+                }
                 AuthError::MissingScopes(_) | AuthError::CannotGrant(_) | AuthError::RootClientImmutable => {
                     message(StatusCode::FORBIDDEN, e.to_string())
                 }

@@ -125,7 +125,8 @@ impl<S: RequiredScopes> FromRequest for Authorized<S> {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let token = token?;
-            let state = state.ok_or_else(|| ApiError::message(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"))?;
+            let state =
+                state.ok_or_else(|| ApiError::message(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"))?;
             let auth = state.auth.clone();
             let principal = web::block(move || auth.authenticate(&token)).await??;
             principal.require(S::SCOPES)?;
@@ -159,7 +160,10 @@ mod tests {
 
     #[test]
     fn missing_field_is_named() {
-        assert_eq!(issues("{}"), vec![ValidationIssue::new(vec!["body".into(), "patterns".into()], "Field required", "missing")]);
+        assert_eq!(
+            issues("{}"),
+            vec![ValidationIssue::new(vec!["body".into(), "patterns".into()], "Field required", "missing")]
+        );
     }
 
     #[test]

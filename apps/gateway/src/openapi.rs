@@ -46,11 +46,8 @@ pub fn base() -> OpenApi {
 
 /// The full document, as served at `/openapi.json` and committed in `openapi/openapi.json`.
 pub fn document() -> OpenApi {
-    let (_, api) = actix_web::App::new()
-        .into_utoipa_app()
-        .openapi(base())
-        .configure(crate::routes::configure)
-        .split_for_parts();
+    let (_, api) =
+        actix_web::App::new().into_utoipa_app().openapi(base()).configure(crate::routes::configure).split_for_parts();
     api
 }
 

@@ -2,6 +2,8 @@
 //! file, JSON logs, graceful shutdown. Each test starts its own process on port 0 over its own
 //! database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set).
 
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail the test on error")]
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
@@ -125,11 +127,8 @@ fn first_start_prints_the_root_secret_once_and_a_restart_keeps_keys_and_tokens()
     assert_eq!(reply.status(), 200);
     let access: serde_json::Value = reply.json().unwrap();
     let access = access["access_token"].as_str().unwrap().to_owned();
-    let patterns = client
-        .get(first.url("/api/v1/privacy-request-redaction-patterns"))
-        .bearer_auth(&access)
-        .send()
-        .unwrap();
+    let patterns =
+        client.get(first.url("/api/v1/privacy-request-redaction-patterns")).bearer_auth(&access).send().unwrap();
     assert_eq!(patterns.status(), 200);
     assert_eq!(patterns.json::<serde_json::Value>().unwrap(), serde_json::json!({"patterns": []}));
     let (status, _) = first.terminate();
@@ -165,7 +164,8 @@ fn a_config_file_is_read_and_the_environment_overrides_it() {
     let db = TestDb::new();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("lethe.toml");
-    std::fs::write(&file, "[security]\nroot_client_id = \"from_file\"\nroot_client_secret = \"file-secret\"\n").unwrap();
+    std::fs::write(&file, "[security]\nroot_client_id = \"from_file\"\nroot_client_secret = \"file-secret\"\n")
+        .unwrap();
     let mut command = lethe(&[
         ("LETHE__DATABASE__URL", db.url()),
         ("LETHE__SERVER__DATA_DIR", dir.path().to_str().unwrap()),

@@ -56,8 +56,7 @@ impl Principal {
 
     /// Fails with [`crate::AuthError::MissingScopes`] naming what is missing.
     pub fn require(&self, required: &[&str]) -> crate::Result<()> {
-        let missing: Vec<String> =
-            required.iter().filter(|s| !self.has_scope(s)).map(|s| (*s).to_owned()).collect();
+        let missing: Vec<String> = required.iter().filter(|s| !self.has_scope(s)).map(|s| (*s).to_owned()).collect();
         if missing.is_empty() { Ok(()) } else { Err(crate::AuthError::MissingScopes(missing)) }
     }
 }

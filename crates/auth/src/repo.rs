@@ -28,11 +28,7 @@ pub(crate) struct NewClientRow<'a> {
 }
 
 pub(crate) fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<ClientRow>> {
-    oauth_clients::table
-        .filter(oauth_clients::id.eq(id))
-        .select(ClientRow::as_select())
-        .first(conn)
-        .optional()
+    oauth_clients::table.filter(oauth_clients::id.eq(id)).select(ClientRow::as_select()).first(conn).optional()
 }
 
 pub(crate) fn insert(conn: &mut DbConn, row: &NewClientRow<'_>) -> QueryResult<()> {

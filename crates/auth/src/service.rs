@@ -49,7 +49,10 @@ pub struct RootClient {
 
 impl std::fmt::Debug for RootClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RootClient").field("id", &self.id).field("secret", &self.secret.as_ref().map(|_| "***")).finish()
+        f.debug_struct("RootClient")
+            .field("id", &self.id)
+            .field("secret", &self.secret.as_ref().map(|_| "***"))
+            .finish()
     }
 }
 
@@ -156,8 +159,11 @@ impl AuthService for DieselAuthService {
         let Some(client) = client else {
             return Err(AuthError::InvalidToken("The token's client no longer exists"));
         };
-        let held: BTreeSet<String> =
-            if client.is_root { all_scopes().into_iter().collect() } else { parse_scopes(&client.scopes)?.into_iter().collect() };
+        let held: BTreeSet<String> = if client.is_root {
+            all_scopes().into_iter().collect()
+        } else {
+            parse_scopes(&client.scopes)?.into_iter().collect()
+        };
         let scopes = claims.scopes.into_iter().filter(|s| held.contains(s)).collect();
         Ok(Principal { client_id: client.id, scopes })
     }
@@ -187,7 +193,8 @@ impl AuthService for DieselAuthService {
 
     fn client_scopes(&self, client_id: &str) -> Result<Vec<String>> {
         let mut conn = self.db.conn()?;
-        let client = repo::find(&mut conn, client_id)?.ok_or_else(|| AuthError::ClientNotFound(client_id.to_owned()))?;
+        let client =
+            repo::find(&mut conn, client_id)?.ok_or_else(|| AuthError::ClientNotFound(client_id.to_owned()))?;
         if client.is_root { Ok(all_scopes()) } else { parse_scopes(&client.scopes) }
     }
 

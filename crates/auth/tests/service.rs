@@ -1,5 +1,7 @@
 //! The auth service over a real database (SQLite, or PostgreSQL with TEST_DATABASE_URL).
 
+#![expect(clippy::unwrap_used, reason = "test helpers fail the test on error")]
+
 use auth::{AuthError, AuthService, ClientCreate, DieselAuthService, RootClient, scopes};
 use crypto::AppKey;
 use db::testing::TestDb;
@@ -61,7 +63,10 @@ fn created_client_gets_exactly_its_scopes() {
     let service = service(&db, &AppKey::generate());
     let root = root_principal(&service);
     let created = service
-        .create_client(&root, ClientCreate { scopes: vec![scopes::REDACTION_PATTERNS_READ.into()], name: Some("reader".into()) })
+        .create_client(
+            &root,
+            ClientCreate { scopes: vec![scopes::REDACTION_PATTERNS_READ.into()], name: Some("reader".into()) },
+        )
         .unwrap();
     assert_eq!(created.client_id.len(), 32);
     assert_eq!(created.client_secret.len(), 32);
@@ -94,13 +99,14 @@ fn a_client_cannot_grant_scopes_it_does_not_hold() {
     let db = TestDb::new();
     let service = service(&db, &AppKey::generate());
     let root = root_principal(&service);
-    let creator = service
-        .create_client(&root, ClientCreate { scopes: vec![scopes::CLIENT_CREATE.into()], name: None })
-        .unwrap();
+    let creator =
+        service.create_client(&root, ClientCreate { scopes: vec![scopes::CLIENT_CREATE.into()], name: None }).unwrap();
     let token = service.issue_token(&creator.client_id, &creator.client_secret).unwrap();
     let creator = service.authenticate(&token.access_token).unwrap();
     let escalate = ClientCreate { scopes: vec![scopes::CLIENT_DELETE.into()], name: None };
-    assert!(matches!(service.create_client(&creator, escalate), Err(AuthError::CannotGrant(s)) if s == ["client:delete"]));
+    assert!(
+        matches!(service.create_client(&creator, escalate), Err(AuthError::CannotGrant(s)) if s == ["client:delete"])
+    );
 }
 
 #[test]
@@ -112,7 +118,8 @@ fn revoked_scopes_and_deleted_clients_take_effect_on_existing_tokens_at_once() {
     let created = service.create_client(&root, ClientCreate { scopes: both, name: None }).unwrap();
     let token = service.issue_token(&created.client_id, &created.client_secret).unwrap().access_token;
 
-    let kept = service.set_client_scopes(&root, &created.client_id, vec![scopes::REDACTION_PATTERNS_READ.into()]).unwrap();
+    let kept =
+        service.set_client_scopes(&root, &created.client_id, vec![scopes::REDACTION_PATTERNS_READ.into()]).unwrap();
     assert_eq!(kept, [scopes::REDACTION_PATTERNS_READ]);
     assert_eq!(service.client_scopes(&created.client_id).unwrap(), kept);
     let principal = service.authenticate(&token).unwrap();

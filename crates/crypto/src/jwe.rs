@@ -45,10 +45,8 @@ pub fn decrypt(key: &AppKey, token: &str) -> Result<Vec<u8>> {
     }
     body.extend_from_slice(&tag);
     let nonce = Nonce::try_assume_unique_for_key(&iv).map_err(|_| CryptoError::Malformed("iv"))?;
-    let plain = key
-        .aead()
-        .open_in_place(nonce, Aad::from(header.as_bytes()), &mut body)
-        .map_err(|_| CryptoError::Decrypt)?;
+    let plain =
+        key.aead().open_in_place(nonce, Aad::from(header.as_bytes()), &mut body).map_err(|_| CryptoError::Decrypt)?;
     Ok(plain.to_vec())
 }
 

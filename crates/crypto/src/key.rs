@@ -117,10 +117,7 @@ mod tests {
     #[test]
     fn configured_key_must_be_32_bytes() {
         assert!(AppKey::from_text("0123456789abcdef0123456789abcdef").is_ok());
-        assert_eq!(
-            AppKey::from_text("short").unwrap_err(),
-            CryptoError::KeyLength { expected: 32, actual: 5 }
-        );
+        assert_eq!(AppKey::from_text("short").unwrap_err(), CryptoError::KeyLength { expected: 32, actual: 5 });
         assert!(AppKey::from_text(&AppKey::generate_text()).is_ok());
     }
 

@@ -33,10 +33,7 @@ impl DbError {
 
     /// True when an insert or update broke a unique constraint.
     pub fn is_unique_violation(&self) -> bool {
-        matches!(
-            self,
-            DbError::Query(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
-        )
+        matches!(self, DbError::Query(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)))
     }
 
     /// True when the database is unavailable rather than the query wrong (pool timeout,
@@ -46,10 +43,7 @@ impl DbError {
             self,
             DbError::Pool(_)
                 | DbError::Connect(_)
-                | DbError::Query(DieselError::DatabaseError(
-                    DatabaseErrorKind::ClosedConnection,
-                    _
-                ))
+                | DbError::Query(DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _))
         )
     }
 }

@@ -211,10 +211,7 @@ pub fn enqueue(conn: &mut DbConn, job: &NewJob) -> Result<String> {
         Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
             if job.unique_key.is_some() =>
         {
-            Ok(jobs::table
-                .select(jobs::id)
-                .filter(jobs::unique_key.eq(job.unique_key.as_deref()))
-                .first(conn)?)
+            Ok(jobs::table.select(jobs::id).filter(jobs::unique_key.eq(job.unique_key.as_deref())).first(conn)?)
         }
         Err(e) => Err(e.into()),
     }
@@ -531,9 +528,7 @@ impl Worker {
             let stop = Arc::clone(&stop);
             let name = format!("{}-{n}", shared.config.name);
             threads.push(
-                std::thread::Builder::new()
-                    .name(format!("jobs-{n}"))
-                    .spawn(move || worker.run_loop(&name, &stop))?,
+                std::thread::Builder::new().name(format!("jobs-{n}")).spawn(move || worker.run_loop(&name, &stop))?,
             );
         }
         Ok(WorkerHandle { stop, signal: shared.signal.clone(), threads })

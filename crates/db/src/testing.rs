@@ -1,6 +1,8 @@
 //! Test databases: a fresh SQLite file per test, or — when `TEST_DATABASE_URL` is set — a fresh
 //! PostgreSQL schema per test, dropped when the [`TestDb`] is dropped. Migrations are applied.
 
+#![expect(clippy::expect_used, reason = "test helpers: a test cannot run without its database")]
+
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 
@@ -40,8 +42,8 @@ impl TestDb {
 
     fn postgres(admin_url: String) -> TestDb {
         let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = PgConnection::establish(&admin_url)
-            .unwrap_or_else(|e| panic!("connect to TEST_DATABASE_URL: {e}"));
+        let mut admin =
+            PgConnection::establish(&admin_url).unwrap_or_else(|e| panic!("connect to TEST_DATABASE_URL: {e}"));
         admin.batch_execute(&format!("CREATE SCHEMA \"{schema}\"")).expect("create the test schema");
         let separator = if admin_url.contains('?') { '&' } else { '?' };
         let url = format!("{admin_url}{separator}options=-csearch_path%3D{schema}");

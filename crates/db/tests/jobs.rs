@@ -1,5 +1,7 @@
 //! Durable jobs on the test backend (SQLite, or PostgreSQL with TEST_DATABASE_URL).
 
+#![expect(clippy::unwrap_used, reason = "test helpers fail the test on error")]
+
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -212,10 +214,8 @@ fn worker_runs_handlers_and_records_outcomes() {
     let signal = JobSignal::default();
     // A long poll interval: only the signal can wake the worker in time.
     let config = WorkerConfig { threads: 2, poll_interval: Duration::from_secs(30), ..WorkerConfig::default() };
-    let handle = Worker::new(db.database().clone(), config, signal.clone())
-        .handle("q", recorder.clone())
-        .start()
-        .unwrap();
+    let handle =
+        Worker::new(db.database().clone(), config, signal.clone()).handle("q", recorder.clone()).start().unwrap();
 
     let mut conn = db.database().conn().unwrap();
     let failing = jobs::enqueue(&mut conn, &NewJob::new("q", json!("first"))).unwrap();

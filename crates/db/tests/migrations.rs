@@ -1,5 +1,7 @@
 //! The two migration trees must stay in step, and both must apply cleanly.
 
+#![expect(clippy::unwrap_used, reason = "test helpers fail the test on error")]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

@@ -101,11 +101,8 @@ impl Redactor {
             };
             let dataset_pos = position(&mut datasets, &dataset);
             let collection_pos = position(collections.entry(dataset.clone()).or_default(), &collection);
-            let dataset_out = if self.should_redact(&dataset, &dataset) {
-                format!("dataset_{dataset_pos}")
-            } else {
-                dataset.clone()
-            };
+            let dataset_out =
+                if self.should_redact(&dataset, &dataset) { format!("dataset_{dataset_pos}") } else { dataset.clone() };
             let collection_key = format!("{dataset}.{collection}");
             let collection_out = if self.should_redact(&collection, &collection_key) {
                 format!("collection_{collection_pos}")
@@ -119,7 +116,9 @@ impl Redactor {
 
     fn redact_rows(&self, rows: Value, collection_key: &str) -> Value {
         match rows {
-            Value::Array(rows) => Value::Array(rows.into_iter().map(|row| self.redact_row(row, collection_key)).collect()),
+            Value::Array(rows) => {
+                Value::Array(rows.into_iter().map(|row| self.redact_row(row, collection_key)).collect())
+            }
             row @ Value::Object(_) => self.redact_row(row, collection_key),
             other => other,
         }
@@ -152,7 +151,9 @@ impl Redactor {
                 }
                 Value::Object(out)
             }
-            Value::Array(items) => Value::Array(items.into_iter().map(|item| self.redact_nested(item, path, seen)).collect()),
+            Value::Array(items) => {
+                Value::Array(items.into_iter().map(|item| self.redact_nested(item, path, seen)).collect())
+            }
             other => other,
         }
     }
@@ -274,7 +275,11 @@ mod tests {
     fn entity_rules_override_patterns_in_both_directions() {
         let r = redactor(
             &["email"],
-            &[("db.users.email", EntityRedaction::Keep), ("db.users.nickname", EntityRedaction::Redact), ("db", EntityRedaction::Redact)],
+            &[
+                ("db.users.email", EntityRedaction::Keep),
+                ("db.users.nickname", EntityRedaction::Redact),
+                ("db", EntityRedaction::Redact),
+            ],
         );
         let out = r.redact_package(package(json!({
             "db:users": [{"email": "a", "nickname": "b", "work_email": "c"}],

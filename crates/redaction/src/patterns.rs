@@ -102,7 +102,14 @@ mod tests {
     #[test]
     fn spec_examples_are_valid_and_keep_their_order() {
         let examples = strings(&[
-            "^email$", "sensitive_.*", ".*_private", "customer.*", ".*user.*", "^(email|phone)$", ".*@.*", "data_[0-9]+",
+            "^email$",
+            "sensitive_.*",
+            ".*_private",
+            "customer.*",
+            ".*user.*",
+            "^(email|phone)$",
+            ".*@.*",
+            "data_[0-9]+",
         ]);
         let set = PatternSet::parse(examples.clone()).unwrap();
         assert_eq!(set.patterns(), examples.as_slice());

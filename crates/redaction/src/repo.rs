@@ -16,10 +16,7 @@ struct NewPatternRow<'a> {
 
 /// The stored patterns in their order.
 pub(crate) fn list(conn: &mut DbConn) -> QueryResult<Vec<String>> {
-    redaction_patterns::table
-        .select(redaction_patterns::pattern)
-        .order(redaction_patterns::position.asc())
-        .load(conn)
+    redaction_patterns::table.select(redaction_patterns::pattern).order(redaction_patterns::position.asc()).load(conn)
 }
 
 /// Replaces the whole list; the caller wraps this in a transaction.

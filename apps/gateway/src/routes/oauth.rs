@@ -161,18 +161,24 @@ pub async fn set_client_scopes(
     body: Json<Vec<String>>,
 ) -> Result<HttpResponse, ApiError> {
     let service = state.auth.clone();
-    let scopes = web::block(move || service.set_client_scopes(&auth.principal, &client_id, body.0))
-        .await?
-        .map_err(|e| match e {
+    let scopes = web::block(move || service.set_client_scopes(&auth.principal, &client_id, body.0)).await?.map_err(
+        |e| match e {
             // The body is the list itself, so positions sit directly under "body".
             AuthError::UnknownScopes(unknown) => ApiError::validation(
                 unknown
                     .into_iter()
-                    .map(|(i, s)| ValidationIssue::new(vec!["body".into(), i.into()], format!("Invalid scope: {s}"), "value_error"))
+                    .map(|(i, s)| {
+                        ValidationIssue::new(
+                            vec!["body".into(), i.into()],
+                            format!("Invalid scope: {s}"),
+                            "value_error",
+                        )
+                    })
                     .collect(),
             ),
             other => other.into(),
-        })?;
+        },
+    )?;
     Ok(HttpResponse::Ok().json(scopes))
 }
 
