@@ -13,6 +13,7 @@ use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
 use auth::{AuthService, DieselAuthService, RootClient};
 use crypto::AppKey;
 use db::Database;
+use db::changes::{ChangeFeed, ChangeListener};
 use redaction::DieselRedactionService;
 use secrecy::ExposeSecret;
 use tracing_actix_web::{RequestId, TracingLogger};
@@ -60,6 +61,8 @@ pub struct Application {
     settings: Settings,
     state: AppState,
     root_secret: RootSecret,
+    /// Hears of changes other gateway processes make (PostgreSQL); stops when dropped.
+    _listener: Option<ChangeListener>,
 }
 
 impl Application {
@@ -72,7 +75,9 @@ impl Application {
             tracing::info!(migrations = ?applied, "applied database migrations");
         }
         let key = load_or_create_app_key(&settings)?;
-        let auth = DieselAuthService::new(database.clone(), key, settings.security.oauth_access_token_expire_minutes);
+        let feed = ChangeFeed::new();
+        let auth = DieselAuthService::new(database.clone(), key, settings.security.oauth_access_token_expire_minutes)
+            .with_change_feed(&feed);
         let configured = settings.security.root_client_secret.as_ref().map(|s| s.expose_secret().to_owned());
         let root_secret = match auth.ensure_root_client(&RootClient {
             id: settings.security.root_client_id.clone(),
@@ -86,9 +91,10 @@ impl Application {
         let state = AppState {
             db: database.clone(),
             auth: Arc::new(auth),
-            redaction: Arc::new(DieselRedactionService::new(database)),
+            redaction: Arc::new(DieselRedactionService::new(database.clone()).with_change_feed(&feed)),
         };
-        Ok(Application { settings, state, root_secret })
+        let listener = feed.start_listener(&database, &settings.database_url());
+        Ok(Application { settings, state, root_secret, _listener: listener })
     }
 
     /// The shared state handlers see.

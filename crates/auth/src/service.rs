@@ -1,10 +1,13 @@
 //! The auth service: token issue and verification, client management.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use crypto::{AppKey, jwe, secret};
 use db::Database;
+use db::changes::{ChangeFeed, TtlCache};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AuthError, Result};
@@ -68,6 +71,16 @@ struct Claims {
     exp: i64,
 }
 
+/// Change-feed topic of client changes.
+const TOPIC: &str = "auth";
+/// How long a client's scopes are cached. Changes made through this process apply at once;
+/// other processes on PostgreSQL hear of them through the change feed within ~50 ms; this bounds
+/// the rest (processes sharing one SQLite file).
+const CLIENT_CACHE_TTL: Duration = Duration::from_secs(2);
+
+/// What authentication needs of a client: the scopes it holds. `None`: no such client.
+type CachedClient = Option<BTreeSet<String>>;
+
 /// [`AuthService`] over the database.
 pub struct DieselAuthService {
     db: Database,
@@ -75,6 +88,8 @@ pub struct DieselAuthService {
     token_ttl: TimeDelta,
     /// Verified against when the client id is unknown, so a miss costs as much as a hit.
     decoy_hash: String,
+    /// Clients by id, so checking a token needs no database round trip.
+    clients: Arc<TtlCache<String, CachedClient>>,
 }
 
 impl DieselAuthService {
@@ -86,7 +101,45 @@ impl DieselAuthService {
             key,
             token_ttl: TimeDelta::try_minutes(minutes).unwrap_or(TimeDelta::MAX),
             decoy_hash: secret::hash(&crypto::random_hex(16)),
+            clients: Arc::new(TtlCache::new(CLIENT_CACHE_TTL)),
         }
+    }
+
+    /// Clears the client cache when another process changes clients.
+    pub fn with_change_feed(self, feed: &ChangeFeed) -> DieselAuthService {
+        let clients = Arc::clone(&self.clients);
+        feed.on(TOPIC, move || clients.clear());
+        self
+    }
+
+    fn client(&self, client_id: &str) -> Result<CachedClient> {
+        if let Some(cached) = self.clients.get(client_id) {
+            return Ok(cached);
+        }
+        let row = {
+            let mut conn = self.db.conn()?;
+            repo::find(&mut conn, client_id)?
+        };
+        let client = match row {
+            Some(row) if row.is_root => Some(all_scopes().into_iter().collect()),
+            Some(row) => Some(parse_scopes(&row.scopes)?.into_iter().collect()),
+            None => None,
+        };
+        self.clients.insert(client_id.to_owned(), client.clone());
+        Ok(client)
+    }
+
+    /// Runs a change to clients in a write transaction that announces it, then forgets cached
+    /// clients (after the commit, so no reader re-caches the old state).
+    fn change<T>(&self, f: impl FnOnce(&mut db::DbConn) -> Result<T>) -> Result<T> {
+        let mut conn = self.db.conn()?;
+        let result = conn.write_transaction(|c| {
+            let value = f(c)?;
+            ChangeFeed::publish(c, TOPIC)?;
+            Ok(value)
+        });
+        self.clients.clear();
+        result
     }
 }
 
@@ -152,20 +205,11 @@ impl AuthService for DieselAuthService {
         if claims.exp <= Utc::now().timestamp() {
             return Err(AuthError::InvalidToken("Access token expired"));
         }
-        let client = {
-            let mut conn = self.db.conn()?;
-            repo::find(&mut conn, &claims.client_id)?
-        };
-        let Some(client) = client else {
+        let Some(held) = self.client(&claims.client_id)? else {
             return Err(AuthError::InvalidToken("The token's client no longer exists"));
         };
-        let held: BTreeSet<String> = if client.is_root {
-            all_scopes().into_iter().collect()
-        } else {
-            parse_scopes(&client.scopes)?.into_iter().collect()
-        };
         let scopes = claims.scopes.into_iter().filter(|s| held.contains(s)).collect();
-        Ok(Principal { client_id: client.id, scopes })
+        Ok(Principal { client_id: claims.client_id, scopes })
     }
 
     fn create_client(&self, caller: &Principal, request: ClientCreate) -> Result<ClientCreated> {
@@ -201,8 +245,7 @@ impl AuthService for DieselAuthService {
     fn set_client_scopes(&self, caller: &Principal, client_id: &str, scopes: Vec<String>) -> Result<Vec<String>> {
         let granted = grantable(caller, scopes)?;
         let stored = serde_json::to_string(&granted).map_err(|e| AuthError::Db(db::DbError::Corrupt(e.to_string())))?;
-        let mut conn = self.db.conn()?;
-        conn.write_transaction(|c| {
+        self.change(|c| {
             let client = repo::find(c, client_id)?.ok_or_else(|| AuthError::ClientNotFound(client_id.to_owned()))?;
             if client.is_root {
                 return Err(AuthError::RootClientImmutable);
@@ -213,8 +256,7 @@ impl AuthService for DieselAuthService {
     }
 
     fn delete_client(&self, client_id: &str) -> Result<()> {
-        let mut conn = self.db.conn()?;
-        conn.write_transaction(|c| {
+        self.change(|c| {
             let client = repo::find(c, client_id)?.ok_or_else(|| AuthError::ClientNotFound(client_id.to_owned()))?;
             if client.is_root {
                 return Err(AuthError::RootClientImmutable);
@@ -225,8 +267,7 @@ impl AuthService for DieselAuthService {
     }
 
     fn ensure_root_client(&self, root: &RootClient) -> Result<Option<String>> {
-        let mut conn = self.db.conn()?;
-        let generated = conn.write_transaction(|c| {
+        let generated = self.change(|c| {
             let removed = repo::delete_other_roots(c, &root.id)?;
             if removed > 0 {
                 tracing::warn!(removed, root_client_id = %root.id, "removed root clients with a previous root client id");

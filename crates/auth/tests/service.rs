@@ -155,3 +155,33 @@ fn tokens_from_another_key_or_expired_ones_are_refused() {
     assert!(matches!(expired.authenticate(&stale), Err(AuthError::InvalidToken("Access token expired"))));
     assert!(matches!(service.authenticate("garbage"), Err(AuthError::InvalidToken(_))));
 }
+
+#[test]
+fn a_client_deleted_through_another_process_is_refused_promptly() {
+    let db = TestDb::new();
+    let key = AppKey::generate();
+    let on_postgres = db.database().backend() == db::Backend::Postgres;
+    // Two gateway processes: each its own service, cache and change listener.
+    let feed_a = db::changes::ChangeFeed::new();
+    let feed_b = db::changes::ChangeFeed::new();
+    let a = service(&db, &key).with_change_feed(&feed_a);
+    let b = service(&db, &key).with_change_feed(&feed_b);
+    let _listen_a = feed_a.start_listener(db.database(), db.url());
+    let _listen_b = feed_b.start_listener(db.database(), db.url());
+    std::thread::sleep(std::time::Duration::from_millis(200));
+
+    let root = root_principal(&a);
+    let created = a.create_client(&root, ClientCreate { scopes: vec![scopes::SCOPE_READ.into()], name: None }).unwrap();
+    let token = a.issue_token(&created.client_id, &created.client_secret).unwrap().access_token;
+    b.authenticate(&token).unwrap(); // now cached in b
+
+    a.delete_client(&created.client_id).unwrap();
+    assert!(a.authenticate(&token).is_err(), "the deleting process refuses at once");
+    // PostgreSQL: NOTIFY reaches the other process within a poll; SQLite: the cache TTL bounds it.
+    let limit = if on_postgres { std::time::Duration::from_millis(1000) } else { std::time::Duration::from_secs(3) };
+    let started = std::time::Instant::now();
+    while b.authenticate(&token).is_ok() {
+        assert!(started.elapsed() < limit, "the other process still accepts the token after {limit:?}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

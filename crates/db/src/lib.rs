@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod changes;
 mod conn;
 mod error;
 pub mod jobs;

@@ -52,3 +52,24 @@ fn redactor_uses_the_stored_patterns_and_follows_changes() {
     let out = service.redactor(EntityRules::new()).unwrap().redact_package(package);
     assert_eq!(out.keys().collect::<Vec<_>>(), ["dataset_1:users", "crm:contacts"]);
 }
+
+#[test]
+fn another_process_sees_replaced_patterns_promptly() {
+    let db = TestDb::new();
+    let on_postgres = db.database().backend() == db::Backend::Postgres;
+    let feed = db::changes::ChangeFeed::new();
+    let writer = DieselRedactionService::new(db.database().clone());
+    let reader = DieselRedactionService::new(db.database().clone()).with_change_feed(&feed);
+    let _listener = feed.start_listener(db.database(), db.url());
+    std::thread::sleep(std::time::Duration::from_millis(200));
+
+    assert!(reader.patterns().unwrap().is_empty()); // cached
+    writer.replace_patterns(strings(&["new"])).unwrap();
+    assert_eq!(writer.patterns().unwrap(), strings(&["new"]), "the writer sees its change at once");
+    let limit = if on_postgres { std::time::Duration::from_millis(1000) } else { std::time::Duration::from_secs(3) };
+    let started = std::time::Instant::now();
+    while reader.patterns().unwrap().is_empty() {
+        assert!(started.elapsed() < limit, "still stale after {limit:?}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

@@ -1,0 +1,49 @@
+# Lethe — daily commands. `just` lists them.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+pg_url := env_var_or_default("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+
+default:
+    @just --list
+
+# Run the server on the embedded SQLite default (./data)
+run *ARGS:
+    cargo run --release --bin lethe -- {{ARGS}}
+
+# Run every test on SQLite
+test *ARGS:
+    cargo test --workspace {{ARGS}}
+
+# Run every test on PostgreSQL (a fresh schema per test)
+test-pg *ARGS:
+    TEST_DATABASE_URL={{pg_url}} cargo test --workspace {{ARGS}}
+
+# Formatting and clippy, as CI runs them
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+# Format the code
+fmt:
+    cargo fmt --all
+
+# Regenerate the committed OpenAPI document from the code
+openapi:
+    cargo run -q --bin lethe -- openapi > openapi/openapi.json
+
+# Benchmark the release binary on SQLite and PostgreSQL (prints figures, asserts nothing)
+bench:
+    cargo build --release --bin lethe
+    python3 scripts/bench.py --binary target/release/lethe
+
+# Create a migration NAME in both trees (identical names; write both up.sql files)
+migration NAME:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    dir="$(date -u +%Y-%m-%d-%H%M%S)_{{NAME}}"
+    for tree in sqlite postgres; do
+        mkdir -p "migrations/$tree/$dir"
+        touch "migrations/$tree/$dir/up.sql" "migrations/$tree/$dir/down.sql"
+    done
+    echo "created migrations/{sqlite,postgres}/$dir"
