@@ -168,7 +168,8 @@ fn a_client_deleted_through_another_process_is_refused_promptly() {
     let b = service(&db, &key).with_change_feed(&feed_b);
     let _listen_a = feed_a.start_listener(db.database(), db.url());
     let _listen_b = feed_b.start_listener(db.database(), db.url());
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    db.wait_for_listener(&feed_a);
+    db.wait_for_listener(&feed_b);
 
     let root = root_principal(&a);
     let created = a.create_client(&root, ClientCreate { scopes: vec![scopes::SCOPE_READ.into()], name: None }).unwrap();

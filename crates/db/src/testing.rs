@@ -63,6 +63,32 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// Blocks until `feed`'s listener hears notifications (PostgreSQL), so a test does not race
+    /// the listener's connection. Returns at once on SQLite, which has no listener.
+    ///
+    /// # Panics
+    /// When nothing is heard within 20 seconds.
+    pub fn wait_for_listener(&self, feed: &crate::changes::ChangeFeed) {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        if self.database.backend() != crate::Backend::Postgres {
+            return;
+        }
+        let topic = format!("probe-{}", uuid::Uuid::new_v4().simple());
+        let heard = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&heard);
+        feed.on(&topic, move || flag.store(true, Ordering::SeqCst));
+        let started = std::time::Instant::now();
+        let mut conn = self.database.conn().expect("a connection");
+        while !heard.load(Ordering::SeqCst) {
+            assert!(started.elapsed() < std::time::Duration::from_secs(20), "the change listener never heard");
+            crate::changes::ChangeFeed::publish(&mut conn, &topic).expect("publish a probe");
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+    }
+}
+
 impl Default for TestDb {
     fn default() -> TestDb {
         TestDb::new()

@@ -98,10 +98,10 @@ fn a_job_whose_worker_vanished_is_claimed_again_after_its_lease() {
     let db = TestDb::new();
     let mut conn = db.database().conn().unwrap();
     let id = jobs::enqueue(&mut conn, &NewJob::new("q", json!({}))).unwrap();
-    jobs::claim(&mut conn, "crashed", &queues(&["q"]), Duration::from_millis(200)).unwrap().unwrap();
+    jobs::claim(&mut conn, "crashed", &queues(&["q"]), Duration::from_millis(800)).unwrap().unwrap();
 
     assert!(jobs::claim(&mut conn, "w2", &queues(&["q"]), LEASE).unwrap().is_none(), "lease still held");
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(1000));
 
     let taken = jobs::claim(&mut conn, "w2", &queues(&["q"]), LEASE).unwrap().unwrap();
     assert_eq!(taken.id, id);
@@ -119,10 +119,10 @@ fn heartbeat_keeps_the_lease() {
     let db = TestDb::new();
     let mut conn = db.database().conn().unwrap();
     let id = jobs::enqueue(&mut conn, &NewJob::new("q", json!({}))).unwrap();
-    let lease = Duration::from_millis(300);
+    let lease = Duration::from_millis(1500);
     jobs::claim(&mut conn, "w1", &queues(&["q"]), lease).unwrap().unwrap();
     for _ in 0..3 {
-        std::thread::sleep(Duration::from_millis(150));
+        std::thread::sleep(Duration::from_millis(700));
         assert!(jobs::heartbeat(&mut conn, &id, "w1", lease).unwrap());
     }
     assert!(jobs::claim(&mut conn, "w2", &queues(&["q"]), LEASE).unwrap().is_none());

@@ -61,7 +61,7 @@ fn another_process_sees_replaced_patterns_promptly() {
     let writer = DieselRedactionService::new(db.database().clone());
     let reader = DieselRedactionService::new(db.database().clone()).with_change_feed(&feed);
     let _listener = feed.start_listener(db.database(), db.url());
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    db.wait_for_listener(&feed);
 
     assert!(reader.patterns().unwrap().is_empty()); // cached
     writer.replace_patterns(strings(&["new"])).unwrap();
