@@ -15,9 +15,6 @@
 //! | `LETHE__STORAGE__PATH` | `<data_dir>/results` |
 //! | `LETHE__LOG__FORMAT` | `text` (or `json`) |
 //! | `LETHE__LOG__LEVEL` | `info` (a `tracing` filter; `RUST_LOG` wins) |
-//! | `LETHE__JOBS__THREADS` | `2` |
-//! | `LETHE__JOBS__LEASE_SECONDS` | `60` |
-//! | `LETHE__JOBS__POLL_INTERVAL_MS` | `1000` |
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -56,8 +53,6 @@ pub struct Settings {
     pub storage: StorageSettings,
     /// Logging.
     pub log: LogSettings,
-    /// Background job workers.
-    pub jobs: JobSettings,
 }
 
 /// `[server]`
@@ -159,24 +154,6 @@ impl Default for LogSettings {
     }
 }
 
-/// `[jobs]`
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct JobSettings {
-    /// Worker threads claiming jobs.
-    pub threads: usize,
-    /// Lease a worker holds on a job; renewed while it works, taken over when it expires.
-    pub lease_seconds: u64,
-    /// How often idle workers look for jobs enqueued by other processes.
-    pub poll_interval_ms: u64,
-}
-
-impl Default for JobSettings {
-    fn default() -> Self {
-        JobSettings { threads: 2, lease_seconds: 60, poll_interval_ms: 1000 }
-    }
-}
-
 impl Settings {
     /// Loads settings from an optional TOML file and the process environment.
     pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
@@ -223,9 +200,6 @@ impl Settings {
         }
         if self.database.pool_size == 0 {
             return invalid("database.pool_size", "must be at least 1");
-        }
-        if self.jobs.threads == 0 || self.jobs.lease_seconds == 0 || self.jobs.poll_interval_ms == 0 {
-            return invalid("jobs", "threads, lease_seconds and poll_interval_ms must be at least 1");
         }
         Ok(())
     }

@@ -118,21 +118,9 @@ impl ApiError {
                 AuthError::MissingScopes(_) | AuthError::CannotGrant(_) | AuthError::RootClientImmutable => {
                     message(StatusCode::FORBIDDEN, e.to_string())
                 }
-                AuthError::UnknownScopes(unknown) => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Detail::Issues(
-                        unknown
-                            .iter()
-                            .map(|(i, scope)| {
-                                ValidationIssue::new(
-                                    vec!["body".into(), "scopes".into(), (*i).into()],
-                                    format!("Invalid scope: {scope}"),
-                                    "value_error",
-                                )
-                            })
-                            .collect(),
-                    ),
-                ),
+                AuthError::UnknownScopes(unknown) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, Detail::Issues(scope_issues(unknown, &["body", "scopes"])))
+                }
                 AuthError::ClientNotFound(_) => message(StatusCode::NOT_FOUND, e.to_string()),
                 AuthError::Db(db) => db_parts(db),
             },
@@ -162,6 +150,19 @@ impl ApiError {
             ApiError::Http { status, detail } => (*status, detail.clone()),
         }
     }
+}
+
+/// Validation issues for unknown scope names, located under `base` (the scope list's place in
+/// the request) at each name's index.
+pub fn scope_issues(unknown: &[(usize, String)], base: &[&str]) -> Vec<ValidationIssue> {
+    unknown
+        .iter()
+        .map(|(index, scope)| {
+            let mut loc: Vec<LocPart> = base.iter().map(|part| LocPart::from(*part)).collect();
+            loc.push(LocPart::Index(*index));
+            ValidationIssue::new(loc, format!("Invalid scope: {scope}"), "value_error")
+        })
+        .collect()
 }
 
 fn db_parts(e: &DbError) -> (StatusCode, Detail) {

@@ -193,16 +193,14 @@ impl Database {
         if backend == Backend::Sqlite {
             create_parent_dir(&target)?;
         }
-        let first = establish(backend, &target)?;
+        // r2d2 would retry a failing connect until its time-out and report only that.
+        drop(establish(backend, &target)?);
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
             .error_handler(Box::new(r2d2::LoggingErrorHandler))
             .build_unchecked(ConnectionManager { backend, target });
-        // Hand the connection we already opened to nobody: dropping it is cheap, and the pool
-        // opens its own lazily.
-        drop(first);
         Ok(Database { pool, backend })
     }
 

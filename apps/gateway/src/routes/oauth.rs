@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa::{IntoResponses, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::error::{ApiError, ErrorBody, ValidationIssue};
+use crate::error::{ApiError, ErrorBody, ValidationIssue, scope_issues};
 use crate::extract::{Authorized, Json};
 use crate::scope;
 use crate::state::AppState;
@@ -164,18 +164,7 @@ pub async fn set_client_scopes(
     let scopes = web::block(move || service.set_client_scopes(&auth.principal, &client_id, body.0)).await?.map_err(
         |e| match e {
             // The body is the list itself, so positions sit directly under "body".
-            AuthError::UnknownScopes(unknown) => ApiError::validation(
-                unknown
-                    .into_iter()
-                    .map(|(i, s)| {
-                        ValidationIssue::new(
-                            vec!["body".into(), i.into()],
-                            format!("Invalid scope: {s}"),
-                            "value_error",
-                        )
-                    })
-                    .collect(),
-            ),
+            AuthError::UnknownScopes(unknown) => ApiError::validation(scope_issues(&unknown, &["body"])),
             other => other.into(),
         },
     )?;
