@@ -79,4 +79,148 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(server_settings, oauth_clients, redaction_patterns, jobs);
+diesel::table! {
+    /// Organisations: groups of spaces.
+    orgs (id) {
+        /// UUID.
+        id -> Text,
+        /// Unique slug.
+        slug -> Text,
+        /// Display name.
+        name -> Text,
+        /// Creation time.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Spaces: where notices and catalog products live.
+    spaces (id) {
+        /// UUID.
+        id -> Text,
+        /// Unique slug.
+        slug -> Text,
+        /// Display name.
+        name -> Text,
+        /// Owning organisation.
+        org_id -> Text,
+        /// Creation time.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Versioned privacy notices of a space.
+    privacy_notices (id) {
+        /// UUID.
+        id -> Text,
+        /// Owning space.
+        space_id -> Text,
+        /// Name.
+        name -> Text,
+        /// Version label.
+        version -> Text,
+        /// DRAFT | ACTIVE | ARCHIVED
+        status -> Text,
+        /// Hosted policy URL.
+        content_url -> Nullable<Text>,
+        /// Effective from.
+        valid_from -> Nullable<Timestamp>,
+        /// Superseded at.
+        valid_to -> Nullable<Timestamp>,
+        /// Creation time.
+        created_at -> Timestamp,
+        /// Last change.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Processing purposes owned by a notice.
+    processing_purposes (id) {
+        /// UUID.
+        id -> Text,
+        /// Owning notice.
+        notice_id -> Text,
+        /// Name.
+        name -> Text,
+        /// Lowercase name, for search.
+        name_lc -> Text,
+        /// Description.
+        description -> Nullable<Text>,
+        /// Strictly necessary for the core service.
+        is_essential -> Bool,
+        /// Creation time.
+        created_at -> Timestamp,
+        /// Last change.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Catalog products with their compliance metadata.
+    products (id) {
+        /// UUID.
+        id -> Text,
+        /// Owning space.
+        space_id -> Text,
+        /// Name.
+        name -> Text,
+        /// Lowercase name, for search.
+        name_lc -> Text,
+        /// e.g. table, view, dashboard.
+        product_type -> Nullable<Text>,
+        /// e.g. dataset, report.
+        product_kind -> Nullable<Text>,
+        /// Id in the source system.
+        source_id -> Nullable<Text>,
+        /// Location, e.g. warehouse.analytics.customer_events.
+        path -> Nullable<Text>,
+        /// e.g. production.
+        environment -> Nullable<Text>,
+        /// e.g. PII, PHI, Internal.
+        sensitivity -> Nullable<Text>,
+        /// JSON array of data categories.
+        data_categories -> Text,
+        /// Owner id.
+        owner_id -> Nullable<Text>,
+        /// Owner name.
+        owner_name -> Nullable<Text>,
+        /// The purpose the product is mapped to.
+        processing_purpose_id -> Nullable<Text>,
+        /// Lawful basis (Art. 6).
+        lawful_basis -> Nullable<Text>,
+        /// Lowercase lawful basis, for search.
+        lawful_basis_lc -> Nullable<Text>,
+        /// Retention period.
+        retention_period -> Nullable<Text>,
+        /// JSON array of data-subject categories.
+        data_subject_categories -> Text,
+        /// JSON array of recipients.
+        recipients -> Text,
+        /// Sensitivity indicates PII/PHI and there is no lawful basis.
+        has_compliance_gap -> Bool,
+        /// Creation time.
+        created_at -> Timestamp,
+        /// Last change.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(spaces -> orgs (org_id));
+diesel::joinable!(privacy_notices -> spaces (space_id));
+diesel::joinable!(processing_purposes -> privacy_notices (notice_id));
+diesel::joinable!(products -> spaces (space_id));
+diesel::joinable!(products -> processing_purposes (processing_purpose_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    server_settings,
+    oauth_clients,
+    redaction_patterns,
+    jobs,
+    orgs,
+    spaces,
+    privacy_notices,
+    processing_purposes,
+    products,
+);
