@@ -6,6 +6,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use auth::AuthError;
 use db::DbError;
+use notices_ropa::{FieldIssue, NoticesError};
 use redaction::RedactionError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -81,6 +82,9 @@ pub enum ApiError {
     /// From the redaction crate.
     #[error(transparent)]
     Redaction(#[from] RedactionError),
+    /// From the notices and RoPA crate.
+    #[error(transparent)]
+    Notices(#[from] NoticesError),
     /// From storage.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -106,6 +110,22 @@ impl ApiError {
     /// 422 with validation issues.
     pub fn validation(issues: Vec<ValidationIssue>) -> ApiError {
         ApiError::Http { status: StatusCode::UNPROCESSABLE_ENTITY, detail: Detail::Issues(issues) }
+    }
+
+    /// 422 for invalid fields of `source` (`"body"` or `"query"`).
+    pub fn fields(source: &str, issues: &[FieldIssue]) -> ApiError {
+        ApiError::validation(
+            issues
+                .iter()
+                .map(|issue| {
+                    ValidationIssue::new(
+                        vec![source.into(), issue.field.as_str().into()],
+                        issue.message.clone(),
+                        "value_error",
+                    )
+                })
+                .collect(),
+        )
     }
 
     fn parts(&self) -> (StatusCode, Detail) {
@@ -144,6 +164,12 @@ impl ApiError {
                     ),
                 ),
                 RedactionError::Db(db) => db_parts(db),
+            },
+            ApiError::Notices(e) => match e {
+                NoticesError::NotFound(_) => message(StatusCode::NOT_FOUND, e.to_string()),
+                NoticesError::Conflict(_) => message(StatusCode::CONFLICT, e.to_string()),
+                NoticesError::Invalid(issues) => ApiError::fields("body", issues).parts(),
+                NoticesError::Db(db) => db_parts(db),
             },
             ApiError::Db(db) => db_parts(db),
             ApiError::Blocking(_) => message(StatusCode::SERVICE_UNAVAILABLE, "Service unavailable".into()),

@@ -41,6 +41,31 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// Query parameters. Unlike `actix_web::web::Query`, a value that does not fit `T` is answered
+/// with 422 and `loc` naming the parameter (`["query", "limit"]`).
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let pairs = form_urlencoded::parse(req.query_string().as_bytes());
+        let result: Result<T, _> = serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs));
+        std::future::ready(result.map(Query).map_err(|e| {
+            let mut loc = vec![LocPart::from("query")];
+            loc.extend(path_parts(e.path()));
+            let message = e.into_inner().to_string();
+            if let Some(field) = message.strip_prefix("missing field `").and_then(|rest| rest.strip_suffix('`')) {
+                loc.push(LocPart::from(field));
+                return ApiError::validation(vec![ValidationIssue::new(loc, "Field required", "missing")]);
+            }
+            ApiError::validation(vec![ValidationIssue::new(loc, message, "value_error")])
+        }))
+    }
+}
+
 /// Deserializes a JSON body, describing failures as validation issues located in the body.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);

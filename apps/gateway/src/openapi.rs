@@ -28,6 +28,9 @@ pub fn base() -> OpenApi {
                 ("Health", "Liveness and database status"),
                 ("OAuth", "Client-credentials tokens, clients and scopes"),
                 ("Privacy Request Redaction Patterns", "Regex patterns that hide names in DSR packages"),
+                ("Catalog", "Organisations, spaces and catalog products with compliance metadata"),
+                ("Privacy Notices", "Versioned privacy notices and their processing purposes"),
+                ("RoPA", "Record of Processing Activities: reports, summaries, CSV exports"),
             ]
             .map(|(name, description)| {
                 let mut tag = Tag::new(name);

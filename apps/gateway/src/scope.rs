@@ -29,4 +29,18 @@ required_scopes! {
     ClientDelete => [scopes::CLIENT_DELETE];
     /// `scope:read`
     ScopeRead => [scopes::SCOPE_READ];
+    /// `catalog:read`
+    CatalogRead => [scopes::CATALOG_READ];
+    /// `catalog:create_or_update`
+    CatalogWrite => [scopes::CATALOG_CREATE_OR_UPDATE];
+    /// `catalog:delete`
+    CatalogDelete => [scopes::CATALOG_DELETE];
+    /// `privacy-notice:read`
+    NoticeRead => [scopes::PRIVACY_NOTICE_READ];
+    /// `privacy-notice:create_or_update`
+    NoticeWrite => [scopes::PRIVACY_NOTICE_CREATE_OR_UPDATE];
+    /// `privacy-notice:delete`
+    NoticeDelete => [scopes::PRIVACY_NOTICE_DELETE];
+    /// `ropa:read`
+    RopaRead => [scopes::ROPA_READ];
 }

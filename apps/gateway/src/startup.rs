@@ -14,6 +14,7 @@ use auth::{AuthService, DieselAuthService, RootClient};
 use crypto::AppKey;
 use db::Database;
 use db::changes::{ChangeFeed, ChangeListener};
+use notices_ropa::DieselNoticesService;
 use redaction::DieselRedactionService;
 use secrecy::ExposeSecret;
 use tracing_actix_web::{RequestId, TracingLogger};
@@ -92,6 +93,7 @@ impl Application {
             db: database.clone(),
             auth: Arc::new(auth),
             redaction: Arc::new(DieselRedactionService::new(database.clone()).with_change_feed(&feed)),
+            notices: Arc::new(DieselNoticesService::new(database.clone())),
         };
         let listener = feed.start_listener(&database, &settings.database_url());
         Ok(Application { settings, state, root_secret, _listener: listener })

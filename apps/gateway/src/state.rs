@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use auth::AuthService;
 use db::Database;
+use notices_ropa::NoticesService;
 use redaction::RedactionService;
 
 /// Shared application state: the database handle and one service per domain.
@@ -15,4 +16,6 @@ pub struct AppState {
     pub auth: Arc<dyn AuthService>,
     /// Redaction patterns.
     pub redaction: Arc<dyn RedactionService>,
+    /// Catalog, privacy notices and the RoPA.
+    pub notices: Arc<dyn NoticesService>,
 }

@@ -14,9 +14,26 @@ pub const CLIENT_UPDATE: &str = "client:update";
 pub const CLIENT_DELETE: &str = "client:delete";
 /// List the scope registry.
 pub const SCOPE_READ: &str = "scope:read";
+/// Read organisations, spaces and catalog products.
+pub const CATALOG_READ: &str = "catalog:read";
+/// Create and change organisations, spaces and catalog products.
+pub const CATALOG_CREATE_OR_UPDATE: &str = "catalog:create_or_update";
+/// Delete catalog products.
+pub const CATALOG_DELETE: &str = "catalog:delete";
+/// Read privacy notices and purposes.
+pub const PRIVACY_NOTICE_READ: &str = "privacy-notice:read";
+/// Create and change privacy notices and purposes.
+pub const PRIVACY_NOTICE_CREATE_OR_UPDATE: &str = "privacy-notice:create_or_update";
+/// Delete privacy notices and purposes.
+pub const PRIVACY_NOTICE_DELETE: &str = "privacy-notice:delete";
+/// Read RoPA reports, summaries and exports.
+pub const ROPA_READ: &str = "ropa:read";
 
 /// Every scope, sorted. The root client holds all of them.
 pub const ALL: &[&str] = &[
+    CATALOG_CREATE_OR_UPDATE,
+    CATALOG_DELETE,
+    CATALOG_READ,
     CLIENT_CREATE,
     CLIENT_DELETE,
     CLIENT_READ,
@@ -42,6 +59,9 @@ pub const ALL: &[&str] = &[
     "policy:create_or_update",
     "policy:delete",
     "policy:read",
+    PRIVACY_NOTICE_CREATE_OR_UPDATE,
+    PRIVACY_NOTICE_DELETE,
+    PRIVACY_NOTICE_READ,
     "privacy-request-access-results:read",
     "privacy-request-email-integrations:send",
     "privacy-request-notifications:create_or_update",
@@ -58,6 +78,7 @@ pub const ALL: &[&str] = &[
     "privacy-request:transfer",
     "privacy-request:upload_data",
     "privacy-request:view_data",
+    ROPA_READ,
     "rule:create_or_update",
     "rule:delete",
     "rule:read",

@@ -4,6 +4,7 @@
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub mod health;
+pub mod notices;
 pub mod oauth;
 pub mod redaction;
 
@@ -12,4 +13,5 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     cfg.service(health::health);
     oauth::configure(cfg);
     redaction::configure(cfg);
+    notices::configure(cfg);
 }
