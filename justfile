@@ -47,3 +47,9 @@ migration NAME:
         touch "migrations/$tree/$dir/up.sql" "migrations/$tree/$dir/down.sql"
     done
     echo "created migrations/{sqlite,postgres}/$dir"
+
+# Benchmark the RoPA endpoints over 100,000 products on SQLite and PostgreSQL (prints figures)
+bench-ropa:
+    cargo build --release --bin lethe
+    cargo build --release -p notices-ropa --example seed_ropa
+    python3 scripts/bench_ropa.py

@@ -104,6 +104,14 @@ diesel::table! {
         name -> Text,
         /// Owning organisation.
         org_id -> Text,
+        /// Products in the space.
+        product_count -> BigInt,
+        /// Products mapped to a purpose.
+        mapped_count -> BigInt,
+        /// Products without a lawful basis.
+        missing_basis_count -> BigInt,
+        /// Products with a compliance gap.
+        gap_count -> BigInt,
         /// Creation time.
         created_at -> Timestamp,
     }

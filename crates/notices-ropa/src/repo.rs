@@ -341,11 +341,83 @@ pub(crate) fn page_products(conn: &mut DbConn, space_id: &str, paging: Paging) -
 
 // ---- RoPA ----
 
-/// Which products a RoPA query covers, resolved to ids.
+/// What one product adds to its space's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Counts {
+    total: i64,
+    mapped: i64,
+    missing_basis: i64,
+    gaps: i64,
+}
+
+impl Counts {
+    pub(crate) fn of(row: &ProductRow) -> Counts {
+        Counts {
+            total: 1,
+            mapped: i64::from(row.processing_purpose_id.is_some()),
+            missing_basis: i64::from(row.lawful_basis.is_none()),
+            gaps: i64::from(row.has_compliance_gap),
+        }
+    }
+
+    pub(crate) fn minus(self, other: Counts) -> Counts {
+        Counts {
+            total: self.total - other.total,
+            mapped: self.mapped - other.mapped,
+            missing_basis: self.missing_basis - other.missing_basis,
+            gaps: self.gaps - other.gaps,
+        }
+    }
+}
+
+/// Adds `delta` to a space's counters; runs in the product write's transaction.
+pub(crate) fn adjust_counts(conn: &mut DbConn, space_id: &str, delta: Counts) -> QueryResult<()> {
+    if delta == Counts::default() {
+        return Ok(());
+    }
+    diesel::update(spaces::table.filter(spaces::id.eq(space_id)))
+        .set((
+            spaces::product_count.eq(spaces::product_count + delta.total),
+            spaces::mapped_count.eq(spaces::mapped_count + delta.mapped),
+            spaces::missing_basis_count.eq(spaces::missing_basis_count + delta.missing_basis),
+            spaces::gap_count.eq(spaces::gap_count + delta.gaps),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Recomputes a space's counters from its products (after deletions the database cascaded).
+pub(crate) fn recount(conn: &mut DbConn, space_id: &str) -> QueryResult<()> {
+    let summary = summarise(conn, &Coverage::space(space_id.to_owned()))?;
+    diesel::update(spaces::table.filter(spaces::id.eq(space_id)))
+        .set((
+            spaces::product_count.eq(summary.total),
+            spaces::mapped_count.eq(summary.mapped),
+            spaces::missing_basis_count.eq(summary.missing_basis),
+            spaces::gap_count.eq(summary.with_compliance_gap),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// The spaces a RoPA query covers, resolved to ids up front so that products are filtered and
+/// ordered on their own covering index, without joins.
 #[derive(Debug, Clone)]
-pub(crate) enum Coverage {
-    Space(String),
-    Org(String),
+pub(crate) struct Coverage {
+    space_ids: Vec<String>,
+    /// Organisation reports name each row's space.
+    pub(crate) with_space: bool,
+}
+
+impl Coverage {
+    pub(crate) fn space(space_id: String) -> Coverage {
+        Coverage { space_ids: vec![space_id], with_space: false }
+    }
+
+    pub(crate) fn org(conn: &mut DbConn, org_id: &str) -> QueryResult<Coverage> {
+        let space_ids = spaces::table.filter(spaces::org_id.eq(org_id)).select(spaces::id).load(conn)?;
+        Ok(Coverage { space_ids, with_space: true })
+    }
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern with `\` as the escape character.
@@ -362,44 +434,65 @@ fn like_pattern(search: &str) -> String {
     pattern
 }
 
-/// The RoPA source: products, their space, and (when mapped) their purpose and its notice,
-/// with the coverage and the filters applied. A macro because the count and the page select
-/// different columns from the same boxed source.
-macro_rules! ropa_source {
-    ($coverage:expr, $filter:expr) => {{
-        let mut query = products::table
-            .inner_join(spaces::table)
-            .left_join(processing_purposes::table.inner_join(privacy_notices::table))
-            .into_boxed::<MultiBackend>();
-        query = match $coverage {
-            Coverage::Space(id) => query.filter(products::space_id.eq(id.clone())),
-            Coverage::Org(id) => query.filter(spaces::org_id.eq(id.clone())),
+/// A filter resolved against the database: the search also matches products whose purpose name
+/// matches, found once among the (few) purposes rather than per product.
+struct Resolved {
+    filter: RopaFilter,
+    pattern: Option<String>,
+    matching_purposes: Vec<String>,
+}
+
+fn resolve(conn: &mut DbConn, coverage: &Coverage, filter: &RopaFilter) -> QueryResult<Resolved> {
+    let pattern = filter.search.as_deref().map(|s| like_pattern(s.trim()));
+    let matching_purposes = match &pattern {
+        Some(pattern) => processing_purposes::table
+            .inner_join(privacy_notices::table)
+            .filter(privacy_notices::space_id.eq_any(&coverage.space_ids))
+            .filter(processing_purposes::name_lc.like(pattern).escape('\\'))
+            .select(processing_purposes::id)
+            .load(conn)?,
+        None => Vec::new(),
+    };
+    Ok(Resolved { filter: filter.clone(), pattern, matching_purposes })
+}
+
+/// Products of the coverage matching the filter, as a boxed query on `products` alone. A macro
+/// because the count, the page ids and the export select different things from it.
+macro_rules! filtered_products {
+    ($coverage:expr, $resolved:expr) => {{
+        let coverage: &Coverage = $coverage;
+        let resolved: &Resolved = $resolved;
+        let mut query = products::table.into_boxed::<MultiBackend>();
+        query = match coverage.space_ids.as_slice() {
+            // Equality lets the planner read the index in order and stop after one page.
+            [single] => query.filter(products::space_id.eq(single.clone())),
+            many => query.filter(products::space_id.eq_any(many.to_vec())),
         };
-        let filter: &RopaFilter = $filter;
-        query = match filter.mapping_status {
+        query = match resolved.filter.mapping_status {
             MappingStatus::Mapped => query.filter(products::processing_purpose_id.is_not_null()),
             MappingStatus::Unmapped => query.filter(products::processing_purpose_id.is_null()),
             MappingStatus::All => query,
         };
-        if let Some(basis) = &filter.lawful_basis {
+        if let Some(basis) = &resolved.filter.lawful_basis {
             query = query.filter(products::lawful_basis.eq(basis.clone()));
         }
-        if let Some(environment) = &filter.environment {
+        if let Some(environment) = &resolved.filter.environment {
             query = query.filter(products::environment.eq(environment.clone()));
         }
-        if let Some(sensitivity) = &filter.sensitivity {
+        if let Some(sensitivity) = &resolved.filter.sensitivity {
             query = query.filter(products::sensitivity.eq(sensitivity.clone()));
         }
-        if let Some(search) = &filter.search {
-            let pattern = like_pattern(search.trim());
-            query = query.filter(
-                products::name_lc
-                    .like(pattern.clone())
-                    .escape('\\')
-                    .nullable()
-                    .or(products::lawful_basis_lc.like(pattern.clone()).escape('\\'))
-                    .or(processing_purposes::name_lc.nullable().like(pattern).escape('\\')),
-            );
+        if let Some(pattern) = &resolved.pattern {
+            let text = products::name_lc
+                .like(pattern.clone())
+                .escape('\\')
+                .nullable()
+                .or(products::lawful_basis_lc.like(pattern.clone()).escape('\\'));
+            query = if resolved.matching_purposes.is_empty() {
+                query.filter(text)
+            } else {
+                query.filter(text.or(products::processing_purpose_id.eq_any(resolved.matching_purposes.clone())))
+            };
         }
         query
     }};
@@ -435,75 +528,104 @@ fn ropa_row(tuple: RopaTuple, with_space: bool) -> RopaRow {
     }
 }
 
-/// A page of the report (product name case-insensitively, then id) and the number of matching rows.
+/// Full rows, with space, purpose and notice, of the given products, in report order.
+fn rows_of(conn: &mut DbConn, ids: &[String], with_space: bool) -> QueryResult<Vec<RopaRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<RopaTuple> = products::table
+        .inner_join(spaces::table)
+        .left_join(processing_purposes::table.inner_join(privacy_notices::table))
+        .filter(products::id.eq_any(ids))
+        .select((
+            ProductRow::as_select(),
+            spaces::slug,
+            spaces::name,
+            processing_purposes::name.nullable(),
+            privacy_notices::id.nullable(),
+            privacy_notices::name.nullable(),
+        ))
+        .order((products::name_lc.asc(), products::id.asc()))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|t| ropa_row(t, with_space)).collect())
+}
+
+/// A page of the report (product name case-insensitively, then id) and the number of matches.
+/// The page's ids come from the covering index; only those rows are joined and read whole.
 pub(crate) fn ropa_page(
     conn: &mut DbConn,
     coverage: &Coverage,
     filter: &RopaFilter,
     paging: Paging,
 ) -> QueryResult<(Vec<RopaRow>, i64)> {
-    let total: i64 = ropa_source!(coverage, filter).select(count_star()).get_result(conn)?;
-    let rows: Vec<RopaTuple> = ropa_source!(coverage, filter)
-        .select((
-            ProductRow::as_select(),
-            spaces::slug,
-            spaces::name,
-            processing_purposes::name.nullable(),
-            privacy_notices::id.nullable(),
-            privacy_notices::name.nullable(),
-        ))
+    let resolved = resolve(conn, coverage, filter)?;
+    let unfiltered = RopaFilter { mapping_status: filter.mapping_status, ..RopaFilter::default() };
+    let total: i64 = if *filter == unfiltered {
+        // Counting a whole space is O(products); its counters answer at once.
+        let summary = ropa_summary(conn, coverage)?;
+        match filter.mapping_status {
+            MappingStatus::All => summary.total,
+            MappingStatus::Mapped => summary.mapped,
+            MappingStatus::Unmapped => summary.unmapped,
+        }
+    } else {
+        filtered_products!(coverage, &resolved).select(count_star()).get_result(conn)?
+    };
+    if paging.offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    let ids: Vec<String> = filtered_products!(coverage, &resolved)
+        .select(products::id)
         .order((products::name_lc.asc(), products::id.asc()))
         .limit(paging.limit)
         .offset(paging.offset)
         .load(conn)?;
-    let with_space = matches!(coverage, Coverage::Org(_));
-    Ok((rows.into_iter().map(|t| ropa_row(t, with_space)).collect(), total))
+    Ok((rows_of(conn, &ids, coverage.with_space)?, total))
 }
 
-/// Rows after `after` (lowercase product name, id) in report order: keyset pagination for the export,
-/// which fills space columns in both scopes.
+/// Up to `limit` rows after `after` (lowercase product name, id) in report order: keyset
+/// pagination for the export, which fills the space columns in both scopes.
 pub(crate) fn ropa_after(
     conn: &mut DbConn,
     coverage: &Coverage,
     after: Option<&(String, String)>,
     limit: i64,
 ) -> QueryResult<Vec<RopaRow>> {
-    let all = RopaFilter::default();
-    let mut query = ropa_source!(coverage, &all);
+    let resolved = Resolved { filter: RopaFilter::default(), pattern: None, matching_purposes: Vec::new() };
+    let mut query = filtered_products!(coverage, &resolved);
     if let Some((name, id)) = after {
         query = query.filter(
             products::name_lc.gt(name.clone()).or(products::name_lc.eq(name.clone()).and(products::id.gt(id.clone()))),
         );
     }
-    let rows: Vec<RopaTuple> = query
-        .select((
-            ProductRow::as_select(),
-            spaces::slug,
-            spaces::name,
-            processing_purposes::name.nullable(),
-            privacy_notices::id.nullable(),
-            privacy_notices::name.nullable(),
-        ))
-        .order((products::name_lc.asc(), products::id.asc()))
-        .limit(limit)
-        .load(conn)?;
-    Ok(rows.into_iter().map(|t| ropa_row(t, true)).collect())
+    let ids: Vec<String> =
+        query.select(products::id).order((products::name_lc.asc(), products::id.asc())).limit(limit).load(conn)?;
+    rows_of(conn, &ids, true)
 }
 
-/// Summary counts in one aggregate query.
+/// Summary counts from the spaces' counters.
 pub(crate) fn ropa_summary(conn: &mut DbConn, coverage: &Coverage) -> QueryResult<RopaSummary> {
-    let counts = (
-        count_star(),
-        count(products::processing_purpose_id),
-        sql::<BigInt>("COALESCE(SUM(CASE WHEN products.lawful_basis IS NULL THEN 1 ELSE 0 END), 0)"),
-        sql::<BigInt>("COALESCE(SUM(CASE WHEN products.has_compliance_gap THEN 1 ELSE 0 END), 0)"),
-    );
-    let (total, mapped, missing_basis, with_compliance_gap): (i64, i64, i64, i64) = match coverage {
-        Coverage::Space(id) => products::table.filter(products::space_id.eq(id)).select(counts).get_result(conn)?,
-        Coverage::Org(id) => {
-            products::table.inner_join(spaces::table).filter(spaces::org_id.eq(id)).select(counts).get_result(conn)?
-        }
-    };
+    let rows: Vec<(i64, i64, i64, i64)> = spaces::table
+        .filter(spaces::id.eq_any(&coverage.space_ids))
+        .select((spaces::product_count, spaces::mapped_count, spaces::missing_basis_count, spaces::gap_count))
+        .load(conn)?;
+    let (total, mapped, missing_basis, with_compliance_gap) =
+        rows.into_iter().fold((0, 0, 0, 0), |acc, r| (acc.0 + r.0, acc.1 + r.1, acc.2 + r.2, acc.3 + r.3));
+    Ok(RopaSummary { total, mapped, unmapped: total - mapped, missing_basis, with_compliance_gap })
+}
+
+/// Summary counts computed from the products, in one aggregate over the covering index.
+pub(crate) fn summarise(conn: &mut DbConn, coverage: &Coverage) -> QueryResult<RopaSummary> {
+    let resolved = Resolved { filter: RopaFilter::default(), pattern: None, matching_purposes: Vec::new() };
+    let (total, mapped, missing_basis, with_compliance_gap): (i64, i64, i64, i64) =
+        filtered_products!(coverage, &resolved)
+            .select((
+                count_star(),
+                count(products::processing_purpose_id),
+                sql::<BigInt>("COALESCE(SUM(CASE WHEN products.lawful_basis IS NULL THEN 1 ELSE 0 END), 0)"),
+                sql::<BigInt>("COALESCE(SUM(CASE WHEN products.has_compliance_gap THEN 1 ELSE 0 END), 0)"),
+            ))
+            .get_result(conn)?;
     Ok(RopaSummary { total, mapped, unmapped: total - mapped, missing_basis, with_compliance_gap })
 }
 

@@ -117,8 +117,11 @@ impl DieselNoticesService {
 
     fn coverage(conn: &mut db::DbConn, scope: RopaScope<'_>) -> Result<Coverage> {
         Ok(match scope {
-            RopaScope::Space(slug) => Coverage::Space(repo::find_space(conn, slug)?.0.id),
-            RopaScope::Org(slug) => Coverage::Org(repo::find_org(conn, slug)?.id),
+            RopaScope::Space(slug) => Coverage::space(repo::find_space(conn, slug)?.0.id),
+            RopaScope::Org(slug) => {
+                let org = repo::find_org(conn, slug)?;
+                Coverage::org(conn, &org.id)?
+            }
         })
     }
 
@@ -261,7 +264,10 @@ impl NoticesService for DieselNoticesService {
         };
         check(issues)?;
         derive(&mut row);
-        repo::insert_product(&mut conn, &row)?;
+        conn.write_transaction(|c| {
+            repo::insert_product(c, &row)?;
+            repo::adjust_counts(c, &row.space_id, repo::Counts::of(&row))
+        })?;
         Ok(row.into())
     }
 
@@ -283,6 +289,7 @@ impl NoticesService for DieselNoticesService {
         conn.write_transaction(|c| {
             let (space, _) = repo::find_space(c, space)?;
             let mut row = repo::find_product(c, &space.id, product_id)?;
+            let before = repo::Counts::of(&row);
             let mut issues = Vec::new();
             if let Some(name) = request.name {
                 row.name = validate::required("name", &name, &mut issues);
@@ -321,16 +328,20 @@ impl NoticesService for DieselNoticesService {
             derive(&mut row);
             row.updated_at = db::now();
             repo::update_product(c, &row)?;
+            repo::adjust_counts(c, &row.space_id, repo::Counts::of(&row).minus(before))?;
             Ok(row.into())
         })
     }
 
     fn delete_product(&self, space: &str, product_id: &str) -> Result<()> {
         let mut conn = self.conn()?;
-        let (space, _) = repo::find_space(&mut conn, space)?;
-        let row = repo::find_product(&mut conn, &space.id, product_id)?;
-        repo::delete_product(&mut conn, &row.id)?;
-        Ok(())
+        conn.write_transaction(|c| {
+            let (space, _) = repo::find_space(c, space)?;
+            let row = repo::find_product(c, &space.id, product_id)?;
+            repo::delete_product(c, &row.id)?;
+            repo::adjust_counts(c, &space.id, repo::Counts::default().minus(repo::Counts::of(&row)))?;
+            Ok(())
+        })
     }
 
     fn list_notices(&self, space: &str) -> Result<Vec<Notice>> {
@@ -423,6 +434,7 @@ impl NoticesService for DieselNoticesService {
             let notice = repo::find_notice(c, &space.id, notice_id)?;
             // Purposes cascade; products mapped to them are unmapped by ON DELETE SET NULL.
             repo::delete_notice(c, &notice.id)?;
+            repo::recount(c, &space.id)?;
             Ok(())
         })
     }
@@ -489,6 +501,7 @@ impl NoticesService for DieselNoticesService {
                 repo::find_notice(c, &space.id, notice_id).map_err(|_| NoticesError::NotFound("Processing purpose"))?;
             let purpose = repo::find_purpose(c, &notice.id, purpose_id)?;
             repo::delete_purpose(c, &purpose.id)?;
+            repo::recount(c, &space.id)?;
             Ok(())
         })
     }

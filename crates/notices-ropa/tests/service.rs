@@ -277,3 +277,62 @@ fn export_streams_the_header_then_rows_in_order_up_to_the_cap() {
     assert_eq!(lines[1], "p0,web,,,,,,,,,A; B,,false");
     assert!(matches!(s.ropa_export(RopaScope::Space("nope"), &mut |_| true), Err(NoticesError::NotFound(_))));
 }
+
+#[test]
+fn summary_counters_match_the_products_after_every_kind_of_change() {
+    let db = TestDb::new();
+    let s = service(&db);
+    org_and_space(&s, "acme", "web");
+    let n = notice(&s, "web", "Policy");
+    let p1 = purpose(&s, "web", &n.id, "One");
+    let p2 = purpose(&s, "web", &n.id, "Two");
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        let p = product(&s, "web", &format!("p{i}"), |r| {
+            r.sensitivity = Some(["PII", "PHI", "Public"][i % 3].into());
+            r.lawful_basis = (i % 2 == 0).then(|| "Consent".to_string());
+            r.processing_purpose_id = [Some(p1.id.clone()), Some(p2.id.clone()), None][i % 3].clone();
+        });
+        ids.push(p.id);
+    }
+    let brute = |s: &DieselNoticesService| {
+        let rows = s.ropa_report(RopaScope::Space("web"), &RopaFilter::default(), all()).unwrap().items;
+        let total = rows.len() as i64;
+        let mapped = rows.iter().filter(|r| r.processing_purpose_id.is_some()).count() as i64;
+        RopaSummary {
+            total,
+            mapped,
+            unmapped: total - mapped,
+            missing_basis: rows.iter().filter(|r| r.lawful_basis.is_none()).count() as i64,
+            with_compliance_gap: rows.iter().filter(|r| r.has_compliance_gap).count() as i64,
+        }
+    };
+    assert_eq!(s.ropa_summary(RopaScope::Space("web")).unwrap(), brute(&s));
+
+    let update = ProductUpdate {
+        lawful_basis: Some(Some("Contract".into())),
+        processing_purpose_id: Some(None),
+        ..Default::default()
+    };
+    s.update_product("web", &ids[1], update).unwrap();
+    let update =
+        ProductUpdate { lawful_basis: Some(None), sensitivity: Some(Some("PHI".into())), ..Default::default() };
+    s.update_product("web", &ids[2], update).unwrap();
+    s.delete_product("web", &ids[3]).unwrap();
+    assert_eq!(s.ropa_summary(RopaScope::Space("web")).unwrap(), brute(&s));
+
+    s.delete_purpose("web", &n.id, &p1.id).unwrap();
+    assert_eq!(s.ropa_summary(RopaScope::Space("web")).unwrap(), brute(&s));
+    s.delete_notice("web", &n.id).unwrap();
+    let after = s.ropa_summary(RopaScope::Space("web")).unwrap();
+    assert_eq!(after, brute(&s));
+    assert_eq!(after.mapped, 0);
+    let unmapped = s
+        .ropa_report(
+            RopaScope::Space("web"),
+            &RopaFilter { mapping_status: MappingStatus::Unmapped, ..Default::default() },
+            all(),
+        )
+        .unwrap();
+    assert_eq!(unmapped.total, 11);
+}

@@ -5,11 +5,17 @@ CREATE TABLE orgs (
     created_at TIMESTAMP NOT NULL
 );
 
+-- The counters are the RoPA summary of the space's products, kept in the same transaction as
+-- every product write (and recounted after purpose or notice deletions unmap products).
 CREATE TABLE spaces (
     id TEXT PRIMARY KEY NOT NULL,
     slug TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,
     org_id TEXT NOT NULL REFERENCES orgs (id),
+    product_count BIGINT NOT NULL DEFAULT 0,
+    mapped_count BIGINT NOT NULL DEFAULT 0,
+    missing_basis_count BIGINT NOT NULL DEFAULT 0,
+    gap_count BIGINT NOT NULL DEFAULT 0,
     created_at TIMESTAMP NOT NULL
 );
 CREATE INDEX spaces_org_idx ON spaces (org_id, slug);
@@ -66,8 +72,11 @@ CREATE TABLE products (
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL
 );
-CREATE INDEX products_space_order_idx ON products (space_id, name_lc, id);
+-- One covering index serves the RoPA: report pages in order (name, id), counts, filters, search
+-- and the summary read it without touching the wide rows.
+CREATE INDEX products_ropa_idx ON products (
+    space_id, name_lc, id, processing_purpose_id, lawful_basis, environment, sensitivity, has_compliance_gap,
+    lawful_basis_lc
+);
+-- Finds the products to unmap when a purpose is deleted (ON DELETE SET NULL).
 CREATE INDEX products_purpose_idx ON products (processing_purpose_id);
-CREATE INDEX products_space_basis_idx ON products (space_id, lawful_basis);
-CREATE INDEX products_space_env_idx ON products (space_id, environment);
-CREATE INDEX products_space_sensitivity_idx ON products (space_id, sensitivity);
