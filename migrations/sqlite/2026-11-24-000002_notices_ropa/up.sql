@@ -78,5 +78,9 @@ CREATE INDEX products_ropa_idx ON products (
     space_id, name_lc, id, processing_purpose_id, lawful_basis, environment, sensitivity, has_compliance_gap,
     lawful_basis_lc
 );
+-- Filtered reports count only the matching range of one of these.
+CREATE INDEX products_environment_idx ON products (space_id, environment, sensitivity, processing_purpose_id);
+CREATE INDEX products_sensitivity_idx ON products (space_id, sensitivity, processing_purpose_id);
+CREATE INDEX products_basis_idx ON products (space_id, lawful_basis, processing_purpose_id);
 -- Finds the products to unmap when a purpose is deleted (ON DELETE SET NULL).
 CREATE INDEX products_purpose_idx ON products (processing_purpose_id);
