@@ -73,10 +73,11 @@ pub trait NoticesService: Send + Sync {
 /// [`NoticesService`] over the database.
 pub struct DieselNoticesService {
     db: Database,
+    /// Most rows an export holds.
+    export_max_rows: usize,
+    /// Rows read per query while exporting: bounds memory whatever the export's size.
+    export_chunk: usize,
 }
-
-/// Rows read per query while exporting: bounds memory whatever the export's size.
-const EXPORT_CHUNK: usize = 1_000;
 
 fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
@@ -108,7 +109,14 @@ fn check_validity(
 impl DieselNoticesService {
     /// A service over `db`.
     pub fn new(db: Database) -> DieselNoticesService {
-        DieselNoticesService { db }
+        DieselNoticesService { db, export_max_rows: export::MAX_EXPORT_ROWS, export_chunk: 1_000 }
+    }
+
+    /// Changes the export's row cap and chunk size (both at least 1).
+    pub fn with_export_limits(mut self, max_rows: usize, chunk: usize) -> DieselNoticesService {
+        self.export_max_rows = max_rows.max(1);
+        self.export_chunk = chunk.max(1);
+        self
     }
 
     fn conn(&self) -> Result<db::PooledConn> {
@@ -527,8 +535,8 @@ impl NoticesService for DieselNoticesService {
         }
         let mut written = 0;
         let mut after: Option<(String, String)> = None;
-        while written < export::MAX_EXPORT_ROWS {
-            let want = EXPORT_CHUNK.min(export::MAX_EXPORT_ROWS - written);
+        while written < self.export_max_rows {
+            let want = self.export_chunk.min(self.export_max_rows - written);
             let rows = repo::ropa_after(&mut conn, &coverage, after.as_ref(), want as i64)?;
             let Some(last) = rows.last() else { break };
             after = Some((last.product_name.to_lowercase(), last.product_id.clone()));

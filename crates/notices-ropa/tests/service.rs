@@ -336,3 +336,35 @@ fn summary_counters_match_the_products_after_every_kind_of_change() {
         .unwrap();
     assert_eq!(unmapped.total, 11);
 }
+
+#[test]
+fn export_stops_at_the_row_cap_across_chunk_boundaries() {
+    let db = TestDb::new();
+    let s = service(&db).with_export_limits(5, 2);
+    org_and_space(&s, "acme", "web");
+    for i in 0..7 {
+        product(&s, "web", &format!("p{i}"), |_| {});
+    }
+    let mut chunks = Vec::new();
+    s.ropa_export(RopaScope::Space("web"), &mut |chunk| {
+        chunks.push(String::from_utf8(chunk).unwrap());
+        true
+    })
+    .unwrap();
+    assert_eq!(chunks.len(), 4, "header, then chunks of 2, 2 and 1 rows");
+    let names: Vec<String> = chunks[1..]
+        .concat()
+        .split("\r\n")
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split(',').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["p0", "p1", "p2", "p3", "p4"]);
+
+    let mut seen = 0;
+    s.ropa_export(RopaScope::Space("web"), &mut |_| {
+        seen += 1;
+        seen < 2
+    })
+    .unwrap();
+    assert_eq!(seen, 2, "a sink that stops (client gone) ends the export");
+}
