@@ -215,6 +215,90 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Where access packages are written.
+    storage_configs (id) {
+        /// `sto_<uuid>`.
+        id -> Text,
+        /// Unique FidesKey.
+        key -> Text,
+        /// Name.
+        name -> Text,
+        /// `local`.
+        storage_type -> Text,
+        /// `json` or `csv`.
+        format -> Text,
+        /// Creation time.
+        created_at -> Timestamp,
+        /// Last change.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// DSR policies.
+    policies (id) {
+        /// `pol_<uuid>`.
+        id -> Text,
+        /// Unique FidesKey.
+        key -> Text,
+        /// Name.
+        name -> Text,
+        /// Days a request under this policy has to complete.
+        execution_timeframe -> Nullable<Integer>,
+        /// Creation time.
+        created_at -> Timestamp,
+        /// Last change.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Rules of a policy: what to do (access, erasure) and where results go.
+    rules (id) {
+        /// `rul_<uuid>`.
+        id -> Text,
+        /// Unique FidesKey (across policies).
+        key -> Text,
+        /// Owning policy.
+        policy_id -> Text,
+        /// Name.
+        name -> Text,
+        /// `access` or `erasure`.
+        action_type -> Text,
+        /// Storage destination key (access rules).
+        storage_destination_key -> Nullable<Text>,
+        /// JSON `{strategy, configuration}` (erasure rules).
+        masking_strategy -> Nullable<Text>,
+        /// Creation time.
+        created_at -> Timestamp,
+        /// Last change.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Data categories a rule targets.
+    rule_targets (id) {
+        /// `rul_<uuid>` (Fides names targets' ids after their table too).
+        id -> Text,
+        /// Key, unique within the rule.
+        key -> Text,
+        /// Owning rule.
+        rule_id -> Text,
+        /// Name.
+        name -> Text,
+        /// A taxonomy data category.
+        data_category -> Text,
+        /// Creation time.
+        created_at -> Timestamp,
+        /// Last change.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(rules -> policies (policy_id));
+diesel::joinable!(rule_targets -> rules (rule_id));
 diesel::joinable!(spaces -> orgs (org_id));
 diesel::joinable!(privacy_notices -> spaces (space_id));
 diesel::joinable!(processing_purposes -> privacy_notices (notice_id));
@@ -231,4 +315,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     privacy_notices,
     processing_purposes,
     products,
+    storage_configs,
+    policies,
+    rules,
+    rule_targets,
 );

@@ -1,0 +1,33 @@
+//! Errors of the DSR crate.
+
+/// What can go wrong with policies, rules, targets and storage destinations.
+#[derive(Debug, thiserror::Error)]
+pub enum DsrError {
+    /// The thing does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The change conflicts with stored data (e.g. a destination still in use).
+    #[error("{0}")]
+    Conflict(String),
+    /// A bulk write with more items than allowed.
+    #[error("A bulk request takes at most {max} items")]
+    TooMany {
+        /// The limit.
+        max: usize,
+    },
+    /// Unknown data categories, with their positions in the request.
+    #[error("Invalid data categories: [{}]", .0.iter().map(|(_, c)| c.as_str()).collect::<Vec<_>>().join(", "))]
+    UnknownCategories(Vec<(usize, String)>),
+    /// Storage failed.
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+}
+
+impl From<diesel::result::Error> for DsrError {
+    fn from(e: diesel::result::Error) -> Self {
+        DsrError::Db(e.into())
+    }
+}
+
+/// Result of a DSR operation.
+pub type Result<T> = std::result::Result<T, DsrError>;

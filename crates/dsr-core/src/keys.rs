@@ -1,0 +1,51 @@
+//! FidesKeys: `^[a-zA-Z0-9_.<>-]+$`, derived from names when not given.
+
+/// True when `key` is a valid FidesKey.
+pub fn is_fides_key(key: &str) -> bool {
+    !key.is_empty() && key.len() <= 200 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.<>-".contains(&b))
+}
+
+/// A key from a name, as Fides does: lowercase, runs of other characters become `_`.
+pub fn from_name(name: &str) -> String {
+    let mut key = String::with_capacity(name.len());
+    for c in name.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            key.push(c.to_ascii_lowercase());
+        } else if !key.ends_with('_') {
+            key.push('_');
+        }
+    }
+    key.trim_matches('_').to_owned()
+}
+
+/// The given key, or one derived from `name`; fails with a message when invalid.
+pub(crate) fn key_or_name(key: Option<&str>, name: &str) -> Result<String, String> {
+    let key = match key {
+        Some(key) => key.to_owned(),
+        None => from_name(name),
+    };
+    if is_fides_key(&key) {
+        Ok(key)
+    } else {
+        Err(format!(
+            "FidesKeys must only contain alphanumeric characters, '.', '_', '<', '>' or '-'. Value provided: {key}"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_derived_from_names_and_validated() {
+        assert_eq!(from_name("Customer Access  Policy!"), "customer_access_policy");
+        assert_eq!(from_name("  Émail rule "), "mail_rule");
+        assert!(is_fides_key("default_access_policy"));
+        assert!(is_fides_key("a.b-c<d>"));
+        assert!(!is_fides_key("has space"));
+        assert!(!is_fides_key(""));
+        assert!(key_or_name(None, "!!!").is_err());
+        assert_eq!(key_or_name(Some("k"), "ignored").unwrap(), "k");
+    }
+}

@@ -1,0 +1,17 @@
+#![doc = include_str!("../README.md")]
+
+mod error;
+pub mod keys;
+mod model;
+mod repo;
+mod service;
+pub mod taxonomy;
+
+pub use error::{DsrError, Result};
+pub use model::{
+    ActionType, BulkFailure, BulkResponse, FidesPage, MAX_BULK, MaskingStrategy, MaskingStrategyResponse, PageQuery,
+    PageRequest, Policy, PolicyCreate, ResponseFormat, Rule, RuleCreate, StorageConfig, StorageConfigCreate,
+    StorageType, Target, TargetCreate,
+};
+pub use service::{DieselDsrService, DsrService, MASKING_STRATEGIES};
+pub use taxonomy::{Taxonomy, TaxonomyItem};

@@ -1,0 +1,243 @@
+//! Storage of policies, rules, targets and storage destinations.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use db::DbConn;
+use db::schema::{policies, rule_targets, rules, storage_configs};
+use diesel::prelude::*;
+
+use crate::model::{
+    ActionType, MaskingStrategy, MaskingStrategyResponse, Policy, ResponseFormat, Rule, StorageConfig, StorageType,
+    Target,
+};
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = storage_configs)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub(crate) struct StorageRow {
+    pub(crate) id: String,
+    pub(crate) key: String,
+    pub(crate) name: String,
+    pub(crate) storage_type: String,
+    pub(crate) format: String,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) updated_at: NaiveDateTime,
+}
+
+impl From<StorageRow> for StorageConfig {
+    fn from(row: StorageRow) -> StorageConfig {
+        StorageConfig {
+            key: row.key,
+            name: row.name,
+            storage_type: StorageType::Local,
+            format: if row.format == "csv" { ResponseFormat::Csv } else { ResponseFormat::Json },
+        }
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = policies)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+#[diesel(treat_none_as_null = true)]
+pub(crate) struct PolicyRow {
+    pub(crate) id: String,
+    pub(crate) key: String,
+    pub(crate) name: String,
+    pub(crate) execution_timeframe: Option<i32>,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset, Clone)]
+#[diesel(table_name = rules)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+#[diesel(treat_none_as_null = true)]
+pub(crate) struct RuleRow {
+    pub(crate) id: String,
+    pub(crate) key: String,
+    pub(crate) policy_id: String,
+    pub(crate) name: String,
+    pub(crate) action_type: String,
+    pub(crate) storage_destination_key: Option<String>,
+    pub(crate) masking_strategy: Option<String>,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) updated_at: NaiveDateTime,
+}
+
+impl RuleRow {
+    pub(crate) fn action(&self) -> ActionType {
+        ActionType::parse(&self.action_type).unwrap_or(ActionType::Access)
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = rule_targets)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub(crate) struct TargetRow {
+    pub(crate) id: String,
+    pub(crate) key: String,
+    pub(crate) rule_id: String,
+    pub(crate) name: String,
+    pub(crate) data_category: String,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) updated_at: NaiveDateTime,
+}
+
+impl From<TargetRow> for Target {
+    fn from(row: TargetRow) -> Target {
+        Target { key: row.key, name: row.name, data_category: row.data_category }
+    }
+}
+
+// ---- storage destinations ----
+
+pub(crate) fn find_storage(conn: &mut DbConn, key: &str) -> QueryResult<Option<StorageRow>> {
+    storage_configs::table.filter(storage_configs::key.eq(key)).select(StorageRow::as_select()).first(conn).optional()
+}
+
+pub(crate) fn list_storage(conn: &mut DbConn) -> QueryResult<Vec<StorageRow>> {
+    storage_configs::table.select(StorageRow::as_select()).order(storage_configs::key.asc()).load(conn)
+}
+
+pub(crate) fn save_storage(conn: &mut DbConn, row: &StorageRow, exists: bool) -> QueryResult<usize> {
+    if exists {
+        diesel::update(storage_configs::table.filter(storage_configs::id.eq(&row.id))).set(row).execute(conn)
+    } else {
+        diesel::insert_into(storage_configs::table).values(row).execute(conn)
+    }
+}
+
+pub(crate) fn delete_storage(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::delete(storage_configs::table.filter(storage_configs::id.eq(id))).execute(conn)
+}
+
+/// Keys of rules writing to a storage destination.
+pub(crate) fn rules_using_storage(conn: &mut DbConn, key: &str) -> QueryResult<Vec<String>> {
+    rules::table.filter(rules::storage_destination_key.eq(key)).select(rules::key).order(rules::key.asc()).load(conn)
+}
+
+// ---- policies ----
+
+pub(crate) fn find_policy(conn: &mut DbConn, key: &str) -> QueryResult<Option<PolicyRow>> {
+    policies::table.filter(policies::key.eq(key)).select(PolicyRow::as_select()).first(conn).optional()
+}
+
+pub(crate) fn list_policies(conn: &mut DbConn) -> QueryResult<Vec<PolicyRow>> {
+    policies::table.select(PolicyRow::as_select()).order(policies::key.asc()).load(conn)
+}
+
+pub(crate) fn save_policy(conn: &mut DbConn, row: &PolicyRow, exists: bool) -> QueryResult<usize> {
+    if exists {
+        diesel::update(policies::table.filter(policies::id.eq(&row.id))).set(row).execute(conn)
+    } else {
+        diesel::insert_into(policies::table).values(row).execute(conn)
+    }
+}
+
+pub(crate) fn delete_policy(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::delete(policies::table.filter(policies::id.eq(id))).execute(conn)
+}
+
+// ---- rules and targets ----
+
+pub(crate) fn rule_by_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<RuleRow>> {
+    rules::table.filter(rules::key.eq(key)).select(RuleRow::as_select()).first(conn).optional()
+}
+
+pub(crate) fn rules_of(conn: &mut DbConn, policy_ids: &[String]) -> QueryResult<Vec<RuleRow>> {
+    rules::table
+        .filter(rules::policy_id.eq_any(policy_ids))
+        .select(RuleRow::as_select())
+        .order((rules::created_at.asc(), rules::key.asc()))
+        .load(conn)
+}
+
+pub(crate) fn save_rule(conn: &mut DbConn, row: &RuleRow, exists: bool) -> QueryResult<usize> {
+    if exists {
+        diesel::update(rules::table.filter(rules::id.eq(&row.id))).set(row).execute(conn)
+    } else {
+        diesel::insert_into(rules::table).values(row).execute(conn)
+    }
+}
+
+pub(crate) fn delete_rule(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::delete(rules::table.filter(rules::id.eq(id))).execute(conn)
+}
+
+pub(crate) fn targets_of(conn: &mut DbConn, rule_ids: &[String]) -> QueryResult<Vec<TargetRow>> {
+    rule_targets::table
+        .filter(rule_targets::rule_id.eq_any(rule_ids))
+        .select(TargetRow::as_select())
+        .order((rule_targets::created_at.asc(), rule_targets::key.asc()))
+        .load(conn)
+}
+
+pub(crate) fn save_target(conn: &mut DbConn, row: &TargetRow, exists: bool) -> QueryResult<usize> {
+    if exists {
+        diesel::update(rule_targets::table.filter(rule_targets::id.eq(&row.id))).set(row).execute(conn)
+    } else {
+        diesel::insert_into(rule_targets::table).values(row).execute(conn)
+    }
+}
+
+pub(crate) fn delete_target(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::delete(rule_targets::table.filter(rule_targets::id.eq(id))).execute(conn)
+}
+
+/// Full rules (targets, destinations) of the given rule rows, in their order: three queries
+/// whatever the number of rules.
+pub(crate) fn assemble_rules(conn: &mut DbConn, rows: Vec<RuleRow>) -> QueryResult<Vec<(String, Rule)>> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut targets: HashMap<String, Vec<Target>> = HashMap::new();
+    for target in targets_of(conn, &ids)? {
+        targets.entry(target.rule_id.clone()).or_default().push(target.into());
+    }
+    let keys: Vec<String> = rows.iter().filter_map(|r| r.storage_destination_key.clone()).collect();
+    let storage: HashMap<String, StorageConfig> = storage_configs::table
+        .filter(storage_configs::key.eq_any(&keys))
+        .select(StorageRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|row| (row.key.clone(), row.into()))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let masking = row
+                .masking_strategy
+                .as_deref()
+                .and_then(|m| serde_json::from_str::<MaskingStrategy>(m).ok())
+                .map(|m| MaskingStrategyResponse { strategy: m.strategy });
+            let rule = Rule {
+                action_type: row.action(),
+                storage_destination: row.storage_destination_key.as_ref().and_then(|k| storage.get(k).cloned()),
+                masking_strategy: masking,
+                targets: targets.remove(&row.id).unwrap_or_default(),
+                key: row.key,
+                name: row.name,
+            };
+            (row.policy_id, rule)
+        })
+        .collect())
+}
+
+/// Full policies of the given rows, in their order.
+pub(crate) fn assemble_policies(conn: &mut DbConn, rows: Vec<PolicyRow>) -> QueryResult<Vec<Policy>> {
+    let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
+    let mut rules: HashMap<String, Vec<Rule>> = HashMap::new();
+    let rule_rows = rules_of(conn, &ids)?;
+    for (policy_id, rule) in assemble_rules(conn, rule_rows)? {
+        rules.entry(policy_id).or_default().push(rule);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| Policy {
+            rules: rules.remove(&row.id).unwrap_or_default(),
+            key: row.key,
+            name: row.name,
+            drp_action: None,
+            execution_timeframe: row.execution_timeframe,
+        })
+        .collect())
+}

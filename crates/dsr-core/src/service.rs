@@ -1,0 +1,410 @@
+//! The DSR service: the seam the gateway calls.
+
+use db::{Database, DbConn};
+use serde::Serialize;
+
+use crate::error::{DsrError, Result};
+use crate::keys;
+use crate::model::{
+    ActionType, BulkFailure, BulkResponse, MAX_BULK, Policy, PolicyCreate, ResponseFormat, Rule, RuleCreate,
+    StorageConfig, StorageConfigCreate, Target, TargetCreate,
+};
+use crate::repo::{self, PolicyRow, RuleRow, StorageRow, TargetRow};
+use crate::taxonomy::{Taxonomy, is_same_or_ancestor};
+
+/// Masking strategies erasure rules may name.
+pub const MASKING_STRATEGIES: &[&str] =
+    &["null_rewrite", "string_rewrite", "hash", "hmac", "random_string_rewrite", "aes_encrypt"];
+
+/// Policies, rules, targets and storage destinations of data-subject requests.
+pub trait DsrService: Send + Sync {
+    /// The data taxonomy.
+    fn taxonomy(&self) -> &Taxonomy;
+
+    /// Creates or updates policies by key; each item succeeds or fails on its own.
+    fn upsert_policies(&self, items: Vec<PolicyCreate>) -> Result<BulkResponse<Policy>>;
+    /// Every policy with its rules, by key.
+    fn list_policies(&self) -> Result<Vec<Policy>>;
+    /// One policy.
+    fn get_policy(&self, key: &str) -> Result<Policy>;
+    /// Deletes a policy with its rules and targets.
+    fn delete_policy(&self, key: &str) -> Result<()>;
+
+    /// Creates or updates rules of a policy by key.
+    fn upsert_rules(&self, policy: &str, items: Vec<RuleCreate>) -> Result<BulkResponse<Rule>>;
+    /// A policy's rules.
+    fn list_rules(&self, policy: &str) -> Result<Vec<Rule>>;
+    /// One rule of a policy.
+    fn get_rule(&self, policy: &str, rule: &str) -> Result<Rule>;
+    /// Deletes a rule with its targets.
+    fn delete_rule(&self, policy: &str, rule: &str) -> Result<()>;
+
+    /// Creates or updates targets of a rule by key. Unknown data categories refuse the whole
+    /// request.
+    fn upsert_targets(&self, policy: &str, rule: &str, items: Vec<TargetCreate>) -> Result<BulkResponse<Target>>;
+    /// A rule's targets.
+    fn list_targets(&self, policy: &str, rule: &str) -> Result<Vec<Target>>;
+    /// Deletes a target.
+    fn delete_target(&self, policy: &str, rule: &str, target: &str) -> Result<()>;
+
+    /// Creates or updates storage destinations by key.
+    fn upsert_storage(&self, items: Vec<StorageConfigCreate>) -> Result<BulkResponse<StorageConfig>>;
+    /// Every storage destination.
+    fn list_storage(&self) -> Result<Vec<StorageConfig>>;
+    /// One storage destination.
+    fn get_storage(&self, key: &str) -> Result<StorageConfig>;
+    /// Deletes a storage destination no rule uses.
+    fn delete_storage(&self, key: &str) -> Result<()>;
+}
+
+/// [`DsrService`] over the database.
+pub struct DieselDsrService {
+    db: Database,
+    taxonomy: Taxonomy,
+}
+
+fn new_id(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::new_v4())
+}
+
+/// Why one bulk item failed: a message for the client, or a storage error that fails the call.
+enum ItemError {
+    Refused(String),
+    Failed(DsrError),
+}
+
+impl From<diesel::result::Error> for ItemError {
+    fn from(e: diesel::result::Error) -> Self {
+        ItemError::Failed(e.into())
+    }
+}
+
+impl From<DsrError> for ItemError {
+    fn from(e: DsrError) -> Self {
+        ItemError::Failed(e)
+    }
+}
+
+fn refuse<T>(message: impl Into<String>) -> std::result::Result<T, ItemError> {
+    Err(ItemError::Refused(message.into()))
+}
+
+impl DieselDsrService {
+    /// A service over `db` with the embedded taxonomy.
+    pub fn new(db: Database) -> DieselDsrService {
+        DieselDsrService { db, taxonomy: Taxonomy::embedded() }
+    }
+
+    /// Runs `save` for each item in its own write transaction and sorts the outcomes into a
+    /// bulk response; a storage failure (not a refusal) fails the whole call.
+    fn bulk<I: Serialize, T>(
+        &self,
+        items: Vec<I>,
+        mut save: impl FnMut(&mut DbConn, &I) -> std::result::Result<T, ItemError>,
+    ) -> Result<BulkResponse<T>> {
+        if items.len() > MAX_BULK {
+            return Err(DsrError::TooMany { max: MAX_BULK });
+        }
+        let mut conn = self.db.conn()?;
+        let mut response = BulkResponse::default();
+        for item in items {
+            match conn.write_transaction(|c| save(c, &item)) {
+                Ok(saved) => response.succeeded.push(saved),
+                Err(ItemError::Refused(message)) => {
+                    response.failed.push(BulkFailure { message, data: serde_json::to_value(&item).unwrap_or_default() })
+                }
+                Err(ItemError::Failed(e)) => return Err(e),
+            }
+        }
+        Ok(response)
+    }
+
+    fn policy_row(conn: &mut DbConn, key: &str) -> Result<PolicyRow> {
+        repo::find_policy(conn, key)?.ok_or_else(|| DsrError::NotFound(format!("No Policy found for key {key}.")))
+    }
+
+    fn rule_row(conn: &mut DbConn, policy: &PolicyRow, key: &str) -> Result<RuleRow> {
+        repo::rule_by_key(conn, key)?
+            .filter(|rule| rule.policy_id == policy.id)
+            .ok_or_else(|| DsrError::NotFound(format!("No Rule found for key {key} on Policy {}.", policy.key)))
+    }
+
+    fn one_rule(conn: &mut DbConn, row: RuleRow) -> Result<Rule> {
+        let mut rules = repo::assemble_rules(conn, vec![row])?;
+        rules.pop().map(|(_, rule)| rule).ok_or_else(|| DsrError::NotFound("Rule not found.".into()))
+    }
+
+    /// Erasure targets of one policy may not overlap: one category the ancestor of another.
+    fn check_erasure_overlap(conn: &mut DbConn, policy_id: &str) -> std::result::Result<(), ItemError> {
+        let erasure: Vec<String> = repo::rules_of(conn, &[policy_id.to_owned()])?
+            .into_iter()
+            .filter(|r| r.action() == ActionType::Erasure)
+            .map(|r| r.id)
+            .collect();
+        let categories: Vec<String> = repo::targets_of(conn, &erasure)?.into_iter().map(|t| t.data_category).collect();
+        for (i, a) in categories.iter().enumerate() {
+            for b in &categories[i + 1..] {
+                if is_same_or_ancestor(a, b) || is_same_or_ancestor(b, a) {
+                    return refuse(format!(
+                        "Policy rules are invalid, action conflict in erasure rules detected for categories {a} and {b}"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl DsrService for DieselDsrService {
+    fn taxonomy(&self) -> &Taxonomy {
+        &self.taxonomy
+    }
+
+    fn upsert_policies(&self, items: Vec<PolicyCreate>) -> Result<BulkResponse<Policy>> {
+        self.bulk(items, |c, item| {
+            if item.name.trim().is_empty() {
+                return refuse("name must not be empty");
+            }
+            let key = keys::key_or_name(item.key.as_deref(), &item.name).map_err(ItemError::Refused)?;
+            if item.execution_timeframe.is_some_and(|days| days < 1) {
+                return refuse("execution_timeframe must be at least 1 day");
+            }
+            let now = db::now();
+            let existing = repo::find_policy(c, &key)?;
+            let exists = existing.is_some();
+            let row = PolicyRow {
+                id: existing.as_ref().map_or_else(|| new_id("pol"), |p| p.id.clone()),
+                created_at: existing.as_ref().map_or(now, |p| p.created_at),
+                key,
+                name: item.name.trim().to_owned(),
+                execution_timeframe: item.execution_timeframe,
+                updated_at: now,
+            };
+            repo::save_policy(c, &row, exists)?;
+            Ok(repo::assemble_policies(c, vec![row])?.remove(0))
+        })
+    }
+
+    fn list_policies(&self) -> Result<Vec<Policy>> {
+        let mut conn = self.db.conn()?;
+        let rows = repo::list_policies(&mut conn)?;
+        Ok(repo::assemble_policies(&mut conn, rows)?)
+    }
+
+    fn get_policy(&self, key: &str) -> Result<Policy> {
+        let mut conn = self.db.conn()?;
+        let row = Self::policy_row(&mut conn, key)?;
+        Ok(repo::assemble_policies(&mut conn, vec![row])?.remove(0))
+    }
+
+    fn delete_policy(&self, key: &str) -> Result<()> {
+        let mut conn = self.db.conn()?;
+        conn.write_transaction(|c| {
+            let row = Self::policy_row(c, key)?;
+            repo::delete_policy(c, &row.id)?;
+            Ok(())
+        })
+    }
+
+    fn upsert_rules(&self, policy: &str, items: Vec<RuleCreate>) -> Result<BulkResponse<Rule>> {
+        let policy = Self::policy_row(&mut *self.db.conn()?, policy)?;
+        self.bulk(items, |c, item| {
+            let key = keys::key_or_name(item.key.as_deref(), &item.name).map_err(ItemError::Refused)?;
+            match item.action_type {
+                ActionType::Update | ActionType::Consent => {
+                    return refuse(format!("{} Rules are not supported at this time.", item.action_type.as_str()));
+                }
+                ActionType::Erasure => {
+                    let Some(masking) = &item.masking_strategy else {
+                        return refuse("Erasure Rules must have masking strategies.");
+                    };
+                    if !MASKING_STRATEGIES.contains(&masking.strategy.as_str()) {
+                        return refuse(format!(
+                            "Unknown masking strategy '{}'; use one of: {}",
+                            masking.strategy,
+                            MASKING_STRATEGIES.join(", ")
+                        ));
+                    }
+                    if item.storage_destination_key.is_some() {
+                        return refuse("Erasure Rules cannot have storage destinations.");
+                    }
+                }
+                ActionType::Access => {
+                    if item.masking_strategy.is_some() {
+                        return refuse("Access Rules cannot have masking strategies.");
+                    }
+                }
+            }
+            if let Some(destination) = &item.storage_destination_key
+                && repo::find_storage(c, destination)?.is_none()
+            {
+                return refuse(format!("A StorageConfig with key {destination} does not exist"));
+            }
+            let existing = repo::rule_by_key(c, &key)?;
+            if existing.as_ref().is_some_and(|r| r.policy_id != policy.id) {
+                return refuse(format!("Rule with identifier {key} belongs to another policy."));
+            }
+            let now = db::now();
+            let exists = existing.is_some();
+            let row = RuleRow {
+                id: existing.as_ref().map_or_else(|| new_id("rul"), |r| r.id.clone()),
+                created_at: existing.as_ref().map_or(now, |r| r.created_at),
+                key,
+                policy_id: policy.id.clone(),
+                name: item.name.trim().to_owned(),
+                action_type: item.action_type.as_str().to_owned(),
+                storage_destination_key: item.storage_destination_key.clone(),
+                masking_strategy: item.masking_strategy.as_ref().and_then(|m| serde_json::to_string(m).ok()),
+                updated_at: now,
+            };
+            repo::save_rule(c, &row, exists)?;
+            Self::check_erasure_overlap(c, &policy.id)?;
+            Ok(Self::one_rule(c, row)?)
+        })
+    }
+
+    fn list_rules(&self, policy: &str) -> Result<Vec<Rule>> {
+        let mut conn = self.db.conn()?;
+        let policy = Self::policy_row(&mut conn, policy)?;
+        let rows = repo::rules_of(&mut conn, &[policy.id])?;
+        Ok(repo::assemble_rules(&mut conn, rows)?.into_iter().map(|(_, rule)| rule).collect())
+    }
+
+    fn get_rule(&self, policy: &str, rule: &str) -> Result<Rule> {
+        let mut conn = self.db.conn()?;
+        let policy = Self::policy_row(&mut conn, policy)?;
+        let row = Self::rule_row(&mut conn, &policy, rule)?;
+        Self::one_rule(&mut conn, row)
+    }
+
+    fn delete_rule(&self, policy: &str, rule: &str) -> Result<()> {
+        let mut conn = self.db.conn()?;
+        conn.write_transaction(|c| {
+            let policy = Self::policy_row(c, policy)?;
+            let row = Self::rule_row(c, &policy, rule)?;
+            repo::delete_rule(c, &row.id)?;
+            Ok(())
+        })
+    }
+
+    fn upsert_targets(&self, policy: &str, rule: &str, items: Vec<TargetCreate>) -> Result<BulkResponse<Target>> {
+        let unknown: Vec<(usize, String)> = items
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !self.taxonomy.is_data_category(&t.data_category))
+            .map(|(i, t)| (i, t.data_category.clone()))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(DsrError::UnknownCategories(unknown));
+        }
+        let (policy, rule) = {
+            let mut conn = self.db.conn()?;
+            let policy = Self::policy_row(&mut conn, policy)?;
+            let rule = Self::rule_row(&mut conn, &policy, rule)?;
+            (policy, rule)
+        };
+        self.bulk(items, |c, item| {
+            let key = match &item.key {
+                Some(key) => keys::key_or_name(Some(key), "").map_err(ItemError::Refused)?,
+                None => keys::from_name(&format!("{} {}", rule.key, item.data_category)),
+            };
+            let existing: Vec<TargetRow> = repo::targets_of(c, std::slice::from_ref(&rule.id))?;
+            if let Some(other) = existing.iter().find(|t| t.data_category == item.data_category && t.key != key) {
+                return refuse(format!(
+                    "DataCategory {} is already specified on Rule with ID {} (target {})",
+                    item.data_category, rule.key, other.key
+                ));
+            }
+            let current = existing.into_iter().find(|t| t.key == key);
+            let now = db::now();
+            let exists = current.is_some();
+            let row = TargetRow {
+                id: current.as_ref().map_or_else(|| new_id("rul"), |t| t.id.clone()),
+                created_at: current.as_ref().map_or(now, |t| t.created_at),
+                name: item.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| key.clone()),
+                key,
+                rule_id: rule.id.clone(),
+                data_category: item.data_category.clone(),
+                updated_at: now,
+            };
+            repo::save_target(c, &row, exists)?;
+            Self::check_erasure_overlap(c, &policy.id)?;
+            Ok(row.into())
+        })
+    }
+
+    fn list_targets(&self, policy: &str, rule: &str) -> Result<Vec<Target>> {
+        let mut conn = self.db.conn()?;
+        let policy = Self::policy_row(&mut conn, policy)?;
+        let rule = Self::rule_row(&mut conn, &policy, rule)?;
+        Ok(repo::targets_of(&mut conn, &[rule.id])?.into_iter().map(Target::from).collect())
+    }
+
+    fn delete_target(&self, policy: &str, rule: &str, target: &str) -> Result<()> {
+        let mut conn = self.db.conn()?;
+        conn.write_transaction(|c| {
+            let policy = Self::policy_row(c, policy)?;
+            let rule = Self::rule_row(c, &policy, rule)?;
+            let row = repo::targets_of(c, &[rule.id])?
+                .into_iter()
+                .find(|t| t.key == target)
+                .ok_or_else(|| DsrError::NotFound(format!("No RuleTarget found for key {target}.")))?;
+            repo::delete_target(c, &row.id)?;
+            Ok(())
+        })
+    }
+
+    fn upsert_storage(&self, items: Vec<StorageConfigCreate>) -> Result<BulkResponse<StorageConfig>> {
+        self.bulk(items, |c, item| {
+            if item.name.trim().is_empty() {
+                return refuse("name must not be empty");
+            }
+            let key = keys::key_or_name(item.key.as_deref(), &item.name).map_err(ItemError::Refused)?;
+            let existing = repo::find_storage(c, &key)?;
+            let now = db::now();
+            let exists = existing.is_some();
+            let row = StorageRow {
+                id: existing.as_ref().map_or_else(|| new_id("sto"), |s| s.id.clone()),
+                created_at: existing.as_ref().map_or(now, |s| s.created_at),
+                key,
+                name: item.name.trim().to_owned(),
+                storage_type: "local".to_owned(),
+                format: match item.format {
+                    ResponseFormat::Json => "json",
+                    ResponseFormat::Csv => "csv",
+                }
+                .to_owned(),
+                updated_at: now,
+            };
+            repo::save_storage(c, &row, exists)?;
+            Ok(row.into())
+        })
+    }
+
+    fn list_storage(&self) -> Result<Vec<StorageConfig>> {
+        Ok(repo::list_storage(&mut *self.db.conn()?)?.into_iter().map(StorageConfig::from).collect())
+    }
+
+    fn get_storage(&self, key: &str) -> Result<StorageConfig> {
+        repo::find_storage(&mut *self.db.conn()?, key)?
+            .map(StorageConfig::from)
+            .ok_or_else(|| DsrError::NotFound(format!("No StorageConfig found for key {key}.")))
+    }
+
+    fn delete_storage(&self, key: &str) -> Result<()> {
+        let mut conn = self.db.conn()?;
+        conn.write_transaction(|c| {
+            let row = repo::find_storage(c, key)?
+                .ok_or_else(|| DsrError::NotFound(format!("No StorageConfig found for key {key}.")))?;
+            let users = repo::rules_using_storage(c, key)?;
+            if !users.is_empty() {
+                return Err(DsrError::Conflict(format!(
+                    "StorageConfig {key} is the destination of rules {}; change them first",
+                    users.join(", ")
+                )));
+            }
+            repo::delete_storage(c, &row.id)?;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,118 @@
+//! The fideslang default taxonomy (data categories, data uses, data subjects), embedded in the
+//! binary from `data/fideslang-taxonomy.json` (fideslang 3.1.4, Apache-2.0).
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+const EMBEDDED: &str = include_str!("../data/fideslang-taxonomy.json");
+
+/// One taxonomy entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TaxonomyItem {
+    /// Dotted key, e.g. `user.contact.email`.
+    pub fides_key: String,
+    /// Human name.
+    pub name: String,
+    /// The parent's key; absent at the top.
+    #[serde(default)]
+    pub parent_key: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct File {
+    taxonomy: Lists,
+}
+
+#[derive(Deserialize)]
+struct Lists {
+    data_categories: Vec<TaxonomyItem>,
+    data_uses: Vec<TaxonomyItem>,
+    data_subjects: Vec<TaxonomyItem>,
+}
+
+/// The taxonomy with fast key lookups.
+#[derive(Debug, Clone)]
+pub struct Taxonomy {
+    categories: Vec<TaxonomyItem>,
+    uses: Vec<TaxonomyItem>,
+    subjects: Vec<TaxonomyItem>,
+    category_keys: HashSet<String>,
+}
+
+impl Taxonomy {
+    /// The taxonomy shipped in the binary.
+    ///
+    /// # Panics
+    /// Never in practice: the embedded file is checked by a unit test.
+    pub fn embedded() -> Taxonomy {
+        #[expect(clippy::expect_used, reason = "the embedded file is fixed at build time and tested")]
+        let file: File = serde_json::from_str(EMBEDDED).expect("embedded taxonomy parses");
+        let category_keys = file.taxonomy.data_categories.iter().map(|c| c.fides_key.clone()).collect();
+        Taxonomy {
+            categories: file.taxonomy.data_categories,
+            uses: file.taxonomy.data_uses,
+            subjects: file.taxonomy.data_subjects,
+            category_keys,
+        }
+    }
+
+    /// Data categories.
+    pub fn data_categories(&self) -> &[TaxonomyItem] {
+        &self.categories
+    }
+
+    /// Data uses.
+    pub fn data_uses(&self) -> &[TaxonomyItem] {
+        &self.uses
+    }
+
+    /// Data subjects.
+    pub fn data_subjects(&self) -> &[TaxonomyItem] {
+        &self.subjects
+    }
+
+    /// True when `key` is a data category.
+    pub fn is_data_category(&self, key: &str) -> bool {
+        self.category_keys.contains(key)
+    }
+}
+
+/// True when `ancestor` is `key` or one of its parents in dotted notation.
+pub fn is_same_or_ancestor(ancestor: &str, key: &str) -> bool {
+    key == ancestor || key.strip_prefix(ancestor).is_some_and(|rest| rest.starts_with('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_taxonomy_parses_and_is_consistent() {
+        let taxonomy = Taxonomy::embedded();
+        assert!(taxonomy.data_categories().len() > 80);
+        assert!(taxonomy.data_uses().len() > 50);
+        assert_eq!(taxonomy.data_subjects().len(), 15);
+        assert!(taxonomy.is_data_category("user.contact.email"));
+        assert!(!taxonomy.is_data_category("user.contact.telepathy"));
+        for list in [taxonomy.data_categories(), taxonomy.data_uses(), taxonomy.data_subjects()] {
+            let keys: HashSet<&str> = list.iter().map(|i| i.fides_key.as_str()).collect();
+            assert_eq!(keys.len(), list.len(), "keys are unique");
+            for item in list {
+                if let Some(parent) = &item.parent_key {
+                    assert!(keys.contains(parent.as_str()), "{} has unknown parent {parent}", item.fides_key);
+                    assert!(is_same_or_ancestor(parent, &item.fides_key));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ancestry_follows_dotted_segments() {
+        assert!(is_same_or_ancestor("user", "user.contact.email"));
+        assert!(is_same_or_ancestor("user.contact", "user.contact"));
+        assert!(!is_same_or_ancestor("user.contact", "user.contacts"));
+        assert!(!is_same_or_ancestor("user.contact.email", "user.contact"));
+    }
+}
