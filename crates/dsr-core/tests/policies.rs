@@ -1,8 +1,6 @@
 //! Policies, rules, targets and storage destinations over a real database (SQLite, or
 //! PostgreSQL with TEST_DATABASE_URL).
 
-#![expect(clippy::unwrap_used, reason = "test helpers fail the test on error")]
-
 use db::testing::TestDb;
 use dsr_core::*;
 
