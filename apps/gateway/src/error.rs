@@ -6,6 +6,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use auth::AuthError;
 use db::DbError;
+use dsr_core::DsrError;
 use notices_ropa::{FieldIssue, NoticesError};
 use redaction::RedactionError;
 use serde::Serialize;
@@ -82,6 +83,9 @@ pub enum ApiError {
     /// From the redaction crate.
     #[error(transparent)]
     Redaction(#[from] RedactionError),
+    /// From the DSR crate.
+    #[error(transparent)]
+    Dsr(#[from] DsrError),
     /// From the notices and RoPA crate.
     #[error(transparent)]
     Notices(#[from] NoticesError),
@@ -164,6 +168,27 @@ impl ApiError {
                     ),
                 ),
                 RedactionError::Db(db) => db_parts(db),
+            },
+            ApiError::Dsr(e) => match e {
+                DsrError::NotFound(_) => message(StatusCode::NOT_FOUND, e.to_string()),
+                DsrError::Conflict(_) => message(StatusCode::CONFLICT, e.to_string()),
+                DsrError::TooMany { .. } => message(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+                DsrError::UnknownCategories(unknown) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Detail::Issues(
+                        unknown
+                            .iter()
+                            .map(|(index, category)| {
+                                ValidationIssue::new(
+                                    vec!["body".into(), (*index).into(), "data_category".into()],
+                                    format!("Invalid data categories: [{category}]"),
+                                    "value_error",
+                                )
+                            })
+                            .collect(),
+                    ),
+                ),
+                DsrError::Db(db) => db_parts(db),
             },
             ApiError::Notices(e) => match e {
                 NoticesError::NotFound(_) => message(StatusCode::NOT_FOUND, e.to_string()),

@@ -43,4 +43,28 @@ required_scopes! {
     NoticeDelete => [scopes::PRIVACY_NOTICE_DELETE];
     /// `ropa:read`
     RopaRead => [scopes::ROPA_READ];
+    /// `data_category:read`
+    DataCategoryRead => [scopes::DATA_CATEGORY_READ];
+    /// `data_use:read`
+    DataUseRead => [scopes::DATA_USE_READ];
+    /// `data_subject:read`
+    DataSubjectRead => [scopes::DATA_SUBJECT_READ];
+    /// `policy:read`
+    PolicyRead => ["policy:read"];
+    /// `policy:create_or_update`
+    PolicyWrite => ["policy:create_or_update"];
+    /// `policy:delete`
+    PolicyDelete => ["policy:delete"];
+    /// `rule:read`
+    RuleRead => ["rule:read"];
+    /// `rule:create_or_update`
+    RuleWrite => ["rule:create_or_update"];
+    /// `rule:delete`
+    RuleDelete => ["rule:delete"];
+    /// `storage:read`
+    StorageRead => ["storage:read"];
+    /// `storage:create_or_update`
+    StorageWrite => ["storage:create_or_update"];
+    /// `storage:delete`
+    StorageDelete => ["storage:delete"];
 }

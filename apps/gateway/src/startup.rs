@@ -14,6 +14,7 @@ use auth::{AuthService, DieselAuthService, RootClient};
 use crypto::AppKey;
 use db::Database;
 use db::changes::{ChangeFeed, ChangeListener};
+use dsr_core::DieselDsrService;
 use notices_ropa::DieselNoticesService;
 use redaction::DieselRedactionService;
 use secrecy::ExposeSecret;
@@ -94,6 +95,7 @@ impl Application {
             auth: Arc::new(auth),
             redaction: Arc::new(DieselRedactionService::new(database.clone()).with_change_feed(&feed)),
             notices: Arc::new(DieselNoticesService::new(database.clone())),
+            dsr: Arc::new(DieselDsrService::new(database.clone())),
         };
         let listener = feed.start_listener(&database, &settings.database_url());
         Ok(Application { settings, state, root_secret, _listener: listener })

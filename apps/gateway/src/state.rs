@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use auth::AuthService;
 use db::Database;
+use dsr_core::DsrService;
 use notices_ropa::NoticesService;
 use redaction::RedactionService;
 
@@ -16,6 +17,8 @@ pub struct AppState {
     pub auth: Arc<dyn AuthService>,
     /// Redaction patterns.
     pub redaction: Arc<dyn RedactionService>,
+    /// Taxonomy, policies, rules, targets, storage destinations.
+    pub dsr: Arc<dyn DsrService>,
     /// Catalog, privacy notices and the RoPA.
     pub notices: Arc<dyn NoticesService>,
 }

@@ -26,7 +26,13 @@ pub const PRIVACY_NOTICE_READ: &str = "privacy-notice:read";
 pub const PRIVACY_NOTICE_CREATE_OR_UPDATE: &str = "privacy-notice:create_or_update";
 /// Delete privacy notices and purposes.
 pub const PRIVACY_NOTICE_DELETE: &str = "privacy-notice:delete";
-/// Read RoPA reports, summaries and exports.
+/// Read the data-category taxonomy.
+pub const DATA_CATEGORY_READ: &str = "data_category:read";
+/// Read the data-use taxonomy.
+pub const DATA_USE_READ: &str = "data_use:read";
+/// Read the data-subject taxonomy.
+pub const DATA_SUBJECT_READ: &str = "data_subject:read";
+/// Read the RoPA reports, summaries and exports.
 pub const ROPA_READ: &str = "ropa:read";
 
 /// Every scope, sorted. The root client holds all of them.
@@ -49,6 +55,9 @@ pub const ALL: &[&str] = &[
     "ctl_dataset:delete",
     "ctl_dataset:read",
     "ctl_dataset:update",
+    DATA_CATEGORY_READ,
+    DATA_SUBJECT_READ,
+    DATA_USE_READ,
     "dataset:create_or_update",
     "dataset:delete",
     "dataset:read",

@@ -3,6 +3,7 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod dsr;
 pub mod health;
 pub mod notices;
 pub mod oauth;
@@ -14,4 +15,5 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     oauth::configure(cfg);
     redaction::configure(cfg);
     notices::configure(cfg);
+    dsr::configure(cfg);
 }

@@ -1,0 +1,320 @@
+//! Taxonomy, DSR policies, rules, targets and storage destinations (Fides-compatible, /api/v1).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, delete, get, patch, web};
+use dsr_core::{
+    BulkResponse, DsrService, FidesPage, PageQuery, Policy, PolicyCreate, Rule, RuleCreate, StorageConfig,
+    StorageConfigCreate, Target, TargetCreate, TaxonomyItem,
+};
+use serde::Serialize;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::{ApiError, ErrorBody, ValidationIssue};
+use crate::extract::{Authorized, Json, Query};
+use crate::routes::oauth::AuthErrors;
+use crate::scope;
+use crate::state::AppState;
+
+pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
+    cfg.service(list_data_categories)
+        .service(list_data_uses)
+        .service(list_data_subjects)
+        .service(upsert_policies)
+        .service(list_policies)
+        .service(get_policy)
+        .service(delete_policy)
+        .service(upsert_rules)
+        .service(list_rules)
+        .service(get_rule)
+        .service(delete_rule)
+        .service(upsert_targets)
+        .service(list_targets)
+        .service(delete_target)
+        .service(upsert_storage)
+        .service(list_storage)
+        .service(get_storage)
+        .service(delete_storage);
+}
+
+async fn call<T: Send + 'static>(
+    state: &web::Data<AppState>,
+    f: impl FnOnce(&dyn DsrService) -> dsr_core::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    let service = state.dsr.clone();
+    Ok(web::block(move || f(service.as_ref())).await??)
+}
+
+/// Slices a small, fully loaded list into Fides' page shape.
+fn page<T: Serialize>(all: Vec<T>, query: PageQuery) -> Result<HttpResponse, ApiError> {
+    let request = query.parse().map_err(|(field, msg)| {
+        ApiError::validation(vec![ValidationIssue::new(vec!["query".into(), field.into()], msg, "value_error")])
+    })?;
+    let total = all.len() as i64;
+    let skip = usize::try_from((request.page - 1) * request.size).unwrap_or(usize::MAX);
+    let size = usize::try_from(request.size).unwrap_or(100);
+    let items: Vec<T> = all.into_iter().skip(skip).take(size).collect();
+    Ok(HttpResponse::Ok().json(FidesPage::new(items, total, request)))
+}
+
+fn no_content() -> HttpResponse {
+    HttpResponse::build(StatusCode::NO_CONTENT).finish()
+}
+
+// ---- taxonomy ----
+
+/// Lists the fideslang data categories.
+#[utoipa::path(tag = "Taxonomy", responses((status = 200, description = "Data categories", body = Vec<TaxonomyItem>), AuthErrors),
+    security(("oauth2" = ["data_category:read"])))]
+#[get("/api/v1/data_category")]
+pub async fn list_data_categories(
+    _auth: Authorized<scope::DataCategoryRead>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    HttpResponse::Ok().json(state.dsr.taxonomy().data_categories())
+}
+
+/// Lists the fideslang data uses.
+#[utoipa::path(tag = "Taxonomy", responses((status = 200, description = "Data uses", body = Vec<TaxonomyItem>), AuthErrors),
+    security(("oauth2" = ["data_use:read"])))]
+#[get("/api/v1/data_use")]
+pub async fn list_data_uses(_auth: Authorized<scope::DataUseRead>, state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(state.dsr.taxonomy().data_uses())
+}
+
+/// Lists the fideslang data subjects.
+#[utoipa::path(tag = "Taxonomy", responses((status = 200, description = "Data subjects", body = Vec<TaxonomyItem>), AuthErrors),
+    security(("oauth2" = ["data_subject:read"])))]
+#[get("/api/v1/data_subject")]
+pub async fn list_data_subjects(_auth: Authorized<scope::DataSubjectRead>, state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(state.dsr.taxonomy().data_subjects())
+}
+
+// ---- policies ----
+
+/// Creates or updates policies by key (at most 50); each item succeeds or fails on its own.
+#[utoipa::path(tag = "DSR Policy", request_body = Vec<PolicyCreate>,
+    responses((status = 200, description = "What was stored and what was refused", body = BulkResponse<Policy>), AuthErrors,
+        (status = 422, description = "Not a list of policies, or more than 50", body = ErrorBody)),
+    security(("oauth2" = ["policy:create_or_update"])))]
+#[patch("/api/v1/dsr/policy")]
+pub async fn upsert_policies(
+    _auth: Authorized<scope::PolicyWrite>,
+    state: web::Data<AppState>,
+    body: Json<Vec<PolicyCreate>>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(call(&state, move |s| s.upsert_policies(body.0)).await?))
+}
+
+/// Lists policies with their rules and targets.
+#[utoipa::path(tag = "DSR Policy", params(PageQuery),
+    responses((status = 200, description = "A page of policies", body = FidesPage<Policy>), AuthErrors,
+        (status = 422, description = "Invalid page or size", body = ErrorBody)),
+    security(("oauth2" = ["policy:read"])))]
+#[get("/api/v1/dsr/policy")]
+pub async fn list_policies(
+    _auth: Authorized<scope::PolicyRead>,
+    state: web::Data<AppState>,
+    query: Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    page(call(&state, |s| s.list_policies()).await?, query.0)
+}
+
+/// Gets a policy with its rules and targets.
+#[utoipa::path(tag = "DSR Policy", params(("policy_key" = String, Path, description = "Policy key")),
+    responses((status = 200, description = "The policy", body = Policy), AuthErrors, (status = 404, description = "Unknown", body = ErrorBody)),
+    security(("oauth2" = ["policy:read"])))]
+#[get("/api/v1/dsr/policy/{policy_key}")]
+pub async fn get_policy(
+    _auth: Authorized<scope::PolicyRead>,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(call(&state, move |s| s.get_policy(&key)).await?))
+}
+
+/// Deletes a policy with its rules and targets.
+#[utoipa::path(tag = "DSR Policy", params(("policy_key" = String, Path, description = "Policy key")),
+    responses((status = 204, description = "Deleted"), AuthErrors, (status = 404, description = "Unknown", body = ErrorBody)),
+    security(("oauth2" = ["policy:delete"])))]
+#[delete("/api/v1/dsr/policy/{policy_key}")]
+pub async fn delete_policy(
+    _auth: Authorized<scope::PolicyDelete>,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    call(&state, move |s| s.delete_policy(&key)).await?;
+    Ok(no_content())
+}
+
+// ---- rules ----
+
+/// Creates or updates rules of a policy by key (at most 50).
+#[utoipa::path(tag = "DSR Policy", params(("policy_key" = String, Path, description = "Policy key")), request_body = Vec<RuleCreate>,
+    responses((status = 200, description = "What was stored and what was refused", body = BulkResponse<Rule>), AuthErrors,
+        (status = 404, description = "Unknown policy", body = ErrorBody), (status = 422, description = "Invalid body", body = ErrorBody)),
+    security(("oauth2" = ["rule:create_or_update"])))]
+#[patch("/api/v1/dsr/policy/{policy_key}/rule")]
+pub async fn upsert_rules(
+    _auth: Authorized<scope::RuleWrite>,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    body: Json<Vec<RuleCreate>>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(call(&state, move |s| s.upsert_rules(&key, body.0)).await?))
+}
+
+/// Lists a policy's rules with their targets.
+#[utoipa::path(tag = "DSR Policy", params(("policy_key" = String, Path, description = "Policy key"), PageQuery),
+    responses((status = 200, description = "A page of rules", body = FidesPage<Rule>), AuthErrors, (status = 404, description = "Unknown policy", body = ErrorBody)),
+    security(("oauth2" = ["rule:read"])))]
+#[get("/api/v1/dsr/policy/{policy_key}/rule")]
+pub async fn list_rules(
+    _auth: Authorized<scope::RuleRead>,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    query: Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    page(call(&state, move |s| s.list_rules(&key)).await?, query.0)
+}
+
+/// Gets a rule of a policy.
+#[utoipa::path(tag = "DSR Policy",
+    params(("policy_key" = String, Path, description = "Policy key"), ("rule_key" = String, Path, description = "Rule key")),
+    responses((status = 200, description = "The rule", body = Rule), AuthErrors, (status = 404, description = "Unknown", body = ErrorBody)),
+    security(("oauth2" = ["rule:read"])))]
+#[get("/api/v1/dsr/policy/{policy_key}/rule/{rule_key}")]
+pub async fn get_rule(
+    _auth: Authorized<scope::RuleRead>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (policy, rule) = path.into_inner();
+    Ok(HttpResponse::Ok().json(call(&state, move |s| s.get_rule(&policy, &rule)).await?))
+}
+
+/// Deletes a rule with its targets.
+#[utoipa::path(tag = "DSR Policy",
+    params(("policy_key" = String, Path, description = "Policy key"), ("rule_key" = String, Path, description = "Rule key")),
+    responses((status = 204, description = "Deleted"), AuthErrors, (status = 404, description = "Unknown", body = ErrorBody)),
+    security(("oauth2" = ["rule:delete"])))]
+#[delete("/api/v1/dsr/policy/{policy_key}/rule/{rule_key}")]
+pub async fn delete_rule(
+    _auth: Authorized<scope::RuleDelete>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (policy, rule) = path.into_inner();
+    call(&state, move |s| s.delete_rule(&policy, &rule)).await?;
+    Ok(no_content())
+}
+
+// ---- targets ----
+
+/// Creates or updates a rule's targets by key (at most 50); unknown data categories → 422.
+#[utoipa::path(tag = "DSR Policy",
+    params(("policy_key" = String, Path, description = "Policy key"), ("rule_key" = String, Path, description = "Rule key")),
+    request_body = Vec<TargetCreate>,
+    responses((status = 200, description = "What was stored and what was refused", body = BulkResponse<Target>), AuthErrors,
+        (status = 404, description = "Unknown policy or rule", body = ErrorBody),
+        (status = 422, description = "Unknown data categories (named), or an invalid body", body = ErrorBody)),
+    security(("oauth2" = ["rule:create_or_update"])))]
+#[patch("/api/v1/dsr/policy/{policy_key}/rule/{rule_key}/target")]
+pub async fn upsert_targets(
+    _auth: Authorized<scope::RuleWrite>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: Json<Vec<TargetCreate>>,
+) -> Result<HttpResponse, ApiError> {
+    let (policy, rule) = path.into_inner();
+    Ok(HttpResponse::Ok().json(call(&state, move |s| s.upsert_targets(&policy, &rule, body.0)).await?))
+}
+
+/// Lists a rule's targets.
+#[utoipa::path(tag = "DSR Policy",
+    params(("policy_key" = String, Path, description = "Policy key"), ("rule_key" = String, Path, description = "Rule key"), PageQuery),
+    responses((status = 200, description = "A page of targets", body = FidesPage<Target>), AuthErrors, (status = 404, description = "Unknown", body = ErrorBody)),
+    security(("oauth2" = ["rule:read"])))]
+#[get("/api/v1/dsr/policy/{policy_key}/rule/{rule_key}/target")]
+pub async fn list_targets(
+    _auth: Authorized<scope::RuleRead>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (policy, rule) = path.into_inner();
+    page(call(&state, move |s| s.list_targets(&policy, &rule)).await?, query.0)
+}
+
+/// Deletes a target.
+#[utoipa::path(tag = "DSR Policy",
+    params(("policy_key" = String, Path, description = "Policy key"), ("rule_key" = String, Path, description = "Rule key"),
+        ("rule_target_key" = String, Path, description = "Target key")),
+    responses((status = 204, description = "Deleted"), AuthErrors, (status = 404, description = "Unknown", body = ErrorBody)),
+    security(("oauth2" = ["rule:delete"])))]
+#[delete("/api/v1/dsr/policy/{policy_key}/rule/{rule_key}/target/{rule_target_key}")]
+pub async fn delete_target(
+    _auth: Authorized<scope::RuleDelete>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (policy, rule, target) = path.into_inner();
+    call(&state, move |s| s.delete_target(&policy, &rule, &target)).await?;
+    Ok(no_content())
+}
+
+// ---- storage destinations ----
+
+/// Creates or updates storage destinations by key (at most 50).
+#[utoipa::path(tag = "Storage", request_body = Vec<StorageConfigCreate>,
+    responses((status = 200, description = "What was stored and what was refused", body = BulkResponse<StorageConfig>), AuthErrors,
+        (status = 422, description = "Invalid body (type must be local; format json or csv)", body = ErrorBody)),
+    security(("oauth2" = ["storage:create_or_update"])))]
+#[patch("/api/v1/storage/config")]
+pub async fn upsert_storage(
+    _auth: Authorized<scope::StorageWrite>,
+    state: web::Data<AppState>,
+    body: Json<Vec<StorageConfigCreate>>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(call(&state, move |s| s.upsert_storage(body.0)).await?))
+}
+
+/// Lists storage destinations.
+#[utoipa::path(tag = "Storage", params(PageQuery),
+    responses((status = 200, description = "A page of destinations", body = FidesPage<StorageConfig>), AuthErrors),
+    security(("oauth2" = ["storage:read"])))]
+#[get("/api/v1/storage/config")]
+pub async fn list_storage(
+    _auth: Authorized<scope::StorageRead>,
+    state: web::Data<AppState>,
+    query: Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    page(call(&state, |s| s.list_storage()).await?, query.0)
+}
+
+/// Gets a storage destination.
+#[utoipa::path(tag = "Storage", params(("config_key" = String, Path, description = "Destination key")),
+    responses((status = 200, description = "The destination", body = StorageConfig), AuthErrors, (status = 404, description = "Unknown", body = ErrorBody)),
+    security(("oauth2" = ["storage:read"])))]
+#[get("/api/v1/storage/config/{config_key}")]
+pub async fn get_storage(
+    _auth: Authorized<scope::StorageRead>,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(call(&state, move |s| s.get_storage(&key)).await?))
+}
+
+/// Deletes a storage destination no rule uses (409 otherwise).
+#[utoipa::path(tag = "Storage", params(("config_key" = String, Path, description = "Destination key")),
+    responses((status = 204, description = "Deleted"), AuthErrors, (status = 404, description = "Unknown", body = ErrorBody),
+        (status = 409, description = "Still the destination of rules", body = ErrorBody)),
+    security(("oauth2" = ["storage:delete"])))]
+#[delete("/api/v1/storage/config/{config_key}")]
+pub async fn delete_storage(
+    _auth: Authorized<scope::StorageDelete>,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    call(&state, move |s| s.delete_storage(&key)).await?;
+    Ok(no_content())
+}
