@@ -173,6 +173,11 @@ impl ApiError {
                 DsrError::NotFound(_) => message(StatusCode::NOT_FOUND, e.to_string()),
                 DsrError::Conflict(_) => message(StatusCode::CONFLICT, e.to_string()),
                 DsrError::TooMany { .. } => message(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+                DsrError::BadRequest(_) => message(StatusCode::BAD_REQUEST, e.to_string()),
+                DsrError::InvalidSecrets(msg) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Detail::Issues(vec![ValidationIssue::new(vec!["body".into()], msg.clone(), "value_error")]),
+                ),
                 DsrError::UnknownCategories(unknown) => (
                     StatusCode::UNPROCESSABLE_ENTITY,
                     Detail::Issues(

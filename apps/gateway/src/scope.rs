@@ -67,4 +67,10 @@ required_scopes! {
     StorageWrite => ["storage:create_or_update"];
     /// `storage:delete`
     StorageDelete => ["storage:delete"];
+    /// `connection:read`
+    ConnectionRead => ["connection:read"];
+    /// `connection:create_or_update`
+    ConnectionWrite => ["connection:create_or_update"];
+    /// `connection:delete`
+    ConnectionDelete => ["connection:delete"];
 }

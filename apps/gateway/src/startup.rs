@@ -78,8 +78,9 @@ impl Application {
         }
         let key = load_or_create_app_key(&settings)?;
         let feed = ChangeFeed::new();
-        let auth = DieselAuthService::new(database.clone(), key, settings.security.oauth_access_token_expire_minutes)
-            .with_change_feed(&feed);
+        let auth =
+            DieselAuthService::new(database.clone(), key.clone(), settings.security.oauth_access_token_expire_minutes)
+                .with_change_feed(&feed);
         let configured = settings.security.root_client_secret.as_ref().map(|s| s.expose_secret().to_owned());
         let root_secret = match auth.ensure_root_client(&RootClient {
             id: settings.security.root_client_id.clone(),
@@ -95,7 +96,7 @@ impl Application {
             auth: Arc::new(auth),
             redaction: Arc::new(DieselRedactionService::new(database.clone()).with_change_feed(&feed)),
             notices: Arc::new(DieselNoticesService::new(database.clone())),
-            dsr: Arc::new(DieselDsrService::new(database.clone())),
+            dsr: Arc::new(DieselDsrService::new(database.clone(), key)),
         };
         let listener = feed.start_listener(&database, &settings.database_url());
         Ok(Application { settings, state, root_secret, _listener: listener })

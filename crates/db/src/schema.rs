@@ -297,6 +297,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Connections to the subject's data stores.
+    connections (id) {
+        /// `con_<uuid>`.
+        id -> Text,
+        /// Unique FidesKey.
+        key -> Text,
+        /// Name.
+        name -> Text,
+        /// `postgres` or `sqlite`.
+        connection_type -> Text,
+        /// `read` or `write`.
+        access -> Text,
+        /// Left out of request execution.
+        disabled -> Bool,
+        /// Description.
+        description -> Nullable<Text>,
+        /// Secrets JSON sealed with the application key.
+        secrets -> Nullable<Binary>,
+        /// When the connection was last tested.
+        last_test_at -> Nullable<Timestamp>,
+        /// Whether that test succeeded.
+        last_test_succeeded -> Nullable<Bool>,
+        /// Creation time.
+        created_at -> Timestamp,
+        /// Last change.
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(rules -> policies (policy_id));
 diesel::joinable!(rule_targets -> rules (rule_id));
 diesel::joinable!(spaces -> orgs (org_id));
@@ -319,4 +349,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     policies,
     rules,
     rule_targets,
+    connections,
 );

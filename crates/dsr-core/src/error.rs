@@ -18,6 +18,12 @@ pub enum DsrError {
     /// Unknown data categories, with their positions in the request.
     #[error("Invalid data categories: [{}]", .0.iter().map(|(_, c)| c.as_str()).collect::<Vec<_>>().join(", "))]
     UnknownCategories(Vec<(usize, String)>),
+    /// The request cannot be carried out as asked (e.g. testing a connection without secrets).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Connection secrets that do not fit the connection type.
+    #[error("{0}")]
+    InvalidSecrets(String),
     /// Storage failed.
     #[error(transparent)]
     Db(#[from] db::DbError),

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod connections;
 mod error;
 pub mod keys;
 mod model;
@@ -7,6 +8,7 @@ mod repo;
 mod service;
 pub mod taxonomy;
 
+pub use connections::{AccessLevel, Connection, ConnectionCreate, ConnectionType, TestResult, TestStatus};
 pub use error::{DsrError, Result};
 pub use model::{
     ActionType, BulkFailure, BulkResponse, FidesPage, MAX_BULK, MaskingStrategy, MaskingStrategyResponse, PageQuery,

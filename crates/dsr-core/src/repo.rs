@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use db::DbConn;
-use db::schema::{policies, rule_targets, rules, storage_configs};
+use db::schema::{connections, policies, rule_targets, rules, storage_configs};
 use diesel::prelude::*;
 
 use crate::model::{
@@ -240,4 +240,51 @@ pub(crate) fn assemble_policies(conn: &mut DbConn, rows: Vec<PolicyRow>) -> Quer
             execution_timeframe: row.execution_timeframe,
         })
         .collect())
+}
+
+// ---- connections ----
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = connections)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+#[diesel(treat_none_as_null = true)]
+pub(crate) struct ConnectionRow {
+    pub(crate) id: String,
+    pub(crate) key: String,
+    pub(crate) name: String,
+    pub(crate) connection_type: String,
+    pub(crate) access: String,
+    pub(crate) disabled: bool,
+    pub(crate) description: Option<String>,
+    pub(crate) secrets: Option<Vec<u8>>,
+    pub(crate) last_test_at: Option<NaiveDateTime>,
+    pub(crate) last_test_succeeded: Option<bool>,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) updated_at: NaiveDateTime,
+}
+
+pub(crate) fn find_connection(conn: &mut DbConn, key: &str) -> QueryResult<Option<ConnectionRow>> {
+    connections::table.filter(connections::key.eq(key)).select(ConnectionRow::as_select()).first(conn).optional()
+}
+
+pub(crate) fn list_connections(conn: &mut DbConn) -> QueryResult<Vec<ConnectionRow>> {
+    connections::table.select(ConnectionRow::as_select()).order(connections::key.asc()).load(conn)
+}
+
+pub(crate) fn save_connection(conn: &mut DbConn, row: &ConnectionRow, exists: bool) -> QueryResult<usize> {
+    if exists {
+        diesel::update(connections::table.filter(connections::id.eq(&row.id))).set(row).execute(conn)
+    } else {
+        diesel::insert_into(connections::table).values(row).execute(conn)
+    }
+}
+
+pub(crate) fn delete_connection(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::delete(connections::table.filter(connections::id.eq(id))).execute(conn)
+}
+
+pub(crate) fn record_test(conn: &mut DbConn, id: &str, succeeded: bool) -> QueryResult<usize> {
+    diesel::update(connections::table.filter(connections::id.eq(id)))
+        .set((connections::last_test_at.eq(Some(db::now())), connections::last_test_succeeded.eq(Some(succeeded))))
+        .execute(conn)
 }

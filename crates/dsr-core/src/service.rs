@@ -1,15 +1,17 @@
 //! The DSR service: the seam the gateway calls.
 
+use crypto::AppKey;
 use db::{Database, DbConn};
 use serde::Serialize;
 
+use crate::connections::{Connection, ConnectionCreate, ConnectionType, Secrets, TestResult, TestStatus};
 use crate::error::{DsrError, Result};
 use crate::keys;
 use crate::model::{
     ActionType, BulkFailure, BulkResponse, MAX_BULK, Policy, PolicyCreate, ResponseFormat, Rule, RuleCreate,
     StorageConfig, StorageConfigCreate, Target, TargetCreate,
 };
-use crate::repo::{self, PolicyRow, RuleRow, StorageRow, TargetRow};
+use crate::repo::{self, ConnectionRow, PolicyRow, RuleRow, StorageRow, TargetRow};
 use crate::taxonomy::{Taxonomy, is_same_or_ancestor};
 
 /// Masking strategies erasure rules may name.
@@ -55,11 +57,25 @@ pub trait DsrService: Send + Sync {
     fn get_storage(&self, key: &str) -> Result<StorageConfig>;
     /// Deletes a storage destination no rule uses.
     fn delete_storage(&self, key: &str) -> Result<()>;
+
+    /// Creates or updates connections by key (secrets are set separately).
+    fn upsert_connections(&self, items: Vec<ConnectionCreate>) -> Result<BulkResponse<Connection>>;
+    /// Every connection, secrets masked.
+    fn list_connections(&self) -> Result<Vec<Connection>>;
+    /// One connection, secrets masked.
+    fn get_connection(&self, key: &str) -> Result<Connection>;
+    /// Deletes a connection.
+    fn delete_connection(&self, key: &str) -> Result<()>;
+    /// Validates and stores (sealed) a connection's secrets; with `verify`, also tests them.
+    fn set_connection_secrets(&self, key: &str, secrets: serde_json::Value, verify: bool) -> Result<TestResult>;
+    /// Connects with the stored secrets and reports the outcome.
+    fn test_connection(&self, key: &str) -> Result<TestResult>;
 }
 
-/// [`DsrService`] over the database.
+/// [`DsrService`] over the database; connection secrets are sealed with the application key.
 pub struct DieselDsrService {
     db: Database,
+    key: AppKey,
     taxonomy: Taxonomy,
 }
 
@@ -90,9 +106,56 @@ fn refuse<T>(message: impl Into<String>) -> std::result::Result<T, ItemError> {
 }
 
 impl DieselDsrService {
-    /// A service over `db` with the embedded taxonomy.
-    pub fn new(db: Database) -> DieselDsrService {
-        DieselDsrService { db, taxonomy: Taxonomy::embedded() }
+    /// A service over `db` with the embedded taxonomy, sealing secrets with `key`.
+    pub fn new(db: Database, key: AppKey) -> DieselDsrService {
+        DieselDsrService { db, key, taxonomy: Taxonomy::embedded() }
+    }
+
+    fn connection_row(conn: &mut DbConn, key: &str) -> Result<ConnectionRow> {
+        repo::find_connection(conn, key)?
+            .ok_or_else(|| DsrError::NotFound(format!("No connection config with key '{key}'")))
+    }
+
+    fn secrets_of(&self, row: &ConnectionRow) -> Result<Option<Secrets>> {
+        let Some(sealed) = &row.secrets else { return Ok(None) };
+        let corrupt =
+            |what: &str| DsrError::Db(db::DbError::Corrupt(format!("secrets of connection {}: {what}", row.key)));
+        let plain =
+            crypto::open(&self.key, sealed).map_err(|_| corrupt("cannot be decrypted with the current app key"))?;
+        let value: serde_json::Value = serde_json::from_slice(&plain).map_err(|_| corrupt("not JSON"))?;
+        let kind = ConnectionType::parse(&row.connection_type).ok_or_else(|| corrupt("unknown connection type"))?;
+        Secrets::parse(kind, value).map(Some).map_err(|e| corrupt(&e))
+    }
+
+    fn to_connection(&self, row: ConnectionRow) -> Result<Connection> {
+        let secrets = self.secrets_of(&row)?.map(|s| s.masked());
+        Ok(Connection {
+            connection_type: ConnectionType::parse(&row.connection_type).unwrap_or(ConnectionType::Postgres),
+            access: if row.access == "write" {
+                crate::connections::AccessLevel::Write
+            } else {
+                crate::connections::AccessLevel::Read
+            },
+            secrets,
+            last_test_timestamp: row.last_test_at.map(repo_utc),
+            last_test_succeeded: row.last_test_succeeded,
+            created_at: repo_utc(row.created_at),
+            updated_at: repo_utc(row.updated_at),
+            key: row.key,
+            name: row.name,
+            disabled: row.disabled,
+            description: row.description,
+        })
+    }
+
+    /// Runs the test, records its outcome on the connection and words the answer.
+    fn run_test(&self, row: &ConnectionRow, secrets: &Secrets, msg: String) -> Result<TestResult> {
+        let outcome = secrets.test();
+        repo::record_test(&mut *self.db.conn()?, &row.id, outcome.is_ok())?;
+        Ok(match outcome {
+            Ok(()) => TestResult { msg, test_status: Some(TestStatus::Succeeded), failure_reason: None },
+            Err(reason) => TestResult { msg, test_status: Some(TestStatus::Failed), failure_reason: Some(reason) },
+        })
     }
 
     /// Runs `save` for each item in its own write transaction and sorts the outcomes into a
@@ -153,6 +216,10 @@ impl DieselDsrService {
         }
         Ok(())
     }
+}
+
+fn repo_utc(at: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_naive_utc_and_offset(at, chrono::Utc)
 }
 
 impl DsrService for DieselDsrService {
@@ -406,5 +473,87 @@ impl DsrService for DieselDsrService {
             repo::delete_storage(c, &row.id)?;
             Ok(())
         })
+    }
+
+    fn upsert_connections(&self, items: Vec<ConnectionCreate>) -> Result<BulkResponse<Connection>> {
+        let saved = self.bulk(items, |c, item| {
+            if item.name.trim().is_empty() {
+                return refuse("name must not be empty");
+            }
+            let key = keys::key_or_name(item.key.as_deref(), &item.name).map_err(ItemError::Refused)?;
+            let existing = repo::find_connection(c, &key)?;
+            let now = db::now();
+            let exists = existing.is_some();
+            // Secrets of another type no longer fit: changing the type clears them.
+            let secrets = existing
+                .as_ref()
+                .filter(|e| e.connection_type == item.connection_type.as_str())
+                .and_then(|e| e.secrets.clone());
+            let row = ConnectionRow {
+                id: existing.as_ref().map_or_else(|| new_id("con"), |e| e.id.clone()),
+                created_at: existing.as_ref().map_or(now, |e| e.created_at),
+                last_test_at: existing.as_ref().and_then(|e| e.last_test_at),
+                last_test_succeeded: existing.as_ref().and_then(|e| e.last_test_succeeded),
+                key,
+                name: item.name.trim().to_owned(),
+                connection_type: item.connection_type.as_str().to_owned(),
+                access: item.access.as_str().to_owned(),
+                disabled: item.disabled,
+                description: item.description.clone().filter(|d| !d.trim().is_empty()),
+                secrets,
+                updated_at: now,
+            };
+            repo::save_connection(c, &row, exists)?;
+            Ok(row)
+        })?;
+        let mut response = BulkResponse { succeeded: Vec::new(), failed: saved.failed };
+        for row in saved.succeeded {
+            response.succeeded.push(self.to_connection(row)?);
+        }
+        Ok(response)
+    }
+
+    fn list_connections(&self) -> Result<Vec<Connection>> {
+        let rows = repo::list_connections(&mut *self.db.conn()?)?;
+        rows.into_iter().map(|row| self.to_connection(row)).collect()
+    }
+
+    fn get_connection(&self, key: &str) -> Result<Connection> {
+        let row = Self::connection_row(&mut *self.db.conn()?, key)?;
+        self.to_connection(row)
+    }
+
+    fn delete_connection(&self, key: &str) -> Result<()> {
+        let mut conn = self.db.conn()?;
+        conn.write_transaction(|c| {
+            let row = Self::connection_row(c, key)?;
+            repo::delete_connection(c, &row.id)?;
+            Ok(())
+        })
+    }
+
+    fn set_connection_secrets(&self, key: &str, secrets: serde_json::Value, verify: bool) -> Result<TestResult> {
+        let mut row = Self::connection_row(&mut *self.db.conn()?, key)?;
+        let kind = ConnectionType::parse(&row.connection_type)
+            .ok_or_else(|| DsrError::BadRequest(format!("Connection {key} has an unsupported type")))?;
+        let secrets = Secrets::parse(kind, secrets).map_err(DsrError::InvalidSecrets)?;
+        let plain = serde_json::to_vec(&secrets.to_json()).map_err(|e| DsrError::InvalidSecrets(e.to_string()))?;
+        row.secrets = Some(crypto::seal(&self.key, &plain));
+        row.updated_at = db::now();
+        repo::save_connection(&mut *self.db.conn()?, &row, true)?;
+        let msg = format!("Secrets updated for ConnectionConfig with key: {key}.");
+        if verify {
+            self.run_test(&row, &secrets, msg)
+        } else {
+            Ok(TestResult { msg, test_status: None, failure_reason: None })
+        }
+    }
+
+    fn test_connection(&self, key: &str) -> Result<TestResult> {
+        let row = Self::connection_row(&mut *self.db.conn()?, key)?;
+        let secrets = self
+            .secrets_of(&row)?
+            .ok_or_else(|| DsrError::BadRequest(format!("Connection config with key {key} has no secrets to test")))?;
+        self.run_test(&row, &secrets, format!("Test completed for ConnectionConfig with key: {key}."))
     }
 }

@@ -5,7 +5,7 @@ use db::testing::TestDb;
 use dsr_core::*;
 
 fn service(db: &TestDb) -> DieselDsrService {
-    DieselDsrService::new(db.database().clone())
+    DieselDsrService::new(db.database().clone(), crypto::AppKey::generate())
 }
 
 fn policy(name: &str) -> PolicyCreate {

@@ -1,12 +1,13 @@
 //! Taxonomy, DSR policies, rules, targets and storage destinations (Fides-compatible, /api/v1).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, delete, get, patch, web};
+use actix_web::{HttpResponse, delete, get, patch, put, web};
 use dsr_core::{
-    BulkResponse, DsrService, FidesPage, PageQuery, Policy, PolicyCreate, Rule, RuleCreate, StorageConfig,
-    StorageConfigCreate, Target, TargetCreate, TaxonomyItem,
+    BulkResponse, Connection, ConnectionCreate, DsrService, FidesPage, PageQuery, Policy, PolicyCreate, Rule,
+    RuleCreate, StorageConfig, StorageConfigCreate, Target, TargetCreate, TaxonomyItem, TestResult,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ErrorBody, ValidationIssue};
@@ -33,7 +34,13 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(upsert_storage)
         .service(list_storage)
         .service(get_storage)
-        .service(delete_storage);
+        .service(delete_storage)
+        .service(upsert_connections)
+        .service(list_connections)
+        .service(get_connection)
+        .service(delete_connection)
+        .service(put_connection_secrets)
+        .service(test_connection);
 }
 
 async fn call<T: Send + 'static>(
@@ -317,4 +324,106 @@ pub async fn delete_storage(
 ) -> Result<HttpResponse, ApiError> {
     call(&state, move |s| s.delete_storage(&key)).await?;
     Ok(no_content())
+}
+
+// ---- connections ----
+
+/// Creates or updates connections by key (at most 50); secrets are set with `PUT …/secret`.
+#[utoipa::path(tag = "Connections", request_body = Vec<ConnectionCreate>,
+    responses((status = 200, description = "What was stored and what was refused", body = BulkResponse<Connection>), AuthErrors,
+        (status = 422, description = "Invalid body (connection_type postgres or sqlite; access read or write)", body = ErrorBody)),
+    security(("oauth2" = ["connection:create_or_update"])))]
+#[patch("/api/v1/connection")]
+pub async fn upsert_connections(
+    _auth: Authorized<scope::ConnectionWrite>,
+    state: web::Data<AppState>,
+    body: Json<Vec<ConnectionCreate>>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(call(&state, move |s| s.upsert_connections(body.0)).await?))
+}
+
+/// Lists connections, secrets masked.
+#[utoipa::path(tag = "Connections", params(PageQuery),
+    responses((status = 200, description = "A page of connections", body = FidesPage<Connection>), AuthErrors),
+    security(("oauth2" = ["connection:read"])))]
+#[get("/api/v1/connection")]
+pub async fn list_connections(
+    _auth: Authorized<scope::ConnectionRead>,
+    state: web::Data<AppState>,
+    query: Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    page(call(&state, |s| s.list_connections()).await?, query.0)
+}
+
+/// Gets a connection, secrets masked.
+#[utoipa::path(tag = "Connections", params(("connection_key" = String, Path, description = "Connection key")),
+    responses((status = 200, description = "The connection", body = Connection), AuthErrors, (status = 404, description = "Unknown", body = ErrorBody)),
+    security(("oauth2" = ["connection:read"])))]
+#[get("/api/v1/connection/{connection_key}")]
+pub async fn get_connection(
+    _auth: Authorized<scope::ConnectionRead>,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(call(&state, move |s| s.get_connection(&key)).await?))
+}
+
+/// Deletes a connection.
+#[utoipa::path(tag = "Connections", params(("connection_key" = String, Path, description = "Connection key")),
+    responses((status = 204, description = "Deleted"), AuthErrors, (status = 404, description = "Unknown", body = ErrorBody)),
+    security(("oauth2" = ["connection:delete"])))]
+#[delete("/api/v1/connection/{connection_key}")]
+pub async fn delete_connection(
+    _auth: Authorized<scope::ConnectionDelete>,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    call(&state, move |s| s.delete_connection(&key)).await?;
+    Ok(no_content())
+}
+
+/// `?verify=true` also tests the secrets.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VerifyQuery {
+    /// Test the connection after storing the secrets.
+    #[param(default = false)]
+    pub verify: Option<bool>,
+}
+
+/// Sets a connection's secrets: postgres `{host, port?, dbname, username?, password?, db_schema?}`,
+/// sqlite `{path}`. Stored sealed with the app key; sensitive values are never returned.
+#[utoipa::path(tag = "Connections",
+    params(("connection_key" = String, Path, description = "Connection key"), VerifyQuery),
+    request_body(content = Object, example = json!({"host": "db.internal", "port": 5432, "dbname": "shop", "username": "lethe", "password": "…"})),
+    responses((status = 200, description = "Stored (and the test's outcome with verify=true)", body = TestResult), AuthErrors,
+        (status = 404, description = "Unknown connection", body = ErrorBody),
+        (status = 422, description = "Secrets that do not fit the connection type", body = ErrorBody)),
+    security(("oauth2" = ["connection:create_or_update"])))]
+#[put("/api/v1/connection/{connection_key}/secret")]
+pub async fn put_connection_secrets(
+    _auth: Authorized<scope::ConnectionWrite>,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    query: Query<VerifyQuery>,
+    body: Json<serde_json::Map<String, serde_json::Value>>,
+) -> Result<HttpResponse, ApiError> {
+    let verify = query.0.verify.unwrap_or(false);
+    let secrets = serde_json::Value::Object(body.0);
+    Ok(HttpResponse::Ok().json(call(&state, move |s| s.set_connection_secrets(&key, secrets, verify)).await?))
+}
+
+/// Connects with the stored secrets and reports success or the driver's reason.
+#[utoipa::path(tag = "Connections", params(("connection_key" = String, Path, description = "Connection key")),
+    responses((status = 200, description = "The test's outcome", body = TestResult), AuthErrors,
+        (status = 400, description = "No secrets to test", body = ErrorBody),
+        (status = 404, description = "Unknown connection", body = ErrorBody)),
+    security(("oauth2" = ["connection:read"])))]
+#[get("/api/v1/connection/{connection_key}/test")]
+pub async fn test_connection(
+    _auth: Authorized<scope::ConnectionRead>,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(call(&state, move |s| s.test_connection(&key)).await?))
 }

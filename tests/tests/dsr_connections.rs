@@ -1,0 +1,96 @@
+//! Connections over HTTP: secrets validated, sealed and masked; tests against a real PostgreSQL
+//! server (127.0.0.1:5432, as on every machine and in CI) and a real SQLite file.
+
+use actix_web::http::StatusCode;
+use actix_web::test::{self, TestRequest};
+use lethe_tests::{TestApp, bearer, send};
+use serde_json::json;
+
+#[actix_web::test]
+async fn connections_store_masked_secrets_and_test_real_databases() {
+    let app = TestApp::new();
+    let service = test::init_service(gateway::build_app(app.state())).await;
+    let root = app.root_token();
+    let sqlite_file = app.dir.path().join("customers.db");
+    db::Database::connect(&format!("sqlite://{}", sqlite_file.display()), 1).unwrap().migrate().unwrap();
+
+    let created = send(
+        &service,
+        TestRequest::patch().uri("/api/v1/connection").insert_header(bearer(&root)).set_json(json!([
+            {"key": "app_pg", "name": "App PostgreSQL", "connection_type": "postgres", "access": "write"},
+            {"key": "legacy", "name": "Legacy SQLite", "connection_type": "sqlite", "access": "read", "description": "old shop"},
+        ])),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::OK);
+    assert_eq!(created.body["succeeded"].as_array().unwrap().len(), 2);
+    assert_eq!(created.body["succeeded"][0]["secrets"], serde_json::Value::Null);
+
+    let put = |key: &str, query: &str, body: serde_json::Value| {
+        TestRequest::put()
+            .uri(&format!("/api/v1/connection/{key}/secret{query}"))
+            .insert_header(bearer(&root))
+            .set_json(body)
+    };
+    let missing_host = send(&service, put("app_pg", "", json!({"dbname": "postgres"}))).await;
+    assert_eq!(missing_host.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(missing_host.body["detail"][0]["msg"], "missing field `host`");
+
+    let verified = send(
+        &service,
+        put("app_pg", "?verify=true", json!({"host": "127.0.0.1", "port": 5432, "dbname": "postgres", "username": "postgres", "password": "s3cret-pw"})),
+    )
+    .await;
+    assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
+    assert_eq!(verified.body["msg"], "Secrets updated for ConnectionConfig with key: app_pg.");
+    assert_eq!(verified.body["test_status"], "succeeded", "{:?}", verified.body);
+
+    let shown = send(&service, TestRequest::get().uri("/api/v1/connection/app_pg").insert_header(bearer(&root))).await;
+    assert_eq!(shown.body["secrets"]["password"], "**********");
+    assert_eq!(shown.body["secrets"]["host"], "127.0.0.1");
+    assert_eq!(shown.body["last_test_succeeded"], true);
+    assert!(!shown.body.to_string().contains("s3cret-pw"));
+
+    let unreachable =
+        send(&service, put("app_pg", "?verify=true", json!({"host": "127.0.0.1", "port": 1, "dbname": "postgres"})))
+            .await;
+    assert_eq!(unreachable.body["test_status"], "failed");
+    assert!(
+        unreachable.body["failure_reason"].as_str().unwrap().contains("Connection refused"),
+        "{:?}",
+        unreachable.body
+    );
+
+    let no_secrets_yet =
+        send(&service, TestRequest::get().uri("/api/v1/connection/legacy/test").insert_header(bearer(&root))).await;
+    assert_eq!(no_secrets_yet.status, StatusCode::BAD_REQUEST);
+    send(&service, put("legacy", "", json!({"path": sqlite_file.display().to_string()}))).await;
+    let tested =
+        send(&service, TestRequest::get().uri("/api/v1/connection/legacy/test").insert_header(bearer(&root))).await;
+    assert_eq!(tested.body["test_status"], "succeeded", "{:?}", tested.body);
+    send(&service, put("legacy", "", json!({"path": app.dir.path().join("nope.db").display().to_string()}))).await;
+    let missing =
+        send(&service, TestRequest::get().uri("/api/v1/connection/legacy/test").insert_header(bearer(&root))).await;
+    assert_eq!(missing.body["test_status"], "failed");
+    assert!(!app.dir.path().join("nope.db").exists(), "testing never creates a database");
+
+    let listed = send(&service, TestRequest::get().uri("/api/v1/connection?size=1").insert_header(bearer(&root))).await;
+    assert_eq!(listed.body["total"], 2);
+    assert_eq!(listed.body["items"][0]["key"], "app_pg");
+    let deleted =
+        send(&service, TestRequest::delete().uri("/api/v1/connection/legacy").insert_header(bearer(&root))).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    let gone = send(&service, TestRequest::get().uri("/api/v1/connection/legacy").insert_header(bearer(&root))).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+
+    let reader = app.token_with(&["connection:read"]);
+    let denied = send(
+        &service,
+        TestRequest::put()
+            .uri("/api/v1/connection/app_pg/secret")
+            .insert_header(bearer(&reader))
+            .set_json(json!({"host": "x", "dbname": "y"})),
+    )
+    .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+}
