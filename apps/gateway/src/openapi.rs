@@ -32,6 +32,7 @@ pub fn base() -> OpenApi {
                 ("DSR Policy", "Policies, rules and targets of data-subject requests"),
                 ("Storage", "Where access packages are written"),
                 ("Connections", "Connections to the subject's data stores"),
+                ("Datasets", "Fideslang datasets describing a connection's collections and fields"),
                 ("Catalog", "Organisations, spaces and catalog products with compliance metadata"),
                 ("Privacy Notices", "Versioned privacy notices and their processing purposes"),
                 ("RoPA", "Record of Processing Activities: reports, summaries, CSV exports"),

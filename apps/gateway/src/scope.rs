@@ -73,4 +73,10 @@ required_scopes! {
     ConnectionWrite => ["connection:create_or_update"];
     /// `connection:delete`
     ConnectionDelete => ["connection:delete"];
+    /// `dataset:read`
+    DatasetRead => ["dataset:read"];
+    /// `dataset:create_or_update`
+    DatasetWrite => ["dataset:create_or_update"];
+    /// `dataset:delete`
+    DatasetDelete => ["dataset:delete"];
 }

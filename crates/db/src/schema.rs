@@ -327,6 +327,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Fideslang datasets of a connection.
+    datasets (id) {
+        /// `dat_<uuid>`.
+        id -> Text,
+        /// Unique dataset key.
+        fides_key -> Text,
+        /// Owning connection.
+        connection_id -> Text,
+        /// The dataset as JSON.
+        body -> Text,
+        /// Creation time.
+        created_at -> Timestamp,
+        /// Last change.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(datasets -> connections (connection_id));
 diesel::joinable!(rules -> policies (policy_id));
 diesel::joinable!(rule_targets -> rules (rule_id));
 diesel::joinable!(spaces -> orgs (org_id));
@@ -350,4 +369,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     rules,
     rule_targets,
     connections,
+    datasets,
 );

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use db::DbConn;
-use db::schema::{connections, policies, rule_targets, rules, storage_configs};
+use db::schema::{connections, datasets, policies, rule_targets, rules, storage_configs};
 use diesel::prelude::*;
 
 use crate::model::{
@@ -287,4 +287,42 @@ pub(crate) fn record_test(conn: &mut DbConn, id: &str, succeeded: bool) -> Query
     diesel::update(connections::table.filter(connections::id.eq(id)))
         .set((connections::last_test_at.eq(Some(db::now())), connections::last_test_succeeded.eq(Some(succeeded))))
         .execute(conn)
+}
+
+// ---- datasets ----
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = datasets)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub(crate) struct DatasetRow {
+    pub(crate) id: String,
+    pub(crate) fides_key: String,
+    pub(crate) connection_id: String,
+    pub(crate) body: String,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) updated_at: NaiveDateTime,
+}
+
+pub(crate) fn find_dataset(conn: &mut DbConn, fides_key: &str) -> QueryResult<Option<DatasetRow>> {
+    datasets::table.filter(datasets::fides_key.eq(fides_key)).select(DatasetRow::as_select()).first(conn).optional()
+}
+
+pub(crate) fn datasets_of(conn: &mut DbConn, connection_id: &str) -> QueryResult<Vec<DatasetRow>> {
+    datasets::table
+        .filter(datasets::connection_id.eq(connection_id))
+        .select(DatasetRow::as_select())
+        .order(datasets::fides_key.asc())
+        .load(conn)
+}
+
+pub(crate) fn save_dataset(conn: &mut DbConn, row: &DatasetRow, exists: bool) -> QueryResult<usize> {
+    if exists {
+        diesel::update(datasets::table.filter(datasets::id.eq(&row.id))).set(row).execute(conn)
+    } else {
+        diesel::insert_into(datasets::table).values(row).execute(conn)
+    }
+}
+
+pub(crate) fn delete_dataset(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::delete(datasets::table.filter(datasets::id.eq(id))).execute(conn)
 }

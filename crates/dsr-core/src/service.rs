@@ -5,13 +5,14 @@ use db::{Database, DbConn};
 use serde::Serialize;
 
 use crate::connections::{Connection, ConnectionCreate, ConnectionType, Secrets, TestResult, TestStatus};
+use crate::datasets::{self, Dataset};
 use crate::error::{DsrError, Result};
 use crate::keys;
 use crate::model::{
     ActionType, BulkFailure, BulkResponse, MAX_BULK, Policy, PolicyCreate, ResponseFormat, Rule, RuleCreate,
     StorageConfig, StorageConfigCreate, Target, TargetCreate,
 };
-use crate::repo::{self, ConnectionRow, PolicyRow, RuleRow, StorageRow, TargetRow};
+use crate::repo::{self, ConnectionRow, DatasetRow, PolicyRow, RuleRow, StorageRow, TargetRow};
 use crate::taxonomy::{Taxonomy, is_same_or_ancestor};
 
 /// Masking strategies erasure rules may name.
@@ -70,7 +71,19 @@ pub trait DsrService: Send + Sync {
     fn set_connection_secrets(&self, key: &str, secrets: serde_json::Value, verify: bool) -> Result<TestResult>;
     /// Connects with the stored secrets and reports the outcome.
     fn test_connection(&self, key: &str) -> Result<TestResult>;
+
+    /// Creates or updates a connection's datasets by `fides_key` (at most 1,000), each validated.
+    fn upsert_datasets(&self, connection: &str, items: Vec<Dataset>) -> Result<BulkResponse<Dataset>>;
+    /// A connection's datasets, by key.
+    fn list_datasets(&self, connection: &str) -> Result<Vec<Dataset>>;
+    /// One dataset of a connection.
+    fn get_dataset(&self, connection: &str, fides_key: &str) -> Result<Dataset>;
+    /// Deletes a dataset of a connection.
+    fn delete_dataset(&self, connection: &str, fides_key: &str) -> Result<()>;
 }
+
+/// Most datasets one upload takes (as Fides).
+pub const MAX_DATASETS: usize = 1_000;
 
 /// [`DsrService`] over the database; connection secrets are sealed with the application key.
 pub struct DieselDsrService {
@@ -127,6 +140,17 @@ impl DieselDsrService {
         Secrets::parse(kind, value).map(Some).map_err(|e| corrupt(&e))
     }
 
+    fn parse_dataset(row: &DatasetRow) -> Result<Dataset> {
+        serde_json::from_str(&row.body)
+            .map_err(|e| DsrError::Db(db::DbError::Corrupt(format!("dataset {}: {e}", row.fides_key))))
+    }
+
+    fn dataset_row(conn: &mut DbConn, connection: &ConnectionRow, fides_key: &str) -> Result<DatasetRow> {
+        repo::find_dataset(conn, fides_key)?.filter(|d| d.connection_id == connection.id).ok_or_else(|| {
+            DsrError::NotFound(format!("No dataset with fides_key '{fides_key}' on connection '{}'", connection.key))
+        })
+    }
+
     fn to_connection(&self, row: ConnectionRow) -> Result<Connection> {
         let secrets = self.secrets_of(&row)?.map(|s| s.masked());
         Ok(Connection {
@@ -163,10 +187,19 @@ impl DieselDsrService {
     fn bulk<I: Serialize, T>(
         &self,
         items: Vec<I>,
+        save: impl FnMut(&mut DbConn, &I) -> std::result::Result<T, ItemError>,
+    ) -> Result<BulkResponse<T>> {
+        self.bulk_up_to(MAX_BULK, items, save)
+    }
+
+    fn bulk_up_to<I: Serialize, T>(
+        &self,
+        max: usize,
+        items: Vec<I>,
         mut save: impl FnMut(&mut DbConn, &I) -> std::result::Result<T, ItemError>,
     ) -> Result<BulkResponse<T>> {
-        if items.len() > MAX_BULK {
-            return Err(DsrError::TooMany { max: MAX_BULK });
+        if items.len() > max {
+            return Err(DsrError::TooMany { max });
         }
         let mut conn = self.db.conn()?;
         let mut response = BulkResponse::default();
@@ -556,4 +589,93 @@ impl DsrService for DieselDsrService {
             .ok_or_else(|| DsrError::BadRequest(format!("Connection config with key {key} has no secrets to test")))?;
         self.run_test(&row, &secrets, format!("Test completed for ConnectionConfig with key: {key}."))
     }
+
+    fn upsert_datasets(&self, connection: &str, items: Vec<Dataset>) -> Result<BulkResponse<Dataset>> {
+        let connection = Self::connection_row(&mut *self.db.conn()?, connection)?;
+        let batch = items.clone();
+        self.bulk_up_to(MAX_DATASETS, items, |c, item| {
+            // References may point at datasets uploaded in the same request or stored before.
+            let mut others: std::collections::HashMap<String, Dataset> =
+                batch.iter().map(|d| (d.fides_key.clone(), d.clone())).collect();
+            for reference in referenced_datasets(item) {
+                if !others.contains_key(&reference)
+                    && let Some(row) = repo::find_dataset(c, &reference)?
+                {
+                    others.insert(reference.clone(), Self::parse_dataset(&row)?);
+                }
+            }
+            let problems = datasets::validate(item, &self.taxonomy, &|key| others.get(key).cloned());
+            if !problems.is_empty() {
+                return refuse(problems.join("; "));
+            }
+            let existing = repo::find_dataset(c, &item.fides_key)?;
+            if existing.as_ref().is_some_and(|d| d.connection_id != connection.id) {
+                return refuse(format!("Dataset {} belongs to another connection", item.fides_key));
+            }
+            let now = db::now();
+            let exists = existing.is_some();
+            let row = DatasetRow {
+                id: existing.as_ref().map_or_else(|| new_id("dat"), |d| d.id.clone()),
+                created_at: existing.as_ref().map_or(now, |d| d.created_at),
+                fides_key: item.fides_key.clone(),
+                connection_id: connection.id.clone(),
+                body: serde_json::to_string(item).map_err(|e| ItemError::Refused(e.to_string()))?,
+                updated_at: now,
+            };
+            repo::save_dataset(c, &row, exists)?;
+            Ok(item.clone())
+        })
+    }
+
+    fn list_datasets(&self, connection: &str) -> Result<Vec<Dataset>> {
+        let mut conn = self.db.conn()?;
+        let connection = Self::connection_row(&mut conn, connection)?;
+        repo::datasets_of(&mut conn, &connection.id)?.iter().map(Self::parse_dataset).collect()
+    }
+
+    fn get_dataset(&self, connection: &str, fides_key: &str) -> Result<Dataset> {
+        let mut conn = self.db.conn()?;
+        let connection = Self::connection_row(&mut conn, connection)?;
+        Self::parse_dataset(&Self::dataset_row(&mut conn, &connection, fides_key)?)
+    }
+
+    fn delete_dataset(&self, connection: &str, fides_key: &str) -> Result<()> {
+        let mut conn = self.db.conn()?;
+        conn.write_transaction(|c| {
+            let connection = Self::connection_row(c, connection)?;
+            let row = Self::dataset_row(c, &connection, fides_key)?;
+            repo::delete_dataset(c, &row.id)?;
+            Ok(())
+        })
+    }
+}
+
+/// Keys of the other datasets a dataset's references and ordering name.
+fn referenced_datasets(dataset: &Dataset) -> Vec<String> {
+    fn walk(fields: &[crate::datasets::Field], out: &mut Vec<String>) {
+        for field in fields {
+            for reference in field.fides_meta.iter().flat_map(|m| m.references.iter().flatten()) {
+                out.push(reference.dataset.clone());
+            }
+            if let Some(sub) = &field.fields {
+                walk(sub, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for collection in &dataset.collections {
+        walk(&collection.fields, &mut out);
+        for key in ["after", "erase_after"] {
+            let listed = collection.fides_meta.as_ref().and_then(|m| m.get(key)).and_then(|v| v.as_array());
+            for entry in listed.into_iter().flatten() {
+                if let Some((d, _)) = entry.as_str().and_then(|t| t.split_once('.')) {
+                    out.push(d.to_owned());
+                }
+            }
+        }
+    }
+    out.retain(|d| d != &dataset.fides_key);
+    out.sort();
+    out.dedup();
+    out
 }

@@ -1,9 +1,10 @@
-//! Taxonomy, DSR policies, rules, targets and storage destinations (Fides-compatible, /api/v1).
+//! Taxonomy, DSR policies, rules, targets, storage destinations, connections and datasets
+//! (Fides-compatible, /api/v1).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, put, web};
 use dsr_core::{
-    BulkResponse, Connection, ConnectionCreate, DsrService, FidesPage, PageQuery, Policy, PolicyCreate, Rule,
+    BulkResponse, Connection, ConnectionCreate, Dataset, DsrService, FidesPage, PageQuery, Policy, PolicyCreate, Rule,
     RuleCreate, StorageConfig, StorageConfigCreate, Target, TargetCreate, TaxonomyItem, TestResult,
 };
 use serde::{Deserialize, Serialize};
@@ -40,7 +41,12 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(get_connection)
         .service(delete_connection)
         .service(put_connection_secrets)
-        .service(test_connection);
+        .service(test_connection)
+        .service(upsert_datasets)
+        .service(upsert_datasets_yaml)
+        .service(list_datasets)
+        .service(get_dataset)
+        .service(delete_dataset);
 }
 
 async fn call<T: Send + 'static>(
@@ -426,4 +432,100 @@ pub async fn test_connection(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(call(&state, move |s| s.test_connection(&key)).await?))
+}
+
+// ---- datasets ----
+
+/// Creates or updates a connection's fideslang datasets by `fides_key` (at most 1,000); each is
+/// validated (references, data categories, data types) with messages naming
+/// `dataset.collection.field`.
+#[utoipa::path(tag = "Datasets", params(("connection_key" = String, Path, description = "Connection key")),
+    request_body = Vec<Dataset>,
+    responses((status = 200, description = "What was stored and what was refused", body = BulkResponse<Dataset>), AuthErrors,
+        (status = 404, description = "Unknown connection", body = ErrorBody), (status = 422, description = "Not a list of datasets", body = ErrorBody)),
+    security(("oauth2" = ["dataset:create_or_update"])))]
+#[patch("/api/v1/connection/{connection_key}/dataset")]
+pub async fn upsert_datasets(
+    _auth: Authorized<scope::DatasetWrite>,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    body: Json<Vec<Dataset>>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(call(&state, move |s| s.upsert_datasets(&key, body.0)).await?))
+}
+
+/// A YAML dataset file: `dataset:` holding the list, as Fides writes them.
+#[derive(Deserialize)]
+struct YamlDatasets {
+    dataset: Vec<Dataset>,
+}
+
+/// Same as `PATCH /connection/{key}/dataset`, with a YAML body (`dataset: [...]`), so Fides
+/// dataset files load unchanged.
+#[utoipa::path(tag = "Datasets", params(("connection_key" = String, Path, description = "Connection key")),
+    request_body(content = String, content_type = "application/x-yaml", description = "dataset:\n  - fides_key: ...\n    collections: [...]"),
+    responses((status = 200, description = "What was stored and what was refused", body = BulkResponse<Dataset>), AuthErrors,
+        (status = 404, description = "Unknown connection", body = ErrorBody),
+        (status = 422, description = "Not YAML, or not a dataset file (the detail names the line)", body = ErrorBody)),
+    security(("oauth2" = ["dataset:create_or_update"])))]
+#[patch("/api/v1/yml/connection/{connection_key}/dataset")]
+pub async fn upsert_datasets_yaml(
+    _auth: Authorized<scope::DatasetWrite>,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let file: YamlDatasets = serde_norway::from_slice(&body).map_err(|e| {
+        ApiError::validation(vec![ValidationIssue::new(
+            vec!["body".into()],
+            format!("Invalid dataset YAML: {e}"),
+            "value_error",
+        )])
+    })?;
+    Ok(HttpResponse::Ok().json(call(&state, move |s| s.upsert_datasets(&key, file.dataset)).await?))
+}
+
+/// Lists a connection's datasets.
+#[utoipa::path(tag = "Datasets", params(("connection_key" = String, Path, description = "Connection key"), PageQuery),
+    responses((status = 200, description = "A page of datasets", body = FidesPage<Dataset>), AuthErrors, (status = 404, description = "Unknown connection", body = ErrorBody)),
+    security(("oauth2" = ["dataset:read"])))]
+#[get("/api/v1/connection/{connection_key}/dataset")]
+pub async fn list_datasets(
+    _auth: Authorized<scope::DatasetRead>,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    query: Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    page(call(&state, move |s| s.list_datasets(&key)).await?, query.0)
+}
+
+/// Gets a dataset of a connection, as uploaded.
+#[utoipa::path(tag = "Datasets",
+    params(("connection_key" = String, Path, description = "Connection key"), ("fides_key" = String, Path, description = "Dataset key")),
+    responses((status = 200, description = "The dataset", body = Dataset), AuthErrors, (status = 404, description = "Unknown", body = ErrorBody)),
+    security(("oauth2" = ["dataset:read"])))]
+#[get("/api/v1/connection/{connection_key}/dataset/{fides_key}")]
+pub async fn get_dataset(
+    _auth: Authorized<scope::DatasetRead>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (connection, dataset) = path.into_inner();
+    Ok(HttpResponse::Ok().json(call(&state, move |s| s.get_dataset(&connection, &dataset)).await?))
+}
+
+/// Deletes a dataset of a connection.
+#[utoipa::path(tag = "Datasets",
+    params(("connection_key" = String, Path, description = "Connection key"), ("fides_key" = String, Path, description = "Dataset key")),
+    responses((status = 204, description = "Deleted"), AuthErrors, (status = 404, description = "Unknown", body = ErrorBody)),
+    security(("oauth2" = ["dataset:delete"])))]
+#[delete("/api/v1/connection/{connection_key}/dataset/{fides_key}")]
+pub async fn delete_dataset(
+    _auth: Authorized<scope::DatasetDelete>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (connection, dataset) = path.into_inner();
+    call(&state, move |s| s.delete_dataset(&connection, &dataset)).await?;
+    Ok(no_content())
 }
