@@ -279,7 +279,8 @@ pub fn build_app(
         .into_utoipa_app()
         .openapi(openapi::base())
         .app_data(web::Data::new(state))
-        .app_data(web::PayloadConfig::new(2 * 1024 * 1024))
+        // Dataset uploads of a whole warehouse can be large; everything else is far smaller.
+        .app_data(web::PayloadConfig::new(16 * 1024 * 1024))
         .app_data(web::PathConfig::default().error_handler(|e, _| extractor_error("path", e.to_string())))
         .app_data(web::QueryConfig::default().error_handler(|e, _| extractor_error("query", e.to_string())))
         .configure(routes::configure)
