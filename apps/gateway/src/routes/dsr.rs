@@ -4,8 +4,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, put, web};
 use dsr_core::{
-    BulkResponse, Connection, ConnectionCreate, Dataset, DsrService, FidesPage, PageQuery, Policy, PolicyCreate, Rule,
-    RuleCreate, StorageConfig, StorageConfigCreate, Target, TargetCreate, TaxonomyItem, TestResult,
+    BulkResponse, Connection, ConnectionCreate, Dataset, FidesPage, PageQuery, Policy, PolicyCreate, Rule, RuleCreate,
+    StorageConfig, StorageConfigCreate, Target, TargetCreate, TaxonomyItem, TestResult,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
@@ -13,6 +13,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ErrorBody, ValidationIssue};
 use crate::extract::{Authorized, Json, Query};
+use crate::routes::blocking;
 use crate::routes::oauth::AuthErrors;
 use crate::scope;
 use crate::state::AppState;
@@ -47,14 +48,6 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(list_datasets)
         .service(get_dataset)
         .service(delete_dataset);
-}
-
-async fn call<T: Send + 'static>(
-    state: &web::Data<AppState>,
-    f: impl FnOnce(&dyn DsrService) -> dsr_core::Result<T> + Send + 'static,
-) -> Result<T, ApiError> {
-    let service = state.dsr.clone();
-    Ok(web::block(move || f(service.as_ref())).await??)
 }
 
 /// Slices a small, fully loaded list into Fides' page shape.
@@ -115,7 +108,7 @@ pub async fn upsert_policies(
     state: web::Data<AppState>,
     body: Json<Vec<PolicyCreate>>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.upsert_policies(body.0)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.upsert_policies(body.0)).await?))
 }
 
 /// Lists policies with their rules and targets.
@@ -129,7 +122,7 @@ pub async fn list_policies(
     state: web::Data<AppState>,
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    page(call(&state, |s| s.list_policies()).await?, query.0)
+    page(blocking(&state.dsr, |s| s.list_policies()).await?, query.0)
 }
 
 /// Gets a policy with its rules and targets.
@@ -142,7 +135,7 @@ pub async fn get_policy(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.get_policy(&key)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.get_policy(&key)).await?))
 }
 
 /// Deletes a policy with its rules and targets.
@@ -155,7 +148,7 @@ pub async fn delete_policy(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    call(&state, move |s| s.delete_policy(&key)).await?;
+    blocking(&state.dsr, move |s| s.delete_policy(&key)).await?;
     Ok(no_content())
 }
 
@@ -173,7 +166,7 @@ pub async fn upsert_rules(
     key: web::Path<String>,
     body: Json<Vec<RuleCreate>>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.upsert_rules(&key, body.0)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.upsert_rules(&key, body.0)).await?))
 }
 
 /// Lists a policy's rules with their targets.
@@ -187,7 +180,7 @@ pub async fn list_rules(
     key: web::Path<String>,
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    page(call(&state, move |s| s.list_rules(&key)).await?, query.0)
+    page(blocking(&state.dsr, move |s| s.list_rules(&key)).await?, query.0)
 }
 
 /// Gets a rule of a policy.
@@ -202,7 +195,7 @@ pub async fn get_rule(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (policy, rule) = path.into_inner();
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.get_rule(&policy, &rule)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.get_rule(&policy, &rule)).await?))
 }
 
 /// Deletes a rule with its targets.
@@ -217,7 +210,7 @@ pub async fn delete_rule(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (policy, rule) = path.into_inner();
-    call(&state, move |s| s.delete_rule(&policy, &rule)).await?;
+    blocking(&state.dsr, move |s| s.delete_rule(&policy, &rule)).await?;
     Ok(no_content())
 }
 
@@ -239,7 +232,7 @@ pub async fn upsert_targets(
     body: Json<Vec<TargetCreate>>,
 ) -> Result<HttpResponse, ApiError> {
     let (policy, rule) = path.into_inner();
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.upsert_targets(&policy, &rule, body.0)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.upsert_targets(&policy, &rule, body.0)).await?))
 }
 
 /// Lists a rule's targets.
@@ -255,7 +248,7 @@ pub async fn list_targets(
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (policy, rule) = path.into_inner();
-    page(call(&state, move |s| s.list_targets(&policy, &rule)).await?, query.0)
+    page(blocking(&state.dsr, move |s| s.list_targets(&policy, &rule)).await?, query.0)
 }
 
 /// Deletes a target.
@@ -271,7 +264,7 @@ pub async fn delete_target(
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (policy, rule, target) = path.into_inner();
-    call(&state, move |s| s.delete_target(&policy, &rule, &target)).await?;
+    blocking(&state.dsr, move |s| s.delete_target(&policy, &rule, &target)).await?;
     Ok(no_content())
 }
 
@@ -288,7 +281,7 @@ pub async fn upsert_storage(
     state: web::Data<AppState>,
     body: Json<Vec<StorageConfigCreate>>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.upsert_storage(body.0)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.upsert_storage(body.0)).await?))
 }
 
 /// Lists storage destinations.
@@ -301,7 +294,7 @@ pub async fn list_storage(
     state: web::Data<AppState>,
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    page(call(&state, |s| s.list_storage()).await?, query.0)
+    page(blocking(&state.dsr, |s| s.list_storage()).await?, query.0)
 }
 
 /// Gets a storage destination.
@@ -314,7 +307,7 @@ pub async fn get_storage(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.get_storage(&key)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.get_storage(&key)).await?))
 }
 
 /// Deletes a storage destination no rule uses (409 otherwise).
@@ -328,7 +321,7 @@ pub async fn delete_storage(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    call(&state, move |s| s.delete_storage(&key)).await?;
+    blocking(&state.dsr, move |s| s.delete_storage(&key)).await?;
     Ok(no_content())
 }
 
@@ -345,7 +338,7 @@ pub async fn upsert_connections(
     state: web::Data<AppState>,
     body: Json<Vec<ConnectionCreate>>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.upsert_connections(body.0)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.upsert_connections(body.0)).await?))
 }
 
 /// Lists connections, secrets masked.
@@ -358,7 +351,7 @@ pub async fn list_connections(
     state: web::Data<AppState>,
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    page(call(&state, |s| s.list_connections()).await?, query.0)
+    page(blocking(&state.dsr, |s| s.list_connections()).await?, query.0)
 }
 
 /// Gets a connection, secrets masked.
@@ -371,7 +364,7 @@ pub async fn get_connection(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.get_connection(&key)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.get_connection(&key)).await?))
 }
 
 /// Deletes a connection.
@@ -384,7 +377,7 @@ pub async fn delete_connection(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    call(&state, move |s| s.delete_connection(&key)).await?;
+    blocking(&state.dsr, move |s| s.delete_connection(&key)).await?;
     Ok(no_content())
 }
 
@@ -416,7 +409,7 @@ pub async fn put_connection_secrets(
 ) -> Result<HttpResponse, ApiError> {
     let verify = query.0.verify.unwrap_or(false);
     let secrets = serde_json::Value::Object(body.0);
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.set_connection_secrets(&key, secrets, verify)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.set_connection_secrets(&key, secrets, verify)).await?))
 }
 
 /// Connects with the stored secrets and reports success or the driver's reason.
@@ -431,7 +424,7 @@ pub async fn test_connection(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.test_connection(&key)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.test_connection(&key)).await?))
 }
 
 // ---- datasets ----
@@ -451,7 +444,7 @@ pub async fn upsert_datasets(
     key: web::Path<String>,
     body: Json<Vec<Dataset>>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.upsert_datasets(&key, body.0)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.upsert_datasets(&key, body.0)).await?))
 }
 
 /// A YAML dataset file: `dataset:` holding the list, as Fides writes them.
@@ -482,7 +475,7 @@ pub async fn upsert_datasets_yaml(
             "value_error",
         )])
     })?;
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.upsert_datasets(&key, file.dataset)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.upsert_datasets(&key, file.dataset)).await?))
 }
 
 /// Lists a connection's datasets.
@@ -496,7 +489,7 @@ pub async fn list_datasets(
     key: web::Path<String>,
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    page(call(&state, move |s| s.list_datasets(&key)).await?, query.0)
+    page(blocking(&state.dsr, move |s| s.list_datasets(&key)).await?, query.0)
 }
 
 /// Gets a dataset of a connection, as uploaded.
@@ -511,7 +504,7 @@ pub async fn get_dataset(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (connection, dataset) = path.into_inner();
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.get_dataset(&connection, &dataset)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.get_dataset(&connection, &dataset)).await?))
 }
 
 /// Deletes a dataset of a connection.
@@ -526,6 +519,6 @@ pub async fn delete_dataset(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (connection, dataset) = path.into_inner();
-    call(&state, move |s| s.delete_dataset(&connection, &dataset)).await?;
+    blocking(&state.dsr, move |s| s.delete_dataset(&connection, &dataset)).await?;
     Ok(no_content())
 }

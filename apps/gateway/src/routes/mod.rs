@@ -1,7 +1,12 @@
 //! Routes, one module per domain. Handlers are thin: extract, authorise, call the service on the
 //! blocking pool (Diesel is synchronous), map the result.
 
+use std::sync::Arc;
+
+use actix_web::web;
 use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::ApiError;
 
 pub mod dsr;
 pub mod health;
@@ -16,4 +21,20 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     redaction::configure(cfg);
     notices::configure(cfg);
     dsr::configure(cfg);
+}
+
+/// Runs a synchronous service call on the blocking pool (Diesel must not block an actix worker)
+/// and maps its error.
+pub(crate) async fn blocking<S, T, E>(
+    service: &Arc<S>,
+    f: impl FnOnce(&S) -> Result<T, E> + Send + 'static,
+) -> Result<T, ApiError>
+where
+    S: ?Sized + Send + Sync + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+    ApiError: From<E>,
+{
+    let service = Arc::clone(service);
+    Ok(web::block(move || f(service.as_ref())).await??)
 }

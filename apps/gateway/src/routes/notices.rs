@@ -17,6 +17,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, Detail, ErrorBody};
 use crate::extract::{Authorized, Json, Query};
+use crate::routes::blocking;
 use crate::routes::oauth::AuthErrors;
 use crate::scope;
 use crate::state::AppState;
@@ -61,15 +62,6 @@ pub struct Message {
     pub message: &'static str,
 }
 
-/// Runs a service call on the blocking pool.
-async fn call<T: Send + 'static>(
-    state: &web::Data<AppState>,
-    f: impl FnOnce(&dyn notices_ropa::NoticesService) -> notices_ropa::Result<T> + Send + 'static,
-) -> Result<T, ApiError> {
-    let service = state.notices.clone();
-    Ok(web::block(move || f(service.as_ref())).await??)
-}
-
 /// A page as a JSON array with `X-Total-Count`, `X-Page` (1-based) and `X-Has-More`.
 fn paged<T: Serialize>(page: Page<T>) -> HttpResponse {
     HttpResponse::Ok()
@@ -107,7 +99,7 @@ pub async fn create_org(
     state: web::Data<AppState>,
     body: Json<OrgCreate>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(created(call(&state, move |s| s.create_org(body.0)).await?))
+    Ok(created(blocking(&state.notices, move |s| s.create_org(body.0)).await?))
 }
 
 /// Lists organisations.
@@ -121,7 +113,7 @@ pub async fn list_orgs(
     _auth: Authorized<scope::CatalogRead>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(call(&state, |s| s.list_orgs()).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.notices, |s| s.list_orgs()).await?))
 }
 
 /// Gets an organisation.
@@ -137,7 +129,7 @@ pub async fn get_org(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.get_org(&slug)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.notices, move |s| s.get_org(&slug)).await?))
 }
 
 // ---- spaces ----
@@ -160,7 +152,7 @@ pub async fn create_space(
     state: web::Data<AppState>,
     body: Json<SpaceCreate>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(created(call(&state, move |s| s.create_space(body.0)).await?))
+    Ok(created(blocking(&state.notices, move |s| s.create_space(body.0)).await?))
 }
 
 /// Lists spaces.
@@ -174,7 +166,7 @@ pub async fn list_spaces(
     _auth: Authorized<scope::CatalogRead>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(call(&state, |s| s.list_spaces()).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.notices, |s| s.list_spaces()).await?))
 }
 
 /// Gets a space.
@@ -190,7 +182,7 @@ pub async fn get_space(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.get_space(&slug)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.notices, move |s| s.get_space(&slug)).await?))
 }
 
 // ---- products ----
@@ -215,7 +207,7 @@ pub async fn create_product(
     slug: web::Path<String>,
     body: Json<ProductCreate>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(created(call(&state, move |s| s.create_product(&slug, body.0)).await?))
+    Ok(created(blocking(&state.notices, move |s| s.create_product(&slug, body.0)).await?))
 }
 
 /// Lists a space's products, by name then id, a page at a time.
@@ -238,7 +230,7 @@ pub async fn list_products(
     params: Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let paging = paging(params.0)?;
-    Ok(paged(call(&state, move |s| s.list_products(&slug, paging)).await?))
+    Ok(paged(blocking(&state.notices, move |s| s.list_products(&slug, paging)).await?))
 }
 
 /// Gets a product of a space.
@@ -255,7 +247,7 @@ pub async fn get_product(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.get_product(&slug, &id)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.notices, move |s| s.get_product(&slug, &id)).await?))
 }
 
 /// Changes the given fields of a product (`null` clears a field).
@@ -279,7 +271,7 @@ pub async fn update_product(
     body: Json<ProductUpdate>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.update_product(&slug, &id, body.0)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.notices, move |s| s.update_product(&slug, &id, body.0)).await?))
 }
 
 /// Deletes a product.
@@ -296,7 +288,7 @@ pub async fn delete_product(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    call(&state, move |s| s.delete_product(&slug, &id)).await?;
+    blocking(&state.notices, move |s| s.delete_product(&slug, &id)).await?;
     Ok(HttpResponse::Ok().json(Message { message: "Product deleted" }))
 }
 
@@ -304,11 +296,11 @@ pub async fn delete_product(
 
 async fn report(state: web::Data<AppState>, scope: Scope, params: RopaParams) -> Result<HttpResponse, ApiError> {
     let (paging, filter) = params.parse().map_err(|issues| ApiError::fields("query", &issues))?;
-    Ok(paged(call(&state, move |s| s.ropa_report(scope.as_ropa(), &filter, paging)).await?))
+    Ok(paged(blocking(&state.notices, move |s| s.ropa_report(scope.as_ropa(), &filter, paging)).await?))
 }
 
 async fn summary(state: web::Data<AppState>, scope: Scope) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.ropa_summary(scope.as_ropa())).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.notices, move |s| s.ropa_summary(scope.as_ropa())).await?))
 }
 
 /// An owned [`RopaScope`], to move onto the blocking pool.
@@ -503,7 +495,7 @@ pub async fn org_privacy_notices(
     state: web::Data<AppState>,
     org_slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.list_org_notices(&org_slug)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.notices, move |s| s.list_org_notices(&org_slug)).await?))
 }
 
 async fn org_notices_read_only() -> HttpResponse {
@@ -527,7 +519,7 @@ pub async fn list_privacy_notices(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.list_notices(&slug)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.notices, move |s| s.list_notices(&slug)).await?))
 }
 
 /// Creates a privacy notice (status DRAFT unless given).
@@ -550,7 +542,7 @@ pub async fn create_privacy_notice(
     slug: web::Path<String>,
     body: Json<NoticeCreate>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(created(call(&state, move |s| s.create_notice(&slug, body.0)).await?))
+    Ok(created(blocking(&state.notices, move |s| s.create_notice(&slug, body.0)).await?))
 }
 
 /// Gets a notice with its purposes; 404 when it is not of this space.
@@ -567,7 +559,7 @@ pub async fn get_privacy_notice(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.get_notice(&slug, &id)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.notices, move |s| s.get_notice(&slug, &id)).await?))
 }
 
 /// Changes the given fields of a notice (partial update; `null` clears optional fields).
@@ -591,7 +583,7 @@ pub async fn update_privacy_notice(
     body: Json<NoticeUpdate>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.update_notice(&slug, &id, body.0)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.notices, move |s| s.update_notice(&slug, &id, body.0)).await?))
 }
 
 /// Deletes a notice and its purposes; products mapped to them become unmapped.
@@ -608,7 +600,7 @@ pub async fn delete_privacy_notice(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    call(&state, move |s| s.delete_notice(&slug, &id)).await?;
+    blocking(&state.notices, move |s| s.delete_notice(&slug, &id)).await?;
     Ok(HttpResponse::Ok().json(Message { message: "Privacy notice deleted" }))
 }
 
@@ -633,7 +625,7 @@ pub async fn create_purpose(
     body: Json<PurposeCreate>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(created(call(&state, move |s| s.add_purpose(&slug, &id, body.0)).await?))
+    Ok(created(blocking(&state.notices, move |s| s.add_purpose(&slug, &id, body.0)).await?))
 }
 
 /// Changes the given fields of a purpose.
@@ -661,7 +653,8 @@ pub async fn update_purpose(
     body: Json<PurposeUpdate>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, notice, purpose) = path.into_inner();
-    Ok(HttpResponse::Ok().json(call(&state, move |s| s.update_purpose(&slug, &notice, &purpose, body.0)).await?))
+    Ok(HttpResponse::Ok()
+        .json(blocking(&state.notices, move |s| s.update_purpose(&slug, &notice, &purpose, body.0)).await?))
 }
 
 /// Deletes a purpose; products mapped to it become unmapped.
@@ -682,6 +675,6 @@ pub async fn delete_purpose(
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, notice, purpose) = path.into_inner();
-    call(&state, move |s| s.delete_purpose(&slug, &notice, &purpose)).await?;
+    blocking(&state.notices, move |s| s.delete_purpose(&slug, &notice, &purpose)).await?;
     Ok(HttpResponse::Ok().json(Message { message: "Processing purpose deleted" }))
 }
