@@ -139,7 +139,11 @@ impl Dataset {
 /// Every problem with `dataset`, each naming `dataset.collection.field`. `other` looks up
 /// another stored (or co-uploaded) dataset by key for cross-dataset references; references to
 /// datasets not uploaded yet are accepted and checked when requests run.
-pub fn validate(dataset: &Dataset, taxonomy: &Taxonomy, other: &dyn Fn(&str) -> Option<Dataset>) -> Vec<String> {
+pub fn validate<'a>(
+    dataset: &Dataset,
+    taxonomy: &Taxonomy,
+    other: &dyn Fn(&str) -> Option<&'a Dataset>,
+) -> Vec<String> {
     let mut problems = Vec::new();
     let ds = &dataset.fides_key;
     if !crate::keys::is_fides_key(ds) {
@@ -183,13 +187,13 @@ fn check_categories(path: &str, categories: &Option<Vec<String>>, taxonomy: &Tax
     }
 }
 
-fn check_fields(
+fn check_fields<'a>(
     dataset: &Dataset,
     collection: &str,
     parent: &str,
     fields: &[Field],
     taxonomy: &Taxonomy,
-    other: &dyn Fn(&str) -> Option<Dataset>,
+    other: &dyn Fn(&str) -> Option<&'a Dataset>,
     problems: &mut Vec<String>,
 ) {
     let mut names = HashSet::new();
@@ -270,7 +274,7 @@ mod tests {
         }))
     }
 
-    fn none(_: &str) -> Option<Dataset> {
+    fn none(_: &str) -> Option<&'static Dataset> {
         None
     }
 
@@ -333,7 +337,8 @@ mod tests {
             {"name": "shop_id", "fides_meta": {"references": [{"dataset": "shop", "field": "customer.nope"}]}}
         ]}]}));
         assert!(validate(&crm, &Taxonomy::embedded(), &none).is_empty(), "unknown datasets are checked at execution");
-        let lookup = |key: &str| (key == "shop").then(shop);
+        let stored = shop();
+        let lookup = |key: &str| (key == "shop").then_some(&stored);
         assert_eq!(
             validate(&crm, &Taxonomy::embedded(), &lookup),
             vec!["crm.contacts.shop_id: references shop.customer.nope, which does not exist"]

@@ -592,19 +592,21 @@ impl DsrService for DieselDsrService {
 
     fn upsert_datasets(&self, connection: &str, items: Vec<Dataset>) -> Result<BulkResponse<Dataset>> {
         let connection = Self::connection_row(&mut *self.db.conn()?, connection)?;
-        let batch = items.clone();
+        // References may point at datasets uploaded in the same request or stored before; both
+        // are looked up once, not per item.
+        let batch: std::collections::HashMap<String, Dataset> =
+            items.iter().map(|d| (d.fides_key.clone(), d.clone())).collect();
+        let mut stored: std::collections::HashMap<String, Dataset> = std::collections::HashMap::new();
         self.bulk_up_to(MAX_DATASETS, items, |c, item| {
-            // References may point at datasets uploaded in the same request or stored before.
-            let mut others: std::collections::HashMap<String, Dataset> =
-                batch.iter().map(|d| (d.fides_key.clone(), d.clone())).collect();
             for reference in referenced_datasets(item) {
-                if !others.contains_key(&reference)
+                if !batch.contains_key(&reference)
+                    && !stored.contains_key(&reference)
                     && let Some(row) = repo::find_dataset(c, &reference)?
                 {
-                    others.insert(reference.clone(), Self::parse_dataset(&row)?);
+                    stored.insert(reference, Self::parse_dataset(&row)?);
                 }
             }
-            let problems = datasets::validate(item, &self.taxonomy, &|key| others.get(key).cloned());
+            let problems = datasets::validate(item, &self.taxonomy, &|key| batch.get(key).or_else(|| stored.get(key)));
             if !problems.is_empty() {
                 return refuse(problems.join("; "));
             }
