@@ -56,12 +56,7 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
         std::future::ready(result.map(Query).map_err(|e| {
             let mut loc = vec![LocPart::from("query")];
             loc.extend(path_parts(e.path()));
-            let message = e.into_inner().to_string();
-            if let Some(field) = message.strip_prefix("missing field `").and_then(|rest| rest.strip_suffix('`')) {
-                loc.push(LocPart::from(field));
-                return ApiError::validation(vec![ValidationIssue::new(loc, "Field required", "missing")]);
-            }
-            ApiError::validation(vec![ValidationIssue::new(loc, message, "value_error")])
+            ApiError::validation(vec![data_issue(loc, e.into_inner().to_string())])
         }))
     }
 }
@@ -91,7 +86,7 @@ fn path_parts(path: &serde_path_to_error::Path) -> Vec<LocPart> {
         .collect()
 }
 
-fn issue_from_json(mut loc: Vec<LocPart>, e: &serde_json::Error) -> ValidationIssue {
+fn issue_from_json(loc: Vec<LocPart>, e: &serde_json::Error) -> ValidationIssue {
     use serde_json::error::Category;
     let text = e.to_string();
     // serde_json appends " at line L column C"; the location is in `loc` already.
@@ -101,16 +96,20 @@ fn issue_from_json(mut loc: Vec<LocPart>, e: &serde_json::Error) -> ValidationIs
             ValidationIssue::new(loc, format!("JSON decode error: {message}"), "json_invalid")
         }
         Category::Io => ValidationIssue::new(loc, "Could not read the request body", "json_invalid"),
-        Category::Data => {
-            if let Some(field) = message.strip_prefix("missing field `").and_then(|rest| rest.strip_suffix('`')) {
-                loc.push(LocPart::from(field));
-                ValidationIssue::new(loc, "Field required", "missing")
-            } else if message.starts_with("invalid type") {
-                ValidationIssue::new(loc, message, "type_error")
-            } else {
-                ValidationIssue::new(loc, message, "value_error")
-            }
-        }
+        Category::Data => data_issue(loc, message),
+    }
+}
+
+/// A serde data error (missing field, wrong type, bad value) as a validation issue at `loc`;
+/// a missing field is named in the location, as FastAPI does.
+fn data_issue(mut loc: Vec<LocPart>, message: String) -> ValidationIssue {
+    if let Some(field) = message.strip_prefix("missing field `").and_then(|rest| rest.strip_suffix('`')) {
+        loc.push(LocPart::from(field));
+        ValidationIssue::new(loc, "Field required", "missing")
+    } else if message.starts_with("invalid type") {
+        ValidationIssue::new(loc, message, "type_error")
+    } else {
+        ValidationIssue::new(loc, message, "value_error")
     }
 }
 

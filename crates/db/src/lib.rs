@@ -12,4 +12,4 @@ mod time;
 
 pub use conn::{Backend, Database, DbConn, DbPool, MultiBackend, PooledConn};
 pub use error::{DbError, Result};
-pub use time::{now, to_rfc3339};
+pub use time::{now, to_rfc3339, utc};

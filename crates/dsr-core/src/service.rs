@@ -161,10 +161,10 @@ impl DieselDsrService {
                 crate::connections::AccessLevel::Read
             },
             secrets,
-            last_test_timestamp: row.last_test_at.map(repo_utc),
+            last_test_timestamp: row.last_test_at.map(db::utc),
             last_test_succeeded: row.last_test_succeeded,
-            created_at: repo_utc(row.created_at),
-            updated_at: repo_utc(row.updated_at),
+            created_at: db::utc(row.created_at),
+            updated_at: db::utc(row.updated_at),
             key: row.key,
             name: row.name,
             disabled: row.disabled,
@@ -249,10 +249,6 @@ impl DieselDsrService {
         }
         Ok(())
     }
-}
-
-fn repo_utc(at: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::from_naive_utc_and_offset(at, chrono::Utc)
 }
 
 impl DsrService for DieselDsrService {

@@ -1,8 +1,8 @@
 //! Storage: rows, conversions and queries.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use db::schema::{orgs, privacy_notices, processing_purposes, products, spaces};
-use db::{DbConn, MultiBackend};
+use db::{DbConn, MultiBackend, utc};
 use diesel::dsl::{count, count_star, sql};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
@@ -11,10 +11,6 @@ use crate::error::{NoticesError, Result};
 use crate::model::{
     MappingStatus, Notice, NoticeStatus, Org, Paging, Product, Purpose, RopaFilter, RopaRow, RopaSummary,
 };
-
-pub(crate) fn utc(at: NaiveDateTime) -> DateTime<Utc> {
-    DateTime::from_naive_utc_and_offset(at, Utc)
-}
 
 fn json_list(text: &str) -> Vec<String> {
     serde_json::from_str(text).unwrap_or_default()

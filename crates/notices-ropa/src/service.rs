@@ -216,7 +216,7 @@ impl NoticesService for DieselNoticesService {
             slug: row.slug,
             name: row.name,
             org_slug: org.slug,
-            created_at: repo::utc(row.created_at),
+            created_at: db::utc(row.created_at),
         })
     }
 
@@ -228,14 +228,14 @@ impl NoticesService for DieselNoticesService {
                 slug: row.slug,
                 name: row.name,
                 org_slug,
-                created_at: repo::utc(row.created_at),
+                created_at: db::utc(row.created_at),
             })
             .collect())
     }
 
     fn get_space(&self, slug: &str) -> Result<Space> {
         let (row, org_slug) = repo::find_space(&mut *self.conn()?, slug)?;
-        Ok(Space { id: row.id, slug: row.slug, name: row.name, org_slug, created_at: repo::utc(row.created_at) })
+        Ok(Space { id: row.id, slug: row.slug, name: row.name, org_slug, created_at: db::utc(row.created_at) })
     }
 
     fn create_product(&self, space: &str, request: ProductCreate) -> Result<Product> {

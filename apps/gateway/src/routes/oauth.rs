@@ -12,6 +12,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ErrorBody, ValidationIssue, scope_issues};
 use crate::extract::{Authorized, Json};
+use crate::routes::blocking;
 use crate::scope;
 use crate::state::AppState;
 
@@ -91,8 +92,7 @@ pub async fn create_access_token(
         (None, Some(id), Some(secret)) => (id, secret),
         _ => return Err(AuthError::InvalidCredentials.into()),
     };
-    let auth = state.auth.clone();
-    let token = web::block(move || auth.issue_token(&client_id, &client_secret)).await??;
+    let token = blocking(&state.auth, move |s| s.issue_token(&client_id, &client_secret)).await?;
     Ok(HttpResponse::Ok().insert_header((CACHE_CONTROL, "no-store")).json(token))
 }
 
@@ -113,8 +113,7 @@ pub async fn create_client(
     state: web::Data<AppState>,
     body: Json<ClientCreate>,
 ) -> Result<HttpResponse, ApiError> {
-    let service = state.auth.clone();
-    let created = web::block(move || service.create_client(&auth.principal, body.0)).await??;
+    let created = blocking(&state.auth, move |s| s.create_client(&auth.principal, body.0)).await?;
     Ok(HttpResponse::Ok().insert_header((CACHE_CONTROL, "no-store")).json(created))
 }
 
@@ -135,8 +134,7 @@ pub async fn get_client_scopes(
     state: web::Data<AppState>,
     client_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let service = state.auth.clone();
-    let scopes = web::block(move || service.client_scopes(&client_id)).await??;
+    let scopes = blocking(&state.auth, move |s| s.client_scopes(&client_id)).await?;
     Ok(HttpResponse::Ok().json(scopes))
 }
 
@@ -188,8 +186,7 @@ pub async fn delete_client(
     state: web::Data<AppState>,
     client_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let service = state.auth.clone();
-    web::block(move || service.delete_client(&client_id)).await??;
+    blocking(&state.auth, move |s| s.delete_client(&client_id)).await?;
     Ok(HttpResponse::build(StatusCode::NO_CONTENT).finish())
 }
 

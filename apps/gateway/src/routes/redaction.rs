@@ -6,6 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Authorized, Json};
+use crate::routes::blocking;
 use crate::routes::oauth::AuthErrors;
 use crate::scope;
 use crate::state::AppState;
@@ -18,14 +19,12 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
 }
 
 async fn read(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let service = state.redaction.clone();
-    let patterns = web::block(move || service.patterns()).await??;
+    let patterns = blocking(&state.redaction, |s| s.patterns()).await?;
     Ok(HttpResponse::Ok().json(RedactionPatterns { patterns }))
 }
 
 async fn replace(state: web::Data<AppState>, body: RedactionPatterns) -> Result<HttpResponse, ApiError> {
-    let service = state.redaction.clone();
-    let patterns = web::block(move || service.replace_patterns(body.patterns)).await??;
+    let patterns = blocking(&state.redaction, move |s| s.replace_patterns(body.patterns)).await?;
     Ok(HttpResponse::Ok().json(RedactionPatterns { patterns }))
 }
 
