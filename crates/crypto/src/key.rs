@@ -61,6 +61,20 @@ pub(crate) fn random_nonce() -> [u8; NONCE_LEN] {
     nonce
 }
 
+/// `len` random bytes.
+pub fn random_bytes(len: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; len];
+    fill(&mut buf);
+    buf
+}
+
+/// A stable, keyed digest of `data` (HMAC-SHA256 under the application key, lowercase hex):
+/// lets stored values be matched by equality without storing them readable.
+pub fn keyed_digest(key: &AppKey, data: &[u8]) -> String {
+    let mac = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key.0);
+    ring::hmac::sign(&mac, data).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// `bytes` random bytes as lowercase hex (Fides' client ids and secrets use 16).
 pub fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];

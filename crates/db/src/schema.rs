@@ -345,6 +345,98 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Privacy requests.
+    privacy_requests (id) {
+        /// `pri_<uuid>`.
+        id -> Text,
+        /// Caller's own id.
+        external_id -> Nullable<Text>,
+        /// Status (Fides' names).
+        status -> Text,
+        /// The policy applied.
+        policy_id -> Text,
+        /// Identity JSON, sealed.
+        identity -> Binary,
+        /// Requester's package key, sealed.
+        encryption_key -> Nullable<Binary>,
+        /// Where the request came from.
+        source -> Nullable<Text>,
+        /// Client that submitted it (authenticated route).
+        submitted_by -> Nullable<Text>,
+        /// When the subject asked.
+        requested_at -> Timestamp,
+        /// Creation time.
+        created_at -> Timestamp,
+        /// Last change.
+        updated_at -> Timestamp,
+        /// When execution started.
+        started_processing_at -> Nullable<Timestamp>,
+        /// When execution ended (complete or error).
+        finished_processing_at -> Nullable<Timestamp>,
+        /// Step a retry resumes from.
+        failed_step -> Nullable<Text>,
+        /// Collection that failed.
+        failed_collection -> Nullable<Text>,
+        /// Stored package files (JSON list).
+        result_files -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Keyed digests of identity values.
+    privacy_request_identities (privacy_request_id, field_name) {
+        /// The request.
+        privacy_request_id -> Text,
+        /// Identity key (`email`, …).
+        field_name -> Text,
+        /// HMAC of the value.
+        value_digest -> Text,
+    }
+}
+
+diesel::table! {
+    /// Execution logs of privacy requests.
+    execution_logs (id) {
+        /// `exe_<uuid>`.
+        id -> Text,
+        /// The request.
+        privacy_request_id -> Text,
+        /// Order within the request.
+        seq -> BigInt,
+        /// Dataset key (or a step name such as `Dataset traversal`).
+        dataset_name -> Nullable<Text>,
+        /// Collection.
+        collection_name -> Nullable<Text>,
+        /// Connection.
+        connection_key -> Nullable<Text>,
+        /// `access` or `erasure`.
+        action_type -> Text,
+        /// `in_processing`, `complete`, `error`, `skipped`, …
+        status -> Text,
+        /// What happened.
+        message -> Nullable<Text>,
+        /// Fields affected (JSON list).
+        fields_affected -> Text,
+        /// Creation time.
+        created_at -> Timestamp,
+        /// Last change.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Access results kept for resuming a failed request.
+    privacy_request_checkpoints (privacy_request_id) {
+        /// The request.
+        privacy_request_id -> Text,
+        /// Results JSON, sealed.
+        results -> Binary,
+        /// Creation time.
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(datasets -> connections (connection_id));
 diesel::joinable!(rules -> policies (policy_id));
 diesel::joinable!(rule_targets -> rules (rule_id));
@@ -353,6 +445,9 @@ diesel::joinable!(privacy_notices -> spaces (space_id));
 diesel::joinable!(processing_purposes -> privacy_notices (notice_id));
 diesel::joinable!(products -> spaces (space_id));
 diesel::joinable!(products -> processing_purposes (processing_purpose_id));
+diesel::joinable!(privacy_requests -> policies (policy_id));
+diesel::joinable!(privacy_request_identities -> privacy_requests (privacy_request_id));
+diesel::joinable!(execution_logs -> privacy_requests (privacy_request_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     server_settings,
@@ -370,4 +465,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     rule_targets,
     connections,
     datasets,
+    privacy_requests,
+    privacy_request_identities,
+    execution_logs,
+    privacy_request_checkpoints,
 );

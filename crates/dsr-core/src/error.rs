@@ -21,6 +21,9 @@ pub enum DsrError {
     /// The request cannot be carried out as asked (e.g. testing a connection without secrets).
     #[error("{0}")]
     BadRequest(String),
+    /// Not allowed (e.g. an expired download link).
+    #[error("{0}")]
+    Forbidden(String),
     /// Connection secrets that do not fit the connection type.
     #[error("{0}")]
     InvalidSecrets(String),

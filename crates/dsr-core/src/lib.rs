@@ -1,11 +1,16 @@
 #![doc = include_str!("../README.md")]
 
 pub mod connections;
+pub mod connector;
 pub mod datasets;
 mod error;
+pub mod filter;
+pub mod graph;
 pub mod keys;
 mod model;
+pub mod package;
 mod repo;
+pub mod request;
 mod service;
 pub mod taxonomy;
 
@@ -16,6 +21,10 @@ pub use model::{
     ActionType, BulkFailure, BulkResponse, FidesPage, MAX_BULK, MaskingStrategy, MaskingStrategyResponse, PageQuery,
     PageRequest, Policy, PolicyCreate, ResponseFormat, Rule, RuleCreate, StorageConfig, StorageConfigCreate,
     StorageType, Target, TargetCreate,
+};
+pub use request::{
+    AccessResultUrls, DieselRequestService, ExecutionLog, PackageDownload, PrivacyRequest, PrivacyRequestCreate, QUEUE,
+    RequestFilter, RequestService, RequestSettings, RequestStatus, SortDirection, SortField,
 };
 pub use service::{DieselDsrService, DsrService, MASKING_STRATEGIES, MAX_DATASETS};
 pub use taxonomy::{Taxonomy, TaxonomyItem};

@@ -36,7 +36,7 @@ impl From<StorageRow> for StorageConfig {
     }
 }
 
-#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Queryable, Selectable, Insertable, AsChangeset, Clone)]
 #[diesel(table_name = policies)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[diesel(treat_none_as_null = true)]
@@ -325,4 +325,19 @@ pub(crate) fn save_dataset(conn: &mut DbConn, row: &DatasetRow, exists: bool) ->
 
 pub(crate) fn delete_dataset(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
     diesel::delete(datasets::table.filter(datasets::id.eq(id))).execute(conn)
+}
+
+/// Policies by id.
+pub(crate) fn policies_by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<PolicyRow>> {
+    policies::table.filter(policies::id.eq_any(ids)).select(PolicyRow::as_select()).load(conn)
+}
+
+/// Every dataset of an enabled connection with that connection, by dataset key.
+pub(crate) fn enabled_datasets(conn: &mut DbConn) -> QueryResult<Vec<(DatasetRow, ConnectionRow)>> {
+    datasets::table
+        .inner_join(connections::table)
+        .filter(connections::disabled.eq(false))
+        .order(datasets::fides_key.asc())
+        .select((DatasetRow::as_select(), ConnectionRow::as_select()))
+        .load(conn)
 }

@@ -118,6 +118,16 @@ fn refuse<T>(message: impl Into<String>) -> std::result::Result<T, ItemError> {
     Err(ItemError::Refused(message.into()))
 }
 
+/// A connection's secrets, opened with the application key.
+pub(crate) fn open_secrets(key: &AppKey, row: &ConnectionRow) -> Result<Option<Secrets>> {
+    let Some(sealed) = &row.secrets else { return Ok(None) };
+    let corrupt = |what: &str| DsrError::Db(db::DbError::Corrupt(format!("secrets of connection {}: {what}", row.key)));
+    let plain = crypto::open(key, sealed).map_err(|_| corrupt("cannot be decrypted with the current app key"))?;
+    let value: serde_json::Value = serde_json::from_slice(&plain).map_err(|_| corrupt("not JSON"))?;
+    let kind = ConnectionType::parse(&row.connection_type).ok_or_else(|| corrupt("unknown connection type"))?;
+    Secrets::parse(kind, value).map(Some).map_err(|e| corrupt(&e))
+}
+
 impl DieselDsrService {
     /// A service over `db` with the embedded taxonomy, sealing secrets with `key`.
     pub fn new(db: Database, key: AppKey) -> DieselDsrService {
@@ -130,17 +140,10 @@ impl DieselDsrService {
     }
 
     fn secrets_of(&self, row: &ConnectionRow) -> Result<Option<Secrets>> {
-        let Some(sealed) = &row.secrets else { return Ok(None) };
-        let corrupt =
-            |what: &str| DsrError::Db(db::DbError::Corrupt(format!("secrets of connection {}: {what}", row.key)));
-        let plain =
-            crypto::open(&self.key, sealed).map_err(|_| corrupt("cannot be decrypted with the current app key"))?;
-        let value: serde_json::Value = serde_json::from_slice(&plain).map_err(|_| corrupt("not JSON"))?;
-        let kind = ConnectionType::parse(&row.connection_type).ok_or_else(|| corrupt("unknown connection type"))?;
-        Secrets::parse(kind, value).map(Some).map_err(|e| corrupt(&e))
+        open_secrets(&self.key, row)
     }
 
-    fn parse_dataset(row: &DatasetRow) -> Result<Dataset> {
+    pub(crate) fn parse_dataset(row: &DatasetRow) -> Result<Dataset> {
         serde_json::from_str(&row.body)
             .map_err(|e| DsrError::Db(db::DbError::Corrupt(format!("dataset {}: {e}", row.fides_key))))
     }
@@ -297,6 +300,12 @@ impl DsrService for DieselDsrService {
         let mut conn = self.db.conn()?;
         conn.write_transaction(|c| {
             let row = Self::policy_row(c, key)?;
+            let used = crate::request::repo::count_using_policy(c, &row.id)?;
+            if used > 0 {
+                return Err(DsrError::Conflict(format!(
+                    "Policy {key} is used by {used} privacy request(s) and cannot be deleted"
+                )));
+            }
             repo::delete_policy(c, &row.id)?;
             Ok(())
         })

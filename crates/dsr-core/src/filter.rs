@@ -1,0 +1,164 @@
+//! Filtering access results down to what a rule targets (Fides' `filter_data_categories`):
+//! a collection whose own categories are targeted passes whole rows; otherwise each row keeps
+//! only the field paths whose categories are targeted (nested objects and arrays keep their
+//! shape); a collection with no targeted field is left out.
+
+use serde_json::{Map, Value};
+
+use crate::graph::{FieldSpec, Node, covers};
+
+/// A targeted field path with its categories.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetedPath {
+    /// Path segments from the top-level field down.
+    pub path: Vec<String>,
+    /// The field's categories.
+    pub categories: Vec<String>,
+}
+
+fn collect(fields: &[FieldSpec], prefix: &[String], targets: &[String], out: &mut Vec<TargetedPath>) {
+    for field in fields {
+        let mut path = prefix.to_vec();
+        path.push(field.name.clone());
+        if field.categories.iter().any(|c| targets.iter().any(|t| covers(t, c))) {
+            out.push(TargetedPath { path, categories: field.categories.clone() });
+        } else {
+            collect(&field.fields, &path, targets, out);
+        }
+    }
+}
+
+/// The field paths of `node` that `targets` select; `None` when the whole row is selected.
+pub fn targeted_paths(node: &Node, targets: &[String]) -> Option<Vec<TargetedPath>> {
+    if node.categories.iter().any(|c| targets.iter().any(|t| covers(t, c))) {
+        return None;
+    }
+    let mut out = Vec::new();
+    collect(&node.fields, &[], targets, &mut out);
+    Some(out)
+}
+
+/// Copies the value at `path` of `source` into `target`, keeping objects and arrays as they are.
+fn copy_path(source: &Value, path: &[String], target: &mut Value) {
+    let Some((head, rest)) = path.split_first() else { return };
+    match source {
+        Value::Object(object) => {
+            let Some(value) = object.get(head) else { return };
+            if !target.is_object() {
+                *target = Value::Object(Map::new());
+            }
+            let Some(slot) = target.as_object_mut() else { return };
+            if rest.is_empty() {
+                slot.insert(head.clone(), value.clone());
+            } else {
+                let entry = slot.entry(head.clone()).or_insert(Value::Null);
+                copy_nested(value, rest, entry);
+            }
+        }
+        Value::Array(_) => copy_nested(source, path, target),
+        _ => {}
+    }
+}
+
+fn copy_nested(value: &Value, rest: &[String], slot: &mut Value) {
+    match value {
+        Value::Array(items) => {
+            if !slot.is_array() {
+                *slot = Value::Array(vec![Value::Null; items.len()]);
+            }
+            if let Some(out) = slot.as_array_mut() {
+                for (item, target) in items.iter().zip(out.iter_mut()) {
+                    copy_path(item, rest, target);
+                }
+            }
+        }
+        other => copy_path(other, rest, slot),
+    }
+}
+
+/// Removes empty objects and arrays (and array holes) left by partial copies.
+fn prune(value: &mut Value) -> bool {
+    match value {
+        Value::Object(object) => {
+            object.retain(|_, v| !matches!(v, Value::Object(_) | Value::Array(_)) || prune(v));
+            !object.is_empty()
+        }
+        Value::Array(items) => {
+            items.retain_mut(|v| !v.is_null() && (!matches!(v, Value::Object(_) | Value::Array(_)) || prune(v)));
+            !items.is_empty()
+        }
+        _ => true,
+    }
+}
+
+/// The rows of `node` a rule targeting `targets` returns; `None` leaves the collection out.
+pub fn filter_rows(node: &Node, rows: &[Value], targets: &[String]) -> Option<Vec<Value>> {
+    let Some(paths) = targeted_paths(node, targets) else { return Some(rows.to_vec()) };
+    if paths.is_empty() {
+        return None;
+    }
+    let filtered = rows
+        .iter()
+        .filter_map(|row| {
+            let mut out = Value::Object(Map::new());
+            for path in &paths {
+                copy_path(row, &path.path, &mut out);
+            }
+            prune(&mut out).then_some(out)
+        })
+        .collect();
+    Some(filtered)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::datasets::Dataset;
+    use crate::graph::Graph;
+
+    fn node(collection: Value) -> Node {
+        let dataset: Dataset = serde_json::from_value(json!({"fides_key": "d", "collections": [collection]})).unwrap();
+        Graph::build(&[(dataset, "c".to_owned())]).unwrap().nodes.remove(0)
+    }
+
+    #[test]
+    fn rows_keep_only_targeted_fields() {
+        let node = node(json!({"name": "customer", "fields": [
+            {"name": "id", "data_categories": ["system.operations"]},
+            {"name": "email", "data_categories": ["user.contact.email"]},
+            {"name": "name", "data_categories": ["user.name"]},
+            {"name": "card", "data_categories": ["user.financial.bank_account"]}]}));
+        let rows = vec![json!({"id": 1, "email": "a@x.io", "name": null, "card": "4111"})];
+        let out = filter_rows(&node, &rows, &["user.contact".to_owned(), "user.name".to_owned()]).unwrap();
+        assert_eq!(out, vec![json!({"email": "a@x.io", "name": null})]);
+        assert_eq!(filter_rows(&node, &rows, &["user.demographic".to_owned()]), None);
+    }
+
+    #[test]
+    fn collection_categories_pass_whole_rows() {
+        let node = node(
+            json!({"name": "visit", "data_categories": ["user.behavior"], "fields": [{"name": "id"}, {"name": "at"}]}),
+        );
+        let rows = vec![json!({"id": 1, "at": "now"})];
+        assert_eq!(filter_rows(&node, &rows, &["user".to_owned()]).unwrap(), rows);
+    }
+
+    #[test]
+    fn nested_paths_keep_their_shape() {
+        let node = node(json!({"name": "profile", "fields": [
+            {"name": "id"},
+            {"name": "prefs", "fields": [
+                {"name": "color", "data_categories": ["user.preference"]},
+                {"name": "internal", "data_categories": ["system.operations"]}]},
+            {"name": "kids", "fields": [{"name": "name", "data_categories": ["user.name"]}, {"name": "x"}]}]}));
+        let rows = vec![json!({
+            "id": 1,
+            "prefs": {"color": "red", "internal": 7},
+            "kids": [{"name": "Ann", "x": 1}, {"x": 2}]
+        })];
+        let out = filter_rows(&node, &rows, &["user".to_owned()]).unwrap();
+        assert_eq!(out, vec![json!({"prefs": {"color": "red"}, "kids": [{"name": "Ann"}]})]);
+    }
+}

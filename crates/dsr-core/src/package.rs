@@ -1,0 +1,141 @@
+//! Access packages: the filtered (and name-redacted) results of one access rule rendered as
+//! JSON or as a zip of one CSV per collection, optionally encrypted with the requester's key
+//! in Fides' layout, and written atomically under the storage directory.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::model::ResponseFormat;
+
+/// A rendered package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// File contents.
+    pub bytes: Vec<u8>,
+    /// File extension (`json` or `zip`).
+    pub extension: &'static str,
+}
+
+fn encrypt(key: Option<&[u8]>, plain: Vec<u8>) -> Result<Vec<u8>, String> {
+    match key {
+        Some(key) => crypto::results::encrypt(key, &plain).map(String::into_bytes).map_err(|e| e.to_string()),
+        None => Ok(plain),
+    }
+}
+
+fn csv_of(rows: &Value) -> Result<Vec<u8>, String> {
+    let rows: Vec<&Map<String, Value>> = rows.as_array().into_iter().flatten().filter_map(Value::as_object).collect();
+    let mut columns: Vec<&str> = Vec::new();
+    for row in &rows {
+        for key in row.keys() {
+            if !columns.contains(&key.as_str()) {
+                columns.push(key);
+            }
+        }
+    }
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(&columns).map_err(|e| e.to_string())?;
+    for row in rows {
+        let cells = columns.iter().map(|c| match row.get(*c) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        });
+        writer.write_record(cells).map_err(|e| e.to_string())?;
+    }
+    writer.into_inner().map_err(|e| e.to_string())
+}
+
+/// Renders `package` (`"dataset:collection"` → rows). JSON is pretty-printed with two-space
+/// indents, as Fides writes it; with a key the whole document becomes one base64 string. CSV
+/// gives a zip with `<dataset:collection>.csv` per collection, each encrypted on its own.
+pub fn render(package: &Map<String, Value>, format: ResponseFormat, key: Option<&[u8]>) -> Result<Rendered, String> {
+    match format {
+        ResponseFormat::Json => {
+            let plain = serde_json::to_vec_pretty(package).map_err(|e| e.to_string())?;
+            Ok(Rendered { bytes: encrypt(key, plain)?, extension: "json" })
+        }
+        ResponseFormat::Csv => {
+            let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated)
+                .unix_permissions(0o600);
+            for (name, rows) in package {
+                zip.start_file(format!("{name}.csv"), options).map_err(|e| e.to_string())?;
+                zip.write_all(&encrypt(key, csv_of(rows)?)?).map_err(|e| e.to_string())?;
+            }
+            let bytes = zip.finish().map_err(|e| e.to_string())?.into_inner();
+            Ok(Rendered { bytes, extension: "zip" })
+        }
+    }
+}
+
+/// Writes `bytes` to `dir/name` so that readers see the whole file or none of it.
+pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(name);
+    let temporary = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = (|| {
+        let mut file = options.open(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, &path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written.map(|()| path)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use serde_json::json;
+
+    use super::*;
+
+    fn package() -> Map<String, Value> {
+        json!({
+            "shop:customer": [{"id": 1, "email": "a@x.io", "tags": ["x"]}, {"id": 2, "name": "B, \"quoted\""}],
+            "shop:orders": [],
+        })
+        .as_object()
+        .unwrap()
+        .clone()
+    }
+
+    #[test]
+    fn json_is_pretty_and_encrypts_whole() {
+        let plain = render(&package(), ResponseFormat::Json, None).unwrap();
+        assert!(String::from_utf8(plain.bytes.clone()).unwrap().contains("\n  \"shop:customer\": [\n"));
+        let sealed = render(&package(), ResponseFormat::Json, Some(b"test--encryption")).unwrap();
+        let text = String::from_utf8(sealed.bytes).unwrap();
+        assert_eq!(crypto::results::decrypt(b"test--encryption", &text).unwrap(), plain.bytes);
+    }
+
+    #[test]
+    fn csv_zip_has_one_member_per_collection() {
+        let rendered = render(&package(), ResponseFormat::Csv, None).unwrap();
+        assert_eq!(rendered.extension, "zip");
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(rendered.bytes)).unwrap();
+        assert_eq!(archive.len(), 2);
+        let mut text = String::new();
+        archive.by_name("shop:customer.csv").unwrap().read_to_string(&mut text).unwrap();
+        assert_eq!(text, "id,email,tags,name\n1,a@x.io,\"[\"\"x\"\"]\",\n2,,,\"B, \"\"quoted\"\"\"\n");
+    }
+
+    #[test]
+    fn files_are_written_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_atomically(dir.path(), "p.json", b"{}").unwrap();
+        assert_eq!(std::fs::read(path).unwrap(), b"{}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,285 @@
+//! Wire types of privacy requests: create bodies, responses, statuses, execution logs, filters.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use crate::model::{ActionType, Policy};
+
+/// Status of a privacy request (Fides' names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    /// Waiting for the subject's verification code.
+    IdentityUnverified,
+    /// Waiting for manual input.
+    RequiresInput,
+    /// Accepted, not started.
+    Pending,
+    /// Approved by a reviewer.
+    Approved,
+    /// Denied by a reviewer.
+    Denied,
+    /// Running.
+    InProcessing,
+    /// Done; results stored.
+    Complete,
+    /// Paused.
+    Paused,
+    /// Canceled.
+    Canceled,
+    /// Failed; see the execution log, retry from the failed step.
+    Error,
+}
+
+impl RequestStatus {
+    /// Every status.
+    pub const ALL: [RequestStatus; 10] = [
+        RequestStatus::IdentityUnverified,
+        RequestStatus::RequiresInput,
+        RequestStatus::Pending,
+        RequestStatus::Approved,
+        RequestStatus::Denied,
+        RequestStatus::InProcessing,
+        RequestStatus::Complete,
+        RequestStatus::Paused,
+        RequestStatus::Canceled,
+        RequestStatus::Error,
+    ];
+
+    /// The stored (and wire) text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestStatus::IdentityUnverified => "identity_unverified",
+            RequestStatus::RequiresInput => "requires_input",
+            RequestStatus::Pending => "pending",
+            RequestStatus::Approved => "approved",
+            RequestStatus::Denied => "denied",
+            RequestStatus::InProcessing => "in_processing",
+            RequestStatus::Complete => "complete",
+            RequestStatus::Paused => "paused",
+            RequestStatus::Canceled => "canceled",
+            RequestStatus::Error => "error",
+        }
+    }
+
+    /// Parses the stored text.
+    pub fn parse(text: &str) -> Option<RequestStatus> {
+        RequestStatus::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// One privacy request to create.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PrivacyRequestCreate {
+    /// The subject's identities: `email`, `phone_number` (E.164), other known keys as strings,
+    /// custom ones as `{"label", "value"}`. At least one must be non-empty.
+    #[schema(value_type = Object, example = json!({"email": "customer-1@example.com"}))]
+    pub identity: Value,
+    /// The policy to apply.
+    #[schema(example = "default_access_policy")]
+    pub policy_key: String,
+    /// The caller's own id.
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// When the subject asked; defaults to the creation time.
+    #[serde(default)]
+    pub requested_at: Option<DateTime<Utc>>,
+    /// Exactly 16 bytes (UTF-8); access packages are then AES-GCM encrypted with it.
+    #[serde(default)]
+    pub encryption_key: Option<String>,
+    /// Where the request came from (e.g. `Privacy Center`).
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// What a failed request needs to go on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ActionRequiredDetails {
+    /// The step a retry resumes from (`access`, `upload_access`).
+    pub step: String,
+    /// The collection that failed, `dataset:collection`.
+    pub collection: Option<String>,
+    /// What is needed.
+    pub action_needed: Option<String>,
+}
+
+/// A field an execution step touched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FieldAffected {
+    /// `dataset:collection:field`.
+    pub path: String,
+    /// The field's name.
+    pub field_name: String,
+    /// Its data categories.
+    pub data_categories: Vec<String>,
+}
+
+/// One execution log entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ExecutionLog {
+    /// `in_processing`, `complete`, `error`, `skipped`.
+    pub status: String,
+    /// Dataset key, or a step such as `Dataset traversal`.
+    pub dataset_name: Option<String>,
+    /// Collection.
+    pub collection_name: Option<String>,
+    /// Connection.
+    pub connection_key: Option<String>,
+    /// Fields the step returned or changed.
+    pub fields_affected: Vec<FieldAffected>,
+    /// What happened.
+    pub message: Option<String>,
+    /// `access` or `erasure`.
+    pub action_type: ActionType,
+    /// When.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A privacy request as returned (Fides' `PrivacyRequestResponse`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PrivacyRequest {
+    /// `pri_<uuid>`.
+    pub id: String,
+    /// Status.
+    pub status: RequestStatus,
+    /// The caller's own id.
+    pub external_id: Option<String>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// When the subject asked.
+    pub requested_at: DateTime<Utc>,
+    /// When execution started.
+    pub started_processing_at: Option<DateTime<Utc>>,
+    /// When execution ended.
+    pub finished_processing_at: Option<DateTime<Utc>>,
+    /// When a reviewer approved or denied it.
+    pub reviewed_at: Option<DateTime<Utc>>,
+    /// Who did.
+    pub reviewed_by: Option<String>,
+    /// Who submitted it (authenticated route).
+    pub submitted_by: Option<String>,
+    /// When the subject verified their identity.
+    pub identity_verified_at: Option<DateTime<Utc>>,
+    /// When it was paused.
+    pub paused_at: Option<DateTime<Utc>>,
+    /// Where it came from.
+    pub source: Option<String>,
+    /// Days until the policy's execution timeframe runs out (negative when overdue).
+    pub days_left: Option<i64>,
+    /// The policy applied.
+    pub policy: Policy,
+    /// What a failed request needs.
+    pub action_required_details: Option<ActionRequiredDetails>,
+    /// Where to resume it (`/privacy-request/{id}/retry` for failed requests).
+    pub resume_endpoint: Option<String>,
+    /// Identities `{key: {"label", "value"}}` (with `include_identities=true`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub identity: Option<Map<String, Value>>,
+    /// Execution logs by dataset (with `verbose=true`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results: Option<std::collections::BTreeMap<String, Vec<ExecutionLog>>>,
+}
+
+/// Links to a complete request's access packages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AccessResultUrls {
+    /// One signed, expiring download link per access rule.
+    pub access_result_urls: Vec<String>,
+}
+
+/// Sort direction of the request list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SortDirection {
+    /// Oldest first.
+    Asc,
+    /// Newest first (default).
+    #[default]
+    Desc,
+}
+
+/// Fields the request list can be sorted by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SortField {
+    /// Creation time (default).
+    #[default]
+    CreatedAt,
+    /// Subject's request time.
+    RequestedAt,
+    /// Start of execution.
+    StartedProcessingAt,
+    /// End of execution.
+    FinishedProcessingAt,
+    /// Status.
+    Status,
+    /// External id.
+    ExternalId,
+    /// Id.
+    Id,
+}
+
+/// Filters of the request list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestFilter {
+    /// Part of the id.
+    pub request_id: Option<String>,
+    /// Any of these statuses.
+    pub status: Vec<RequestStatus>,
+    /// Prefix of the external id.
+    pub external_id: Option<String>,
+    /// An identity value (any identity key).
+    pub identity: Option<String>,
+    /// Created after.
+    pub created_gt: Option<DateTime<Utc>>,
+    /// Created before.
+    pub created_lt: Option<DateTime<Utc>>,
+    /// Started after.
+    pub started_gt: Option<DateTime<Utc>>,
+    /// Started before.
+    pub started_lt: Option<DateTime<Utc>>,
+    /// Completed after (status complete).
+    pub completed_gt: Option<DateTime<Utc>>,
+    /// Completed before (status complete).
+    pub completed_lt: Option<DateTime<Utc>>,
+    /// Failed after (status error).
+    pub errored_gt: Option<DateTime<Utc>>,
+    /// Failed before (status error).
+    pub errored_lt: Option<DateTime<Utc>>,
+    /// Sort field.
+    pub sort_field: SortField,
+    /// Sort direction.
+    pub sort_direction: SortDirection,
+    /// Add execution logs by dataset.
+    pub verbose: bool,
+    /// Add identities.
+    pub include_identities: bool,
+}
+
+impl RequestFilter {
+    /// Checks the combination of filters; the message is Fides'.
+    pub fn check(&self) -> Result<(), String> {
+        if (self.completed_gt.is_some() || self.completed_lt.is_some())
+            && (self.errored_gt.is_some() || self.errored_lt.is_some())
+        {
+            return Err("Cannot specify both succeeded and failed query params.".to_owned());
+        }
+        let pairs = [
+            ("created", self.created_gt, self.created_lt),
+            ("started", self.started_gt, self.started_lt),
+            ("completed", self.completed_gt, self.completed_lt),
+            ("errored", self.errored_gt, self.errored_lt),
+        ];
+        for (name, gt, lt) in pairs {
+            if let (Some(gt), Some(lt)) = (gt, lt)
+                && lt <= gt
+            {
+                return Err(format!("Value specified for {name}_lt: {lt} must be after {name}_gt: {gt}."));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,279 @@
+//! Storage of privacy requests, identity digests, execution logs and checkpoints.
+
+use chrono::NaiveDateTime;
+use db::DbConn;
+use db::schema::{execution_logs, privacy_request_checkpoints, privacy_request_identities, privacy_requests};
+use diesel::prelude::*;
+
+use super::model::{RequestFilter, RequestStatus, SortDirection, SortField};
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug)]
+#[diesel(table_name = privacy_requests)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub(crate) struct RequestRow {
+    pub(crate) id: String,
+    pub(crate) external_id: Option<String>,
+    pub(crate) status: String,
+    pub(crate) policy_id: String,
+    pub(crate) identity: Vec<u8>,
+    pub(crate) encryption_key: Option<Vec<u8>>,
+    pub(crate) source: Option<String>,
+    pub(crate) submitted_by: Option<String>,
+    pub(crate) requested_at: NaiveDateTime,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) updated_at: NaiveDateTime,
+    pub(crate) started_processing_at: Option<NaiveDateTime>,
+    pub(crate) finished_processing_at: Option<NaiveDateTime>,
+    pub(crate) failed_step: Option<String>,
+    pub(crate) failed_collection: Option<String>,
+    pub(crate) result_files: Option<String>,
+}
+
+#[derive(Queryable, Selectable, Insertable, Clone, Debug)]
+#[diesel(table_name = execution_logs)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub(crate) struct LogRow {
+    pub(crate) id: String,
+    pub(crate) privacy_request_id: String,
+    pub(crate) seq: i64,
+    pub(crate) dataset_name: Option<String>,
+    pub(crate) collection_name: Option<String>,
+    pub(crate) connection_key: Option<String>,
+    pub(crate) action_type: String,
+    pub(crate) status: String,
+    pub(crate) message: Option<String>,
+    pub(crate) fields_affected: String,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) updated_at: NaiveDateTime,
+}
+
+pub(crate) fn insert_request(conn: &mut DbConn, row: &RequestRow, digests: &[(String, String)]) -> QueryResult<()> {
+    diesel::insert_into(privacy_requests::table).values(row).execute(conn)?;
+    for (field, digest) in digests {
+        diesel::insert_into(privacy_request_identities::table)
+            .values((
+                privacy_request_identities::privacy_request_id.eq(&row.id),
+                privacy_request_identities::field_name.eq(field),
+                privacy_request_identities::value_digest.eq(digest),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn find_request(conn: &mut DbConn, id: &str) -> QueryResult<Option<RequestRow>> {
+    privacy_requests::table.find(id).select(RequestRow::as_select()).first(conn).optional()
+}
+
+/// Moves a request to in_processing if it is runnable; false when it is not (any more).
+pub(crate) fn start_processing(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let runnable = [RequestStatus::Pending, RequestStatus::Approved, RequestStatus::InProcessing].map(|s| s.as_str());
+    let changed = diesel::update(privacy_requests::table.find(id).filter(privacy_requests::status.eq_any(runnable)))
+        .set((privacy_requests::status.eq(RequestStatus::InProcessing.as_str()), privacy_requests::updated_at.eq(at)))
+        .execute(conn)?;
+    diesel::update(privacy_requests::table.find(id).filter(privacy_requests::started_processing_at.is_null()))
+        .set(privacy_requests::started_processing_at.eq(at))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+pub(crate) fn finish(conn: &mut DbConn, id: &str, at: NaiveDateTime, files: &str) -> QueryResult<usize> {
+    diesel::update(privacy_requests::table.find(id))
+        .set((
+            privacy_requests::status.eq(RequestStatus::Complete.as_str()),
+            privacy_requests::finished_processing_at.eq(at),
+            privacy_requests::updated_at.eq(at),
+            privacy_requests::failed_step.eq(None::<String>),
+            privacy_requests::failed_collection.eq(None::<String>),
+            privacy_requests::result_files.eq(files),
+        ))
+        .execute(conn)
+}
+
+pub(crate) fn fail(
+    conn: &mut DbConn,
+    id: &str,
+    at: NaiveDateTime,
+    step: &str,
+    collection: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(privacy_requests::table.find(id))
+        .set((
+            privacy_requests::status.eq(RequestStatus::Error.as_str()),
+            privacy_requests::finished_processing_at.eq(at),
+            privacy_requests::updated_at.eq(at),
+            privacy_requests::failed_step.eq(step),
+            privacy_requests::failed_collection.eq(collection),
+        ))
+        .execute(conn)
+}
+
+/// Moves a failed request back to in_processing; false when it was not in error.
+pub(crate) fn restart(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let changed = diesel::update(
+        privacy_requests::table.find(id).filter(privacy_requests::status.eq(RequestStatus::Error.as_str())),
+    )
+    .set((
+        privacy_requests::status.eq(RequestStatus::InProcessing.as_str()),
+        privacy_requests::updated_at.eq(at),
+        privacy_requests::finished_processing_at.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+pub(crate) fn count_using_policy(conn: &mut DbConn, policy_id: &str) -> QueryResult<i64> {
+    privacy_requests::table.filter(privacy_requests::policy_id.eq(policy_id)).count().get_result(conn)
+}
+
+/// The filtered request query; a macro because it is built twice (count and page).
+macro_rules! filtered {
+    ($filter:expr, $digest:expr) => {{
+        let filter: &RequestFilter = $filter;
+        let mut query = privacy_requests::table.into_boxed::<db::MultiBackend>();
+        if let Some(part) = &filter.request_id {
+            query = query.filter(privacy_requests::id.like(format!("%{}%", escape_like(part))).escape('\\'));
+        }
+        if !filter.status.is_empty() {
+            query = query.filter(privacy_requests::status.eq_any(filter.status.iter().map(|s| s.as_str())));
+        }
+        if let Some(prefix) = &filter.external_id {
+            query = query.filter(privacy_requests::external_id.like(format!("{}%", escape_like(prefix))).escape('\\'));
+        }
+        if let Some(digest) = $digest {
+            query = query.filter(
+                privacy_requests::id.eq_any(
+                    privacy_request_identities::table
+                        .filter(privacy_request_identities::value_digest.eq(digest))
+                        .select(privacy_request_identities::privacy_request_id),
+                ),
+            );
+        }
+        if let Some(at) = filter.created_gt {
+            query = query.filter(privacy_requests::created_at.gt(at.naive_utc()));
+        }
+        if let Some(at) = filter.created_lt {
+            query = query.filter(privacy_requests::created_at.lt(at.naive_utc()));
+        }
+        if let Some(at) = filter.started_gt {
+            query = query.filter(privacy_requests::started_processing_at.gt(at.naive_utc()));
+        }
+        if let Some(at) = filter.started_lt {
+            query = query.filter(privacy_requests::started_processing_at.lt(at.naive_utc()));
+        }
+        let finished = [
+            (RequestStatus::Complete, filter.completed_gt, filter.completed_lt),
+            (RequestStatus::Error, filter.errored_gt, filter.errored_lt),
+        ];
+        for (status, gt, lt) in finished {
+            if gt.is_some() || lt.is_some() {
+                query = query.filter(privacy_requests::status.eq(status.as_str()));
+            }
+            if let Some(at) = gt {
+                query = query.filter(privacy_requests::finished_processing_at.gt(at.naive_utc()));
+            }
+            if let Some(at) = lt {
+                query = query.filter(privacy_requests::finished_processing_at.lt(at.naive_utc()));
+            }
+        }
+        query
+    }};
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+pub(crate) fn count_requests(conn: &mut DbConn, filter: &RequestFilter, digest: Option<&str>) -> QueryResult<i64> {
+    filtered!(filter, digest).count().get_result(conn)
+}
+
+pub(crate) fn list_requests(
+    conn: &mut DbConn,
+    filter: &RequestFilter,
+    digest: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<RequestRow>> {
+    use privacy_requests as pr;
+    let query = filtered!(filter, digest).select(RequestRow::as_select()).offset(offset).limit(limit);
+    let asc = filter.sort_direction == SortDirection::Asc;
+    macro_rules! sorted {
+        ($column:expr) => {
+            if asc { query.order(($column.asc(), pr::id.asc())) } else { query.order(($column.desc(), pr::id.desc())) }
+        };
+    }
+    let query = match filter.sort_field {
+        SortField::CreatedAt => sorted!(pr::created_at),
+        SortField::RequestedAt => sorted!(pr::requested_at),
+        SortField::StartedProcessingAt => sorted!(pr::started_processing_at),
+        SortField::FinishedProcessingAt => sorted!(pr::finished_processing_at),
+        SortField::Status => sorted!(pr::status),
+        SortField::ExternalId => sorted!(pr::external_id),
+        SortField::Id => {
+            if asc {
+                query.order(pr::id.asc())
+            } else {
+                query.order(pr::id.desc())
+            }
+        }
+    };
+    query.load(conn)
+}
+
+pub(crate) fn insert_logs(conn: &mut DbConn, rows: &[LogRow]) -> QueryResult<()> {
+    for row in rows {
+        diesel::insert_into(execution_logs::table).values(row).execute(conn)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn next_log_seq(conn: &mut DbConn, id: &str) -> QueryResult<i64> {
+    let max: Option<i64> = execution_logs::table
+        .filter(execution_logs::privacy_request_id.eq(id))
+        .select(diesel::dsl::max(execution_logs::seq))
+        .first(conn)?;
+    Ok(max.map_or(0, |m| m + 1))
+}
+
+pub(crate) fn count_logs(conn: &mut DbConn, id: &str) -> QueryResult<i64> {
+    execution_logs::table.filter(execution_logs::privacy_request_id.eq(id)).count().get_result(conn)
+}
+
+pub(crate) fn logs_page(conn: &mut DbConn, id: &str, offset: i64, limit: i64) -> QueryResult<Vec<LogRow>> {
+    execution_logs::table
+        .filter(execution_logs::privacy_request_id.eq(id))
+        .order(execution_logs::seq.asc())
+        .offset(offset)
+        .limit(limit)
+        .select(LogRow::as_select())
+        .load(conn)
+}
+
+pub(crate) fn logs_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<LogRow>> {
+    execution_logs::table
+        .filter(execution_logs::privacy_request_id.eq_any(ids))
+        .order((execution_logs::privacy_request_id.asc(), execution_logs::seq.asc()))
+        .select(LogRow::as_select())
+        .load(conn)
+}
+
+pub(crate) fn save_checkpoint(conn: &mut DbConn, id: &str, sealed: &[u8], at: NaiveDateTime) -> QueryResult<()> {
+    delete_checkpoint(conn, id)?;
+    diesel::insert_into(privacy_request_checkpoints::table)
+        .values((
+            privacy_request_checkpoints::privacy_request_id.eq(id),
+            privacy_request_checkpoints::results.eq(sealed),
+            privacy_request_checkpoints::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub(crate) fn load_checkpoint(conn: &mut DbConn, id: &str) -> QueryResult<Option<Vec<u8>>> {
+    privacy_request_checkpoints::table.find(id).select(privacy_request_checkpoints::results).first(conn).optional()
+}
+
+pub(crate) fn delete_checkpoint(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::delete(privacy_request_checkpoints::table.find(id)).execute(conn)
+}
