@@ -3,6 +3,8 @@
 
 #![expect(clippy::expect_used, reason = "test helpers: a test cannot run without its app")]
 
+pub mod shop;
+
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;

@@ -51,6 +51,8 @@ pub struct Settings {
     pub security: SecuritySettings,
     /// Where result packages go.
     pub storage: StorageSettings,
+    /// Background job workers.
+    pub jobs: JobSettings,
     /// Logging.
     pub log: LogSettings,
 }
@@ -106,6 +108,10 @@ pub struct SecuritySettings {
     pub app_encryption_key: Option<SecretString>,
     /// Access token lifetime in minutes.
     pub oauth_access_token_expire_minutes: u64,
+    /// How long access-package download links stay valid, in seconds (Fides: 5 days).
+    pub subject_request_download_link_ttl_seconds: u64,
+    /// Requests per minute one client address may send to the public `POST /privacy-request`.
+    pub public_request_rate_limit_per_minute: u32,
 }
 
 impl Default for SecuritySettings {
@@ -115,6 +121,8 @@ impl Default for SecuritySettings {
             root_client_secret: None,
             app_encryption_key: None,
             oauth_access_token_expire_minutes: 11_520,
+            subject_request_download_link_ttl_seconds: 432_000,
+            public_request_rate_limit_per_minute: 60,
         }
     }
 }
@@ -125,6 +133,24 @@ impl Default for SecuritySettings {
 pub struct StorageSettings {
     /// Directory for result packages; default `<data_dir>/results`.
     pub path: Option<PathBuf>,
+}
+
+/// `[jobs]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobSettings {
+    /// Worker threads executing privacy requests; 0 runs none (another process does the work).
+    pub workers: usize,
+    /// Seconds a worker holds a job before another process may take it over (after a crash).
+    pub lease_seconds: u64,
+    /// Milliseconds between looks for jobs other processes queued.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        JobSettings { workers: 4, lease_seconds: 30, poll_interval_ms: 500 }
+    }
 }
 
 /// Log output format.
@@ -198,6 +224,18 @@ impl Settings {
         if self.security.oauth_access_token_expire_minutes == 0 {
             return invalid("security.oauth_access_token_expire_minutes", "must be at least 1");
         }
+        if self.security.subject_request_download_link_ttl_seconds == 0 {
+            return invalid("security.subject_request_download_link_ttl_seconds", "must be at least 1");
+        }
+        if self.security.public_request_rate_limit_per_minute == 0 {
+            return invalid("security.public_request_rate_limit_per_minute", "must be at least 1");
+        }
+        if self.jobs.lease_seconds == 0 {
+            return invalid("jobs.lease_seconds", "must be at least 1");
+        }
+        if self.jobs.poll_interval_ms == 0 {
+            return invalid("jobs.poll_interval_ms", "must be at least 1");
+        }
         if self.database.pool_size == 0 {
             return invalid("database.pool_size", "must be at least 1");
         }
@@ -269,7 +307,12 @@ mod tests {
                 ("LETHE__SECURITY__ROOT_CLIENT_SECRET", "s3cret"),
                 ("LETHE__SECURITY__APP_ENCRYPTION_KEY", "0123456789abcdef0123456789abcdef"),
                 ("LETHE__SECURITY__OAUTH_ACCESS_TOKEN_EXPIRE_MINUTES", "30"),
+                ("LETHE__SECURITY__SUBJECT_REQUEST_DOWNLOAD_LINK_TTL_SECONDS", "60"),
+                ("LETHE__SECURITY__PUBLIC_REQUEST_RATE_LIMIT_PER_MINUTE", "5"),
                 ("LETHE__STORAGE__PATH", "/srv/results"),
+                ("LETHE__JOBS__WORKERS", "8"),
+                ("LETHE__JOBS__LEASE_SECONDS", "5"),
+                ("LETHE__JOBS__POLL_INTERVAL_MS", "100"),
                 ("LETHE__LOG__FORMAT", "json"),
             ]),
         )
@@ -279,7 +322,10 @@ mod tests {
         assert_eq!(settings.security.root_client_id, "admin");
         assert_eq!(settings.security.root_client_secret.as_ref().unwrap().expose_secret(), "s3cret");
         assert_eq!(settings.security.oauth_access_token_expire_minutes, 30);
+        assert_eq!(settings.security.subject_request_download_link_ttl_seconds, 60);
+        assert_eq!(settings.security.public_request_rate_limit_per_minute, 5);
         assert_eq!(settings.storage_path(), PathBuf::from("/srv/results"));
+        assert_eq!((settings.jobs.workers, settings.jobs.lease_seconds, settings.jobs.poll_interval_ms), (8, 5, 100));
         assert_eq!(settings.log.format, LogFormat::Json);
     }
 

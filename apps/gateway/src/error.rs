@@ -174,6 +174,7 @@ impl ApiError {
                 DsrError::Conflict(_) => message(StatusCode::CONFLICT, e.to_string()),
                 DsrError::TooMany { .. } => message(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
                 DsrError::BadRequest(_) => message(StatusCode::BAD_REQUEST, e.to_string()),
+                DsrError::Forbidden(_) => message(StatusCode::FORBIDDEN, e.to_string()),
                 DsrError::InvalidSecrets(msg) => (
                     StatusCode::UNPROCESSABLE_ENTITY,
                     Detail::Issues(vec![ValidationIssue::new(vec!["body".into()], msg.clone(), "value_error")]),

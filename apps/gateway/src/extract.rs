@@ -51,14 +51,19 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let pairs = form_urlencoded::parse(req.query_string().as_bytes());
-        let result: Result<T, _> = serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs));
-        std::future::ready(result.map(Query).map_err(|e| {
-            let mut loc = vec![LocPart::from("query")];
-            loc.extend(path_parts(e.path()));
-            ApiError::validation(vec![data_issue(loc, e.into_inner().to_string())])
-        }))
+        std::future::ready(parse_query(req.query_string()).map(Query))
     }
+}
+
+/// Deserializes a query string, naming a bad parameter in the 422 (`["query", "limit"]`).
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let pairs = form_urlencoded::parse(query.as_bytes());
+    let result: Result<T, _> = serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs));
+    result.map_err(|e| {
+        let mut loc = vec![LocPart::from("query")];
+        loc.extend(path_parts(e.path()));
+        ApiError::validation(vec![data_issue(loc, e.into_inner().to_string())])
+    })
 }
 
 /// Deserializes a JSON body, describing failures as validation issues located in the body.

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod limit;
 pub mod openapi;
 pub mod routes;
 pub mod scope;

@@ -79,4 +79,12 @@ required_scopes! {
     DatasetWrite => ["dataset:create_or_update"];
     /// `dataset:delete`
     DatasetDelete => ["dataset:delete"];
+    /// `privacy-request:create`
+    PrivacyRequestCreate => ["privacy-request:create"];
+    /// `privacy-request:read`
+    PrivacyRequestRead => ["privacy-request:read"];
+    /// `privacy-request:resume`
+    PrivacyRequestResume => ["privacy-request:resume"];
+    /// `privacy-request-access-results:read`
+    AccessResultsRead => ["privacy-request-access-results:read"];
 }

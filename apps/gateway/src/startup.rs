@@ -3,6 +3,7 @@
 use std::net::TcpListener;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ResourceDef, Service, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -14,7 +15,8 @@ use auth::{AuthService, DieselAuthService, RootClient};
 use crypto::AppKey;
 use db::Database;
 use db::changes::{ChangeFeed, ChangeListener};
-use dsr_core::DieselDsrService;
+use db::jobs::{JobSignal, Worker, WorkerConfig, WorkerHandle};
+use dsr_core::{DieselDsrService, DieselRequestService, RequestSettings};
 use notices_ropa::DieselNoticesService;
 use redaction::DieselRedactionService;
 use secrecy::ExposeSecret;
@@ -65,6 +67,16 @@ pub struct Application {
     root_secret: RootSecret,
     /// Hears of changes other gateway processes make (PostgreSQL); stops when dropped.
     _listener: Option<ChangeListener>,
+    /// Threads executing privacy requests; stopped when the application is dropped.
+    worker: Option<WorkerHandle>,
+}
+
+impl Drop for Application {
+    fn drop(&mut self) {
+        if let Some(worker) = self.worker.take() {
+            worker.shutdown();
+        }
+    }
 }
 
 impl Application {
@@ -91,15 +103,44 @@ impl Application {
             None => RootSecret::Stored,
         };
         std::fs::create_dir_all(settings.storage_path())?;
+        let redaction = Arc::new(DieselRedactionService::new(database.clone()).with_change_feed(&feed));
+        let signal = JobSignal::default();
+        let requests = DieselRequestService::new(
+            database.clone(),
+            key.clone(),
+            RequestSettings {
+                storage_dir: settings.storage_path(),
+                download_link_ttl: Duration::from_secs(settings.security.subject_request_download_link_ttl_seconds),
+            },
+            redaction.clone(),
+        )
+        .with_job_signal(signal.clone());
+        let worker = if settings.jobs.workers > 0 {
+            let config = WorkerConfig {
+                name: format!("lethe-{}-{}", std::process::id(), crypto::random_hex(4)),
+                threads: settings.jobs.workers,
+                lease: Duration::from_secs(settings.jobs.lease_seconds),
+                poll_interval: Duration::from_millis(settings.jobs.poll_interval_ms),
+            };
+            let worker =
+                Worker::new(database.clone(), config, signal).handle(dsr_core::QUEUE, Arc::new(requests.clone()));
+            Some(worker.start()?)
+        } else {
+            None
+        };
         let state = AppState {
             db: database.clone(),
             auth: Arc::new(auth),
-            redaction: Arc::new(DieselRedactionService::new(database.clone()).with_change_feed(&feed)),
+            redaction,
             notices: Arc::new(DieselNoticesService::new(database.clone())),
             dsr: Arc::new(DieselDsrService::new(database.clone(), key)),
+            requests: Arc::new(requests),
+            public_limiter: Arc::new(crate::limit::AddressLimiter::per_minute(
+                settings.security.public_request_rate_limit_per_minute,
+            )),
         };
         let listener = feed.start_listener(&database, &settings.database_url());
-        Ok(Application { settings, state, root_secret, _listener: listener })
+        Ok(Application { settings, state, root_secret, _listener: listener, worker })
     }
 
     /// The shared state handlers see.
@@ -220,7 +261,11 @@ impl KnownRoutes {
     }
 
     fn allowed(&self, path: &str) -> Option<&[Method]> {
-        self.0.iter().find(|(def, _)| def.is_match(path)).map(|(_, methods)| methods.as_slice())
+        // A static route (`…/redaction-patterns`) wins over a templated one (`…/{id}`), as in routing.
+        let mut matches: Vec<&(ResourceDef, Vec<Method>)> =
+            self.0.iter().filter(|(def, _)| def.is_match(path)).collect();
+        matches.sort_by_key(|(def, _)| def.pattern().is_some_and(|p| p.contains('{')));
+        matches.first().map(|(_, methods)| methods.as_slice())
     }
 }
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use auth::AuthService;
 use db::Database;
-use dsr_core::DsrService;
+use dsr_core::{DsrService, RequestService};
 use notices_ropa::NoticesService;
 use redaction::RedactionService;
 
@@ -21,4 +21,8 @@ pub struct AppState {
     pub dsr: Arc<dyn DsrService>,
     /// Catalog, privacy notices and the RoPA.
     pub notices: Arc<dyn NoticesService>,
+    /// Privacy requests.
+    pub requests: Arc<dyn RequestService>,
+    /// Per-address limit of the public request route.
+    pub public_limiter: Arc<crate::limit::AddressLimiter>,
 }

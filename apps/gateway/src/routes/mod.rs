@@ -13,6 +13,7 @@ pub mod health;
 pub mod notices;
 pub mod oauth;
 pub mod redaction;
+pub mod requests;
 
 /// Mounts every documented route.
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     redaction::configure(cfg);
     notices::configure(cfg);
     dsr::configure(cfg);
+    requests::configure(cfg);
 }
 
 /// Runs a synchronous service call on the blocking pool (Diesel must not block an actix worker)

@@ -1,0 +1,331 @@
+//! Privacy requests (Fides-compatible, /api/v1): create, monitor, logs, retry, access results
+//! and their signed download links.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use dsr_core::{
+    AccessResultUrls, BulkResponse, ExecutionLog, FidesPage, MAX_BULK, PageQuery, PageRequest, PrivacyRequest,
+    PrivacyRequestCreate, RequestFilter, RequestStatus, SortDirection, SortField,
+};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::{ApiError, ErrorBody, LocPart, ValidationIssue};
+use crate::extract::{Authorized, Json, Query};
+use crate::routes::blocking;
+use crate::routes::oauth::AuthErrors;
+use crate::scope;
+use crate::state::AppState;
+
+pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
+    cfg.service(create_public)
+        .service(create_authenticated)
+        .service(list_requests)
+        .service(get_request)
+        .service(request_log)
+        .service(retry_request)
+        .service(access_results)
+        .service(access_package);
+}
+
+fn page_request(query: PageQuery) -> Result<PageRequest, ApiError> {
+    query.parse().map_err(|(field, msg)| {
+        ApiError::validation(vec![ValidationIssue::new(vec!["query".into(), field.into()], msg, "value_error")])
+    })
+}
+
+fn check_bulk(items: &[Value]) -> Result<(), ApiError> {
+    if items.len() > MAX_BULK {
+        return Err(ApiError::validation(vec![ValidationIssue::new(
+            vec!["body".into()],
+            format!("List should have at most {MAX_BULK} items after validation, not {}", items.len()),
+            "too_long",
+        )]));
+    }
+    Ok(())
+}
+
+/// Creates privacy requests (public, as in Fides; limited per client address). Each item
+/// succeeds or fails on its own: unknown policy, no identity, an `encryption_key` that is not
+/// exactly 16 bytes.
+#[utoipa::path(tag = "Privacy requests", request_body = Vec<PrivacyRequestCreate>,
+    responses(
+        (status = 200, description = "Created and failed items", body = BulkResponse<PrivacyRequest>),
+        (status = 422, description = "More than 50 items, or not a list", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address", body = ErrorBody)))]
+#[post("/api/v1/privacy-request")]
+pub async fn create_public(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: Json<Vec<Value>>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(address) = req.peer_addr().map(|a| a.ip())
+        && let Err(wait) = state.public_limiter.check(address)
+    {
+        let seconds = wait.as_secs().max(1);
+        return Ok(HttpResponse::TooManyRequests().insert_header((header::RETRY_AFTER, seconds.to_string())).json(
+            ErrorBody {
+                detail: crate::error::Detail::Message(format!(
+                    "Rate limit exceeded: {} per 1 minute",
+                    state.public_limiter.per_minute_limit()
+                )),
+            },
+        ));
+    }
+    let items = body.0;
+    check_bulk(&items)?;
+    let created = blocking(&state.requests, move |s| s.create(items, None)).await?;
+    Ok(HttpResponse::Ok().json(created))
+}
+
+/// Creates privacy requests as an authenticated client (recorded as `submitted_by`).
+#[utoipa::path(tag = "Privacy requests", request_body = Vec<PrivacyRequestCreate>,
+    responses(
+        (status = 200, description = "Created and failed items", body = BulkResponse<PrivacyRequest>),
+        (status = 422, description = "More than 50 items, or not a list", body = ErrorBody), AuthErrors),
+    security(("oauth2" = ["privacy-request:create"])))]
+#[post("/api/v1/privacy-request/authenticated")]
+pub async fn create_authenticated(
+    auth: Authorized<scope::PrivacyRequestCreate>,
+    state: web::Data<AppState>,
+    body: Json<Vec<Value>>,
+) -> Result<HttpResponse, ApiError> {
+    let items = body.0;
+    check_bulk(&items)?;
+    let client = auth.principal.client_id;
+    let created = blocking(&state.requests, move |s| s.create(items, Some(client))).await?;
+    Ok(HttpResponse::Ok().json(created))
+}
+
+/// Filters of the request list (`status` may repeat).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Part of the request id.
+    pub request_id: Option<String>,
+    /// Status; repeat for several (`?status=error&status=complete`).
+    #[param(value_type = Option<Vec<RequestStatus>>)]
+    #[serde(skip)]
+    pub status: Option<()>,
+    /// Prefix of the external id.
+    pub external_id: Option<String>,
+    /// An identity value (email, phone number, …).
+    pub identity: Option<String>,
+    /// Created after.
+    pub created_gt: Option<DateTime<Utc>>,
+    /// Created before.
+    pub created_lt: Option<DateTime<Utc>>,
+    /// Started after.
+    pub started_gt: Option<DateTime<Utc>>,
+    /// Started before.
+    pub started_lt: Option<DateTime<Utc>>,
+    /// Completed after.
+    pub completed_gt: Option<DateTime<Utc>>,
+    /// Completed before.
+    pub completed_lt: Option<DateTime<Utc>>,
+    /// Failed after.
+    pub errored_gt: Option<DateTime<Utc>>,
+    /// Failed before.
+    pub errored_lt: Option<DateTime<Utc>>,
+    /// Sort field (default `created_at`).
+    pub sort_field: Option<SortField>,
+    /// `asc` or `desc` (default).
+    pub sort_direction: Option<SortDirection>,
+    /// Add execution logs by dataset.
+    #[serde(default)]
+    pub verbose: bool,
+    /// Add identities.
+    #[serde(default)]
+    pub include_identities: bool,
+    /// 1-based page.
+    #[param(minimum = 1, default = 1)]
+    pub page: Option<i64>,
+    /// Page size (1..100).
+    #[param(minimum = 1, maximum = 100, default = 50)]
+    pub size: Option<i64>,
+}
+
+/// The repeated `status` parameters, each checked; the error names `query.status`.
+fn statuses(req: &HttpRequest) -> Result<Vec<RequestStatus>, ApiError> {
+    form_urlencoded::parse(req.query_string().as_bytes())
+        .filter(|(k, _)| k == "status")
+        .map(|(_, v)| {
+            RequestStatus::parse(&v).ok_or_else(|| {
+                let allowed: Vec<&str> = RequestStatus::ALL.iter().map(|s| s.as_str()).collect();
+                ApiError::validation(vec![ValidationIssue::new(
+                    vec![LocPart::from("query"), LocPart::from("status")],
+                    format!("Input should be one of: {} (got '{v}')", allowed.join(", ")),
+                    "enum",
+                )])
+            })
+        })
+        .collect()
+}
+
+/// Lists privacy requests, newest first, with Fides' filters and pagination.
+#[utoipa::path(tag = "Privacy requests", params(ListQuery),
+    responses((status = 200, description = "A page of requests", body = FidesPage<PrivacyRequest>),
+        (status = 400, description = "Contradictory filters", body = ErrorBody),
+        (status = 422, description = "A bad parameter (named)", body = ErrorBody), AuthErrors),
+    security(("oauth2" = ["privacy-request:read"])))]
+#[get("/api/v1/privacy-request")]
+pub async fn list_requests(
+    _auth: Authorized<scope::PrivacyRequestRead>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let status = statuses(&req)?;
+    // `status` repeats, which the typed query cannot hold: parse the rest without it.
+    let rest: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form_urlencoded::parse(req.query_string().as_bytes()).filter(|(k, _)| k != "status"))
+        .finish();
+    let query: ListQuery = crate::extract::parse_query(&rest)?;
+    let page = page_request(PageQuery { page: query.page, size: query.size })?;
+    let filter = RequestFilter {
+        request_id: query.request_id,
+        status,
+        external_id: query.external_id,
+        identity: query.identity,
+        created_gt: query.created_gt,
+        created_lt: query.created_lt,
+        started_gt: query.started_gt,
+        started_lt: query.started_lt,
+        completed_gt: query.completed_gt,
+        completed_lt: query.completed_lt,
+        errored_gt: query.errored_gt,
+        errored_lt: query.errored_lt,
+        sort_field: query.sort_field.unwrap_or_default(),
+        sort_direction: query.sort_direction.unwrap_or_default(),
+        verbose: query.verbose,
+        include_identities: query.include_identities,
+    };
+    let found = blocking(&state.requests, move |s| s.list(&filter, page)).await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+/// Options of a single request's view.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ViewQuery {
+    /// Add execution logs by dataset.
+    #[serde(default)]
+    pub verbose: bool,
+    /// Add identities.
+    #[serde(default)]
+    pub include_identities: bool,
+}
+
+/// One privacy request.
+#[utoipa::path(tag = "Privacy requests", params(("id" = String, Path, description = "pri_…"), ViewQuery),
+    responses((status = 200, description = "The request", body = PrivacyRequest),
+        (status = 404, description = "No such request", body = ErrorBody), AuthErrors),
+    security(("oauth2" = ["privacy-request:read"])))]
+#[get("/api/v1/privacy-request/{id}")]
+pub async fn get_request(
+    _auth: Authorized<scope::PrivacyRequestRead>,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: Query<ViewQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.0;
+    let id = id.into_inner();
+    let found = blocking(&state.requests, move |s| s.get(&id, query.verbose, query.include_identities)).await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+/// A request's execution log, oldest first: dataset, collection, status, fields affected, message.
+#[utoipa::path(tag = "Privacy requests", params(("id" = String, Path, description = "pri_…"), PageQuery),
+    responses((status = 200, description = "A page of log entries", body = FidesPage<ExecutionLog>),
+        (status = 404, description = "No such request", body = ErrorBody), AuthErrors),
+    security(("oauth2" = ["privacy-request:read"])))]
+#[get("/api/v1/privacy-request/{id}/log")]
+pub async fn request_log(
+    _auth: Authorized<scope::PrivacyRequestRead>,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page_request(query.0)?;
+    let id = id.into_inner();
+    let found = blocking(&state.requests, move |s| s.logs(&id, page)).await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+/// Resumes a failed request from the step that failed (400 unless its status is `error`).
+#[utoipa::path(tag = "Privacy requests", params(("id" = String, Path, description = "pri_…")),
+    responses((status = 200, description = "The request, now in_processing", body = PrivacyRequest),
+        (status = 400, description = "Not in error", body = ErrorBody),
+        (status = 404, description = "No such request", body = ErrorBody), AuthErrors),
+    security(("oauth2" = ["privacy-request:resume"])))]
+#[post("/api/v1/privacy-request/{id}/retry")]
+pub async fn retry_request(
+    _auth: Authorized<scope::PrivacyRequestResume>,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let retried = blocking(&state.requests, move |s| s.retry(&id)).await?;
+    Ok(HttpResponse::Ok().json(retried))
+}
+
+/// Signed, expiring download links of a complete request's access packages (one per access rule).
+#[utoipa::path(tag = "Privacy requests", params(("id" = String, Path, description = "pri_…")),
+    responses((status = 200, description = "Download links", body = AccessResultUrls),
+        (status = 400, description = "The request is not complete", body = ErrorBody),
+        (status = 404, description = "No such request", body = ErrorBody), AuthErrors),
+    security(("oauth2" = ["privacy-request-access-results:read"])))]
+#[get("/api/v1/privacy-request/{id}/access-results")]
+pub async fn access_results(
+    _auth: Authorized<scope::AccessResultsRead>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let lookup = id.clone();
+    let tokens = blocking(&state.requests, move |s| s.access_result_tokens(&lookup)).await?;
+    let info = req.connection_info();
+    let base = format!("{}://{}", info.scheme(), info.host());
+    let access_result_urls = tokens
+        .into_iter()
+        .map(|token| format!("{base}/api/v1/privacy-request/{id}/access-package?token={token}"))
+        .collect();
+    Ok(HttpResponse::Ok().json(AccessResultUrls { access_result_urls }))
+}
+
+/// The download token.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PackageQuery {
+    /// The token from an access-results link.
+    pub token: String,
+}
+
+/// Downloads an access package (no bearer token: the link's token is the authorisation).
+#[utoipa::path(tag = "Privacy requests", params(("id" = String, Path, description = "pri_…"), PackageQuery),
+    responses((status = 200, description = "The package: JSON, a zip of CSVs, or base64 text when encrypted"),
+        (status = 403, description = "Invalid or expired link", body = ErrorBody),
+        (status = 404, description = "No such package", body = ErrorBody)))]
+#[get("/api/v1/privacy-request/{id}/access-package")]
+pub async fn access_package(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: Query<PackageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let token = query.0.token;
+    let package = blocking(&state.requests, move |s| s.open_package(&id, &token)).await?;
+    let bytes = web::block(move || std::fs::read(&package.path).map(|b| (b, package))).await?.map_err(|e| {
+        tracing::error!(error = %e, "reading an access package failed");
+        ApiError::message(actix_web::http::StatusCode::NOT_FOUND, "The access package could not be read")
+    })?;
+    let (bytes, package) = bytes;
+    Ok(HttpResponse::Ok()
+        .content_type(package.content_type)
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", package.filename)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(bytes))
+}

@@ -1,0 +1,231 @@
+//! The customer database of Fides' sample project (tests/fixtures/shop.sql), created for real on
+//! PostgreSQL (a fresh database on the test server, dropped afterwards) or as a SQLite file, and
+//! registered with a Lethe app as a connection with the fixture dataset.
+
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::test::TestRequest;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection, SqliteConnection};
+use serde_json::{Value, json};
+
+use crate::{bearer, send};
+
+/// The fixture's SQL.
+pub const SHOP_SQL: &str = include_str!("../fixtures/shop.sql");
+/// The fixture's dataset (Fides YAML), keyed `postgres_example_test_dataset`.
+pub const SHOP_DATASET_YAML: &str = include_str!("../fixtures/shop_dataset.yml");
+/// The dataset key in the YAML.
+pub const SHOP_DATASET_KEY: &str = "postgres_example_test_dataset";
+
+/// Server (maintenance database) the customer PostgreSQL databases are created on.
+pub fn postgres_server_url() -> String {
+    std::env::var("LETHE_TEST_CUSTOMER_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// Which kind of customer database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A database on the PostgreSQL test server.
+    Postgres,
+    /// A SQLite file.
+    Sqlite,
+}
+
+/// A customer database filled with the fixture; removed on drop.
+pub struct CustomerDb {
+    /// Its kind.
+    pub kind: Kind,
+    /// PostgreSQL database name or SQLite file path.
+    pub name: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl CustomerDb {
+    /// Creates and fills a database of `kind`.
+    pub fn create(kind: Kind) -> CustomerDb {
+        Self::create_with(kind, SHOP_SQL)
+    }
+
+    /// Creates a database of `kind` and runs `sql` in it.
+    pub fn create_with(kind: Kind, sql: &str) -> CustomerDb {
+        match kind {
+            Kind::Postgres => {
+                let name = format!("lethe_shop_{}", crypto::random_hex(6));
+                let mut admin = PgConnection::establish(&postgres_server_url()).expect("reach the PostgreSQL server");
+                admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create the customer database");
+                let mut conn = PgConnection::establish(&Self::pg_url(&name)).expect("open the customer database");
+                conn.batch_execute(sql).expect("load the fixture");
+                CustomerDb { kind, name, _dir: None }
+            }
+            Kind::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let path = dir.path().join("shop.db").display().to_string();
+                let mut conn = SqliteConnection::establish(&path).expect("create the SQLite file");
+                conn.batch_execute(sql).expect("load the fixture");
+                CustomerDb { kind, name: path, _dir: Some(dir) }
+            }
+        }
+    }
+
+    fn pg_url(name: &str) -> String {
+        let server = postgres_server_url();
+        let base = server.rsplit_once('/').map_or(server.as_str(), |(base, _)| base);
+        format!("{base}/{name}")
+    }
+
+    /// Runs SQL in the customer database (to change data, or break it).
+    pub fn execute(&self, sql: &str) {
+        match self.kind {
+            Kind::Postgres => PgConnection::establish(&Self::pg_url(&self.name)).and_then(|mut c| {
+                c.batch_execute(sql).map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))
+            }),
+            Kind::Sqlite => SqliteConnection::establish(&self.name).and_then(|mut c| {
+                c.batch_execute(sql).map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))
+            }),
+        }
+        .expect("run SQL in the customer database");
+    }
+
+    /// The connection type Lethe knows it by.
+    pub fn connection_type(&self) -> &'static str {
+        match self.kind {
+            Kind::Postgres => "postgres",
+            Kind::Sqlite => "sqlite",
+        }
+    }
+
+    /// Connection secrets reaching this database.
+    pub fn secrets(&self) -> Value {
+        match self.kind {
+            Kind::Postgres => {
+                let url = url_parts(&postgres_server_url());
+                json!({"host": url.0, "port": url.1, "dbname": self.name, "username": url.2})
+            }
+            Kind::Sqlite => json!({"path": self.name}),
+        }
+    }
+}
+
+/// (host, port, user) of a `postgres://user@host:port/db` URL.
+fn url_parts(url: &str) -> (String, u16, String) {
+    let rest = url.trim_start_matches("postgres://").trim_start_matches("postgresql://");
+    let (auth, rest) = rest.split_once('@').unwrap_or(("postgres", rest));
+    let user = auth.split(':').next().unwrap_or("postgres").to_owned();
+    let hostport = rest.split('/').next().unwrap_or("127.0.0.1:5432");
+    let (host, port) = hostport.split_once(':').unwrap_or((hostport, "5432"));
+    (host.to_owned(), port.parse().unwrap_or(5432), user)
+}
+
+impl Drop for CustomerDb {
+    fn drop(&mut self) {
+        if self.kind == Kind::Postgres
+            && let Ok(mut admin) = PgConnection::establish(&postgres_server_url())
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}
+
+/// Registers `db` with the app as connection `key` holding the fixture dataset as `dataset_key`.
+pub async fn register<S, B>(service: &S, token: &str, db: &CustomerDb, key: &str, dataset_key: &str)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let created = send(
+        service,
+        TestRequest::patch().uri("/api/v1/connection").insert_header(bearer(token)).set_json(json!([
+            {"key": key, "name": key, "connection_type": db.connection_type(), "access": "write"}
+        ])),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
+    let secrets = send(
+        service,
+        TestRequest::put()
+            .uri(&format!("/api/v1/connection/{key}/secret?verify=true"))
+            .insert_header(bearer(token))
+            .set_json(db.secrets()),
+    )
+    .await;
+    assert_eq!(secrets.body["test_status"], "succeeded", "{:?}", secrets.body);
+    let yaml = SHOP_DATASET_YAML.replace(SHOP_DATASET_KEY, dataset_key);
+    let uploaded = send(
+        service,
+        TestRequest::patch()
+            .uri(&format!("/api/v1/yml/connection/{key}/dataset"))
+            .insert_header(bearer(token))
+            .insert_header(("Content-Type", "application/x-yaml"))
+            .set_payload(yaml),
+    )
+    .await;
+    assert_eq!(uploaded.status, StatusCode::OK, "{:?}", uploaded.body);
+    assert_eq!(uploaded.body["failed"], json!([]), "{:?}", uploaded.body);
+}
+
+/// Creates one request through the authenticated route and returns its id.
+pub async fn create_request<S, B>(service: &S, token: &str, item: Value) -> String
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let created = send(
+        service,
+        TestRequest::post()
+            .uri("/api/v1/privacy-request/authenticated")
+            .insert_header(bearer(token))
+            .set_json(json!([item])),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
+    assert_eq!(created.body["failed"], json!([]), "{:?}", created.body);
+    created.body["succeeded"][0]["id"].as_str().expect("an id").to_owned()
+}
+
+/// Polls a request until it is complete or failed (at most 20 s) and returns it.
+pub async fn wait_done<S, B>(service: &S, token: &str, id: &str) -> Value
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    for _ in 0..400 {
+        let got = send(
+            service,
+            TestRequest::get().uri(&format!("/api/v1/privacy-request/{id}?verbose=true")).insert_header(bearer(token)),
+        )
+        .await;
+        let status = got.body["status"].as_str().unwrap_or_default().to_owned();
+        if status == "complete" || status == "error" {
+            return got.body;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("privacy request {id} did not finish in 20 s");
+}
+
+/// Downloads every access package of a complete request: (content type, bytes) per link.
+pub async fn download_packages<S, B>(service: &S, token: &str, id: &str) -> Vec<(String, Vec<u8>)>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let links = send(
+        service,
+        TestRequest::get().uri(&format!("/api/v1/privacy-request/{id}/access-results")).insert_header(bearer(token)),
+    )
+    .await;
+    assert_eq!(links.status, StatusCode::OK, "{:?}", links.body);
+    let mut out = Vec::new();
+    for url in links.body["access_result_urls"].as_array().expect("urls") {
+        let url = url.as_str().expect("a url");
+        let path = &url[url.find("/api/").expect("an API path")..];
+        let response = actix_web::test::call_service(service, TestRequest::get().uri(path).to_request()).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let content_type =
+            response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let bytes = actix_web::test::read_body(response).await.to_vec();
+        out.push((content_type, bytes));
+    }
+    out
+}
