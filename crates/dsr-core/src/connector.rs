@@ -253,10 +253,13 @@ fn sqlite_query<'a>(node: &Node, inputs: &[&FieldInput]) -> BoxedSqlQuery<'a, Sq
     query
 }
 
+/// An open store and the fingerprint of the secrets it was opened with.
+type OpenStore = (Vec<u8>, Arc<Store>);
+
 /// Open stores by connection key, replaced when a connection's secrets change.
 #[derive(Default)]
 pub struct Stores {
-    open: Mutex<HashMap<String, (Vec<u8>, Arc<Store>)>>,
+    open: Mutex<HashMap<String, OpenStore>>,
 }
 
 impl Stores {
