@@ -59,10 +59,10 @@ def request(port, method, path, body=None, headers=None):
     return response.status, data
 
 
-def start(binary, env, port):
+def start(binary, env, port, stdout=subprocess.DEVNULL):
     """Starts the server; returns (process, ms from spawn to the first healthy answer)."""
     started = time.perf_counter()
-    proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([binary], env=env, stdout=stdout, stderr=subprocess.PIPE)
     deadline = started + 30
     while time.perf_counter() < deadline:
         if proc.poll() is not None:

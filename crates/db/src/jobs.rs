@@ -204,8 +204,13 @@ pub fn enqueue(conn: &mut DbConn, job: &NewJob) -> Result<String> {
         created_at: at,
         updated_at: at,
     };
-    // A savepoint keeps a unique violation from aborting the caller's PostgreSQL transaction.
-    let inserted = conn.transaction(|c| diesel::insert_into(jobs::table).values(&row).execute(c));
+    // A savepoint keeps a unique violation from aborting the caller's PostgreSQL transaction;
+    // without a unique key there is nothing to violate (ids are random) and no need for one.
+    let inserted = if job.unique_key.is_some() {
+        conn.transaction(|c| diesel::insert_into(jobs::table).values(&row).execute(c))
+    } else {
+        diesel::insert_into(jobs::table).values(&row).execute(conn)
+    };
     match inserted {
         Ok(_) => Ok(id),
         Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
@@ -265,17 +270,25 @@ pub fn claim(conn: &mut DbConn, worker: &str, queues: &[String], lease: Duration
                 .optional()?,
         };
         let Some(id) = id else { return Ok(None) };
-        diesel::update(jobs::table.filter(jobs::id.eq(&id)))
-            .set((
-                jobs::status.eq(JobStatus::Running.as_str()),
-                jobs::attempts.eq(jobs::attempts + 1),
-                jobs::locked_by.eq(worker),
-                jobs::locked_until.eq(at + lease_delta(lease)),
-                jobs::updated_at.eq(at),
-            ))
-            .execute(c)?;
-        // `RETURNING` with a `Selectable` does not build on the multi-backend connection.
-        find(c, &id)
+        let claimed = (
+            jobs::status.eq(JobStatus::Running.as_str()),
+            jobs::attempts.eq(jobs::attempts + 1),
+            jobs::locked_by.eq(worker),
+            jobs::locked_until.eq(at + lease_delta(lease)),
+            jobs::updated_at.eq(at),
+        );
+        let target = jobs::table.filter(jobs::id.eq(&id));
+        match &mut *c {
+            DbConn::Postgresql(pg) => {
+                Job::try_from(diesel::update(target).set(claimed).returning(JobRow::as_returning()).get_result(pg)?)
+                    .map(Some)
+            }
+            // `RETURNING` with a `Selectable` does not build on the multi-backend connection.
+            DbConn::Sqlite(_) => {
+                diesel::update(target).set(claimed).execute(c)?;
+                find(c, &id)
+            }
+        }
     })
 }
 
@@ -565,20 +578,13 @@ impl Worker {
         let Some(handler) = self.handlers.get(&job.queue) else { return };
         let span = tracing::info_span!("job", id = %job.id, queue = %job.queue, attempt = job.attempts);
         let _entered = span.enter();
-        let done = AtomicBool::new(false);
+        // Dropping `finished` wakes the renewal thread at once, so a job ends when its handler does.
+        let (finished, stop) = std::sync::mpsc::channel::<()>();
         let outcome = std::thread::scope(|scope| {
             // Renew the lease while the handler works, so a long job is not taken over.
-            scope.spawn(|| {
+            scope.spawn(move || {
                 let pause = self.config.lease / 3;
-                let tick = Duration::from_millis(50).min(pause);
-                let mut waited = Duration::ZERO;
-                while !done.load(Ordering::SeqCst) {
-                    std::thread::sleep(tick);
-                    waited += tick;
-                    if waited < pause {
-                        continue;
-                    }
-                    waited = Duration::ZERO;
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(pause) {
                     match self.db.conn().and_then(|mut c| heartbeat(&mut c, &job.id, name, self.config.lease)) {
                         Ok(true) => {}
                         Ok(false) => {
@@ -590,7 +596,7 @@ impl Worker {
                 }
             });
             let outcome = handler.run(job);
-            done.store(true, Ordering::SeqCst);
+            drop(finished);
             outcome
         });
         let recorded = self.db.conn().and_then(|mut conn| match &outcome {

@@ -66,13 +66,20 @@ pub(crate) fn find_request(conn: &mut DbConn, id: &str) -> QueryResult<Option<Re
 }
 
 /// Moves a request to in_processing if it is runnable; false when it is not (any more).
-pub(crate) fn start_processing(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
+/// `started` is when processing first started (kept across retries and take-overs).
+pub(crate) fn start_processing(
+    conn: &mut DbConn,
+    id: &str,
+    at: NaiveDateTime,
+    started: NaiveDateTime,
+) -> QueryResult<bool> {
     let runnable = [RequestStatus::Pending, RequestStatus::Approved, RequestStatus::InProcessing].map(|s| s.as_str());
     let changed = diesel::update(privacy_requests::table.find(id).filter(privacy_requests::status.eq_any(runnable)))
-        .set((privacy_requests::status.eq(RequestStatus::InProcessing.as_str()), privacy_requests::updated_at.eq(at)))
-        .execute(conn)?;
-    diesel::update(privacy_requests::table.find(id).filter(privacy_requests::started_processing_at.is_null()))
-        .set(privacy_requests::started_processing_at.eq(at))
+        .set((
+            privacy_requests::status.eq(RequestStatus::InProcessing.as_str()),
+            privacy_requests::updated_at.eq(at),
+            privacy_requests::started_processing_at.eq(started),
+        ))
         .execute(conn)?;
     Ok(changed == 1)
 }
@@ -222,8 +229,16 @@ pub(crate) fn list_requests(
 }
 
 pub(crate) fn insert_logs(conn: &mut DbConn, rows: &[LogRow]) -> QueryResult<()> {
-    for row in rows {
-        diesel::insert_into(execution_logs::table).values(row).execute(conn)?;
+    match conn {
+        // One statement for all rows: a round trip each would dominate a request's cost.
+        DbConn::Postgresql(pg) if !rows.is_empty() => {
+            diesel::insert_into(execution_logs::table).values(rows).execute(pg)?;
+        }
+        _ => {
+            for row in rows {
+                diesel::insert_into(execution_logs::table).values(row).execute(conn)?;
+            }
+        }
     }
     Ok(())
 }

@@ -222,11 +222,15 @@ impl DieselRequestService {
     /// Executes request `id` if it is runnable. `Err` only for failures of Lethe's own
     /// database (the job is retried); failures of the subject's stores end in status `error`.
     pub(super) fn run(&self, id: &str) -> Result<()> {
+        let started = std::time::Instant::now();
         let mut conn = self.inner.db.conn()?;
         let Some(row) = repo::find_request(&mut conn, id)? else { return Ok(()) };
-        if !repo::start_processing(&mut conn, id, db::now())? {
+        let at = db::now();
+        if !repo::start_processing(&mut conn, id, at, row.started_processing_at.unwrap_or(at))? {
             return Ok(());
         }
+        // A first run has no logs or checkpoint yet; retries and take-overs may.
+        let resumed = row.started_processing_at.is_some();
         let policy_rows = config_repo::policies_by_ids(&mut conn, std::slice::from_ref(&row.policy_id))?;
         let policy = config_repo::assemble_policies(&mut conn, policy_rows)?
             .pop()
@@ -247,6 +251,7 @@ impl DieselRequestService {
             .flat_map(|r| r.targets.iter().map(|t| t.data_category.clone()))
             .collect();
         let mut logs = Vec::new();
+        let prepared = started.elapsed();
         let world = match self.world()? {
             Ok(world) => world,
             Err(message) => {
@@ -281,8 +286,21 @@ impl DieselRequestService {
                 }
             },
         };
+        let queried = started.elapsed();
         match self.upload(id, &world, &policy, &results, key.as_deref()) {
-            Ok(files) => self.record_success(id, &files, logs),
+            Ok(files) => {
+                let uploaded = started.elapsed();
+                self.record_success(id, &files, logs, resumed)?;
+                tracing::debug!(
+                    privacy_request_id = id,
+                    prepare_ms = prepared.as_secs_f64() * 1e3,
+                    access_ms = (queried - prepared).as_secs_f64() * 1e3,
+                    upload_ms = (uploaded - queried).as_secs_f64() * 1e3,
+                    total_ms = started.elapsed().as_secs_f64() * 1e3,
+                    "privacy request complete"
+                );
+                Ok(())
+            }
             Err(message) => {
                 logs.push(Log::error(UPLOAD, None, None, format!("Access package upload failed: {message}")));
                 let plain = serde_json::to_vec(&results).map_err(|e| DsrError::BadRequest(e.to_string()))?;
@@ -292,8 +310,8 @@ impl DieselRequestService {
         }
     }
 
-    fn log_rows(conn: &mut db::DbConn, id: &str, logs: Vec<Log>) -> Result<Vec<LogRow>> {
-        let first = repo::next_log_seq(conn, id)?;
+    fn log_rows(conn: &mut db::DbConn, id: &str, logs: Vec<Log>, resumed: bool) -> Result<Vec<LogRow>> {
+        let first = if resumed { repo::next_log_seq(conn, id)? } else { 0 };
         let at = db::now();
         Ok(logs
             .into_iter()
@@ -315,14 +333,16 @@ impl DieselRequestService {
             .collect())
     }
 
-    fn record_success(&self, id: &str, files: &[ResultFile], logs: Vec<Log>) -> Result<()> {
+    fn record_success(&self, id: &str, files: &[ResultFile], logs: Vec<Log>, resumed: bool) -> Result<()> {
         let files = serde_json::to_string(files).map_err(|e| DsrError::BadRequest(e.to_string()))?;
         let mut conn = self.inner.db.conn()?;
         conn.write_transaction(|c| -> Result<()> {
-            let rows = Self::log_rows(c, id, logs)?;
+            let rows = Self::log_rows(c, id, logs, resumed)?;
             repo::insert_logs(c, &rows)?;
             repo::finish(c, id, db::now(), &files)?;
-            repo::delete_checkpoint(c, id)?;
+            if resumed {
+                repo::delete_checkpoint(c, id)?;
+            }
             Ok(())
         })
     }
@@ -337,7 +357,7 @@ impl DieselRequestService {
     ) -> Result<()> {
         let mut conn = self.inner.db.conn()?;
         conn.write_transaction(|c| -> Result<()> {
-            let rows = Self::log_rows(c, id, logs)?;
+            let rows = Self::log_rows(c, id, logs, true)?;
             repo::insert_logs(c, &rows)?;
             repo::fail(c, id, db::now(), step, collection)?;
             if let Some(sealed) = &checkpoint {

@@ -354,12 +354,17 @@ impl RequestService for DieselRequestService {
                 }
             };
             let digests = self.digests(&self.open_identity(&row)?);
-            conn.write_transaction(|c| -> Result<()> {
-                repo::insert_request(c, &row, &digests)?;
-                self.enqueue(c, &row.id)
-            })?;
-            created.push(row);
+            created.push((row, digests));
         }
+        // Every accepted item in one transaction: each is stored with its job, or none is.
+        conn.write_transaction(|c| -> Result<()> {
+            for (row, digests) in &created {
+                repo::insert_request(c, row, digests)?;
+                self.enqueue(c, &row.id)?;
+            }
+            Ok(())
+        })?;
+        let created: Vec<RequestRow> = created.into_iter().map(|(row, _)| row).collect();
         if !created.is_empty() {
             self.notify();
         }

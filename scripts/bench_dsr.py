@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Benchmark access requests against a PostgreSQL customer database of 100,000 customers.
+
+Creates a customer database with the shape of Fides' sample project (tests/fixtures/shop.sql's
+tables: 100,000 customers, addresses, payment cards, 200,000 orders and order items, 300,000
+logins, visits, service requests), starts the release `lethe` on a fresh PostgreSQL database,
+registers the connection and the fixture dataset, then measures:
+  1. single requests, one at a time: create -> complete, p50/p99 (server timestamps, and as seen
+     by a client polling every millisecond);
+  2. throughput: 1,000 requests submitted in bulk (20 POSTs of 50), completed requests per second;
+  3. resident memory of the server, idle and peak under that load.
+Prints figures; asserts nothing.
+"""
+
+import argparse
+import concurrent.futures
+import datetime
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from bench import create_pg_database, drop_pg_database, free_port, request, rss_kib, start  # noqa: E402
+
+ROOT_SECRET = "bench-root-secret"
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCHEMA = os.path.join(HERE, "..", "tests", "fixtures", "shop.sql")
+DATASET = os.path.join(HERE, "..", "tests", "fixtures", "shop_dataset.yml")
+
+SEED = """
+INSERT INTO product VALUES (1, 'Example Product 1', 10.00), (2, 'Example Product 2', 20.00), (3, 'Example Product 3', 50.00);
+INSERT INTO address SELECT g, g % 9999, 'Street ' || g, 'City ' || (g % 500), 'NY', lpad((g % 99999)::text, 5, '0') FROM generate_series(1, {n}) g;
+INSERT INTO customer SELECT g, 'customer-' || g || '@example.com', 'Customer ' || g, '2020-01-01'::timestamp + (g || ' minutes')::interval, g FROM generate_series(1, {n}) g;
+INSERT INTO employee SELECT g, 'employee-' || g || '@example.com', 'Employee ' || g, g FROM generate_series(1, 1000) g;
+INSERT INTO payment_card SELECT 'pay_' || g, 'Card ' || g, 4000000000000000 + g, g % 999, true, g, g FROM generate_series(1, {n}) g;
+INSERT INTO orders SELECT 'ord_' || g, ((g - 1) % {n}) + 1, ((g * 7) % {n}) + 1 FROM generate_series(1, 2 * {n}) g;
+INSERT INTO order_item SELECT 'ord_' || g, 1, (g % 3) + 1, 1 FROM generate_series(1, 2 * {n}) g;
+INSERT INTO login SELECT g, ((g - 1) % {n}) + 1, '2021-01-01'::timestamp + (g || ' seconds')::interval FROM generate_series(1, 3 * {n}) g;
+INSERT INTO visit SELECT 'customer-' || g || '@example.com', '2021-01-06' FROM generate_series(1, {n}) g;
+INSERT INTO service_request SELECT 'ser_' || g, 'customer-' || g || '@example.com', NULL, '2021-01-01', NULL, (g % 1000) + 1 FROM generate_series(1, {n} / 2) g;
+INSERT INTO report SELECT g, 'admin-' || g || '@example.com', 'Monthly Report', 2021, 1 + g % 12, 100 FROM generate_series(1, 1000) g;
+"""
+
+
+def schema_only():
+    with open(SCHEMA) as f:
+        lines = [line for line in f.read().splitlines() if line.startswith("CREATE")]
+    return "\n".join(lines)
+
+
+def api(port, token, method, path, body=None, headers=None):
+    all_headers = {"Authorization": f"Bearer {token}"}
+    if body is not None and not isinstance(body, (bytes, str)):
+        body = json.dumps(body)
+        all_headers["Content-Type"] = "application/json"
+    all_headers.update(headers or {})
+    status, data = request(port, method, path, body, all_headers)
+    try:
+        return status, json.loads(data)
+    except ValueError:
+        return status, data
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def parse_time(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def item(customers):
+    return {"identity": {"email": f"customer-{random.randint(1, customers)}@example.com"}, "policy_key": "default_access_policy"}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--binary", default="target/release/lethe")
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--single", type=int, default=300, help="sequential single requests")
+    parser.add_argument("--bulk", type=int, default=1000, help="requests submitted in bulk")
+    parser.add_argument("--workers", type=int, default=4, help="LETHE__JOBS__WORKERS")
+    args = parser.parse_args()
+    random.seed(7)
+
+    shop_name, shop_url = create_pg_database(args.pg_url)
+    lethe_name, lethe_url = create_pg_database(args.pg_url)
+    proc = None
+    try:
+        seeded = time.perf_counter()
+        subprocess.run(["psql", shop_url, "-q", "-v", "ON_ERROR_STOP=1", "-c", schema_only()], check=True)
+        subprocess.run(["psql", shop_url, "-q", "-v", "ON_ERROR_STOP=1", "-c", SEED.format(n=args.customers)], check=True)
+        subprocess.run(["psql", shop_url, "-qc", "VACUUM ANALYZE"], check=True)
+        print(f"lethe DSR benchmark: {os.cpu_count()} CPUs; customer database seeded with {args.customers:,} customers in {time.perf_counter() - seeded:.1f} s")
+
+        port = free_port()
+        workdir = tempfile.mkdtemp(prefix="lethe-bench-dsr-")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LETHE__")}
+        env.update({
+            "LETHE__SERVER__BIND": f"127.0.0.1:{port}",
+            "LETHE__SERVER__DATA_DIR": workdir,
+            "LETHE__DATABASE__URL": lethe_url,
+            "LETHE__SECURITY__ROOT_CLIENT_SECRET": ROOT_SECRET,
+            "LETHE__JOBS__WORKERS": str(args.workers),
+            "LETHE__LOG__LEVEL": os.environ.get("BENCH_LOG_LEVEL", "warn"),
+            "LETHE__LOG__FORMAT": "json",
+        })
+        proc, _ = start(args.binary, env, port, stdout=open(os.path.join(workdir, "lethe.log"), "w"))
+        print(f"server log: {workdir}/lethe.log")
+        status, body = request(port, "POST", "/api/v1/oauth/token", f"client_id=lethe_root&client_secret={ROOT_SECRET}",
+                               {"Content-Type": "application/x-www-form-urlencoded"})
+        token = json.loads(body)["access_token"]
+        api(port, token, "PATCH", "/api/v1/connection", [{"key": "shop", "name": "shop", "connection_type": "postgres", "access": "write"}])
+        parsed = __import__("urllib.parse").parse.urlparse(shop_url)
+        status, body = api(port, token, "PUT", "/api/v1/connection/shop/secret?verify=true", {
+            "host": parsed.hostname, "port": parsed.port or 5432, "dbname": shop_name, "username": parsed.username or "postgres"})
+        assert body.get("test_status") == "succeeded", body
+        with open(DATASET) as f:
+            status, body = api(port, token, "PATCH", "/api/v1/yml/connection/shop/dataset", f.read(), {"Content-Type": "application/x-yaml"})
+        assert status == 200 and not body["failed"], body
+        idle_mib = rss_kib(proc.pid) / 1024
+
+        # 1. One at a time.
+        server_ms, client_ms = [], []
+        for _ in range(args.single):
+            started = time.perf_counter()
+            status, body = api(port, token, "POST", "/api/v1/privacy-request/authenticated", [item(args.customers)])
+            rid = body["succeeded"][0]["id"]
+            while True:
+                status, got = api(port, token, "GET", f"/api/v1/privacy-request/{rid}")
+                if got["status"] in ("complete", "error"):
+                    break
+                time.sleep(0.001)
+            client_ms.append((time.perf_counter() - started) * 1000)
+            assert got["status"] == "complete", got
+            server_ms.append((parse_time(got["finished_processing_at"]) - parse_time(got["created_at"])).total_seconds() * 1000)
+
+        # 2. 1,000 in bulk, with memory sampled meanwhile.
+        peak = [0.0]
+        sampling = threading.Event()
+
+        def sample():
+            while not sampling.is_set():
+                peak[0] = max(peak[0], rss_kib(proc.pid) / 1024)
+                time.sleep(0.02)
+
+        sampler = threading.Thread(target=sample)
+        cpu_before = cpu_seconds(proc.pid)
+        sampler.start()
+        batches = [[item(args.customers) for _ in range(50)] for _ in range(args.bulk // 50)]
+        started = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda b: api(port, token, "POST", "/api/v1/privacy-request/authenticated", b), batches))
+        submitted_s = time.perf_counter() - started
+        ids = {r["id"] for _, body in results for r in body["succeeded"]}
+        expected = len(ids) + args.single
+        while True:
+            status, page = api(port, token, "GET", "/api/v1/privacy-request?status=complete&status=error&size=1")
+            if page["total"] >= expected:
+                break
+            time.sleep(0.01)
+        wall_s = time.perf_counter() - started
+        sampling.set()
+        sampler.join()
+        cpu_used = cpu_seconds(proc.pid) - cpu_before
+        created, finished, errors = [], [], 0
+        for page_no in range(1, expected // 100 + 2):
+            status, page = api(port, token, "GET", f"/api/v1/privacy-request?size=100&page={page_no}")
+            for r in page["items"]:
+                if r["id"] in ids:
+                    created.append(parse_time(r["created_at"]))
+                    finished.append(parse_time(r["finished_processing_at"]))
+                    errors += r["status"] != "complete"
+        server_s = (max(finished) - min(created)).total_seconds()
+
+        print(f"\n## single access request, create -> complete ({args.single} sequential, random customers)")
+        print(f"server timestamps     p50 {statistics.median(server_ms):6.2f} ms   p99 {percentile(server_ms, 99):6.2f} ms")
+        print(f"client, polling 1 ms  p50 {statistics.median(client_ms):6.2f} ms   p99 {percentile(client_ms, 99):6.2f} ms")
+        print(f"\n## throughput: {len(ids)} requests submitted in {len(batches)} bulk POSTs of 50 ({args.workers} workers)")
+        print(f"submitted in          {submitted_s * 1000:8.0f} ms")
+        print(f"all complete after    {wall_s * 1000:8.0f} ms   -> {len(ids) / wall_s:6.0f} completed requests/s (client clock)")
+        print(f"first created -> last finished {server_s * 1000:6.0f} ms -> {len(ids) / server_s:6.0f} requests/s (server clock); errors: {errors}")
+        print(f"server CPU            {cpu_used * 1000 / len(ids):8.2f} ms per request (the rest is PostgreSQL and the client)")
+        print(f"\n## memory: idle {idle_mib:.1f} MiB, peak under load {peak[0]:.1f} MiB")
+    finally:
+        if proc:
+            proc.terminate()
+            proc.wait(timeout=30)
+        drop_pg_database(args.pg_url, lethe_name)
+        drop_pg_database(args.pg_url, shop_name)
+
+
+if __name__ == "__main__":
+    main()
