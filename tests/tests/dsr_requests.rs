@@ -426,3 +426,50 @@ async fn unreachable_collections_fail_the_request_naming_them() {
     assert_eq!(logs[0]["status"], "error");
     assert_eq!(logs[0]["message"], "Some nodes were not reachable: orphans:orphan");
 }
+
+#[actix_web::test]
+async fn a_failed_upload_is_retried_from_the_stored_results_without_querying_again() {
+    let app = TestApp::with(|s| s.jobs.workers = 0);
+    let service = test::init_service(gateway::build_app(app.state())).await;
+    let root = app.root_token();
+    let db = CustomerDb::create(Kind::Sqlite);
+    register(&service, &root, &db, "shop", "shop_db").await;
+    let id = create_request(
+        &service,
+        &root,
+        json!({"identity": {"email": "customer-1@example.com"}, "policy_key": "default_access_policy"}),
+    )
+    .await;
+
+    // A file where the request's package directory should be makes the upload fail.
+    let blocker = app.app.settings().storage_path().join(&id);
+    std::fs::write(&blocker, b"in the way").unwrap();
+    app.state().requests.execute(&id).unwrap();
+    let failed = send(
+        &service,
+        TestRequest::get().uri(&format!("/api/v1/privacy-request/{id}?verbose=true")).insert_header(bearer(&root)),
+    )
+    .await;
+    assert_eq!(failed.body["status"], "error");
+    assert_eq!(failed.body["action_required_details"]["step"], "upload_access");
+    let upload_log = &failed.body["results"]["Access package upload"][0];
+    assert!(upload_log["message"].as_str().unwrap().starts_with("Access package upload failed"), "{upload_log}");
+
+    // The customer's data changes meanwhile: the retry packages what was found, without new queries.
+    db.execute("UPDATE customer SET name = 'Changed Name' WHERE id = 1");
+    std::fs::remove_file(&blocker).unwrap();
+    let retried = send(
+        &service,
+        TestRequest::post().uri(&format!("/api/v1/privacy-request/{id}/retry")).insert_header(bearer(&root)),
+    )
+    .await;
+    assert_eq!(retried.status, StatusCode::OK);
+    app.state().requests.execute(&id).unwrap();
+    let done = wait_done(&service, &root, &id).await;
+    assert_eq!(done["status"], "complete", "{done}");
+    let got = package(&download_packages(&service, &root, &id).await[0].1);
+    assert_eq!(got["shop_db:customer"][0]["name"], "John Customer");
+    let customer_logs =
+        done["results"]["shop_db"].as_array().unwrap().iter().filter(|l| l["collection_name"] == "customer").count();
+    assert_eq!(customer_logs, 1, "customer was queried once");
+}
