@@ -18,6 +18,7 @@ import datetime
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -100,6 +101,7 @@ def main():
     shop_name, shop_url = create_pg_database(args.pg_url)
     lethe_name, lethe_url = create_pg_database(args.pg_url)
     proc = None
+    workdir = tempfile.mkdtemp(prefix="lethe-bench-dsr-")
     try:
         seeded = time.perf_counter()
         subprocess.run(["psql", shop_url, "-q", "-v", "ON_ERROR_STOP=1", "-c", schema_only()], check=True)
@@ -108,7 +110,6 @@ def main():
         print(f"lethe DSR benchmark: {os.cpu_count()} CPUs; customer database seeded with {args.customers:,} customers in {time.perf_counter() - seeded:.1f} s")
 
         port = free_port()
-        workdir = tempfile.mkdtemp(prefix="lethe-bench-dsr-")
         env = {k: v for k, v in os.environ.items() if not k.startswith("LETHE__")}
         env.update({
             "LETHE__SERVER__BIND": f"127.0.0.1:{port}",
@@ -120,7 +121,6 @@ def main():
             "LETHE__LOG__FORMAT": "json",
         })
         proc, _ = start(args.binary, env, port, stdout=open(os.path.join(workdir, "lethe.log"), "w"))
-        print(f"server log: {workdir}/lethe.log")
         status, body = request(port, "POST", "/api/v1/oauth/token", f"client_id=lethe_root&client_secret={ROOT_SECRET}",
                                {"Content-Type": "application/x-www-form-urlencoded"})
         token = json.loads(body)["access_token"]
@@ -202,6 +202,10 @@ def main():
             proc.wait(timeout=30)
         drop_pg_database(args.pg_url, lethe_name)
         drop_pg_database(args.pg_url, shop_name)
+        if os.environ.get("BENCH_KEEP"):
+            print(f"kept {workdir} (server log: lethe.log)")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
