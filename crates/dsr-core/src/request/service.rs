@@ -77,13 +77,13 @@ pub(super) struct Inner {
     pub(super) settings: RequestSettings,
     pub(super) redaction: Arc<dyn RedactionService>,
     pub(super) stores: Stores,
-    signal: Option<JobSignal>,
 }
 
 /// [`RequestService`] over the database; also the job handler of [`QUEUE`].
 #[derive(Clone)]
 pub struct DieselRequestService {
     pub(super) inner: Arc<Inner>,
+    signal: Option<JobSignal>,
 }
 
 /// A stored package file.
@@ -118,20 +118,15 @@ impl DieselRequestService {
         redaction: Arc<dyn RedactionService>,
     ) -> DieselRequestService {
         DieselRequestService {
-            inner: Arc::new(Inner { db, key, settings, redaction, stores: Stores::default(), signal: None }),
+            inner: Arc::new(Inner { db, key, settings, redaction, stores: Stores::default() }),
+            signal: None,
         }
     }
 
     /// Wakes this process's workers when requests are queued.
-    pub fn with_job_signal(self, signal: JobSignal) -> DieselRequestService {
-        let inner = Arc::into_inner(self.inner).map(|mut inner| {
-            inner.signal = Some(signal);
-            inner
-        });
-        match inner {
-            Some(inner) => DieselRequestService { inner: Arc::new(inner) },
-            None => unreachable!("with_job_signal is called while building the service"),
-        }
+    pub fn with_job_signal(mut self, signal: JobSignal) -> DieselRequestService {
+        self.signal = Some(signal);
+        self
     }
 
     fn enqueue(&self, conn: &mut DbConn, id: &str) -> Result<()> {
@@ -141,7 +136,7 @@ impl DieselRequestService {
     }
 
     fn notify(&self) {
-        if let Some(signal) = &self.inner.signal {
+        if let Some(signal) = &self.signal {
             signal.notify();
         }
     }
