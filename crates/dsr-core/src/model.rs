@@ -276,6 +276,13 @@ impl PageQuery {
     }
 }
 
+impl PageRequest {
+    /// Items before this page.
+    pub fn offset(self) -> i64 {
+        (self.page - 1) * self.size
+    }
+}
+
 impl<T> FidesPage<T> {
     /// Wraps one page of `total` items.
     pub fn new(items: Vec<T>, total: i64, request: PageRequest) -> FidesPage<T> {

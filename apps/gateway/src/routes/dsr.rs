@@ -13,8 +13,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ErrorBody, ValidationIssue};
 use crate::extract::{Authorized, Json, Query};
-use crate::routes::blocking;
 use crate::routes::oauth::AuthErrors;
+use crate::routes::{blocking, page_request};
 use crate::scope;
 use crate::state::AppState;
 
@@ -52,11 +52,9 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
 
 /// Slices a small, fully loaded list into Fides' page shape.
 fn page<T: Serialize>(all: Vec<T>, query: PageQuery) -> Result<HttpResponse, ApiError> {
-    let request = query.parse().map_err(|(field, msg)| {
-        ApiError::validation(vec![ValidationIssue::new(vec!["query".into(), field.into()], msg, "value_error")])
-    })?;
+    let request = page_request(query)?;
     let total = all.len() as i64;
-    let skip = usize::try_from((request.page - 1) * request.size).unwrap_or(usize::MAX);
+    let skip = usize::try_from(request.offset()).unwrap_or(usize::MAX);
     let size = usize::try_from(request.size).unwrap_or(100);
     let items: Vec<T> = all.into_iter().skip(skip).take(size).collect();
     Ok(HttpResponse::Ok().json(FidesPage::new(items, total, request)))

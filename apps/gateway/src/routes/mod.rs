@@ -6,7 +6,9 @@ use std::sync::Arc;
 use actix_web::web;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::error::ApiError;
+use dsr_core::{PageQuery, PageRequest};
+
+use crate::error::{ApiError, ValidationIssue};
 
 pub mod dsr;
 pub mod health;
@@ -39,4 +41,11 @@ where
 {
     let service = Arc::clone(service);
     Ok(web::block(move || f(service.as_ref())).await??)
+}
+
+/// Validates Fides' `page`/`size` parameters; the 422 names the bad one.
+pub(crate) fn page_request(query: PageQuery) -> Result<PageRequest, ApiError> {
+    query.parse().map_err(|(field, msg)| {
+        ApiError::validation(vec![ValidationIssue::new(vec!["query".into(), field.into()], msg, "value_error")])
+    })
 }

@@ -5,8 +5,8 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use dsr_core::{
-    AccessResultUrls, BulkResponse, ExecutionLog, FidesPage, MAX_BULK, PageQuery, PageRequest, PrivacyRequest,
-    PrivacyRequestCreate, RequestFilter, RequestStatus, SortDirection, SortField,
+    AccessResultUrls, BulkResponse, ExecutionLog, FidesPage, MAX_BULK, PageQuery, PrivacyRequest, PrivacyRequestCreate,
+    RequestFilter, RequestStatus, SortDirection, SortField,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -15,8 +15,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ErrorBody, LocPart, ValidationIssue};
 use crate::extract::{Authorized, Json, Query};
-use crate::routes::blocking;
 use crate::routes::oauth::AuthErrors;
+use crate::routes::{blocking, page_request};
 use crate::scope;
 use crate::state::AppState;
 
@@ -29,12 +29,6 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(retry_request)
         .service(access_results)
         .service(access_package);
-}
-
-fn page_request(query: PageQuery) -> Result<PageRequest, ApiError> {
-    query.parse().map_err(|(field, msg)| {
-        ApiError::validation(vec![ValidationIssue::new(vec!["query".into(), field.into()], msg, "value_error")])
-    })
 }
 
 fn check_bulk(items: &[Value]) -> Result<(), ApiError> {
@@ -318,11 +312,11 @@ pub async fn access_package(
     let id = id.into_inner();
     let token = query.0.token;
     let package = blocking(&state.requests, move |s| s.open_package(&id, &token)).await?;
-    let bytes = web::block(move || std::fs::read(&package.path).map(|b| (b, package))).await?.map_err(|e| {
+    let path = package.path.clone();
+    let bytes = web::block(move || std::fs::read(path)).await?.map_err(|e| {
         tracing::error!(error = %e, "reading an access package failed");
         ApiError::message(actix_web::http::StatusCode::NOT_FOUND, "The access package could not be read")
     })?;
-    let (bytes, package) = bytes;
     Ok(HttpResponse::Ok()
         .content_type(package.content_type)
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", package.filename)))

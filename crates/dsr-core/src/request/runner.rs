@@ -25,6 +25,8 @@ use crate::service::{DieselDsrService, open_secrets};
 
 /// Name under which traversal problems are logged (as Fides).
 const TRAVERSAL: &str = "Dataset traversal";
+/// Name under which a request given up after repeated failures is logged.
+const EXECUTION: &str = "Request execution";
 /// Name under which upload problems are logged.
 const UPLOAD: &str = "Access package upload";
 
@@ -370,7 +372,7 @@ impl DieselRequestService {
     /// Marks a request whose job ran out of attempts as failed (best effort).
     pub(super) fn give_up(&self, id: &str, message: &str) {
         let logs =
-            vec![Log::error(TRAVERSAL, None, None, format!("Execution gave up after repeated failures: {message}"))];
+            vec![Log::error(EXECUTION, None, None, format!("Execution gave up after repeated failures: {message}"))];
         let still_running = self
             .inner
             .db

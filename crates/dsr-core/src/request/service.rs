@@ -152,7 +152,7 @@ impl DieselRequestService {
         raw: &Value,
         submitted_by: Option<&str>,
         policies: &mut HashMap<String, Option<(PolicyRow, Policy)>>,
-    ) -> std::result::Result<RequestRow, String> {
+    ) -> std::result::Result<(RequestRow, Vec<(String, String)>), String> {
         let item: PrivacyRequestCreate = serde_json::from_value(raw.clone()).map_err(|e| {
             let text = e.to_string();
             text.split(" at line ").next().unwrap_or(&text).to_owned()
@@ -188,7 +188,7 @@ impl DieselRequestService {
         }
         let at = db::now();
         let identity_json = serde_json::to_vec(&identity).map_err(|e| e.to_string())?;
-        Ok(RequestRow {
+        let row = RequestRow {
             id: new_id("pri"),
             external_id: item.external_id,
             status: RequestStatus::Pending.as_str().to_owned(),
@@ -205,7 +205,8 @@ impl DieselRequestService {
             failed_step: None,
             failed_collection: None,
             result_files: None,
-        })
+        };
+        Ok((row, self.digests(&identity)))
     }
 
     fn digests(&self, identity: &Identity) -> Vec<(String, String)> {
@@ -273,10 +274,12 @@ impl DieselRequestService {
             })
             .collect()
     }
+}
 
-    fn page_of(&self, page: PageRequest) -> (i64, i64) {
-        ((page.page - 1) * page.size, page.size)
-    }
+/// The package files stored for a request.
+fn result_files(row: &RequestRow) -> Result<Vec<ResultFile>> {
+    serde_json::from_str(row.result_files.as_deref().unwrap_or("[]"))
+        .map_err(|e| DsrError::Db(db::DbError::Corrupt(format!("result files of {}: {e}", row.id))))
 }
 
 pub(super) fn to_log(row: LogRow) -> ExecutionLog {
@@ -341,15 +344,10 @@ impl RequestService for DieselRequestService {
         let mut response = BulkResponse::default();
         let mut created = Vec::new();
         for raw in items {
-            let row = match self.create_one(&mut conn, &raw, submitted_by.as_deref(), &mut policies) {
-                Ok(row) => row,
-                Err(message) => {
-                    response.failed.push(BulkFailure { message, data: raw });
-                    continue;
-                }
-            };
-            let digests = self.digests(&self.open_identity(&row)?);
-            created.push((row, digests));
+            match self.create_one(&mut conn, &raw, submitted_by.as_deref(), &mut policies) {
+                Ok(accepted) => created.push(accepted),
+                Err(message) => response.failed.push(BulkFailure { message, data: raw }),
+            }
         }
         // Every accepted item in one transaction: each is stored with its job, or none is.
         conn.write_transaction(|c| -> Result<()> {
@@ -372,8 +370,7 @@ impl RequestService for DieselRequestService {
         let digest = filter.identity.as_ref().map(|v| crypto::keyed_digest(&self.inner.key, v.trim().as_bytes()));
         let mut conn = self.inner.db.conn()?;
         let total = repo::count_requests(&mut conn, filter, digest.as_deref())?;
-        let (offset, limit) = self.page_of(page);
-        let rows = repo::list_requests(&mut conn, filter, digest.as_deref(), offset, limit)?;
+        let rows = repo::list_requests(&mut conn, filter, digest.as_deref(), page.offset(), page.size)?;
         let items = self.respond(&mut conn, rows, filter.verbose, filter.include_identities)?;
         Ok(FidesPage::new(items, total, page))
     }
@@ -388,8 +385,7 @@ impl RequestService for DieselRequestService {
         let mut conn = self.inner.db.conn()?;
         Self::request_row(&mut conn, id)?;
         let total = repo::count_logs(&mut conn, id)?;
-        let (offset, limit) = self.page_of(page);
-        let items = repo::logs_page(&mut conn, id, offset, limit)?.into_iter().map(to_log).collect();
+        let items = repo::logs_page(&mut conn, id, page.offset(), page.size)?.into_iter().map(to_log).collect();
         Ok(FidesPage::new(items, total, page))
     }
 
@@ -421,8 +417,7 @@ impl RequestService for DieselRequestService {
                 row.status
             )));
         }
-        let files: Vec<ResultFile> = serde_json::from_str(row.result_files.as_deref().unwrap_or("[]"))
-            .map_err(|e| DsrError::Db(db::DbError::Corrupt(format!("result files of {id}: {e}"))))?;
+        let files = result_files(&row)?;
         let exp = Utc::now().timestamp()
             + i64::try_from(self.inner.settings.download_link_ttl.as_secs()).unwrap_or(i64::MAX / 2);
         files
@@ -444,8 +439,7 @@ impl RequestService for DieselRequestService {
         }
         let mut conn = self.inner.db.conn()?;
         let row = Self::request_row(&mut conn, id)?;
-        let files: Vec<ResultFile> =
-            serde_json::from_str(row.result_files.as_deref().unwrap_or("[]")).unwrap_or_default();
+        let files = result_files(&row)?;
         if !files.iter().any(|f| f.file == claims.file) {
             return Err(DsrError::NotFound(format!("No access package '{}' for privacy request '{id}'", claims.file)));
         }
