@@ -4,6 +4,7 @@
 #![expect(clippy::expect_used, reason = "test helpers: a test cannot run without its app")]
 
 pub mod shop;
+pub mod smtp;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};

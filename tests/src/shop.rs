@@ -87,6 +87,27 @@ impl CustomerDb {
         .expect("run SQL in the customer database");
     }
 
+    /// The first column of the first row of `sql` as text (NULL → `None`); cast non-text
+    /// columns with `CAST(x AS TEXT)`, which both databases accept.
+    pub fn text(&self, sql: &str) -> Option<String> {
+        #[derive(diesel::QueryableByName)]
+        struct One {
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+            v: Option<String>,
+        }
+        let query = diesel::sql_query(format!("SELECT ({sql}) AS v"));
+        match self.kind {
+            Kind::Postgres => {
+                let mut conn = PgConnection::establish(&Self::pg_url(&self.name)).expect("open the customer database");
+                diesel::RunQueryDsl::get_result::<One>(query, &mut conn).expect("query the customer database").v
+            }
+            Kind::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.name).expect("open the customer database");
+                diesel::RunQueryDsl::get_result::<One>(query, &mut conn).expect("query the customer database").v
+            }
+        }
+    }
+
     /// The connection type Lethe knows it by.
     pub fn connection_type(&self) -> &'static str {
         match self.kind {
@@ -133,10 +154,20 @@ where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: actix_web::body::MessageBody,
 {
+    let yaml = SHOP_DATASET_YAML.replace(SHOP_DATASET_KEY, dataset_key);
+    register_with(service, token, db, key, "write", &yaml).await;
+}
+
+/// Registers `db` as connection `key` with `access` (`read` or `write`) and a dataset YAML.
+pub async fn register_with<S, B>(service: &S, token: &str, db: &CustomerDb, key: &str, access: &str, yaml: &str)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
     let created = send(
         service,
         TestRequest::patch().uri("/api/v1/connection").insert_header(bearer(token)).set_json(json!([
-            {"key": key, "name": key, "connection_type": db.connection_type(), "access": "write"}
+            {"key": key, "name": key, "connection_type": db.connection_type(), "access": access}
         ])),
     )
     .await;
@@ -150,14 +181,13 @@ where
     )
     .await;
     assert_eq!(secrets.body["test_status"], "succeeded", "{:?}", secrets.body);
-    let yaml = SHOP_DATASET_YAML.replace(SHOP_DATASET_KEY, dataset_key);
     let uploaded = send(
         service,
         TestRequest::patch()
             .uri(&format!("/api/v1/yml/connection/{key}/dataset"))
             .insert_header(bearer(token))
             .insert_header(("Content-Type", "application/x-yaml"))
-            .set_payload(yaml),
+            .set_payload(yaml.to_owned()),
     )
     .await;
     assert_eq!(uploaded.status, StatusCode::OK, "{:?}", uploaded.body);
@@ -189,6 +219,15 @@ where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: actix_web::body::MessageBody,
 {
+    wait_status(service, token, id, &["complete", "error"]).await
+}
+
+/// Polls a request until its status is one of `statuses` (at most 20 s) and returns it.
+pub async fn wait_status<S, B>(service: &S, token: &str, id: &str, statuses: &[&str]) -> Value
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
     for _ in 0..400 {
         let got = send(
             service,
@@ -196,12 +235,12 @@ where
         )
         .await;
         let status = got.body["status"].as_str().unwrap_or_default().to_owned();
-        if status == "complete" || status == "error" {
+        if statuses.contains(&status.as_str()) {
             return got.body;
         }
         actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    panic!("privacy request {id} did not finish in 20 s");
+    panic!("privacy request {id} did not reach {statuses:?} in 20 s");
 }
 
 /// Downloads every access package of a complete request: (content type, bytes) per link.
@@ -228,4 +267,49 @@ where
         out.push((content_type, bytes));
     }
     out
+}
+
+/// Creates a policy `key` with one rule per item of `rules` (`{key, action_type,
+/// masking_strategy?, targets: [categories]}`).
+pub async fn create_policy<S, B>(service: &S, token: &str, key: &str, rules: Value)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let created = send(
+        service,
+        TestRequest::patch()
+            .uri("/api/v1/dsr/policy")
+            .insert_header(bearer(token))
+            .set_json(json!([{"name": key, "key": key}])),
+    )
+    .await;
+    assert_eq!(created.body["failed"], json!([]), "{:?}", created.body);
+    for rule in rules.as_array().expect("a list of rules") {
+        let rule_key = rule["key"].as_str().expect("a rule key");
+        let mut body = json!({"name": rule_key, "key": rule_key, "action_type": rule["action_type"]});
+        if !rule["masking_strategy"].is_null() {
+            body["masking_strategy"] = rule["masking_strategy"].clone();
+        }
+        let saved = send(
+            service,
+            TestRequest::patch()
+                .uri(&format!("/api/v1/dsr/policy/{key}/rule"))
+                .insert_header(bearer(token))
+                .set_json(json!([body])),
+        )
+        .await;
+        assert_eq!(saved.body["failed"], json!([]), "{:?}", saved.body);
+        let targets: Vec<Value> =
+            rule["targets"].as_array().expect("targets").iter().map(|c| json!({"data_category": c})).collect();
+        let saved = send(
+            service,
+            TestRequest::patch()
+                .uri(&format!("/api/v1/dsr/policy/{key}/rule/{rule_key}/target"))
+                .insert_header(bearer(token))
+                .set_json(Value::Array(targets)),
+        )
+        .await;
+        assert_eq!(saved.body["failed"], json!([]), "{:?}", saved.body);
+    }
 }

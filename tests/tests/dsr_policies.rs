@@ -84,8 +84,8 @@ async fn policies_rules_and_targets_round_trip_in_fides_shapes() {
 
     let page =
         send(&service, TestRequest::get().uri("/api/v1/dsr/policy?size=1&page=2").insert_header(bearer(&root))).await;
-    assert_eq!(page.body["total"], 2);
-    assert_eq!(page.body["pages"], 2);
+    assert_eq!(page.body["total"], 3, "two seeded policies and one created");
+    assert_eq!(page.body["pages"], 3);
     assert_eq!(page.body["page"], 2);
     assert_eq!(page.body["items"][0]["key"], "default_access_policy");
     let bad_page =

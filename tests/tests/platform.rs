@@ -82,11 +82,13 @@ async fn openapi_is_served_and_swagger_ui_answers_with_and_without_slash() {
 #[test]
 fn every_protected_operation_documents_its_scope_and_auth_errors() {
     let doc: Value = serde_json::from_str(COMMITTED).unwrap();
-    // Public as in Fides: health, tokens, subjects' own request submission, signed downloads.
+    // Public as in Fides: health, tokens, subjects' own request submission and verification,
+    // signed downloads.
     let public: BTreeSet<(&str, &str)> = [
         ("get", "/health"),
         ("post", "/api/v1/oauth/token"),
         ("post", "/api/v1/privacy-request"),
+        ("post", "/api/v1/privacy-request/{id}/verify"),
         ("get", "/api/v1/privacy-request/{id}/access-package"),
     ]
     .into();

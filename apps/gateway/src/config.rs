@@ -13,6 +13,11 @@
 //! | `LETHE__SECURITY__APP_ENCRYPTION_KEY` | generated into `<data_dir>/app_encryption.key` |
 //! | `LETHE__SECURITY__OAUTH_ACCESS_TOKEN_EXPIRE_MINUTES` | `11520` (8 days) |
 //! | `LETHE__STORAGE__PATH` | `<data_dir>/results` |
+//! | `LETHE__SECURITY__ENV` | `prod` (or `dev`: verification codes go to the log when no SMTP server is set) |
+//! | `LETHE__EXECUTION__SUBJECT_IDENTITY_VERIFICATION_REQUIRED` | `false` |
+//! | `LETHE__EXECUTION__REQUIRE_MANUAL_REQUEST_APPROVAL` | `false` |
+//! | `LETHE__EXECUTION__IDENTITY_VERIFICATION_CODE_TTL_SECONDS` | `600` |
+//! | `LETHE__SMTP__HOST` / `__PORT` / `__TLS` / `__USERNAME` / `__PASSWORD` / `__FROM` | unset / `587` / `starttls` / unset / unset / unset |
 //! | `LETHE__LOG__FORMAT` | `text` (or `json`) |
 //! | `LETHE__LOG__LEVEL` | `info` (a `tracing` filter; `RUST_LOG` wins) |
 
@@ -53,6 +58,10 @@ pub struct Settings {
     pub storage: StorageSettings,
     /// Background job workers.
     pub jobs: JobSettings,
+    /// How privacy requests proceed: verification, approval.
+    pub execution: ExecutionSettings,
+    /// The SMTP server emails go through.
+    pub smtp: SmtpSettings,
     /// Logging.
     pub log: LogSettings,
 }
@@ -112,6 +121,78 @@ pub struct SecuritySettings {
     pub subject_request_download_link_ttl_seconds: u64,
     /// Requests per minute one client address may send to the public `POST /privacy-request`.
     pub public_request_rate_limit_per_minute: u32,
+    /// `prod` or `dev`; in `dev` without SMTP, verification codes are written to the log.
+    pub env: Environment,
+}
+
+/// Deployment environment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// Production (default).
+    #[default]
+    Prod,
+    /// Development: conveniences that must never run in production.
+    Dev,
+}
+
+/// `[execution]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExecutionSettings {
+    /// Requests from the public route wait for a code emailed to the subject.
+    pub subject_identity_verification_required: bool,
+    /// Requests wait in `pending` until a reviewer approves them.
+    pub require_manual_request_approval: bool,
+    /// How long a verification code stays valid, in seconds.
+    pub identity_verification_code_ttl_seconds: u64,
+}
+
+impl Default for ExecutionSettings {
+    fn default() -> Self {
+        ExecutionSettings {
+            subject_identity_verification_required: false,
+            require_manual_request_approval: false,
+            identity_verification_code_ttl_seconds: 600,
+        }
+    }
+}
+
+/// Security of the SMTP connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text.
+    None,
+    /// STARTTLS upgrade (default).
+    #[default]
+    Starttls,
+    /// Implicit TLS.
+    Tls,
+}
+
+/// `[smtp]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpSettings {
+    /// Server host; unset means no email.
+    pub host: Option<String>,
+    /// Server port.
+    pub port: u16,
+    /// `none`, `starttls` or `tls`.
+    pub tls: SmtpTls,
+    /// Login user.
+    pub username: Option<String>,
+    /// Login password.
+    pub password: Option<SecretString>,
+    /// Sender address; required with a host.
+    pub from: Option<String>,
+}
+
+impl Default for SmtpSettings {
+    fn default() -> Self {
+        SmtpSettings { host: None, port: 587, tls: SmtpTls::Starttls, username: None, password: None, from: None }
+    }
 }
 
 impl Default for SecuritySettings {
@@ -123,6 +204,7 @@ impl Default for SecuritySettings {
             oauth_access_token_expire_minutes: 11_520,
             subject_request_download_link_ttl_seconds: 432_000,
             public_request_rate_limit_per_minute: 60,
+            env: Environment::Prod,
         }
     }
 }
@@ -230,6 +312,12 @@ impl Settings {
         if self.security.public_request_rate_limit_per_minute == 0 {
             return invalid("security.public_request_rate_limit_per_minute", "must be at least 1");
         }
+        if self.execution.identity_verification_code_ttl_seconds == 0 {
+            return invalid("execution.identity_verification_code_ttl_seconds", "must be at least 1");
+        }
+        if self.smtp.host.as_deref().is_some_and(|h| !h.trim().is_empty()) && self.smtp.from.is_none() {
+            return invalid("smtp.from", "must be set when smtp.host is (the sender address)");
+        }
         if self.jobs.lease_seconds == 0 {
             return invalid("jobs.lease_seconds", "must be at least 1");
         }
@@ -314,9 +402,29 @@ mod tests {
                 ("LETHE__JOBS__LEASE_SECONDS", "5"),
                 ("LETHE__JOBS__POLL_INTERVAL_MS", "100"),
                 ("LETHE__LOG__FORMAT", "json"),
+                ("LETHE__SECURITY__ENV", "dev"),
+                ("LETHE__EXECUTION__SUBJECT_IDENTITY_VERIFICATION_REQUIRED", "true"),
+                ("LETHE__EXECUTION__REQUIRE_MANUAL_REQUEST_APPROVAL", "true"),
+                ("LETHE__EXECUTION__IDENTITY_VERIFICATION_CODE_TTL_SECONDS", "60"),
+                ("LETHE__SMTP__HOST", "smtp.example.com"),
+                ("LETHE__SMTP__PORT", "465"),
+                ("LETHE__SMTP__TLS", "tls"),
+                ("LETHE__SMTP__USERNAME", "mailer"),
+                ("LETHE__SMTP__PASSWORD", "smtp-pw"),
+                ("LETHE__SMTP__FROM", "privacy@example.com"),
             ]),
         )
         .unwrap();
+        assert_eq!(settings.security.env, Environment::Dev);
+        assert!(settings.execution.subject_identity_verification_required);
+        assert!(settings.execution.require_manual_request_approval);
+        assert_eq!(settings.execution.identity_verification_code_ttl_seconds, 60);
+        assert_eq!(settings.smtp.host.as_deref(), Some("smtp.example.com"));
+        assert_eq!((settings.smtp.port, settings.smtp.tls), (465, SmtpTls::Tls));
+        assert_eq!(settings.smtp.username.as_deref(), Some("mailer"));
+        assert_eq!(settings.smtp.password.as_ref().unwrap().expose_secret(), "smtp-pw");
+        assert_eq!(settings.smtp.from.as_deref(), Some("privacy@example.com"));
+        assert!(!format!("{settings:?}").contains("smtp-pw"));
         assert_eq!(settings.server.bind.to_string(), "0.0.0.0:9000");
         assert_eq!(settings.database_url(), "postgres://u@h/db");
         assert_eq!(settings.security.root_client_id, "admin");
@@ -363,6 +471,10 @@ mod tests {
         assert!(err.to_string().contains("server.bind"), "{err}");
         let err = Settings::load_from(None, env(&[("LETHE__LOG__FORMAT", "xml")])).unwrap_err();
         assert!(err.to_string().contains("log.format"), "{err}");
+        let err = Settings::load_from(None, env(&[("LETHE__SMTP__HOST", "smtp.example.com")])).unwrap_err();
+        assert!(err.to_string().contains("smtp.from"), "{err}");
+        let err = Settings::load_from(None, env(&[("LETHE__SMTP__TLS", "ssl")])).unwrap_err();
+        assert!(err.to_string().contains("smtp.tls"), "{err}");
         let err = Settings::load_from(None, env(&[("LETHE__SECURITY__APP_ENCRYPTION_KEY", "short")])).unwrap_err();
         assert_eq!(err.to_string(), "configuration key `security.app_encryption_key`: must be exactly 32 bytes");
     }

@@ -194,6 +194,22 @@ impl ApiError {
                             .collect(),
                     ),
                 ),
+                DsrError::Invalid(issues) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Detail::Issues(
+                        issues
+                            .iter()
+                            .map(|issue| {
+                                let mut loc = vec![LocPart::from("body")];
+                                loc.extend(issue.loc.iter().map(|part| match part {
+                                    dsr_core::Loc::Key(key) => LocPart::Key(key.clone()),
+                                    dsr_core::Loc::Index(index) => LocPart::Index(*index),
+                                }));
+                                ValidationIssue::new(loc, issue.message.clone(), "value_error")
+                            })
+                            .collect(),
+                    ),
+                ),
                 DsrError::Db(db) => db_parts(db),
             },
             ApiError::Notices(e) => match e {

@@ -33,6 +33,11 @@ pub fn base() -> OpenApi {
                 ("Storage", "Where access packages are written"),
                 ("Connections", "Connections to the subject's data stores"),
                 ("Datasets", "Fideslang datasets describing a connection's collections and fields"),
+                (
+                    "Privacy requests",
+                    "Access and erasure requests: create, verify, review, monitor, retry, download results",
+                ),
+                ("Manual requests", "Data people look up and upload per request (manual_request connections)"),
                 ("Catalog", "Organisations, spaces and catalog products with compliance metadata"),
                 ("Privacy Notices", "Versioned privacy notices and their processing purposes"),
                 ("RoPA", "Record of Processing Activities: reports, summaries, CSV exports"),

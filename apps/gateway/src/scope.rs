@@ -85,6 +85,18 @@ required_scopes! {
     PrivacyRequestRead => ["privacy-request:read"];
     /// `privacy-request:resume`
     PrivacyRequestResume => ["privacy-request:resume"];
+    /// `privacy-request:review`
+    PrivacyRequestReview => ["privacy-request:review"];
+    /// `privacy-request:upload_data`
+    PrivacyRequestUploadData => ["privacy-request:upload_data"];
+    /// `privacy-request:view_data`
+    PrivacyRequestViewData => ["privacy-request:view_data"];
+    /// `webhook:read`
+    WebhookRead => ["webhook:read"];
+    /// `webhook:create_or_update`
+    WebhookWrite => ["webhook:create_or_update"];
+    /// `webhook:delete`
+    WebhookDelete => ["webhook:delete"];
     /// `privacy-request-access-results:read`
     AccessResultsRead => ["privacy-request-access-results:read"];
 }

@@ -16,7 +16,7 @@ use crypto::AppKey;
 use db::Database;
 use db::changes::{ChangeFeed, ChangeListener};
 use db::jobs::{JobSignal, Worker, WorkerConfig, WorkerHandle};
-use dsr_core::{DieselDsrService, DieselRequestService, RequestSettings};
+use dsr_core::{CodeDelivery, DieselDsrService, DieselRequestService, RequestSettings};
 use notices_ropa::DieselNoticesService;
 use redaction::DieselRedactionService;
 use secrecy::ExposeSecret;
@@ -24,7 +24,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::config::Settings;
+use crate::config::{Environment, Settings, SmtpTls};
 use crate::error::{ApiError, Detail, ErrorBody, LocPart, ValidationIssue};
 use crate::state::AppState;
 use crate::{openapi, routes};
@@ -105,16 +105,17 @@ impl Application {
         std::fs::create_dir_all(settings.storage_path())?;
         let redaction = Arc::new(DieselRedactionService::new(database.clone()).with_change_feed(&feed));
         let signal = JobSignal::default();
-        let requests = DieselRequestService::new(
-            database.clone(),
-            key.clone(),
-            RequestSettings {
-                storage_dir: settings.storage_path(),
-                download_link_ttl: Duration::from_secs(settings.security.subject_request_download_link_ttl_seconds),
-            },
-            redaction.clone(),
-        )
-        .with_job_signal(signal.clone());
+        let mut request_settings = RequestSettings::new(
+            settings.storage_path(),
+            Duration::from_secs(settings.security.subject_request_download_link_ttl_seconds),
+        );
+        request_settings.identity_verification_required = settings.execution.subject_identity_verification_required;
+        request_settings.manual_approval_required = settings.execution.require_manual_request_approval;
+        request_settings.verification_code_ttl =
+            Duration::from_secs(settings.execution.identity_verification_code_ttl_seconds);
+        request_settings.code_delivery = code_delivery(&settings)?;
+        let requests = DieselRequestService::new(database.clone(), key.clone(), request_settings, redaction.clone())
+            .with_job_signal(signal.clone());
         let worker = if settings.jobs.workers > 0 {
             let config = WorkerConfig {
                 name: format!("lethe-{}-{}", std::process::id(), crypto::random_hex(4)),
@@ -196,6 +197,40 @@ impl Application {
         tracing::info!("server stopped");
         Ok(())
     }
+}
+
+/// How verification codes reach subjects: SMTP when configured, the log in development mode,
+/// otherwise nowhere (requests needing verification are then refused, loudly at start-up).
+fn code_delivery(settings: &Settings) -> Result<CodeDelivery, StartupError> {
+    let smtp = &settings.smtp;
+    if let Some(host) = smtp.host.as_deref().filter(|h| !h.trim().is_empty()) {
+        let mailer = messaging::SmtpMailer::new(&messaging::SmtpSettings {
+            host: host.to_owned(),
+            port: smtp.port,
+            tls: match smtp.tls {
+                SmtpTls::None => messaging::Tls::None,
+                SmtpTls::Starttls => messaging::Tls::StartTls,
+                SmtpTls::Tls => messaging::Tls::Tls,
+            },
+            username: smtp.username.clone(),
+            password: smtp.password.as_ref().map(|p| p.expose_secret().to_owned()),
+            from: smtp.from.clone().unwrap_or_default(),
+        })
+        .map_err(|e| crate::config::ConfigError::Key { key: "smtp".to_owned(), message: e.to_string() })?;
+        return Ok(CodeDelivery::Email(Arc::new(mailer)));
+    }
+    if settings.security.env == Environment::Dev {
+        if settings.execution.subject_identity_verification_required {
+            tracing::warn!("development mode without SMTP: verification codes will be written to the log");
+        }
+        return Ok(CodeDelivery::Log);
+    }
+    if settings.execution.subject_identity_verification_required {
+        tracing::warn!(
+            "identity verification is required but LETHE__SMTP__HOST is not set: public privacy requests will be refused"
+        );
+    }
+    Ok(CodeDelivery::Unavailable)
 }
 
 /// The configured application key, or the one kept in the data directory (created with mode

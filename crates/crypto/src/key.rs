@@ -75,6 +75,21 @@ pub fn keyed_digest(key: &AppKey, data: &[u8]) -> String {
     ring::hmac::sign(&mac, data).as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A six-digit decimal code drawn uniformly from 100000..=999999 (identity verification).
+pub fn random_code() -> String {
+    const SPAN: u32 = 900_000;
+    // Reject the top of the u32 range that would bias the modulo.
+    let limit = u32::MAX - u32::MAX % SPAN;
+    loop {
+        let mut bytes = [0u8; 4];
+        fill(&mut bytes);
+        let n = u32::from_le_bytes(bytes);
+        if n < limit {
+            return (100_000 + n % SPAN).to_string();
+        }
+    }
+}
+
 /// `bytes` random bytes as lowercase hex (Fides' client ids and secrets use 16).
 pub fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];

@@ -2,10 +2,11 @@
 
 pub mod jwe;
 mod key;
+pub mod masking;
 pub mod results;
 pub mod secret;
 
-pub use key::{AppKey, keyed_digest, open, random_alphanumeric, random_bytes, random_hex, seal};
+pub use key::{AppKey, keyed_digest, open, random_alphanumeric, random_bytes, random_code, random_hex, seal};
 
 /// What can go wrong in this crate. Messages never contain key material.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

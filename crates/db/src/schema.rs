@@ -380,6 +380,66 @@ diesel::table! {
         failed_collection -> Nullable<Text>,
         /// Stored package files (JSON list).
         result_files -> Nullable<Text>,
+        /// When a reviewer approved or denied it.
+        reviewed_at -> Nullable<Timestamp>,
+        /// The reviewing client.
+        reviewed_by -> Nullable<Text>,
+        /// Why it was denied.
+        deny_reason -> Nullable<Text>,
+        /// When the subject verified their identity.
+        identity_verified_at -> Nullable<Timestamp>,
+        /// When it was canceled.
+        canceled_at -> Nullable<Timestamp>,
+        /// Why it was canceled.
+        cancel_reason -> Nullable<Text>,
+        /// Masking secrets (JSON), sealed.
+        masking_secrets -> Nullable<Binary>,
+    }
+}
+
+diesel::table! {
+    /// Identity verification codes (keyed digests).
+    privacy_request_verifications (privacy_request_id) {
+        /// The request.
+        privacy_request_id -> Text,
+        /// Keyed digest of request id and code.
+        code_digest -> Text,
+        /// When the code expires.
+        expires_at -> Timestamp,
+        /// Wrong codes given so far.
+        failed_attempts -> Integer,
+        /// When the code was issued.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Fields of manual_request connections.
+    manual_request_fields (connection_id) {
+        /// The connection.
+        connection_id -> Text,
+        /// JSON list of {pii_field, dsr_package_label}.
+        fields -> Text,
+        /// Creation time.
+        created_at -> Timestamp,
+        /// Last change.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Manual input uploaded for a request and a manual_request connection.
+    manual_request_inputs (privacy_request_id, connection_id) {
+        /// The request.
+        privacy_request_id -> Text,
+        /// The connection.
+        connection_id -> Text,
+        /// Sealed JSON object of label → value.
+        data -> Binary,
+        /// Creation time.
+        created_at -> Timestamp,
+        /// Last change.
+        updated_at -> Timestamp,
     }
 }
 
@@ -448,6 +508,10 @@ diesel::joinable!(products -> processing_purposes (processing_purpose_id));
 diesel::joinable!(privacy_requests -> policies (policy_id));
 diesel::joinable!(privacy_request_identities -> privacy_requests (privacy_request_id));
 diesel::joinable!(execution_logs -> privacy_requests (privacy_request_id));
+diesel::joinable!(privacy_request_verifications -> privacy_requests (privacy_request_id));
+diesel::joinable!(manual_request_fields -> connections (connection_id));
+diesel::joinable!(manual_request_inputs -> privacy_requests (privacy_request_id));
+diesel::joinable!(manual_request_inputs -> connections (connection_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     server_settings,
@@ -469,4 +533,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     privacy_request_identities,
     execution_logs,
     privacy_request_checkpoints,
+    privacy_request_verifications,
+    manual_request_fields,
+    manual_request_inputs,
 );

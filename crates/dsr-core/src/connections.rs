@@ -15,6 +15,9 @@ pub enum ConnectionType {
     Postgres,
     /// A SQLite database file.
     Sqlite,
+    /// Data a person looks up and uploads per request (Fides' `manual_webhook` is an alias).
+    #[serde(rename = "manual_request", alias = "manual_webhook")]
+    ManualRequest,
 }
 
 impl ConnectionType {
@@ -23,6 +26,7 @@ impl ConnectionType {
         match self {
             ConnectionType::Postgres => "postgres",
             ConnectionType::Sqlite => "sqlite",
+            ConnectionType::ManualRequest => "manual_request",
         }
     }
 
@@ -30,6 +34,7 @@ impl ConnectionType {
         match text {
             "postgres" => Some(ConnectionType::Postgres),
             "sqlite" => Some(ConnectionType::Sqlite),
+            "manual_request" | "manual_webhook" => Some(ConnectionType::ManualRequest),
             _ => None,
         }
     }
@@ -63,7 +68,7 @@ pub struct ConnectionCreate {
     pub key: Option<String>,
     /// Name.
     pub name: String,
-    /// `postgres` or `sqlite`.
+    /// `postgres`, `sqlite` or `manual_request`.
     pub connection_type: ConnectionType,
     /// `read` or `write`.
     pub access: AccessLevel,
@@ -160,6 +165,9 @@ impl Secrets {
         let secrets = match connection_type {
             ConnectionType::Postgres => Secrets::Postgres(serde_json::from_value(value).map_err(message)?),
             ConnectionType::Sqlite => Secrets::Sqlite(serde_json::from_value(value).map_err(message)?),
+            ConnectionType::ManualRequest => {
+                return Err("manual_request connections take no secrets: people upload their data".to_owned());
+            }
         };
         match &secrets {
             Secrets::Postgres(pg) if pg.host.trim().is_empty() || pg.dbname.trim().is_empty() => {

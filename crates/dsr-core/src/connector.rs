@@ -167,6 +167,100 @@ impl Store {
     }
 }
 
+/// One row's masking: new values for `set`, the row found by `filter` (column = value, AND).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowUpdate {
+    /// Columns and their masked values (null writes NULL).
+    pub set: Vec<(String, Value)>,
+    /// Columns and the row's values identifying it; never empty.
+    pub filter: Vec<(String, Value)>,
+}
+
+/// `UPDATE … SET … WHERE …` with placeholders from `placeholder(n)` and the values to bind, in
+/// order. Nulls in SET are written as `NULL` (a typed NULL parameter would not fit every
+/// column type); the filter never holds nulls.
+fn update_sql(table: &str, update: &RowUpdate, placeholder: fn(usize) -> String) -> (String, Vec<Value>) {
+    let mut binds = Vec::new();
+    let mut next = |value: &Value| {
+        binds.push(value.clone());
+        placeholder(binds.len())
+    };
+    let set: Vec<String> = update
+        .set
+        .iter()
+        .map(|(column, value)| {
+            let rhs = if value.is_null() { "NULL".to_owned() } else { next(value) };
+            format!("{} = {rhs}", quote_ident(column))
+        })
+        .collect();
+    let filter: Vec<String> =
+        update.filter.iter().map(|(column, value)| format!("{} = {}", quote_ident(column), next(value))).collect();
+    (format!("UPDATE {table} SET {} WHERE {}", set.join(", "), filter.join(" AND ")), binds)
+}
+
+fn bind_pg<'a>(query: BoxedSqlQuery<'a, Pg, SqlQuery>, value: Value) -> BoxedSqlQuery<'a, Pg, SqlQuery> {
+    match value {
+        Value::Bool(b) => query.bind::<Bool, _>(b),
+        Value::Number(n) if n.is_i64() => query.bind::<BigInt, _>(n.as_i64().unwrap_or_default()),
+        Value::Number(n) => query.bind::<Double, _>(n.as_f64().unwrap_or_default()),
+        other => query.bind::<Text, _>(as_text(&other).unwrap_or_else(|| other.to_string())),
+    }
+}
+
+fn bind_sqlite<'a>(query: BoxedSqlQuery<'a, Sqlite, SqlQuery>, value: Value) -> BoxedSqlQuery<'a, Sqlite, SqlQuery> {
+    match value {
+        Value::Bool(b) => query.bind::<Bool, _>(b),
+        Value::Number(n) if n.is_i64() => query.bind::<BigInt, _>(n.as_i64().unwrap_or_default()),
+        Value::Number(n) => query.bind::<Double, _>(n.as_f64().unwrap_or_default()),
+        other => query.bind::<Text, _>(as_text(&other).unwrap_or_else(|| other.to_string())),
+    }
+}
+
+impl Store {
+    /// Applies `updates` to rows of `node` in one transaction: all rows are masked or none.
+    /// Returns the number of rows changed; `Err` carries the driver's message.
+    pub fn update(&self, node: &Node, updates: &[RowUpdate]) -> Result<usize, String> {
+        if updates.is_empty() {
+            return Ok(0);
+        }
+        let mut conn = self.checkout()?;
+        let result = match (&mut conn, &self.secrets) {
+            (Conn::Pg(pg), Secrets::Postgres(secrets)) => {
+                let table = table_name(node, node.schema.as_deref().or(secrets.db_schema.as_deref()));
+                pg.transaction(|c| {
+                    let mut changed = 0;
+                    for update in updates {
+                        let (sql, binds) = update_sql(&table, update, |n| format!("${n}"));
+                        let query = binds.into_iter().fold(diesel::sql_query(sql).into_boxed::<Pg>(), bind_pg);
+                        changed += query.execute(c)?;
+                    }
+                    Ok::<usize, diesel::result::Error>(changed)
+                })
+            }
+            (Conn::Sqlite(sqlite), _) => {
+                let table = table_name(node, None);
+                sqlite.transaction(|c| {
+                    let mut changed = 0;
+                    for update in updates {
+                        let (sql, binds) = update_sql(&table, update, |_| "?".to_owned());
+                        let query = binds.into_iter().fold(diesel::sql_query(sql).into_boxed::<Sqlite>(), bind_sqlite);
+                        changed += query.execute(c)?;
+                    }
+                    Ok::<usize, diesel::result::Error>(changed)
+                })
+            }
+            _ => return Err("connection type changed while in use".to_owned()),
+        };
+        match result {
+            Ok(changed) => {
+                self.checkin(conn);
+                Ok(changed)
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
 fn table_name(node: &Node, schema: Option<&str>) -> String {
     let table = quote_ident(&node.address.collection);
     match schema {
@@ -238,12 +332,7 @@ fn sqlite_query<'a>(node: &Node, inputs: &[&FieldInput]) -> BoxedSqlQuery<'a, Sq
         ));
         first = false;
         for value in binds {
-            query = match value {
-                Value::Bool(b) => query.bind::<Bool, _>(b),
-                Value::Number(n) if n.is_i64() => query.bind::<BigInt, _>(n.as_i64().unwrap_or_default()),
-                Value::Number(n) => query.bind::<Double, _>(n.as_f64().unwrap_or_default()),
-                other => query.bind::<Text, _>(as_text(&other).unwrap_or_default()),
-            };
+            query = bind_sqlite(query, value);
         }
     }
     if first {
@@ -298,6 +387,20 @@ mod tests {
         assert_eq!(bind_type(None, &[json!(1), json!(2)]), BindType::Int);
         assert_eq!(bind_type(None, &[json!(1.5)]), BindType::Float);
         assert_eq!(bind_type(None, &[json!("a"), json!(1)]), BindType::Text);
+    }
+
+    #[test]
+    fn updates_bind_every_value_and_write_nulls_literally() {
+        let update = RowUpdate {
+            set: vec![("name".into(), json!("x")), ("phone".into(), Value::Null)],
+            filter: vec![("id".into(), json!(7)), ("tenant".into(), json!("a"))],
+        };
+        let (sql, binds) = update_sql("\"shop\".\"customer\"", &update, |n| format!("${n}"));
+        assert_eq!(
+            sql,
+            "UPDATE \"shop\".\"customer\" SET \"name\" = $1, \"phone\" = NULL WHERE \"id\" = $2 AND \"tenant\" = $3"
+        );
+        assert_eq!(binds, vec![json!("x"), json!(7), json!("a")]);
     }
 
     #[test]

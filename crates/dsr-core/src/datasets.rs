@@ -92,6 +92,9 @@ pub struct FieldMeta {
     /// Never masked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
+    /// Masks this field with another strategy than the rule's (one that needs no secrets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub masking_strategy_override: Option<crate::model::MaskingStrategy>,
     /// Everything else, kept as given.
     #[serde(flatten)]
     #[schema(value_type = Object)]
@@ -216,6 +219,16 @@ fn check_fields<'a>(
         }
         if meta.length.is_some_and(|l| l < 1) {
             problems.push(format!("{path}: length must be a positive integer"));
+        }
+        if let Some(spec) = &meta.masking_strategy_override {
+            match crate::masking::Strategy::parse(spec) {
+                Ok(strategy) if strategy.needs_secrets() => problems.push(format!(
+                    "{path}: Masking strategy '{}' with required secrets not allowed as an override.",
+                    strategy.name()
+                )),
+                Ok(_) => {}
+                Err(message) => problems.push(format!("{path}: masking_strategy_override: {message}")),
+            }
         }
         if meta.identity.as_deref().is_some_and(|i| i.trim().is_empty()) {
             problems.push(format!("{path}: identity must name an identity such as email"));

@@ -27,9 +27,37 @@ pub enum DsrError {
     /// Connection secrets that do not fit the connection type.
     #[error("{0}")]
     InvalidSecrets(String),
+    /// Invalid input, each problem located in the body (`["fields", 0, "pii_field"]`).
+    #[error("{}", .0.iter().map(|i| i.message.as_str()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<InvalidInput>),
     /// Storage failed.
     #[error(transparent)]
     Db(#[from] db::DbError),
+}
+
+/// One part of a location in the request body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Loc {
+    /// An object key.
+    Key(String),
+    /// A list index.
+    Index(usize),
+}
+
+/// One problem with the input, and where it is (below `body`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidInput {
+    /// Path below the body.
+    pub loc: Vec<Loc>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl InvalidInput {
+    /// A problem at `loc`.
+    pub fn new(loc: Vec<Loc>, message: impl Into<String>) -> InvalidInput {
+        InvalidInput { loc, message: message.into() }
+    }
 }
 
 impl From<diesel::result::Error> for DsrError {

@@ -44,6 +44,12 @@ pub struct FieldSpec {
     pub identity: Option<String>,
     /// Filled from a custom request field (not supported by Lethe: such collections are left out).
     pub custom_request_field: bool,
+    /// Never masked by erasure.
+    pub read_only: bool,
+    /// Masked values are cut to this many characters.
+    pub length: Option<usize>,
+    /// A strategy replacing the rule's for this field.
+    pub masking_override: Option<crate::model::MaskingStrategy>,
 }
 
 impl FieldSpec {
@@ -57,6 +63,9 @@ impl FieldSpec {
             primary_key: meta.primary_key.unwrap_or(false),
             identity: meta.identity,
             custom_request_field: meta.other.get("custom_request_field").is_some_and(|v| !v.is_null()),
+            read_only: meta.read_only.unwrap_or(false),
+            length: meta.length.and_then(|l| usize::try_from(l).ok()),
+            masking_override: meta.masking_strategy_override,
         }
     }
 
@@ -82,6 +91,8 @@ pub struct Node {
     pub categories: Vec<String>,
     /// Top-level fields.
     pub fields: Vec<FieldSpec>,
+    /// Collections this one is erased after.
+    pub erase_after: Vec<Address>,
     after: Vec<Address>,
     after_datasets: Vec<String>,
 }
@@ -143,17 +154,22 @@ impl Graph {
                     skipped.insert(address);
                     continue;
                 }
-                let after = strings(cmeta.and_then(|m| m.get("after")))
-                    .iter()
-                    .filter_map(|a| a.split_once('.'))
-                    .map(|(d, c)| Address { dataset: d.to_owned(), collection: c.to_owned() })
-                    .collect();
+                let addresses = |key: &str| -> Vec<Address> {
+                    strings(cmeta.and_then(|m| m.get(key)))
+                        .iter()
+                        .filter_map(|a| a.split_once('.'))
+                        .map(|(d, c)| Address { dataset: d.to_owned(), collection: c.to_owned() })
+                        .collect()
+                };
+                let after = addresses("after");
+                let erase_after = addresses("erase_after");
                 nodes.push(Node {
                     address,
                     connection: connection.clone(),
                     schema: schema.clone(),
                     categories: collection.data_categories.clone().unwrap_or_default(),
                     fields: collection.fields.iter().map(FieldSpec::from_field).collect(),
+                    erase_after,
                     after,
                     after_datasets: after_datasets.clone(),
                 });

@@ -46,7 +46,7 @@ pub struct MaskingStrategy {
     #[schema(example = "hmac")]
     pub strategy: String,
     /// Strategy settings.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     #[schema(value_type = Object)]
     pub configuration: serde_json::Value,
 }

@@ -341,3 +341,51 @@ pub(crate) fn enabled_datasets(conn: &mut DbConn) -> QueryResult<Vec<(DatasetRow
         .select((DatasetRow::as_select(), ConnectionRow::as_select()))
         .load(conn)
 }
+
+/// The fields of a manual request connection (JSON), with when they were set.
+pub(crate) fn find_manual_fields(
+    conn: &mut DbConn,
+    connection_id: &str,
+) -> QueryResult<Option<(String, NaiveDateTime, NaiveDateTime)>> {
+    use db::schema::manual_request_fields as m;
+    m::table.find(connection_id).select((m::fields, m::created_at, m::updated_at)).first(conn).optional()
+}
+
+pub(crate) fn save_manual_fields(
+    conn: &mut DbConn,
+    connection_id: &str,
+    fields: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    use db::schema::manual_request_fields as m;
+    let updated =
+        diesel::update(m::table.find(connection_id)).set((m::fields.eq(fields), m::updated_at.eq(at))).execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(m::table)
+            .values((
+                m::connection_id.eq(connection_id),
+                m::fields.eq(fields),
+                m::created_at.eq(at),
+                m::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn delete_manual_fields(conn: &mut DbConn, connection_id: &str) -> QueryResult<usize> {
+    use db::schema::manual_request_fields as m;
+    diesel::delete(m::table.find(connection_id)).execute(conn)
+}
+
+/// Enabled manual request connections that ask for fields, with their fields (JSON), by key.
+pub(crate) fn enabled_manual_requests(conn: &mut DbConn) -> QueryResult<Vec<(ConnectionRow, String)>> {
+    use db::schema::manual_request_fields as m;
+    m::table
+        .inner_join(connections::table)
+        .filter(connections::disabled.eq(false))
+        .filter(connections::connection_type.eq("manual_request"))
+        .order(connections::key.asc())
+        .select((ConnectionRow::as_select(), m::fields))
+        .load(conn)
+}

@@ -8,6 +8,7 @@ use crate::connections::{Connection, ConnectionCreate, ConnectionType, Secrets, 
 use crate::datasets::{self, Dataset};
 use crate::error::{DsrError, Result};
 use crate::keys;
+use crate::manual::{self, ManualField, ManualRequest};
 use crate::model::{
     ActionType, BulkFailure, BulkResponse, MAX_BULK, Policy, PolicyCreate, ResponseFormat, Rule, RuleCreate,
     StorageConfig, StorageConfigCreate, Target, TargetCreate,
@@ -16,8 +17,7 @@ use crate::repo::{self, ConnectionRow, DatasetRow, PolicyRow, RuleRow, StorageRo
 use crate::taxonomy::{Taxonomy, is_same_or_ancestor};
 
 /// Masking strategies erasure rules may name.
-pub const MASKING_STRATEGIES: &[&str] =
-    &["null_rewrite", "string_rewrite", "hash", "hmac", "random_string_rewrite", "aes_encrypt"];
+pub const MASKING_STRATEGIES: &[&str] = crate::masking::STRATEGY_NAMES;
 
 /// Policies, rules, targets and storage destinations of data-subject requests.
 pub trait DsrService: Send + Sync {
@@ -80,6 +80,13 @@ pub trait DsrService: Send + Sync {
     fn get_dataset(&self, connection: &str, fides_key: &str) -> Result<Dataset>;
     /// Deletes a dataset of a connection.
     fn delete_dataset(&self, connection: &str, fides_key: &str) -> Result<()>;
+
+    /// Sets the fields a `manual_request` connection asks for (replacing earlier ones).
+    fn set_manual_fields(&self, connection: &str, fields: Vec<ManualField>) -> Result<ManualRequest>;
+    /// The fields a `manual_request` connection asks for.
+    fn get_manual_fields(&self, connection: &str) -> Result<ManualRequest>;
+    /// Removes a `manual_request` connection's fields: requests no longer wait for it.
+    fn delete_manual_fields(&self, connection: &str) -> Result<()>;
 }
 
 /// Most datasets one upload takes (as Fides).
@@ -137,6 +144,18 @@ impl DieselDsrService {
     fn connection_row(conn: &mut DbConn, key: &str) -> Result<ConnectionRow> {
         repo::find_connection(conn, key)?
             .ok_or_else(|| DsrError::NotFound(format!("No connection config with key '{key}'")))
+    }
+
+    /// A connection that must be of type `manual_request`.
+    fn manual_connection(conn: &mut DbConn, key: &str) -> Result<ConnectionRow> {
+        let row = Self::connection_row(conn, key)?;
+        if row.connection_type != ConnectionType::ManualRequest.as_str() {
+            return Err(DsrError::BadRequest(format!(
+                "Connection config with key '{key}' is of type {}, not manual_request",
+                row.connection_type
+            )));
+        }
+        Ok(row)
     }
 
     fn secrets_of(&self, row: &ConnectionRow) -> Result<Option<Secrets>> {
@@ -323,13 +342,7 @@ impl DsrService for DieselDsrService {
                     let Some(masking) = &item.masking_strategy else {
                         return refuse("Erasure Rules must have masking strategies.");
                     };
-                    if !MASKING_STRATEGIES.contains(&masking.strategy.as_str()) {
-                        return refuse(format!(
-                            "Unknown masking strategy '{}'; use one of: {}",
-                            masking.strategy,
-                            MASKING_STRATEGIES.join(", ")
-                        ));
-                    }
+                    crate::masking::Strategy::parse(masking).map_err(ItemError::Refused)?;
                     if item.storage_destination_key.is_some() {
                         return refuse("Erasure Rules cannot have storage destinations.");
                     }
@@ -597,6 +610,12 @@ impl DsrService for DieselDsrService {
 
     fn upsert_datasets(&self, connection: &str, items: Vec<Dataset>) -> Result<BulkResponse<Dataset>> {
         let connection = Self::connection_row(&mut *self.db.conn()?, connection)?;
+        if connection.connection_type == ConnectionType::ManualRequest.as_str() {
+            return Err(DsrError::BadRequest(format!(
+                "Connection {} is a manual_request connection: it has fields, not datasets",
+                connection.key
+            )));
+        }
         // References may point at datasets uploaded in the same request or stored before; both
         // are looked up once, not per item.
         let batch: std::collections::HashMap<String, Dataset> =
@@ -646,6 +665,45 @@ impl DsrService for DieselDsrService {
         Self::parse_dataset(&Self::dataset_row(&mut conn, &connection, fides_key)?)
     }
 
+    fn set_manual_fields(&self, connection: &str, fields: Vec<ManualField>) -> Result<ManualRequest> {
+        let fields = manual::normalise(fields).map_err(DsrError::Invalid)?;
+        let json = serde_json::to_string(&fields).map_err(|e| DsrError::BadRequest(e.to_string()))?;
+        let mut conn = self.db.conn()?;
+        conn.write_transaction(|c| -> Result<()> {
+            let row = Self::manual_connection(c, connection)?;
+            repo::save_manual_fields(c, &row.id, &json, db::now())?;
+            Ok(())
+        })?;
+        self.get_manual_fields(connection)
+    }
+
+    fn get_manual_fields(&self, connection: &str) -> Result<ManualRequest> {
+        let mut conn = self.db.conn()?;
+        let row = Self::manual_connection(&mut conn, connection)?;
+        let (fields, created, updated) = repo::find_manual_fields(&mut conn, &row.id)?.ok_or_else(|| {
+            DsrError::NotFound(format!("No access manual request exists for connection config with key '{connection}'"))
+        })?;
+        Ok(ManualRequest {
+            connection_key: row.key,
+            fields: parse_manual_fields(&fields)?,
+            created_at: db::utc(created),
+            updated_at: db::utc(updated),
+        })
+    }
+
+    fn delete_manual_fields(&self, connection: &str) -> Result<()> {
+        let mut conn = self.db.conn()?;
+        conn.write_transaction(|c| {
+            let row = Self::manual_connection(c, connection)?;
+            if repo::delete_manual_fields(c, &row.id)? == 0 {
+                return Err(DsrError::NotFound(format!(
+                    "No access manual request exists for connection config with key '{connection}'"
+                )));
+            }
+            Ok(())
+        })
+    }
+
     fn delete_dataset(&self, connection: &str, fides_key: &str) -> Result<()> {
         let mut conn = self.db.conn()?;
         conn.write_transaction(|c| {
@@ -655,6 +713,11 @@ impl DsrService for DieselDsrService {
             Ok(())
         })
     }
+}
+
+/// Stored manual request fields.
+pub(crate) fn parse_manual_fields(json: &str) -> Result<Vec<ManualField>> {
+    serde_json::from_str(json).map_err(|e| DsrError::Db(db::DbError::Corrupt(format!("manual request fields: {e}"))))
 }
 
 /// Keys of the other datasets a dataset's references and ordering name.

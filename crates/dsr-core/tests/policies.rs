@@ -38,6 +38,17 @@ fn the_default_access_policy_is_seeded_with_target_user() {
 }
 
 #[test]
+fn the_default_erasure_policy_is_seeded_with_hmac_masking_of_user() {
+    let db = TestDb::new();
+    let policy = service(&db).get_policy("default_erasure_policy").unwrap();
+    assert_eq!(policy.rules.len(), 1);
+    assert_eq!(policy.rules[0].key, "default_erasure_policy_rule");
+    assert_eq!(policy.rules[0].action_type, ActionType::Erasure);
+    assert_eq!(policy.rules[0].masking_strategy.as_ref().unwrap().strategy, "hmac");
+    assert_eq!(policy.rules[0].targets[0].data_category, "user");
+}
+
+#[test]
 fn policies_are_upserted_by_key_and_bad_items_fail_alone() {
     let db = TestDb::new();
     let s = service(&db);
@@ -62,7 +73,7 @@ fn policies_are_upserted_by_key_and_bad_items_fail_alone() {
         }])
         .unwrap();
     assert_eq!(renamed.succeeded[0].name, "Renamed");
-    assert_eq!(s.list_policies().unwrap().len(), 2, "updated, not duplicated");
+    assert_eq!(s.list_policies().unwrap().len(), 3, "updated, not duplicated (beside the two seeded policies)");
     let too_many = (0..51).map(|i| policy(&format!("p{i}"))).collect();
     assert!(matches!(s.upsert_policies(too_many), Err(DsrError::TooMany { max: 50 })));
 }

@@ -4,8 +4,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, put, web};
 use dsr_core::{
-    BulkResponse, Connection, ConnectionCreate, Dataset, FidesPage, PageQuery, Policy, PolicyCreate, Rule, RuleCreate,
-    StorageConfig, StorageConfigCreate, Target, TargetCreate, TaxonomyItem, TestResult,
+    BulkResponse, Connection, ConnectionCreate, Dataset, FidesPage, ManualFieldsUpdate, ManualRequest, PageQuery,
+    Policy, PolicyCreate, Rule, RuleCreate, StorageConfig, StorageConfigCreate, Target, TargetCreate, TaxonomyItem,
+    TestResult,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
@@ -47,7 +48,13 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(upsert_datasets_yaml)
         .service(list_datasets)
         .service(get_dataset)
-        .service(delete_dataset);
+        .service(delete_dataset)
+        .service(set_manual_fields)
+        .service(set_manual_fields_webhook)
+        .service(get_manual_fields)
+        .service(get_manual_fields_webhook)
+        .service(delete_manual_fields)
+        .service(delete_manual_fields_webhook);
 }
 
 /// Slices a small, fully loaded list into Fides' page shape.
@@ -519,4 +526,120 @@ pub async fn delete_dataset(
     let (connection, dataset) = path.into_inner();
     blocking(&state.dsr, move |s| s.delete_dataset(&connection, &dataset)).await?;
     Ok(no_content())
+}
+
+async fn save_manual_fields(
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    body: Json<ManualFieldsUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    let key = key.into_inner();
+    let fields = body.0.fields;
+    let saved = blocking(&state.dsr, move |s| s.set_manual_fields(&key, fields)).await?;
+    Ok(HttpResponse::Ok().json(saved))
+}
+
+async fn read_manual_fields(state: web::Data<AppState>, key: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let key = key.into_inner();
+    let found = blocking(&state.dsr, move |s| s.get_manual_fields(&key)).await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+async fn remove_manual_fields(state: web::Data<AppState>, key: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let key = key.into_inner();
+    blocking(&state.dsr, move |s| s.delete_manual_fields(&key)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sets the fields a `manual_request` connection asks people for: `pii_field` is what they are
+/// asked, `dsr_package_label` the key in the subject's package (snake_case of `pii_field` when
+/// null). Empty or repeated names → 422 naming the field.
+#[utoipa::path(tag = "Manual requests", params(("connection_key" = String, Path, description = "A manual_request connection")),
+    request_body = ManualFieldsUpdate,
+    responses((status = 200, description = "The fields, labels defaulted", body = ManualRequest),
+        (status = 400, description = "Not a manual_request connection", body = ErrorBody),
+        (status = 404, description = "No such connection", body = ErrorBody),
+        (status = 422, description = "Invalid fields (named)", body = ErrorBody), AuthErrors),
+    security(("oauth2" = ["webhook:create_or_update"])))]
+#[patch("/api/v1/connection/{connection_key}/access_manual_request")]
+pub async fn set_manual_fields(
+    _auth: Authorized<scope::WebhookWrite>,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    body: Json<ManualFieldsUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    save_manual_fields(state, key, body).await
+}
+
+/// Fides' name of the manual request fields.
+#[utoipa::path(tag = "Manual requests", operation_id = "set_manual_fields_webhook",
+    params(("connection_key" = String, Path, description = "A manual_request connection")),
+    request_body = ManualFieldsUpdate,
+    responses((status = 200, description = "The fields", body = ManualRequest), AuthErrors),
+    security(("oauth2" = ["webhook:create_or_update"])))]
+#[patch("/api/v1/connection/{connection_key}/access_manual_webhook")]
+pub async fn set_manual_fields_webhook(
+    _auth: Authorized<scope::WebhookWrite>,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    body: Json<ManualFieldsUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    save_manual_fields(state, key, body).await
+}
+
+/// The fields a `manual_request` connection asks for.
+#[utoipa::path(tag = "Manual requests", params(("connection_key" = String, Path, description = "A manual_request connection")),
+    responses((status = 200, description = "The fields", body = ManualRequest),
+        (status = 400, description = "Not a manual_request connection", body = ErrorBody),
+        (status = 404, description = "No such connection, or no fields set", body = ErrorBody), AuthErrors),
+    security(("oauth2" = ["webhook:read"])))]
+#[get("/api/v1/connection/{connection_key}/access_manual_request")]
+pub async fn get_manual_fields(
+    _auth: Authorized<scope::WebhookRead>,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    read_manual_fields(state, key).await
+}
+
+/// Fides' name of the manual request fields.
+#[utoipa::path(tag = "Manual requests", operation_id = "get_manual_fields_webhook",
+    params(("connection_key" = String, Path, description = "A manual_request connection")),
+    responses((status = 200, description = "The fields", body = ManualRequest), AuthErrors),
+    security(("oauth2" = ["webhook:read"])))]
+#[get("/api/v1/connection/{connection_key}/access_manual_webhook")]
+pub async fn get_manual_fields_webhook(
+    _auth: Authorized<scope::WebhookRead>,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    read_manual_fields(state, key).await
+}
+
+/// Removes a manual request's fields: requests stop waiting for it.
+#[utoipa::path(tag = "Manual requests", params(("connection_key" = String, Path, description = "A manual_request connection")),
+    responses((status = 204, description = "Removed"),
+        (status = 404, description = "No such connection, or no fields set", body = ErrorBody), AuthErrors),
+    security(("oauth2" = ["webhook:delete"])))]
+#[delete("/api/v1/connection/{connection_key}/access_manual_request")]
+pub async fn delete_manual_fields(
+    _auth: Authorized<scope::WebhookDelete>,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    remove_manual_fields(state, key).await
+}
+
+/// Fides' name of the manual request fields.
+#[utoipa::path(tag = "Manual requests", operation_id = "delete_manual_fields_webhook",
+    params(("connection_key" = String, Path, description = "A manual_request connection")),
+    responses((status = 204, description = "Removed"), AuthErrors),
+    security(("oauth2" = ["webhook:delete"])))]
+#[delete("/api/v1/connection/{connection_key}/access_manual_webhook")]
+pub async fn delete_manual_fields_webhook(
+    _auth: Authorized<scope::WebhookDelete>,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    remove_manual_fields(state, key).await
 }

@@ -2,11 +2,12 @@
 //! and their signed download links.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use dsr_core::{
-    AccessResultUrls, BulkResponse, ExecutionLog, FidesPage, MAX_BULK, PageQuery, PrivacyRequest, PrivacyRequestCreate,
-    RequestFilter, RequestStatus, SortDirection, SortField,
+    AccessResultUrls, BulkResponse, ExecutionLog, FidesPage, MAX_BULK, ManualInput, PageQuery, PrivacyRequest,
+    PrivacyRequestCreate, RequestFilter, RequestStatus, ReviewRequestIds, ReviewWithReason, SortDirection, SortField,
+    VerificationCode,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -28,7 +29,16 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(request_log)
         .service(retry_request)
         .service(access_results)
-        .service(access_package);
+        .service(access_package)
+        .service(verify_identity)
+        .service(approve_requests)
+        .service(deny_requests)
+        .service(cancel_requests)
+        .service(upload_manual_input)
+        .service(upload_manual_input_webhook)
+        .service(get_manual_input)
+        .service(get_manual_input_webhook)
+        .service(resume_from_requires_input);
 }
 
 fn check_bulk(items: &[Value]) -> Result<(), ApiError> {
@@ -322,4 +332,192 @@ pub async fn access_package(
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", package.filename)))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(bytes))
+}
+
+/// Confirms the subject's identity with the emailed code (public: the code is the proof). Right
+/// → the request goes on to approval or execution; wrong → 403 and the attempt counts; after
+/// three wrong codes the code is void; expired → 400.
+#[utoipa::path(tag = "Privacy requests", params(("id" = String, Path, description = "pri_…")),
+    request_body = VerificationCode,
+    responses((status = 200, description = "Verified; the request is pending", body = PrivacyRequest),
+        (status = 400, description = "Code expired, or the request is not awaiting verification", body = ErrorBody),
+        (status = 403, description = "Wrong code, or too many wrong codes", body = ErrorBody),
+        (status = 404, description = "No such request", body = ErrorBody),
+        (status = 422, description = "No code in the body", body = ErrorBody)))]
+#[post("/api/v1/privacy-request/{id}/verify")]
+pub async fn verify_identity(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Json<VerificationCode>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let code = body.0.code;
+    let verified = blocking(&state.requests, move |s| s.verify(&id, &code)).await?;
+    Ok(HttpResponse::Ok().json(verified))
+}
+
+fn check_ids(ids: &[String]) -> Result<(), ApiError> {
+    if ids.len() > MAX_BULK {
+        return Err(ApiError::validation(vec![ValidationIssue::new(
+            vec!["body".into(), "request_ids".into()],
+            format!("List should have at most {MAX_BULK} items after validation, not {}", ids.len()),
+            "too_long",
+        )]));
+    }
+    Ok(())
+}
+
+/// Approves pending requests and queues them for execution (each succeeds or fails on its own;
+/// a denied request cannot be approved).
+#[utoipa::path(tag = "Privacy requests", request_body = ReviewRequestIds,
+    responses((status = 200, description = "Approved and refused requests", body = BulkResponse<PrivacyRequest>),
+        (status = 422, description = "More than 50 ids", body = ErrorBody), AuthErrors),
+    security(("oauth2" = ["privacy-request:review"])))]
+#[patch("/api/v1/privacy-request/administrate/approve")]
+pub async fn approve_requests(
+    auth: Authorized<scope::PrivacyRequestReview>,
+    state: web::Data<AppState>,
+    body: Json<ReviewRequestIds>,
+) -> Result<HttpResponse, ApiError> {
+    let ids = body.0.request_ids;
+    check_ids(&ids)?;
+    let reviewer = auth.principal.client_id;
+    let done = blocking(&state.requests, move |s| s.approve(ids, &reviewer)).await?;
+    Ok(HttpResponse::Ok().json(done))
+}
+
+/// Denies pending requests; the reason is stored on the request (`deny_reason`) and in its log.
+/// A denied request never runs.
+#[utoipa::path(tag = "Privacy requests", request_body = ReviewWithReason,
+    responses((status = 200, description = "Denied and refused requests", body = BulkResponse<PrivacyRequest>),
+        (status = 422, description = "More than 50 ids", body = ErrorBody), AuthErrors),
+    security(("oauth2" = ["privacy-request:review"])))]
+#[patch("/api/v1/privacy-request/administrate/deny")]
+pub async fn deny_requests(
+    auth: Authorized<scope::PrivacyRequestReview>,
+    state: web::Data<AppState>,
+    body: Json<ReviewWithReason>,
+) -> Result<HttpResponse, ApiError> {
+    let ReviewWithReason { request_ids, reason } = body.0;
+    check_ids(&request_ids)?;
+    let reviewer = auth.principal.client_id;
+    let done = blocking(&state.requests, move |s| s.deny(request_ids, &reviewer, reason)).await?;
+    Ok(HttpResponse::Ok().json(done))
+}
+
+/// Cancels requests that have not ended (not complete, denied, canceled or failed).
+#[utoipa::path(tag = "Privacy requests", request_body = ReviewWithReason,
+    responses((status = 200, description = "Canceled and refused requests", body = BulkResponse<PrivacyRequest>),
+        (status = 422, description = "More than 50 ids", body = ErrorBody), AuthErrors),
+    security(("oauth2" = ["privacy-request:review"])))]
+#[patch("/api/v1/privacy-request/administrate/cancel")]
+pub async fn cancel_requests(
+    _auth: Authorized<scope::PrivacyRequestReview>,
+    state: web::Data<AppState>,
+    body: Json<ReviewWithReason>,
+) -> Result<HttpResponse, ApiError> {
+    let ReviewWithReason { request_ids, reason } = body.0;
+    check_ids(&request_ids)?;
+    let done = blocking(&state.requests, move |s| s.cancel(request_ids, reason)).await?;
+    Ok(HttpResponse::Ok().json(done))
+}
+
+async fn upload_manual(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: Json<serde_json::Map<String, Value>>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, key) = path.into_inner();
+    let data = body.0;
+    let stored = blocking(&state.requests, move |s| s.upload_manual_input(&id, &key, data)).await?;
+    Ok(HttpResponse::Ok().json(stored))
+}
+
+async fn read_manual(state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+    let (id, key) = path.into_inner();
+    let found = blocking(&state.requests, move |s| s.manual_input(&id, &key)).await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+/// Uploads what a person found in a manual request's system for a request in `requires_input`:
+/// the connection's labels, all optional; `{}` means "searched, nothing found". Unknown labels → 422.
+#[utoipa::path(tag = "Manual requests",
+    params(("id" = String, Path, description = "pri_…"), ("connection_key" = String, Path, description = "A manual_request connection")),
+    request_body(content = Object, example = json!({"first_name": "Jane", "last_name": "Customer"})),
+    responses((status = 200, description = "Stored", body = ManualInput),
+        (status = 400, description = "Not awaiting input, or not a manual_request connection", body = ErrorBody),
+        (status = 404, description = "No such request, connection or fields", body = ErrorBody),
+        (status = 422, description = "An unknown label or a non-scalar value (named)", body = ErrorBody), AuthErrors),
+    security(("oauth2" = ["privacy-request:upload_data"])))]
+#[patch("/api/v1/privacy-request/{id}/access_manual_request/{connection_key}")]
+pub async fn upload_manual_input(
+    _auth: Authorized<scope::PrivacyRequestUploadData>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: Json<serde_json::Map<String, Value>>,
+) -> Result<HttpResponse, ApiError> {
+    upload_manual(state, path, body).await
+}
+
+/// Fides' name of the manual upload (`manual_webhook` connections).
+#[utoipa::path(tag = "Manual requests", operation_id = "upload_manual_input_webhook",
+    params(("id" = String, Path, description = "pri_…"), ("connection_key" = String, Path, description = "A manual_request connection")),
+    request_body = Object,
+    responses((status = 200, description = "Stored", body = ManualInput), AuthErrors),
+    security(("oauth2" = ["privacy-request:upload_data"])))]
+#[patch("/api/v1/privacy-request/{id}/access_manual_webhook/{connection_key}")]
+pub async fn upload_manual_input_webhook(
+    _auth: Authorized<scope::PrivacyRequestUploadData>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: Json<serde_json::Map<String, Value>>,
+) -> Result<HttpResponse, ApiError> {
+    upload_manual(state, path, body).await
+}
+
+/// What was uploaded for a request and a manual request connection (`checked` false until then).
+#[utoipa::path(tag = "Manual requests",
+    params(("id" = String, Path, description = "pri_…"), ("connection_key" = String, Path, description = "A manual_request connection")),
+    responses((status = 200, description = "The upload", body = ManualInput),
+        (status = 404, description = "No such request, connection or fields", body = ErrorBody), AuthErrors),
+    security(("oauth2" = ["privacy-request:view_data"])))]
+#[get("/api/v1/privacy-request/{id}/access_manual_request/{connection_key}")]
+pub async fn get_manual_input(
+    _auth: Authorized<scope::PrivacyRequestViewData>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    read_manual(state, path).await
+}
+
+/// Fides' name of the manual upload view.
+#[utoipa::path(tag = "Manual requests", operation_id = "get_manual_input_webhook",
+    params(("id" = String, Path, description = "pri_…"), ("connection_key" = String, Path, description = "A manual_request connection")),
+    responses((status = 200, description = "The upload", body = ManualInput), AuthErrors),
+    security(("oauth2" = ["privacy-request:view_data"])))]
+#[get("/api/v1/privacy-request/{id}/access_manual_webhook/{connection_key}")]
+pub async fn get_manual_input_webhook(
+    _auth: Authorized<scope::PrivacyRequestViewData>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    read_manual(state, path).await
+}
+
+/// Resumes a request in `requires_input` once every enabled manual request has its upload
+/// (400 naming what is still missing).
+#[utoipa::path(tag = "Manual requests", params(("id" = String, Path, description = "pri_…")),
+    responses((status = 200, description = "Resumed: in_processing", body = PrivacyRequest),
+        (status = 400, description = "Not in requires_input, or input still missing", body = ErrorBody),
+        (status = 404, description = "No such request", body = ErrorBody), AuthErrors),
+    security(("oauth2" = ["privacy-request:resume"])))]
+#[post("/api/v1/privacy-request/{id}/resume_from_requires_input")]
+pub async fn resume_from_requires_input(
+    _auth: Authorized<scope::PrivacyRequestResume>,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let resumed = blocking(&state.requests, move |s| s.resume_from_requires_input(&id)).await?;
+    Ok(HttpResponse::Ok().json(resumed))
 }

@@ -4,12 +4,15 @@
 pub(crate) mod identity;
 pub(crate) mod model;
 pub(crate) mod repo;
+mod review;
 mod runner;
 mod service;
 
 pub use identity::{Identity, IdentityValue};
 pub use model::{
     AccessResultUrls, ActionRequiredDetails, ExecutionLog, FieldAffected, PrivacyRequest, PrivacyRequestCreate,
-    RequestFilter, RequestStatus, SortDirection, SortField,
+    RequestFilter, RequestStatus, ReviewRequestIds, ReviewWithReason, SortDirection, SortField, VerificationCode,
 };
-pub use service::{DieselRequestService, PackageDownload, QUEUE, RequestService, RequestSettings};
+pub use service::{
+    CodeDelivery, DieselRequestService, PackageDownload, QUEUE, RequestService, RequestSettings, VERIFICATION_ATTEMPTS,
+};

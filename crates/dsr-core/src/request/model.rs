@@ -97,7 +97,7 @@ pub struct PrivacyRequestCreate {
 /// What a failed request needs to go on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ActionRequiredDetails {
-    /// The step a retry resumes from (`access`, `upload_access`).
+    /// The step a retry resumes from (`access`, `upload_access`, `erasure`).
     pub step: String,
     /// The collection that failed, `dataset:collection`.
     pub collection: Option<String>,
@@ -164,6 +164,12 @@ pub struct PrivacyRequest {
     pub identity_verified_at: Option<DateTime<Utc>>,
     /// When it was paused.
     pub paused_at: Option<DateTime<Utc>>,
+    /// Why a reviewer denied it.
+    pub deny_reason: Option<String>,
+    /// When it was canceled.
+    pub canceled_at: Option<DateTime<Utc>>,
+    /// Why it was canceled.
+    pub cancel_reason: Option<String>,
     /// Where it came from.
     pub source: Option<String>,
     /// Days until the policy's execution timeframe runs out (negative when overdue).
@@ -181,6 +187,33 @@ pub struct PrivacyRequest {
     /// Execution logs by dataset (with `verbose=true`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<std::collections::BTreeMap<String, Vec<ExecutionLog>>>,
+}
+
+/// Requests to approve.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReviewRequestIds {
+    /// Ids of pending requests (at most 50).
+    #[schema(example = json!(["pri_7b3c0d2e-1f4a-4b6c-9d8e-0a1b2c3d4e5f"]))]
+    pub request_ids: Vec<String>,
+}
+
+/// Requests to deny or cancel, with an optional reason.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReviewWithReason {
+    /// Ids of the requests (at most 50).
+    pub request_ids: Vec<String>,
+    /// Why; stored on the request and written to its log.
+    #[serde(default)]
+    #[schema(example = "The requester could not be matched to a customer account")]
+    pub reason: Option<String>,
+}
+
+/// The code the subject received.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct VerificationCode {
+    /// Six digits.
+    #[schema(example = "123456")]
+    pub code: String,
 }
 
 /// Links to a complete request's access packages.

@@ -2,7 +2,10 @@
 
 use chrono::NaiveDateTime;
 use db::DbConn;
-use db::schema::{execution_logs, privacy_request_checkpoints, privacy_request_identities, privacy_requests};
+use db::schema::{
+    execution_logs, manual_request_inputs, privacy_request_checkpoints, privacy_request_identities,
+    privacy_request_verifications, privacy_requests,
+};
 use diesel::prelude::*;
 
 use super::model::{RequestFilter, RequestStatus, SortDirection, SortField};
@@ -27,6 +30,13 @@ pub(crate) struct RequestRow {
     pub(crate) failed_step: Option<String>,
     pub(crate) failed_collection: Option<String>,
     pub(crate) result_files: Option<String>,
+    pub(crate) reviewed_at: Option<NaiveDateTime>,
+    pub(crate) reviewed_by: Option<String>,
+    pub(crate) deny_reason: Option<String>,
+    pub(crate) identity_verified_at: Option<NaiveDateTime>,
+    pub(crate) canceled_at: Option<NaiveDateTime>,
+    pub(crate) cancel_reason: Option<String>,
+    pub(crate) masking_secrets: Option<Vec<u8>>,
 }
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug)]
@@ -84,8 +94,18 @@ pub(crate) fn start_processing(
     Ok(changed == 1)
 }
 
+/// Only a running request completes or fails: one canceled meanwhile stays canceled.
+fn running(
+    id: &str,
+) -> diesel::dsl::Filter<
+    diesel::dsl::Find<privacy_requests::table, &str>,
+    diesel::dsl::Eq<privacy_requests::status, &'static str>,
+> {
+    privacy_requests::table.find(id).filter(privacy_requests::status.eq(RequestStatus::InProcessing.as_str()))
+}
+
 pub(crate) fn finish(conn: &mut DbConn, id: &str, at: NaiveDateTime, files: &str) -> QueryResult<usize> {
-    diesel::update(privacy_requests::table.find(id))
+    diesel::update(running(id))
         .set((
             privacy_requests::status.eq(RequestStatus::Complete.as_str()),
             privacy_requests::finished_processing_at.eq(at),
@@ -104,7 +124,7 @@ pub(crate) fn fail(
     step: &str,
     collection: Option<&str>,
 ) -> QueryResult<usize> {
-    diesel::update(privacy_requests::table.find(id))
+    diesel::update(running(id))
         .set((
             privacy_requests::status.eq(RequestStatus::Error.as_str()),
             privacy_requests::finished_processing_at.eq(at),
@@ -291,4 +311,140 @@ pub(crate) fn load_checkpoint(conn: &mut DbConn, id: &str) -> QueryResult<Option
 
 pub(crate) fn delete_checkpoint(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
     diesel::delete(privacy_request_checkpoints::table.find(id)).execute(conn)
+}
+
+/// Moves a request from one of `from` to `to`; false when it was in none of them.
+pub(crate) fn transition(
+    conn: &mut DbConn,
+    id: &str,
+    from: &[RequestStatus],
+    to: RequestStatus,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+    let changed = diesel::update(privacy_requests::table.find(id).filter(privacy_requests::status.eq_any(from)))
+        .set((privacy_requests::status.eq(to.as_str()), privacy_requests::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Records a review (approval or denial) of a pending request; false when it was not pending.
+pub(crate) fn review(
+    conn: &mut DbConn,
+    id: &str,
+    to: RequestStatus,
+    by: &str,
+    reason: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        privacy_requests::table.find(id).filter(privacy_requests::status.eq(RequestStatus::Pending.as_str())),
+    )
+    .set((
+        privacy_requests::status.eq(to.as_str()),
+        privacy_requests::updated_at.eq(at),
+        privacy_requests::reviewed_at.eq(at),
+        privacy_requests::reviewed_by.eq(by),
+        privacy_requests::deny_reason.eq(reason),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Cancels a request that has not ended; false when it had.
+pub(crate) fn cancel(conn: &mut DbConn, id: &str, reason: Option<&str>, at: NaiveDateTime) -> QueryResult<bool> {
+    let ended = [RequestStatus::Complete, RequestStatus::Denied, RequestStatus::Canceled, RequestStatus::Error]
+        .map(|s| s.as_str());
+    let changed = diesel::update(privacy_requests::table.find(id).filter(privacy_requests::status.ne_all(ended)))
+        .set((
+            privacy_requests::status.eq(RequestStatus::Canceled.as_str()),
+            privacy_requests::updated_at.eq(at),
+            privacy_requests::canceled_at.eq(at),
+            privacy_requests::cancel_reason.eq(reason),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Marks the identity of an unverified request verified; false when it was not unverified.
+pub(crate) fn mark_verified(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let changed = diesel::update(
+        privacy_requests::table
+            .find(id)
+            .filter(privacy_requests::status.eq(RequestStatus::IdentityUnverified.as_str())),
+    )
+    .set((
+        privacy_requests::status.eq(RequestStatus::Pending.as_str()),
+        privacy_requests::updated_at.eq(at),
+        privacy_requests::identity_verified_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+pub(crate) fn save_masking_secrets(conn: &mut DbConn, id: &str, sealed: &[u8]) -> QueryResult<usize> {
+    diesel::update(privacy_requests::table.find(id)).set(privacy_requests::masking_secrets.eq(sealed)).execute(conn)
+}
+
+/// A verification code as stored.
+#[derive(Queryable, Selectable, Insertable, Clone, Debug)]
+#[diesel(table_name = privacy_request_verifications)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub(crate) struct VerificationRow {
+    pub(crate) privacy_request_id: String,
+    pub(crate) code_digest: String,
+    pub(crate) expires_at: NaiveDateTime,
+    pub(crate) failed_attempts: i32,
+    pub(crate) created_at: NaiveDateTime,
+}
+
+pub(crate) fn insert_verification(conn: &mut DbConn, row: &VerificationRow) -> QueryResult<()> {
+    diesel::insert_into(privacy_request_verifications::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub(crate) fn find_verification(conn: &mut DbConn, id: &str) -> QueryResult<Option<VerificationRow>> {
+    privacy_request_verifications::table.find(id).select(VerificationRow::as_select()).first(conn).optional()
+}
+
+pub(crate) fn count_failed_attempt(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::update(privacy_request_verifications::table.find(id))
+        .set(privacy_request_verifications::failed_attempts.eq(privacy_request_verifications::failed_attempts + 1))
+        .execute(conn)
+}
+
+pub(crate) fn delete_verification(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::delete(privacy_request_verifications::table.find(id)).execute(conn)
+}
+
+/// Manual input of one request for one connection (sealed JSON object).
+pub(crate) fn save_manual_input(
+    conn: &mut DbConn,
+    request_id: &str,
+    connection_id: &str,
+    sealed: &[u8],
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::delete(manual_request_inputs::table.find((request_id, connection_id))).execute(conn)?;
+    diesel::insert_into(manual_request_inputs::table)
+        .values((
+            manual_request_inputs::privacy_request_id.eq(request_id),
+            manual_request_inputs::connection_id.eq(connection_id),
+            manual_request_inputs::data.eq(sealed),
+            manual_request_inputs::created_at.eq(at),
+            manual_request_inputs::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Sealed manual inputs of a request: (connection id, connection key, data), by key.
+pub(crate) fn manual_inputs_of(conn: &mut DbConn, request_id: &str) -> QueryResult<Vec<(String, String, Vec<u8>)>> {
+    use db::schema::connections;
+    manual_request_inputs::table
+        .inner_join(connections::table)
+        .filter(manual_request_inputs::privacy_request_id.eq(request_id))
+        .order(connections::key.asc())
+        .select((manual_request_inputs::connection_id, connections::key, manual_request_inputs::data))
+        .load(conn)
 }

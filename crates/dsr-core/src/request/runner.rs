@@ -1,9 +1,13 @@
-//! Execution of one privacy request: traverse the graph, query each collection, filter the
-//! rows per access rule, render, redact, encrypt and store the packages, then complete. Logs
-//! are written with the outcome in one transaction. A request whose upload fails keeps its
-//! access results (sealed) so a retry resumes at the upload without querying again; a worker
-//! that dies mid-run leaves the request in_processing and the job is taken over when its
-//! lease expires: reads run again, nothing is written twice.
+//! Execution of one privacy request: wait for manual input if some is missing, traverse the
+//! graph, query each collection, filter the rows per access rule, render, redact, encrypt and
+//! store the packages, mask what the erasure rules target, then complete. Logs are written with
+//! the outcome in one transaction.
+//!
+//! Access results are kept (sealed) before anything is written to the subject's stores and
+//! whenever a later step fails, so a retry or a take-over after a crash resumes from them:
+//! erasure masks the rows the first access found (masking an identity would otherwise make the
+//! subject's rows unfindable) with the same per-request secrets, so running it twice writes
+//! the same values.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -12,11 +16,12 @@ use serde_json::{Map, Value};
 
 use super::repo::{self, LogRow};
 use super::service::{DieselRequestService, ResultFile, new_id};
-use crate::connector::{FieldInput, Store};
+use crate::connector::{FieldInput, RowUpdate, Store};
 use crate::datasets::{Dataset, Field};
 use crate::error::{DsrError, Result};
 use crate::filter::{filter_rows, targeted_paths};
-use crate::graph::{self, Address, Graph, Input};
+use crate::graph::{self, Address, Graph, Input, Node, Step, covers};
+use crate::masking::{MaskingSecrets, Strategy};
 use crate::model::{ActionType, Policy, ResponseFormat};
 use crate::package;
 use crate::repo as config_repo;
@@ -31,13 +36,14 @@ const EXECUTION: &str = "Request execution";
 const UPLOAD: &str = "Access package upload";
 
 /// One log entry before it is stored.
-struct Log {
+pub(super) struct Log {
     dataset: String,
     collection: Option<String>,
     connection: Option<String>,
     status: &'static str,
     message: String,
     fields: Vec<FieldAffected>,
+    action: ActionType,
 }
 
 /// Why a step failed: the collection (if one) and the message.
@@ -51,6 +57,80 @@ struct World {
     graph: Graph,
     datasets: Vec<Dataset>,
     stores: HashMap<String, std::result::Result<Arc<Store>, String>>,
+    /// Connections with `write` access, which erasure may change.
+    writable: Vec<String>,
+}
+
+/// An erasure rule: its strategy and targets.
+struct ErasureRule {
+    strategy: Strategy,
+    targets: Vec<String>,
+}
+
+/// A field erasure masks.
+struct MaskedField<'a> {
+    field: &'a graph::FieldSpec,
+    strategy: Strategy,
+}
+
+/// The fields of `node` the erasure rules mask (field-level categories only, as Fides), and the
+/// targeted ones left alone with why.
+fn fields_to_mask<'a>(node: &'a Node, rules: &[ErasureRule]) -> (Vec<MaskedField<'a>>, Vec<String>) {
+    let mut masked = Vec::new();
+    let mut left = Vec::new();
+    for field in &node.fields {
+        let Some(rule) = rules.iter().find(|r| field.categories.iter().any(|c| r.targets.iter().any(|t| covers(t, c))))
+        else {
+            continue;
+        };
+        if field.read_only {
+            left.push(format!("{} is read_only", field.name));
+            continue;
+        }
+        if field.primary_key {
+            left.push(format!("{} is a primary key", field.name));
+            continue;
+        }
+        let strategy = match field.masking_override.as_ref().map(Strategy::parse) {
+            Some(Ok(strategy)) => strategy,
+            Some(Err(message)) => {
+                left.push(format!("{}: {message}", field.name));
+                continue;
+            }
+            None => rule.strategy.clone(),
+        };
+        if !strategy.supports(field.data_type.as_deref()) {
+            left.push(format!(
+                "{} has data_type {}; {} masks only string fields",
+                field.name,
+                field.data_type.as_deref().unwrap_or("(none)"),
+                strategy.name()
+            ));
+            continue;
+        }
+        masked.push(MaskedField { field, strategy });
+    }
+    (masked, left)
+}
+
+/// Plan steps in erasure order: plan order, each collection after those its `erase_after` names.
+fn erasure_order<'a>(graph: &Graph, steps: &'a [Step]) -> std::result::Result<Vec<&'a Step>, String> {
+    let mut remaining: Vec<&Step> = steps.iter().collect();
+    let mut order: Vec<&Step> = Vec::new();
+    while !remaining.is_empty() {
+        let ready = remaining.iter().position(|step| {
+            graph.nodes[step.node]
+                .erase_after
+                .iter()
+                .all(|before| !remaining.iter().any(|other| &graph.nodes[other.node].address == before))
+        });
+        let Some(position) = ready else {
+            let names: Vec<String> = remaining.iter().map(|s| graph.nodes[s.node].address.to_string()).collect();
+            return Err(format!("erase_after forms a cycle among: {}", names.join(", ")));
+        };
+        order.push(remaining.remove(position));
+    }
+    Ok(order)
 }
 
 fn entity_rules(datasets: &[Dataset]) -> redaction::EntityRules {
@@ -90,12 +170,16 @@ impl DieselRequestService {
         let mut datasets = Vec::new();
         let mut pairs = Vec::new();
         let mut stores = HashMap::new();
+        let mut writable = Vec::new();
         for (dataset_row, connection_row) in rows {
             let dataset = DieselDsrService::parse_dataset(&dataset_row)?;
             pairs.push((dataset.clone(), connection_row.key.clone()));
             datasets.push(dataset);
             if stores.contains_key(&connection_row.key) {
                 continue;
+            }
+            if connection_row.access == crate::AccessLevel::Write.as_str() {
+                writable.push(connection_row.key.clone());
             }
             let store = match open_secrets(&self.inner.key, &connection_row)? {
                 Some(secrets) => Ok(self.inner.stores.get(
@@ -107,7 +191,7 @@ impl DieselRequestService {
             };
             stores.insert(connection_row.key.clone(), store);
         }
-        Ok(Graph::build(&pairs).map(|graph| World { graph, datasets, stores }))
+        Ok(Graph::build(&pairs).map(|graph| World { graph, datasets, stores, writable }))
     }
 
     /// Runs the access step: every planned collection queried in order.
@@ -118,6 +202,11 @@ impl DieselRequestService {
         targets: &[String],
         logs: &mut Vec<Log>,
     ) -> std::result::Result<BTreeMap<usize, Vec<Value>>, StepFailure> {
+        let store_of = |node: &Node| match world.stores.get(&node.connection) {
+            Some(Ok(store)) => Ok(Arc::clone(store)),
+            Some(Err(message)) => Err(message.clone()),
+            None => Err(format!("connection {} is unknown", node.connection)),
+        };
         let keys: Vec<&str> = identity.keys().collect();
         let plan =
             graph::plan(&world.graph, &keys, targets).map_err(|e| StepFailure { collection: None, message: e.0 })?;
@@ -129,6 +218,7 @@ impl DieselRequestService {
                 status: "skipped",
                 message,
                 fields: Vec::new(),
+                action: ActionType::Access,
             });
         }
         let mut results: BTreeMap<usize, Vec<Value>> = BTreeMap::new();
@@ -149,12 +239,7 @@ impl DieselRequestService {
             let inputs: Vec<FieldInput> =
                 by_field.into_iter().map(|(field, values)| FieldInput::new(field.to_owned(), values)).collect();
             let fail = |message: String| StepFailure { collection: Some(node.address.clone()), message };
-            let store = match world.stores.get(&node.connection) {
-                Some(Ok(store)) => Arc::clone(store),
-                Some(Err(message)) => return Err(fail(message.clone())),
-                None => return Err(fail(format!("connection {} is unknown", node.connection))),
-            };
-            let rows = store.select(node, &inputs).map_err(fail)?;
+            let rows = store_of(node).map_err(fail)?.select(node, &inputs).map_err(fail)?;
             let fields = match targeted_paths(node, targets) {
                 Some(paths) => paths
                     .into_iter()
@@ -181,6 +266,7 @@ impl DieselRequestService {
                 status: "complete",
                 message: format!("Found {} row(s)", rows.len()),
                 fields,
+                action: ActionType::Access,
             });
             results.insert(step.node, rows);
         }
@@ -194,6 +280,7 @@ impl DieselRequestService {
         world: &World,
         policy: &Policy,
         results: &BTreeMap<String, Vec<Value>>,
+        manual: &[(String, Value)],
         key: Option<&[u8]>,
     ) -> std::result::Result<Vec<ResultFile>, String> {
         let redactor =
@@ -210,7 +297,11 @@ impl DieselRequestService {
                     package.insert(address.to_string(), Value::Array(rows));
                 }
             }
-            let package = redactor.redact_package(package);
+            let mut package = redactor.redact_package(package);
+            // Manual data goes to the subject as uploaded: unfiltered, under the connection key.
+            for (connection, rows) in manual {
+                package.insert(connection.clone(), rows.clone());
+            }
             let format = rule.storage_destination.as_ref().map_or(ResponseFormat::Json, |s| s.format);
             let rendered = package::render(&package, format, key)?;
             let file = format!("{}.{}", rule.key, rendered.extension);
@@ -219,6 +310,134 @@ impl DieselRequestService {
             files.push(ResultFile { rule: rule.key.clone(), file });
         }
         Ok(files)
+    }
+
+    /// Masks, collection by collection, the fields the erasure rules target in the rows access
+    /// found; each collection's rows change in one transaction on its store.
+    #[expect(clippy::too_many_arguments, reason = "the step's inputs, all borrowed from run")]
+    fn erase(
+        &self,
+        world: &World,
+        identity_keys: &[&str],
+        all_targets: &[String],
+        rules: &[ErasureRule],
+        results: &BTreeMap<String, Vec<Value>>,
+        secrets: &MaskingSecrets,
+        logs: &mut Vec<Log>,
+    ) -> std::result::Result<(), StepFailure> {
+        let plan = graph::plan(&world.graph, identity_keys, all_targets)
+            .map_err(|e| StepFailure { collection: None, message: e.0 })?;
+        let order =
+            erasure_order(&world.graph, &plan.steps).map_err(|message| StepFailure { collection: None, message })?;
+        for step in order {
+            let node = &world.graph.nodes[step.node];
+            let (masked, left) = fields_to_mask(node, rules);
+            let log = |status: &'static str, message: String, fields: Vec<FieldAffected>| Log {
+                dataset: node.address.dataset.clone(),
+                collection: Some(node.address.collection.clone()),
+                connection: Some(node.connection.clone()),
+                status,
+                message,
+                fields,
+                action: ActionType::Erasure,
+            };
+            if masked.is_empty() {
+                if !left.is_empty() {
+                    logs.push(log("skipped", format!("No values were erased: {}", left.join("; ")), Vec::new()));
+                }
+                continue;
+            }
+            let fail = |message: String| StepFailure { collection: Some(node.address.clone()), message };
+            if !world.writable.contains(&node.connection) {
+                return Err(fail(format!(
+                    "No values were erased since this connection {} has not been given write access",
+                    node.connection
+                )));
+            }
+            // Rows are found by their primary key, or without one by the fields the collection
+            // was reached through.
+            let mut keys: Vec<&str> = node.fields.iter().filter(|f| f.primary_key).map(|f| f.name.as_str()).collect();
+            if keys.is_empty() {
+                for input in &step.inputs {
+                    let field = match input {
+                        Input::Seed { field, .. } | Input::Edge { field, .. } => field.as_str(),
+                    };
+                    if !keys.contains(&field) {
+                        keys.push(field);
+                    }
+                }
+            }
+            let rows = results.get(&node.address.to_string()).map(Vec::as_slice).unwrap_or_default();
+            let updates: Vec<RowUpdate> = rows
+                .iter()
+                .filter_map(|row| {
+                    let filter: Vec<(String, Value)> = keys
+                        .iter()
+                        .filter_map(|k| row.get(*k).filter(|v| !v.is_null()).map(|v| ((*k).to_owned(), v.clone())))
+                        .collect();
+                    if filter.is_empty() {
+                        return None;
+                    }
+                    let set = masked
+                        .iter()
+                        .map(|m| {
+                            let value = row.get(&m.field.name).unwrap_or(&Value::Null);
+                            (m.field.name.clone(), m.strategy.mask(value, secrets, m.field.length))
+                        })
+                        .collect();
+                    Some(RowUpdate { set, filter })
+                })
+                .collect();
+            let store = match world.stores.get(&node.connection) {
+                Some(Ok(store)) => Arc::clone(store),
+                Some(Err(message)) => return Err(fail(message.clone())),
+                None => return Err(fail(format!("connection {} is unknown", node.connection))),
+            };
+            let changed = store.update(node, &updates).map_err(fail)?;
+            let mut message = format!("Masked {changed} row(s)");
+            if !left.is_empty() {
+                message.push_str(&format!("; left alone: {}", left.join("; ")));
+            }
+            let fields = masked
+                .iter()
+                .map(|m| FieldAffected {
+                    path: format!("{}:{}", node.address, m.field.name),
+                    field_name: m.field.name.clone(),
+                    data_categories: m.field.categories.clone(),
+                })
+                .collect();
+            logs.push(log("complete", message, fields));
+        }
+        Ok(())
+    }
+
+    /// The policy's erasure rules with their full strategies (responses never carry the
+    /// configuration), in rule order.
+    fn erasure_rules(conn: &mut db::DbConn, policy_id: &str) -> Result<Vec<ErasureRule>> {
+        let rows: Vec<_> = config_repo::rules_of(conn, &[policy_id.to_owned()])?
+            .into_iter()
+            .filter(|r| r.action() == ActionType::Erasure)
+            .collect();
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let targets = config_repo::targets_of(conn, &ids)?;
+        rows.into_iter()
+            .map(|rule| {
+                let corrupt = |what: String| DsrError::Db(db::DbError::Corrupt(format!("rule {}: {what}", rule.key)));
+                let spec: crate::model::MaskingStrategy =
+                    serde_json::from_str(rule.masking_strategy.as_deref().unwrap_or("null"))
+                        .map_err(|e| corrupt(e.to_string()))?;
+                Ok(ErasureRule {
+                    strategy: Strategy::parse(&spec).map_err(corrupt)?,
+                    targets: targets.iter().filter(|t| t.rule_id == rule.id).map(|t| t.data_category.clone()).collect(),
+                })
+            })
+            .collect()
+    }
+
+    fn open_secrets(&self, id: &str, sealed: &[u8]) -> Result<MaskingSecrets> {
+        let corrupt = || DsrError::Db(db::DbError::Corrupt(format!("masking secrets of {id}")));
+        let plain = crypto::open(&self.inner.key, sealed).map_err(|_| corrupt())?;
+        serde_json::from_slice(&plain).map_err(|_| corrupt())
     }
 
     /// Executes request `id` if it is runnable. `Err` only for failures of Lethe's own
@@ -231,17 +450,24 @@ impl DieselRequestService {
         if !repo::start_processing(&mut conn, id, at, row.started_processing_at.unwrap_or(at))? {
             return Ok(());
         }
-        // A first run has no logs or checkpoint yet; retries and take-overs may.
+        // A first run has no logs or checkpoint yet; retries, resumptions and take-overs may.
         let resumed = row.started_processing_at.is_some();
         let policy_rows = config_repo::policies_by_ids(&mut conn, std::slice::from_ref(&row.policy_id))?;
         let policy = config_repo::assemble_policies(&mut conn, policy_rows)?
             .pop()
             .ok_or_else(|| DsrError::Db(db::DbError::Corrupt(format!("policy of {id} is missing"))))?;
-        let checkpoint = if row.failed_step.as_deref() == Some("upload_access") {
-            repo::load_checkpoint(&mut conn, id)?
-        } else {
-            None
-        };
+        let has_access = policy.rules.iter().any(|r| r.action_type == ActionType::Access);
+        let erasure_rules = Self::erasure_rules(&mut conn, &row.policy_id)?;
+        if has_access {
+            let missing = Self::missing_manual_input(&mut conn, id)?;
+            if !missing.is_empty() {
+                drop(conn);
+                self.wait_for_input(id, &missing)?;
+                return Ok(());
+            }
+        }
+        let checkpoint = if resumed { repo::load_checkpoint(&mut conn, id)? } else { None };
+        let manual = if has_access { self.manual_package_entries(&mut conn, id)? } else { Vec::new() };
         drop(conn);
 
         let identity = self.open_identity(&row)?;
@@ -249,7 +475,7 @@ impl DieselRequestService {
         let targets: Vec<String> = policy
             .rules
             .iter()
-            .filter(|r| r.action_type == ActionType::Access)
+            .filter(|r| matches!(r.action_type, ActionType::Access | ActionType::Erasure))
             .flat_map(|r| r.targets.iter().map(|t| t.data_category.clone()))
             .collect();
         let mut logs = Vec::new();
@@ -261,6 +487,7 @@ impl DieselRequestService {
                 return self.record_failure(id, "access", None, logs, None);
             }
         };
+        let from_checkpoint = checkpoint.is_some();
         let results: BTreeMap<String, Vec<Value>> = match checkpoint {
             Some(sealed) => {
                 let plain = crypto::open(&self.inner.key, &sealed)
@@ -288,28 +515,85 @@ impl DieselRequestService {
                 }
             },
         };
-        let queried = started.elapsed();
-        match self.upload(id, &world, &policy, &results, key.as_deref()) {
-            Ok(files) => {
-                let uploaded = started.elapsed();
-                self.record_success(id, &files, logs, resumed)?;
-                tracing::debug!(
-                    privacy_request_id = id,
-                    prepare_ms = prepared.as_secs_f64() * 1e3,
-                    access_ms = (queried - prepared).as_secs_f64() * 1e3,
-                    upload_ms = (uploaded - queried).as_secs_f64() * 1e3,
-                    total_ms = started.elapsed().as_secs_f64() * 1e3,
-                    "privacy request complete"
-                );
-                Ok(())
+        let seal_results = |results: &BTreeMap<String, Vec<Value>>| -> Result<Vec<u8>> {
+            let plain = serde_json::to_vec(results).map_err(|e| DsrError::BadRequest(e.to_string()))?;
+            Ok(crypto::seal(&self.inner.key, &plain))
+        };
+        // Before the first write to the subject's stores: the results erasure works from, and
+        // the secrets it masks with, are stored, so a crash or a retry masks the same rows the
+        // same way.
+        let secrets = if erasure_rules.is_empty() {
+            None
+        } else {
+            let (secrets, generated) = match &row.masking_secrets {
+                Some(sealed) => (self.open_secrets(id, sealed)?, None),
+                None => {
+                    let secrets = MaskingSecrets::generate();
+                    let plain = serde_json::to_vec(&secrets).map_err(|e| DsrError::BadRequest(e.to_string()))?;
+                    (secrets, Some(crypto::seal(&self.inner.key, &plain)))
+                }
+            };
+            if !from_checkpoint || generated.is_some() {
+                let sealed = seal_results(&results)?;
+                let mut conn = self.inner.db.conn()?;
+                conn.write_transaction(|c| -> Result<()> {
+                    repo::save_checkpoint(c, id, &sealed, db::now())?;
+                    if let Some(generated) = &generated {
+                        repo::save_masking_secrets(c, id, generated)?;
+                    }
+                    Ok(())
+                })?;
             }
-            Err(message) => {
-                logs.push(Log::error(UPLOAD, None, None, format!("Access package upload failed: {message}")));
-                let plain = serde_json::to_vec(&results).map_err(|e| DsrError::BadRequest(e.to_string()))?;
-                let sealed = crypto::seal(&self.inner.key, &plain);
-                self.record_failure(id, "upload_access", None, logs, Some(sealed))
+            Some(secrets)
+        };
+        let queried = started.elapsed();
+        let files = if has_access {
+            match self.upload(id, &world, &policy, &results, &manual, key.as_deref()) {
+                Ok(files) => files,
+                Err(message) => {
+                    logs.push(Log::error(UPLOAD, None, None, format!("Access package upload failed: {message}")));
+                    let sealed = seal_results(&results)?;
+                    return self.record_failure(id, "upload_access", None, logs, Some(sealed));
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        let uploaded = started.elapsed();
+        if let Some(secrets) = &secrets {
+            let keys: Vec<&str> = identity.keys().collect();
+            if let Err(failure) = self.erase(&world, &keys, &targets, &erasure_rules, &results, secrets, &mut logs) {
+                let (dataset, collection, connection) = match &failure.collection {
+                    Some(address) => (
+                        address.dataset.clone(),
+                        Some(address.collection.clone()),
+                        world.graph.node(address).map(|n| n.connection.clone()),
+                    ),
+                    None => (TRAVERSAL.to_owned(), None, None),
+                };
+                logs.push(Log::error(&dataset, collection, connection, failure.message).in_step(ActionType::Erasure));
+                let failed = failure.collection.map(|a| a.to_string());
+                return self.record_failure(id, "erasure", failed.as_deref(), logs, None);
             }
         }
+        self.record_success(id, &files, logs, resumed, secrets.is_some())?;
+        tracing::debug!(
+            privacy_request_id = id,
+            prepare_ms = prepared.as_secs_f64() * 1e3,
+            access_ms = (queried - prepared).as_secs_f64() * 1e3,
+            upload_ms = (uploaded - queried).as_secs_f64() * 1e3,
+            erasure_ms = (started.elapsed() - uploaded).as_secs_f64() * 1e3,
+            total_ms = started.elapsed().as_secs_f64() * 1e3,
+            "privacy request complete"
+        );
+        Ok(())
+    }
+
+    /// Appends log entries after those a request already has.
+    pub(super) fn append_logs(conn: &mut db::DbConn, id: &str, logs: Vec<Log>) -> Result<()> {
+        let rows = Self::log_rows(conn, id, logs, true)?;
+        repo::insert_logs(conn, &rows)?;
+        Ok(())
     }
 
     fn log_rows(conn: &mut db::DbConn, id: &str, logs: Vec<Log>, resumed: bool) -> Result<Vec<LogRow>> {
@@ -325,7 +609,7 @@ impl DieselRequestService {
                 dataset_name: Some(log.dataset),
                 collection_name: log.collection,
                 connection_key: log.connection,
-                action_type: ActionType::Access.as_str().to_owned(),
+                action_type: log.action.as_str().to_owned(),
                 status: log.status.to_owned(),
                 message: Some(log.message),
                 fields_affected: serde_json::to_string(&log.fields).unwrap_or_else(|_| "[]".to_owned()),
@@ -335,14 +619,21 @@ impl DieselRequestService {
             .collect())
     }
 
-    fn record_success(&self, id: &str, files: &[ResultFile], logs: Vec<Log>, resumed: bool) -> Result<()> {
+    fn record_success(
+        &self,
+        id: &str,
+        files: &[ResultFile],
+        logs: Vec<Log>,
+        resumed: bool,
+        checkpointed: bool,
+    ) -> Result<()> {
         let files = serde_json::to_string(files).map_err(|e| DsrError::BadRequest(e.to_string()))?;
         let mut conn = self.inner.db.conn()?;
         conn.write_transaction(|c| -> Result<()> {
             let rows = Self::log_rows(c, id, logs, resumed)?;
             repo::insert_logs(c, &rows)?;
             repo::finish(c, id, db::now(), &files)?;
-            if resumed {
+            if resumed || checkpointed {
                 repo::delete_checkpoint(c, id)?;
             }
             Ok(())
@@ -388,7 +679,33 @@ impl DieselRequestService {
 
 impl Log {
     fn error(dataset: &str, collection: Option<String>, connection: Option<String>, message: String) -> Log {
-        Log { dataset: dataset.to_owned(), collection, connection, status: "error", message, fields: Vec::new() }
+        Log {
+            dataset: dataset.to_owned(),
+            collection,
+            connection,
+            status: "error",
+            message,
+            fields: Vec::new(),
+            action: ActionType::Access,
+        }
+    }
+
+    /// An entry about the request as a whole (review, manual input), under `name`.
+    pub(super) fn status(name: &str, status: &'static str, message: String) -> Log {
+        Log {
+            dataset: name.to_owned(),
+            collection: None,
+            connection: None,
+            status,
+            message,
+            fields: Vec::new(),
+            action: ActionType::Access,
+        }
+    }
+
+    fn in_step(mut self, action: ActionType) -> Log {
+        self.action = action;
+        self
     }
 }
 

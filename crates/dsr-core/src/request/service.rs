@@ -11,7 +11,7 @@ use db::jobs::{self, Job, JobFailure, JobHandler, JobSignal, NewJob};
 use db::{Database, DbConn};
 use redaction::RedactionService;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::identity::Identity;
 use super::model::{
@@ -21,6 +21,7 @@ use super::model::{
 use super::repo::{self, LogRow, RequestRow};
 use crate::connector::Stores;
 use crate::error::{DsrError, Result};
+use crate::manual::ManualInput;
 use crate::model::{ActionType, BulkFailure, BulkResponse, FidesPage, MAX_BULK, PageRequest, Policy};
 use crate::repo::{self as config_repo, PolicyRow};
 
@@ -30,6 +31,30 @@ pub const QUEUE: &str = "privacy_requests";
 /// Claims an execution job gets before the request is marked failed.
 const JOB_ATTEMPTS: i32 = 5;
 
+/// Wrong codes a subject may give before the code is void (Fides' attempt limit).
+pub const VERIFICATION_ATTEMPTS: i32 = 3;
+
+/// How identity verification codes reach the subject.
+#[derive(Clone)]
+pub enum CodeDelivery {
+    /// By email, through this mailer.
+    Email(Arc<dyn messaging::Mailer>),
+    /// Written to the server log (development mode without SMTP): never for production.
+    Log,
+    /// No way to send: requests that need verification are refused.
+    Unavailable,
+}
+
+impl std::fmt::Debug for CodeDelivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CodeDelivery::Email(_) => "Email",
+            CodeDelivery::Log => "Log",
+            CodeDelivery::Unavailable => "Unavailable",
+        })
+    }
+}
+
 /// Settings of the request service.
 #[derive(Debug, Clone)]
 pub struct RequestSettings {
@@ -37,6 +62,28 @@ pub struct RequestSettings {
     pub storage_dir: PathBuf,
     /// How long download links stay valid.
     pub download_link_ttl: Duration,
+    /// Requests created through the public route wait for the subject's emailed code.
+    pub identity_verification_required: bool,
+    /// How codes are delivered.
+    pub code_delivery: CodeDelivery,
+    /// How long a code is valid.
+    pub verification_code_ttl: Duration,
+    /// Requests wait in `pending` until a reviewer approves them.
+    pub manual_approval_required: bool,
+}
+
+impl RequestSettings {
+    /// Settings with verification and approval off.
+    pub fn new(storage_dir: PathBuf, download_link_ttl: Duration) -> RequestSettings {
+        RequestSettings {
+            storage_dir,
+            download_link_ttl,
+            identity_verification_required: false,
+            code_delivery: CodeDelivery::Unavailable,
+            verification_code_ttl: Duration::from_secs(600),
+            manual_approval_required: false,
+        }
+    }
 }
 
 /// A package ready to download.
@@ -69,6 +116,21 @@ pub trait RequestService: Send + Sync {
     fn open_package(&self, id: &str, token: &str) -> Result<PackageDownload>;
     /// Executes a request now (what the worker does); a request that is not runnable is left alone.
     fn execute(&self, id: &str) -> Result<()>;
+
+    /// Checks the subject's code: right → the request goes on (to approval or execution).
+    fn verify(&self, id: &str, code: &str) -> Result<PrivacyRequest>;
+    /// Approves pending requests (each on its own) and queues them; `reviewer` is the client.
+    fn approve(&self, ids: Vec<String>, reviewer: &str) -> Result<BulkResponse<PrivacyRequest>>;
+    /// Denies pending requests, recording the reason on the request and in its log.
+    fn deny(&self, ids: Vec<String>, reviewer: &str, reason: Option<String>) -> Result<BulkResponse<PrivacyRequest>>;
+    /// Cancels requests that have not ended.
+    fn cancel(&self, ids: Vec<String>, reason: Option<String>) -> Result<BulkResponse<PrivacyRequest>>;
+    /// Stores what a person found in a manual request's system for a request in `requires_input`.
+    fn upload_manual_input(&self, id: &str, connection: &str, data: Map<String, Value>) -> Result<ManualInput>;
+    /// What was uploaded for a request and a manual request connection.
+    fn manual_input(&self, id: &str, connection: &str) -> Result<ManualInput>;
+    /// Resumes a request in `requires_input` once every manual request has its upload.
+    fn resume_from_requires_input(&self, id: &str) -> Result<PrivacyRequest>;
 }
 
 pub(super) struct Inner {
@@ -129,19 +191,19 @@ impl DieselRequestService {
         self
     }
 
-    fn enqueue(&self, conn: &mut DbConn, id: &str) -> Result<()> {
+    pub(super) fn enqueue(&self, conn: &mut DbConn, id: &str) -> Result<()> {
         let job = NewJob::new(QUEUE, serde_json::json!({ "privacy_request_id": id })).max_attempts(JOB_ATTEMPTS);
         jobs::enqueue(conn, &job)?;
         Ok(())
     }
 
-    fn notify(&self) {
+    pub(super) fn notify(&self) {
         if let Some(signal) = &self.signal {
             signal.notify();
         }
     }
 
-    fn request_row(conn: &mut DbConn, id: &str) -> Result<RequestRow> {
+    pub(super) fn request_row(conn: &mut DbConn, id: &str) -> Result<RequestRow> {
         repo::find_request(conn, id)?.ok_or_else(|| not_found(id))
     }
 
@@ -152,7 +214,8 @@ impl DieselRequestService {
         raw: &Value,
         submitted_by: Option<&str>,
         policies: &mut HashMap<String, Option<(PolicyRow, Policy)>>,
-    ) -> std::result::Result<(RequestRow, Vec<(String, String)>), String> {
+        verify: bool,
+    ) -> std::result::Result<Accepted, String> {
         let item: PrivacyRequestCreate = serde_json::from_value(raw.clone()).map_err(|e| {
             let text = e.to_string();
             text.split(" at line ").next().unwrap_or(&text).to_owned()
@@ -177,21 +240,34 @@ impl DieselRequestService {
         let Some((policy_row, policy)) = policies.get(&item.policy_key).and_then(Option::as_ref) else {
             return Err(format!("Policy with key {} does not exist", item.policy_key));
         };
-        if policy.rules.iter().any(|r| r.action_type == ActionType::Erasure) {
-            return Err(format!(
-                "Policy {} has erasure rules; erasure requests are not supported by this version",
-                policy.key
-            ));
+        let erasure = policy.rules.iter().any(|r| r.action_type == ActionType::Erasure);
+        if !erasure && !policy.rules.iter().any(|r| r.action_type == ActionType::Access) {
+            return Err(format!("Policy {} has no access or erasure rules to execute", policy.key));
         }
-        if !policy.rules.iter().any(|r| r.action_type == ActionType::Access) {
-            return Err(format!("Policy {} has no access rules to execute", policy.key));
-        }
+        let email = identity.values("email").into_iter().find_map(|v| v.as_str().map(str::to_owned));
+        let verification = if verify {
+            match email {
+                Some(email) => Some(email),
+                None => {
+                    return Err(
+                        "Verification message could not be sent: identity verification needs an email identity."
+                            .to_owned(),
+                    );
+                }
+            }
+        } else {
+            None
+        };
+        let masking_secrets = erasure.then(|| {
+            let plain = serde_json::to_vec(&crate::masking::MaskingSecrets::generate()).unwrap_or_default();
+            crypto::seal(&self.inner.key, &plain)
+        });
         let at = db::now();
         let identity_json = serde_json::to_vec(&identity).map_err(|e| e.to_string())?;
         let row = RequestRow {
             id: new_id("pri"),
             external_id: item.external_id,
-            status: RequestStatus::Pending.as_str().to_owned(),
+            status: if verify { RequestStatus::IdentityUnverified } else { RequestStatus::Pending }.as_str().to_owned(),
             policy_id: policy_row.id.clone(),
             identity: crypto::seal(&self.inner.key, &identity_json),
             encryption_key: item.encryption_key.map(|k| crypto::seal(&self.inner.key, k.as_bytes())),
@@ -205,8 +281,20 @@ impl DieselRequestService {
             failed_step: None,
             failed_collection: None,
             result_files: None,
+            reviewed_at: None,
+            reviewed_by: None,
+            deny_reason: None,
+            identity_verified_at: None,
+            canceled_at: None,
+            cancel_reason: None,
+            masking_secrets,
         };
-        Ok((row, self.digests(&identity)))
+        let digests = self.digests(&identity);
+        let verification = match verification {
+            Some(email) => Some(self.send_code(&row.id, &email, at)?),
+            None => None,
+        };
+        Ok(Accepted { row, digests, verification })
     }
 
     fn digests(&self, identity: &Identity) -> Vec<(String, String)> {
@@ -236,7 +324,7 @@ impl DieselRequestService {
     }
 
     /// Responses for request rows: policies and (when asked) logs loaded once for all.
-    fn respond(
+    pub(super) fn respond(
         &self,
         conn: &mut DbConn,
         rows: Vec<RequestRow>,
@@ -274,6 +362,13 @@ impl DieselRequestService {
             })
             .collect()
     }
+}
+
+/// One create item that passed validation.
+struct Accepted {
+    row: RequestRow,
+    digests: Vec<(String, String)>,
+    verification: Option<super::repo::VerificationRow>,
 }
 
 /// The package files stored for a request.
@@ -314,11 +409,14 @@ fn to_response(
         requested_at: db::utc(row.requested_at),
         started_processing_at: row.started_processing_at.map(db::utc),
         finished_processing_at: row.finished_processing_at.map(db::utc),
-        reviewed_at: None,
-        reviewed_by: None,
+        reviewed_at: row.reviewed_at.map(db::utc),
+        reviewed_by: row.reviewed_by,
         submitted_by: row.submitted_by,
-        identity_verified_at: None,
+        identity_verified_at: row.identity_verified_at.map(db::utc),
         paused_at: None,
+        deny_reason: row.deny_reason,
+        canceled_at: row.canceled_at.map(db::utc),
+        cancel_reason: row.cancel_reason,
         source: row.source,
         days_left,
         policy,
@@ -327,7 +425,11 @@ fn to_response(
             collection: row.failed_collection.clone(),
             action_needed: None,
         }),
-        resume_endpoint: failed.then(|| format!("/privacy-request/{}/retry", row.id)),
+        resume_endpoint: match status {
+            RequestStatus::Error => Some(format!("/privacy-request/{}/retry", row.id)),
+            RequestStatus::RequiresInput => Some(format!("/privacy-request/{}/resume_from_requires_input", row.id)),
+            _ => None,
+        },
         identity,
         results,
         id: row.id,
@@ -343,22 +445,30 @@ impl RequestService for DieselRequestService {
         let mut policies = HashMap::new();
         let mut response = BulkResponse::default();
         let mut created = Vec::new();
+        // Only the public route asks the subject to prove their identity (as Fides).
+        let verify = submitted_by.is_none() && self.inner.settings.identity_verification_required;
         for raw in items {
-            match self.create_one(&mut conn, &raw, submitted_by.as_deref(), &mut policies) {
+            match self.create_one(&mut conn, &raw, submitted_by.as_deref(), &mut policies, verify) {
                 Ok(accepted) => created.push(accepted),
                 Err(message) => response.failed.push(BulkFailure { message, data: raw }),
             }
         }
         // Every accepted item in one transaction: each is stored with its job, or none is.
+        let queue = !verify && !self.inner.settings.manual_approval_required;
         conn.write_transaction(|c| -> Result<()> {
-            for (row, digests) in &created {
-                repo::insert_request(c, row, digests)?;
-                self.enqueue(c, &row.id)?;
+            for accepted in &created {
+                repo::insert_request(c, &accepted.row, &accepted.digests)?;
+                if let Some(verification) = &accepted.verification {
+                    repo::insert_verification(c, verification)?;
+                }
+                if queue {
+                    self.enqueue(c, &accepted.row.id)?;
+                }
             }
             Ok(())
         })?;
-        let created: Vec<RequestRow> = created.into_iter().map(|(row, _)| row).collect();
-        if !created.is_empty() {
+        let created: Vec<RequestRow> = created.into_iter().map(|a| a.row).collect();
+        if queue && !created.is_empty() {
             self.notify();
         }
         response.succeeded = self.respond(&mut conn, created, false, false)?;
@@ -458,6 +568,34 @@ impl RequestService for DieselRequestService {
 
     fn execute(&self, id: &str) -> Result<()> {
         self.run(id)
+    }
+
+    fn verify(&self, id: &str, code: &str) -> Result<PrivacyRequest> {
+        self.verify_code(id, code)
+    }
+
+    fn approve(&self, ids: Vec<String>, reviewer: &str) -> Result<BulkResponse<PrivacyRequest>> {
+        self.review_all(ids, super::review::Review::Approve { reviewer })
+    }
+
+    fn deny(&self, ids: Vec<String>, reviewer: &str, reason: Option<String>) -> Result<BulkResponse<PrivacyRequest>> {
+        self.review_all(ids, super::review::Review::Deny { reviewer, reason: reason.as_deref() })
+    }
+
+    fn cancel(&self, ids: Vec<String>, reason: Option<String>) -> Result<BulkResponse<PrivacyRequest>> {
+        self.review_all(ids, super::review::Review::Cancel { reason: reason.as_deref() })
+    }
+
+    fn upload_manual_input(&self, id: &str, connection: &str, data: Map<String, Value>) -> Result<ManualInput> {
+        self.store_manual_input(id, connection, data)
+    }
+
+    fn manual_input(&self, id: &str, connection: &str) -> Result<ManualInput> {
+        self.read_manual_input(id, connection)
+    }
+
+    fn resume_from_requires_input(&self, id: &str) -> Result<PrivacyRequest> {
+        self.resume_input(id)
     }
 }
 

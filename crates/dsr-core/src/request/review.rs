@@ -1,0 +1,353 @@
+//! What happens to a request around its execution: the subject's identity verification, a
+//! reviewer's approval, denial or cancellation, and manual input that pauses it in
+//! `requires_input` until a person uploads what they found.
+
+use chrono::Duration as ChronoDuration;
+use db::DbConn;
+use serde_json::{Map, Value};
+
+use super::model::{PrivacyRequest, RequestStatus};
+use super::repo::{self, VerificationRow};
+use super::runner::Log;
+use super::service::{CodeDelivery, DieselRequestService, VERIFICATION_ATTEMPTS};
+use crate::error::{DsrError, InvalidInput, Loc, Result};
+use crate::manual::{self, ManualInput};
+use crate::model::{BulkFailure, BulkResponse, MAX_BULK};
+use crate::repo as config_repo;
+use crate::service::parse_manual_fields;
+
+/// Name under which reviews are logged.
+const REVIEW: &str = "Request review";
+/// Name under which waiting for manual input is logged.
+const MANUAL: &str = "Manual input";
+
+/// A reviewer's decision.
+pub(super) enum Review<'a> {
+    Approve { reviewer: &'a str },
+    Deny { reviewer: &'a str, reason: Option<&'a str> },
+    Cancel { reason: Option<&'a str> },
+}
+
+/// How a verification attempt ended (decided in a transaction, answered after it commits so a
+/// wrong attempt is counted).
+enum Attempt {
+    Verified,
+    Refused(DsrError),
+}
+
+impl DieselRequestService {
+    /// Issues a code for request `id`, delivers it, and returns what to store: only a keyed
+    /// digest of the code. `Err` is the create item's failure message.
+    pub(super) fn send_code(
+        &self,
+        id: &str,
+        email: &str,
+        at: chrono::NaiveDateTime,
+    ) -> std::result::Result<VerificationRow, String> {
+        let code = crypto::random_code();
+        let ttl = self.inner.settings.verification_code_ttl;
+        let minutes = ttl.as_secs().div_ceil(60);
+        match &self.inner.settings.code_delivery {
+            CodeDelivery::Email(mailer) => {
+                let message = messaging::Email {
+                    to: email.to_owned(),
+                    subject: "Your privacy request verification code".to_owned(),
+                    body: format!(
+                        "Your verification code is {code}.\n\nEnter it to confirm your privacy request. \
+                         It expires in {minutes} minute(s). If you did not make this request, ignore this email.\n"
+                    ),
+                };
+                mailer.send(&message).map_err(|e| {
+                    tracing::warn!(privacy_request_id = id, error = %e, "verification email not sent");
+                    "Verification message could not be sent.".to_owned()
+                })?;
+            }
+            CodeDelivery::Log => {
+                tracing::warn!(
+                    privacy_request_id = id,
+                    verification_code = %code,
+                    "DEVELOPMENT MODE, NO SMTP CONFIGURED: identity verification code written to the log instead of emailed"
+                );
+            }
+            CodeDelivery::Unavailable => return Err("Verification message could not be sent.".to_owned()),
+        }
+        Ok(VerificationRow {
+            privacy_request_id: id.to_owned(),
+            code_digest: self.code_digest(id, &code),
+            expires_at: at + ChronoDuration::from_std(ttl).unwrap_or(ChronoDuration::minutes(10)),
+            failed_attempts: 0,
+            created_at: at,
+        })
+    }
+
+    fn code_digest(&self, id: &str, code: &str) -> String {
+        crypto::keyed_digest(&self.inner.key, format!("verification:{id}:{}", code.trim()).as_bytes())
+    }
+
+    pub(super) fn verify_code(&self, id: &str, code: &str) -> Result<PrivacyRequest> {
+        let digest = self.code_digest(id, code);
+        let manual_approval = self.inner.settings.manual_approval_required;
+        let mut conn = self.inner.db.conn()?;
+        let attempt = conn.write_transaction(|c| -> Result<Attempt> {
+            let row = Self::request_row(c, id)?;
+            if row.status != RequestStatus::IdentityUnverified.as_str() {
+                return Ok(Attempt::Refused(DsrError::BadRequest(format!(
+                    "Invalid identity verification request. Privacy request '{id}' status = {}.",
+                    row.status
+                ))));
+            }
+            let expired = || DsrError::BadRequest(format!("Identification code expired for {id}."));
+            let Some(stored) = repo::find_verification(c, id)? else { return Ok(Attempt::Refused(expired())) };
+            if stored.expires_at <= db::now() {
+                repo::delete_verification(c, id)?;
+                return Ok(Attempt::Refused(expired()));
+            }
+            if stored.failed_attempts >= VERIFICATION_ATTEMPTS {
+                repo::delete_verification(c, id)?;
+                return Ok(Attempt::Refused(DsrError::Forbidden(format!("Attempt limit hit for '{id}'"))));
+            }
+            if !constant_time_eq(stored.code_digest.as_bytes(), digest.as_bytes()) {
+                repo::count_failed_attempt(c, id)?;
+                return Ok(Attempt::Refused(DsrError::Forbidden(format!("Incorrect identification code for '{id}'"))));
+            }
+            repo::mark_verified(c, id, db::now())?;
+            repo::delete_verification(c, id)?;
+            if !manual_approval {
+                self.enqueue(c, id)?;
+            }
+            Ok(Attempt::Verified)
+        })?;
+        match attempt {
+            Attempt::Refused(e) => Err(e),
+            Attempt::Verified => {
+                if !manual_approval {
+                    self.notify();
+                }
+                let row = Self::request_row(&mut conn, id)?;
+                self.respond(&mut conn, vec![row], false, false)?.pop().ok_or_else(|| not_found(id))
+            }
+        }
+    }
+
+    /// Applies a review to each request on its own.
+    pub(super) fn review_all(&self, ids: Vec<String>, review: Review<'_>) -> Result<BulkResponse<PrivacyRequest>> {
+        if ids.len() > MAX_BULK {
+            return Err(DsrError::TooMany { max: MAX_BULK });
+        }
+        let mut conn = self.inner.db.conn()?;
+        let mut response = BulkResponse::default();
+        let mut queued = false;
+        for id in ids {
+            let outcome = conn.write_transaction(|c| -> Result<std::result::Result<(), String>> {
+                let Some(row) = repo::find_request(c, &id)? else {
+                    return Ok(Err(format!("No privacy request found with id '{id}'")));
+                };
+                let at = db::now();
+                let (changed, target, log) = match &review {
+                    Review::Approve { reviewer } => {
+                        let changed = repo::review(c, &id, RequestStatus::Approved, reviewer, None, at)?;
+                        (changed, RequestStatus::Approved, None)
+                    }
+                    Review::Deny { reviewer, reason } => {
+                        let changed = repo::review(c, &id, RequestStatus::Denied, reviewer, *reason, at)?;
+                        let message = format!("Denied by {reviewer}: {}", reason.unwrap_or("no reason given"));
+                        (changed, RequestStatus::Denied, Some(Log::status(REVIEW, "denied", message)))
+                    }
+                    Review::Cancel { reason } => {
+                        let changed = repo::cancel(c, &id, *reason, at)?;
+                        let message = format!("Canceled: {}", reason.unwrap_or("no reason given"));
+                        (changed, RequestStatus::Canceled, Some(Log::status(REVIEW, "canceled", message)))
+                    }
+                };
+                if !changed {
+                    return Ok(Err(format!("Cannot transition status from {} to {}", row.status, target.as_str())));
+                }
+                if let Some(log) = log {
+                    Self::append_logs(c, &id, vec![log])?;
+                }
+                if target == RequestStatus::Approved {
+                    self.enqueue(c, &id)?;
+                }
+                Ok(Ok(()))
+            })?;
+            match outcome {
+                Ok(()) => {
+                    queued |= matches!(review, Review::Approve { .. });
+                    let row = Self::request_row(&mut conn, &id)?;
+                    response.succeeded.extend(self.respond(&mut conn, vec![row], false, false)?);
+                }
+                Err(message) => {
+                    let data = match repo::find_request(&mut conn, &id)? {
+                        Some(row) => self
+                            .respond(&mut conn, vec![row], false, false)?
+                            .pop()
+                            .and_then(|r| serde_json::to_value(r).ok())
+                            .unwrap_or_default(),
+                        None => serde_json::json!({ "privacy_request_id": id }),
+                    };
+                    response.failed.push(BulkFailure { message, data });
+                }
+            }
+        }
+        if queued {
+            self.notify();
+        }
+        Ok(response)
+    }
+
+    /// The manual request connection `key` with its fields.
+    fn manual_fields(conn: &mut DbConn, key: &str) -> Result<(String, Vec<manual::ManualField>)> {
+        let connection = config_repo::find_connection(conn, key)?
+            .ok_or_else(|| DsrError::NotFound(format!("No connection config with key '{key}'")))?;
+        if connection.connection_type != crate::ConnectionType::ManualRequest.as_str() {
+            return Err(DsrError::BadRequest(format!(
+                "Connection config with key '{key}' is of type {}, not manual_request",
+                connection.connection_type
+            )));
+        }
+        let (fields, _, _) = config_repo::find_manual_fields(conn, &connection.id)?.ok_or_else(|| {
+            DsrError::NotFound(format!("No access manual request exists for connection config with key '{key}'"))
+        })?;
+        Ok((connection.id, parse_manual_fields(&fields)?))
+    }
+
+    fn open_input(&self, sealed: &[u8]) -> Result<Map<String, Value>> {
+        let corrupt = || DsrError::Db(db::DbError::Corrupt("manual input cannot be decrypted".to_owned()));
+        let plain = crypto::open(&self.inner.key, sealed).map_err(|_| corrupt())?;
+        serde_json::from_slice(&plain).map_err(|_| corrupt())
+    }
+
+    fn as_input(fields: &[manual::ManualField], data: Option<Map<String, Value>>) -> ManualInput {
+        let checked = data.is_some();
+        let data = data.unwrap_or_default();
+        let fields =
+            manual::labels(fields).map(|l| (l.to_owned(), data.get(l).cloned().unwrap_or(Value::Null))).collect();
+        ManualInput { checked, fields }
+    }
+
+    pub(super) fn store_manual_input(&self, id: &str, key: &str, data: Map<String, Value>) -> Result<ManualInput> {
+        let mut conn = self.inner.db.conn()?;
+        conn.write_transaction(|c| {
+            let row = Self::request_row(c, id)?;
+            let (connection_id, fields) = Self::manual_fields(c, key)?;
+            if row.status != RequestStatus::RequiresInput.as_str() {
+                return Err(DsrError::BadRequest(format!(
+                    "Invalid access manual request upload: privacy request '{id}' status = {}.",
+                    row.status
+                )));
+            }
+            let labels: Vec<&str> = manual::labels(&fields).collect();
+            let mut problems = Vec::new();
+            for (label, value) in &data {
+                if !labels.contains(&label.as_str()) {
+                    problems.push(InvalidInput::new(
+                        vec![Loc::Key(label.clone())],
+                        format!(
+                            "Extra inputs are not permitted: '{label}' is not a label of {key} (labels: {})",
+                            labels.join(", ")
+                        ),
+                    ));
+                } else if matches!(value, Value::Object(_) | Value::Array(_)) {
+                    problems.push(InvalidInput::new(
+                        vec![Loc::Key(label.clone())],
+                        "Input should be a string, number, boolean or null",
+                    ));
+                }
+            }
+            if !problems.is_empty() {
+                return Err(DsrError::Invalid(problems));
+            }
+            let plain = serde_json::to_vec(&data).map_err(|e| DsrError::BadRequest(e.to_string()))?;
+            repo::save_manual_input(c, id, &connection_id, &crypto::seal(&self.inner.key, &plain), db::now())?;
+            Ok(Self::as_input(&fields, Some(data)))
+        })
+    }
+
+    pub(super) fn read_manual_input(&self, id: &str, key: &str) -> Result<ManualInput> {
+        let mut conn = self.inner.db.conn()?;
+        Self::request_row(&mut conn, id)?;
+        let (connection_id, fields) = Self::manual_fields(&mut conn, key)?;
+        let sealed = repo::manual_inputs_of(&mut conn, id)?.into_iter().find(|(c, _, _)| *c == connection_id);
+        let data = sealed.map(|(_, _, s)| self.open_input(&s)).transpose()?;
+        Ok(Self::as_input(&fields, data))
+    }
+
+    /// Keys of the enabled manual request connections still waiting for an upload for `id`.
+    pub(super) fn missing_manual_input(conn: &mut DbConn, id: &str) -> Result<Vec<String>> {
+        let uploaded: Vec<String> = repo::manual_inputs_of(conn, id)?.into_iter().map(|(c, _, _)| c).collect();
+        let mut missing = Vec::new();
+        for (connection, fields) in config_repo::enabled_manual_requests(conn)? {
+            if !parse_manual_fields(&fields)?.is_empty() && !uploaded.contains(&connection.id) {
+                missing.push(connection.key);
+            }
+        }
+        Ok(missing)
+    }
+
+    /// The uploaded manual data of request `id`, by connection key, for its package.
+    pub(super) fn manual_package_entries(&self, conn: &mut DbConn, id: &str) -> Result<Vec<(String, Value)>> {
+        let mut entries = Vec::new();
+        for (_, key, sealed) in repo::manual_inputs_of(conn, id)? {
+            let data = self.open_input(&sealed)?;
+            let rows = if data.is_empty() { Vec::new() } else { vec![Value::Object(data)] };
+            entries.push((key, Value::Array(rows)));
+        }
+        Ok(entries)
+    }
+
+    pub(super) fn resume_input(&self, id: &str) -> Result<PrivacyRequest> {
+        let mut conn = self.inner.db.conn()?;
+        conn.write_transaction(|c| -> Result<()> {
+            let row = Self::request_row(c, id)?;
+            if row.status != RequestStatus::RequiresInput.as_str() {
+                return Err(DsrError::BadRequest(format!(
+                    "Cannot resume privacy request from requires_input: privacy request '{id}' status = {}.",
+                    row.status
+                )));
+            }
+            let missing = Self::missing_manual_input(c, id)?;
+            if !missing.is_empty() {
+                return Err(DsrError::BadRequest(format!(
+                    "Cannot resume privacy request '{id}': manual input is still missing for {}",
+                    missing.join(", ")
+                )));
+            }
+            let at = db::now();
+            repo::transition(c, id, &[RequestStatus::RequiresInput], RequestStatus::InProcessing, at)?;
+            Self::append_logs(
+                c,
+                id,
+                vec![Log::status(MANUAL, "in_processing", "Resumed with the uploaded manual input".to_owned())],
+            )?;
+            self.enqueue(c, id)
+        })?;
+        self.notify();
+        self.get_one(&mut conn, id)
+    }
+
+    /// Parks a running request in `requires_input`; false when it was no longer running.
+    pub(super) fn wait_for_input(&self, id: &str, missing: &[String]) -> Result<bool> {
+        let mut conn = self.inner.db.conn()?;
+        conn.write_transaction(|c| {
+            if !repo::transition(c, id, &[RequestStatus::InProcessing], RequestStatus::RequiresInput, db::now())? {
+                return Ok(false);
+            }
+            let message = format!("Waiting for manual input: {}", missing.join(", "));
+            Self::append_logs(c, id, vec![Log::status(MANUAL, "requires_input", message)])?;
+            Ok(true)
+        })
+    }
+
+    fn get_one(&self, conn: &mut DbConn, id: &str) -> Result<PrivacyRequest> {
+        let row = Self::request_row(conn, id)?;
+        self.respond(conn, vec![row], false, false)?.pop().ok_or_else(|| not_found(id))
+    }
+}
+
+fn not_found(id: &str) -> DsrError {
+    DsrError::NotFound(format!("No privacy request found with id '{id}'."))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

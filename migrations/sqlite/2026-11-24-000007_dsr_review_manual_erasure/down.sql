@@ -1,0 +1,13 @@
+DELETE FROM rule_targets WHERE id = 'rul_default_erasure_policy_rule_user';
+DELETE FROM rules WHERE id = 'rul_default_erasure_policy_rule';
+DELETE FROM policies WHERE id = 'pol_default_erasure_policy';
+DROP TABLE manual_request_inputs;
+DROP TABLE manual_request_fields;
+DROP TABLE privacy_request_verifications;
+ALTER TABLE privacy_requests DROP COLUMN masking_secrets;
+ALTER TABLE privacy_requests DROP COLUMN cancel_reason;
+ALTER TABLE privacy_requests DROP COLUMN canceled_at;
+ALTER TABLE privacy_requests DROP COLUMN identity_verified_at;
+ALTER TABLE privacy_requests DROP COLUMN deny_reason;
+ALTER TABLE privacy_requests DROP COLUMN reviewed_by;
+ALTER TABLE privacy_requests DROP COLUMN reviewed_at;
