@@ -53,7 +53,7 @@ pub enum Strategy {
 pub const STRATEGY_NAMES: &[&str] =
     &["null_rewrite", "string_rewrite", "hash", "hmac", "random_string_rewrite", "aes_encrypt"];
 
-fn config_object<'a>(name: &str, configuration: &'a Value, allowed: &[&str]) -> Result<Map<String, Value>, String> {
+fn config_object(name: &str, configuration: &Value, allowed: &[&str]) -> Result<Map<String, Value>, String> {
     let object = match configuration {
         Value::Null => Map::new(),
         Value::Object(object) => object.clone(),
