@@ -54,7 +54,7 @@ bench-ropa:
     cargo build --release -p notices-ropa --example seed_ropa
     python3 scripts/bench_ropa.py
 
-# Benchmark access requests over 100,000 customers on PostgreSQL (prints figures)
+# Benchmark access and erasure requests over 100,000 customers on PostgreSQL (prints figures)
 bench-dsr *ARGS:
     cargo build --release --bin lethe
     python3 scripts/bench_dsr.py {{ARGS}}

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Benchmark access requests against a PostgreSQL customer database of 100,000 customers.
+"""Benchmark access and erasure requests against a PostgreSQL customer database of 100,000 customers.
 
 Creates a customer database with the shape of Fides' sample project (tests/fixtures/shop.sql's
 tables: 100,000 customers, addresses, payment cards, 200,000 orders and order items, 300,000
 logins, visits, service requests), starts the release `lethe` on a fresh PostgreSQL database,
-registers the connection and the fixture dataset, then measures:
+registers the connection and the fixture dataset, then measures, for access requests
+(default_access_policy) and then erasure requests (default_erasure_policy: HMAC of every string
+field under `user`, each request for a different customer):
   1. single requests, one at a time: create -> complete, p50/p99 (server timestamps, and as seen
      by a client polling every millisecond);
   2. throughput: 1,000 requests submitted in bulk (20 POSTs of 50), completed requests per second;
@@ -83,8 +85,77 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def item(customers):
-    return {"identity": {"email": f"customer-{random.randint(1, customers)}@example.com"}, "policy_key": "default_access_policy"}
+def item(customer, policy):
+    return {"identity": {"email": f"customer-{customer}@example.com"}, "policy_key": policy}
+
+
+def run_phase(port, token, proc, policy, customers, single, bulk, workers, done_before):
+    """Measures one policy; `customers` yields the customer of each request. Returns the count of
+    requests now finished (for the next phase's wait)."""
+    # 1. One at a time.
+    server_ms, client_ms = [], []
+    for _ in range(single):
+        started = time.perf_counter()
+        status, body = api(port, token, "POST", "/api/v1/privacy-request/authenticated", [item(next(customers), policy)])
+        rid = body["succeeded"][0]["id"]
+        while True:
+            status, got = api(port, token, "GET", f"/api/v1/privacy-request/{rid}")
+            if got["status"] in ("complete", "error"):
+                break
+            time.sleep(0.001)
+        client_ms.append((time.perf_counter() - started) * 1000)
+        assert got["status"] == "complete", got
+        server_ms.append((parse_time(got["finished_processing_at"]) - parse_time(got["created_at"])).total_seconds() * 1000)
+
+    # 2. In bulk, with memory sampled meanwhile.
+    peak = [0.0]
+    sampling = threading.Event()
+
+    def sample():
+        while not sampling.is_set():
+            peak[0] = max(peak[0], rss_kib(proc.pid) / 1024)
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    cpu_before = cpu_seconds(proc.pid)
+    sampler.start()
+    batches = [[item(next(customers), policy) for _ in range(50)] for _ in range(bulk // 50)]
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda b: api(port, token, "POST", "/api/v1/privacy-request/authenticated", b), batches))
+    submitted_s = time.perf_counter() - started
+    ids = {r["id"] for _, body in results for r in body["succeeded"]}
+    expected = done_before + single + len(ids)
+    while True:
+        status, page = api(port, token, "GET", "/api/v1/privacy-request?status=complete&status=error&size=1")
+        if page["total"] >= expected:
+            break
+        time.sleep(0.01)
+    wall_s = time.perf_counter() - started
+    sampling.set()
+    sampler.join()
+    cpu_used = cpu_seconds(proc.pid) - cpu_before
+    created, finished, errors = [], [], 0
+    for page_no in range(1, len(ids) // 100 + 3):
+        status, page = api(port, token, "GET", f"/api/v1/privacy-request?size=100&page={page_no}")
+        for r in page["items"]:
+            if r["id"] in ids:
+                created.append(parse_time(r["created_at"]))
+                finished.append(parse_time(r["finished_processing_at"]))
+                errors += r["status"] != "complete"
+    server_s = (max(finished) - min(created)).total_seconds()
+
+    print(f"\n# {policy}")
+    print(f"## single request, create -> complete ({single} sequential)")
+    print(f"server timestamps     p50 {statistics.median(server_ms):6.2f} ms   p99 {percentile(server_ms, 99):6.2f} ms")
+    print(f"client, polling 1 ms  p50 {statistics.median(client_ms):6.2f} ms   p99 {percentile(client_ms, 99):6.2f} ms")
+    print(f"## throughput: {len(ids)} requests submitted in {len(batches)} bulk POSTs of 50 ({workers} workers)")
+    print(f"submitted in          {submitted_s * 1000:8.0f} ms")
+    print(f"all complete after    {wall_s * 1000:8.0f} ms   -> {len(ids) / wall_s:6.0f} completed requests/s (client clock)")
+    print(f"first created -> last finished {server_s * 1000:6.0f} ms -> {len(ids) / server_s:6.0f} requests/s (server clock); errors: {errors}")
+    print(f"server CPU            {cpu_used * 1000 / len(ids):8.2f} ms per request (the rest is PostgreSQL and the client)")
+    print(f"## memory: peak under load {peak[0]:.1f} MiB")
+    return expected
 
 
 def main():
@@ -134,68 +205,12 @@ def main():
         assert status == 200 and not body["failed"], body
         idle_mib = rss_kib(proc.pid) / 1024
 
-        # 1. One at a time.
-        server_ms, client_ms = [], []
-        for _ in range(args.single):
-            started = time.perf_counter()
-            status, body = api(port, token, "POST", "/api/v1/privacy-request/authenticated", [item(args.customers)])
-            rid = body["succeeded"][0]["id"]
-            while True:
-                status, got = api(port, token, "GET", f"/api/v1/privacy-request/{rid}")
-                if got["status"] in ("complete", "error"):
-                    break
-                time.sleep(0.001)
-            client_ms.append((time.perf_counter() - started) * 1000)
-            assert got["status"] == "complete", got
-            server_ms.append((parse_time(got["finished_processing_at"]) - parse_time(got["created_at"])).total_seconds() * 1000)
-
-        # 2. 1,000 in bulk, with memory sampled meanwhile.
-        peak = [0.0]
-        sampling = threading.Event()
-
-        def sample():
-            while not sampling.is_set():
-                peak[0] = max(peak[0], rss_kib(proc.pid) / 1024)
-                time.sleep(0.02)
-
-        sampler = threading.Thread(target=sample)
-        cpu_before = cpu_seconds(proc.pid)
-        sampler.start()
-        batches = [[item(args.customers) for _ in range(50)] for _ in range(args.bulk // 50)]
-        started = time.perf_counter()
-        with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            results = list(pool.map(lambda b: api(port, token, "POST", "/api/v1/privacy-request/authenticated", b), batches))
-        submitted_s = time.perf_counter() - started
-        ids = {r["id"] for _, body in results for r in body["succeeded"]}
-        expected = len(ids) + args.single
-        while True:
-            status, page = api(port, token, "GET", "/api/v1/privacy-request?status=complete&status=error&size=1")
-            if page["total"] >= expected:
-                break
-            time.sleep(0.01)
-        wall_s = time.perf_counter() - started
-        sampling.set()
-        sampler.join()
-        cpu_used = cpu_seconds(proc.pid) - cpu_before
-        created, finished, errors = [], [], 0
-        for page_no in range(1, expected // 100 + 2):
-            status, page = api(port, token, "GET", f"/api/v1/privacy-request?size=100&page={page_no}")
-            for r in page["items"]:
-                if r["id"] in ids:
-                    created.append(parse_time(r["created_at"]))
-                    finished.append(parse_time(r["finished_processing_at"]))
-                    errors += r["status"] != "complete"
-        server_s = (max(finished) - min(created)).total_seconds()
-
-        print(f"\n## single access request, create -> complete ({args.single} sequential, random customers)")
-        print(f"server timestamps     p50 {statistics.median(server_ms):6.2f} ms   p99 {percentile(server_ms, 99):6.2f} ms")
-        print(f"client, polling 1 ms  p50 {statistics.median(client_ms):6.2f} ms   p99 {percentile(client_ms, 99):6.2f} ms")
-        print(f"\n## throughput: {len(ids)} requests submitted in {len(batches)} bulk POSTs of 50 ({args.workers} workers)")
-        print(f"submitted in          {submitted_s * 1000:8.0f} ms")
-        print(f"all complete after    {wall_s * 1000:8.0f} ms   -> {len(ids) / wall_s:6.0f} completed requests/s (client clock)")
-        print(f"first created -> last finished {server_s * 1000:6.0f} ms -> {len(ids) / server_s:6.0f} requests/s (server clock); errors: {errors}")
-        print(f"server CPU            {cpu_used * 1000 / len(ids):8.2f} ms per request (the rest is PostgreSQL and the client)")
-        print(f"\n## memory: idle {idle_mib:.1f} MiB, peak under load {peak[0]:.1f} MiB")
+        print(f"memory: idle {idle_mib:.1f} MiB")
+        random_customers = (random.randint(1, args.customers) for _ in iter(int, 1))
+        done = run_phase(port, token, proc, "default_access_policy", random_customers, args.single, args.bulk, args.workers, 0)
+        # Erasure masks what it erases: every request is for a customer not erased before.
+        distinct = random.sample(range(1, args.customers + 1), args.single + args.bulk)
+        run_phase(port, token, proc, "default_erasure_policy", iter(distinct), args.single, args.bulk, args.workers, done)
     finally:
         if proc:
             proc.terminate()

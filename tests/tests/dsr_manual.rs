@@ -2,7 +2,6 @@
 //! at requires_input, uploads, resumption, and the uploaded data in the package beside the
 //! data found in the real customer database.
 
-
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use lethe_tests::shop::{CustomerDb, Kind, create_request, download_packages, register, wait_done, wait_status};

@@ -118,16 +118,11 @@ async fn the_emailed_code_unlocks_a_public_request_and_a_wrong_one_is_refused() 
 #[actix_web::test]
 async fn three_wrong_codes_void_the_code_and_codes_expire() {
     let smtp = SmtpServer::start();
-    let app = verifying_app(Some(&smtp), |s| s.execution.identity_verification_code_ttl_seconds = 1);
+    let app = verifying_app(Some(&smtp), |_| {});
     let service = test::init_service(gateway::build_app(app.state())).await;
-
     let created = send(&service, public_create("jane@example.com")).await;
     let id = created.body["succeeded"][0]["id"].as_str().unwrap().to_owned();
     let code = code_in(&smtp.wait_for("jane@example.com").data);
-    let expired = send(&service, public_create("late@example.com")).await;
-    let late = expired.body["succeeded"][0]["id"].as_str().unwrap().to_owned();
-    let late_code = code_in(&smtp.wait_for("late@example.com").data);
-
     for _ in 0..3 {
         let refused = send(&service, verify(&id, &wrong(&code))).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
@@ -139,6 +134,12 @@ async fn three_wrong_codes_void_the_code_and_codes_expire() {
     assert_eq!(gone.status, StatusCode::BAD_REQUEST);
     assert_eq!(gone.body["detail"], format!("Identification code expired for {id}."));
 
+    // A code one second old, with a one-second lifetime.
+    let app = verifying_app(Some(&smtp), |s| s.execution.identity_verification_code_ttl_seconds = 1);
+    let service = test::init_service(gateway::build_app(app.state())).await;
+    let created = send(&service, public_create("late@example.com")).await;
+    let late = created.body["succeeded"][0]["id"].as_str().unwrap().to_owned();
+    let late_code = code_in(&smtp.wait_for("late@example.com").data);
     actix_web::rt::time::sleep(std::time::Duration::from_millis(1200)).await;
     let too_late = send(&service, verify(&late, &late_code)).await;
     assert_eq!(too_late.status, StatusCode::BAD_REQUEST);

@@ -31,7 +31,7 @@ pub(super) enum Review<'a> {
 /// How a verification attempt ended (decided in a transaction, answered after it commits so a
 /// wrong attempt is counted).
 enum Attempt {
-    Verified,
+    Verified(Box<PrivacyRequest>),
     Refused(DsrError),
 }
 
@@ -112,19 +112,20 @@ impl DieselRequestService {
             }
             repo::mark_verified(c, id, db::now())?;
             repo::delete_verification(c, id)?;
+            // The answer shows the request as verified, whatever a worker does next.
+            let verified = self.get_one(c, id)?;
             if !manual_approval {
                 self.enqueue(c, id)?;
             }
-            Ok(Attempt::Verified)
+            Ok(Attempt::Verified(Box::new(verified)))
         })?;
         match attempt {
             Attempt::Refused(e) => Err(e),
-            Attempt::Verified => {
+            Attempt::Verified(verified) => {
                 if !manual_approval {
                     self.notify();
                 }
-                let row = Self::request_row(&mut conn, id)?;
-                self.respond(&mut conn, vec![row], false, false)?.pop().ok_or_else(|| not_found(id))
+                Ok(*verified)
             }
         }
     }
@@ -138,7 +139,7 @@ impl DieselRequestService {
         let mut response = BulkResponse::default();
         let mut queued = false;
         for id in ids {
-            let outcome = conn.write_transaction(|c| -> Result<std::result::Result<(), String>> {
+            let outcome = conn.write_transaction(|c| -> Result<std::result::Result<PrivacyRequest, String>> {
                 let Some(row) = repo::find_request(c, &id)? else {
                     return Ok(Err(format!("No privacy request found with id '{id}'")));
                 };
@@ -165,16 +166,17 @@ impl DieselRequestService {
                 if let Some(log) = log {
                     Self::append_logs(c, &id, vec![log])?;
                 }
+                // The answer shows the request as reviewed, whatever a worker does next.
+                let reviewed = self.get_one(c, &id)?;
                 if target == RequestStatus::Approved {
                     self.enqueue(c, &id)?;
                 }
-                Ok(Ok(()))
+                Ok(Ok(reviewed))
             })?;
             match outcome {
-                Ok(()) => {
+                Ok(reviewed) => {
                     queued |= matches!(review, Review::Approve { .. });
-                    let row = Self::request_row(&mut conn, &id)?;
-                    response.succeeded.extend(self.respond(&mut conn, vec![row], false, false)?);
+                    response.succeeded.push(reviewed);
                 }
                 Err(message) => {
                     let data = match repo::find_request(&mut conn, &id)? {
@@ -297,7 +299,7 @@ impl DieselRequestService {
 
     pub(super) fn resume_input(&self, id: &str) -> Result<PrivacyRequest> {
         let mut conn = self.inner.db.conn()?;
-        conn.write_transaction(|c| -> Result<()> {
+        let resumed = conn.write_transaction(|c| -> Result<PrivacyRequest> {
             let row = Self::request_row(c, id)?;
             if row.status != RequestStatus::RequiresInput.as_str() {
                 return Err(DsrError::BadRequest(format!(
@@ -319,10 +321,13 @@ impl DieselRequestService {
                 id,
                 vec![Log::status(MANUAL, "in_processing", "Resumed with the uploaded manual input".to_owned())],
             )?;
-            self.enqueue(c, id)
+            // The answer shows the request as resumed, whatever a worker does next.
+            let resumed = self.get_one(c, id)?;
+            self.enqueue(c, id)?;
+            Ok(resumed)
         })?;
         self.notify();
-        self.get_one(&mut conn, id)
+        Ok(resumed)
     }
 
     /// Parks a running request in `requires_input`; false when it was no longer running.
