@@ -678,17 +678,7 @@ impl DsrService for DieselDsrService {
     }
 
     fn get_manual_fields(&self, connection: &str) -> Result<ManualRequest> {
-        let mut conn = self.db.conn()?;
-        let row = Self::manual_connection(&mut conn, connection)?;
-        let (fields, created, updated) = repo::find_manual_fields(&mut conn, &row.id)?.ok_or_else(|| {
-            DsrError::NotFound(format!("No access manual request exists for connection config with key '{connection}'"))
-        })?;
-        Ok(ManualRequest {
-            connection_key: row.key,
-            fields: parse_manual_fields(&fields)?,
-            created_at: db::utc(created),
-            updated_at: db::utc(updated),
-        })
+        Ok(manual_request(&mut *self.db.conn()?, connection)?.1)
     }
 
     fn delete_manual_fields(&self, connection: &str) -> Result<()> {
@@ -713,6 +703,22 @@ impl DsrService for DieselDsrService {
             Ok(())
         })
     }
+}
+
+/// The `manual_request` connection `key` (its id) with its fields; 404 without fields, 400 for
+/// a connection of another type.
+pub(crate) fn manual_request(conn: &mut DbConn, key: &str) -> Result<(String, ManualRequest)> {
+    let row = DieselDsrService::manual_connection(conn, key)?;
+    let (fields, created, updated) = repo::find_manual_fields(conn, &row.id)?.ok_or_else(|| {
+        DsrError::NotFound(format!("No access manual request exists for connection config with key '{key}'"))
+    })?;
+    let request = ManualRequest {
+        connection_key: row.key,
+        fields: parse_manual_fields(&fields)?,
+        created_at: db::utc(created),
+        updated_at: db::utc(updated),
+    };
+    Ok((row.id, request))
 }
 
 /// Stored manual request fields.

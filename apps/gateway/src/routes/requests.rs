@@ -41,11 +41,12 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(resume_from_requires_input);
 }
 
-fn check_bulk(items: &[Value]) -> Result<(), ApiError> {
-    if items.len() > MAX_BULK {
+/// At most [`MAX_BULK`] items in the list at `loc`.
+fn check_bulk(len: usize, loc: &[&str]) -> Result<(), ApiError> {
+    if len > MAX_BULK {
         return Err(ApiError::validation(vec![ValidationIssue::new(
-            vec!["body".into()],
-            format!("List should have at most {MAX_BULK} items after validation, not {}", items.len()),
+            loc.iter().map(|part| LocPart::from(*part)).collect(),
+            format!("List should have at most {MAX_BULK} items after validation, not {len}"),
             "too_long",
         )]));
     }
@@ -80,7 +81,7 @@ pub async fn create_public(
         ));
     }
     let items = body.0;
-    check_bulk(&items)?;
+    check_bulk(items.len(), &["body"])?;
     let created = blocking(&state.requests, move |s| s.create(items, None)).await?;
     Ok(HttpResponse::Ok().json(created))
 }
@@ -98,7 +99,7 @@ pub async fn create_authenticated(
     body: Json<Vec<Value>>,
 ) -> Result<HttpResponse, ApiError> {
     let items = body.0;
-    check_bulk(&items)?;
+    check_bulk(items.len(), &["body"])?;
     let client = auth.principal.client_id;
     let created = blocking(&state.requests, move |s| s.create(items, Some(client))).await?;
     Ok(HttpResponse::Ok().json(created))
@@ -356,17 +357,6 @@ pub async fn verify_identity(
     Ok(HttpResponse::Ok().json(verified))
 }
 
-fn check_ids(ids: &[String]) -> Result<(), ApiError> {
-    if ids.len() > MAX_BULK {
-        return Err(ApiError::validation(vec![ValidationIssue::new(
-            vec!["body".into(), "request_ids".into()],
-            format!("List should have at most {MAX_BULK} items after validation, not {}", ids.len()),
-            "too_long",
-        )]));
-    }
-    Ok(())
-}
-
 /// Approves pending requests and queues them for execution (each succeeds or fails on its own;
 /// a denied request cannot be approved).
 #[utoipa::path(tag = "Privacy requests", request_body = ReviewRequestIds,
@@ -380,7 +370,7 @@ pub async fn approve_requests(
     body: Json<ReviewRequestIds>,
 ) -> Result<HttpResponse, ApiError> {
     let ids = body.0.request_ids;
-    check_ids(&ids)?;
+    check_bulk(ids.len(), &["body", "request_ids"])?;
     let reviewer = auth.principal.client_id;
     let done = blocking(&state.requests, move |s| s.approve(ids, &reviewer)).await?;
     Ok(HttpResponse::Ok().json(done))
@@ -399,7 +389,7 @@ pub async fn deny_requests(
     body: Json<ReviewWithReason>,
 ) -> Result<HttpResponse, ApiError> {
     let ReviewWithReason { request_ids, reason } = body.0;
-    check_ids(&request_ids)?;
+    check_bulk(request_ids.len(), &["body", "request_ids"])?;
     let reviewer = auth.principal.client_id;
     let done = blocking(&state.requests, move |s| s.deny(request_ids, &reviewer, reason)).await?;
     Ok(HttpResponse::Ok().json(done))
@@ -417,7 +407,7 @@ pub async fn cancel_requests(
     body: Json<ReviewWithReason>,
 ) -> Result<HttpResponse, ApiError> {
     let ReviewWithReason { request_ids, reason } = body.0;
-    check_ids(&request_ids)?;
+    check_bulk(request_ids.len(), &["body", "request_ids"])?;
     let done = blocking(&state.requests, move |s| s.cancel(request_ids, reason)).await?;
     Ok(HttpResponse::Ok().json(done))
 }

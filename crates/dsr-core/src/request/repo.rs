@@ -438,8 +438,11 @@ pub(crate) fn save_manual_input(
     Ok(())
 }
 
-/// Sealed manual inputs of a request: (connection id, connection key, data), by key.
-pub(crate) fn manual_inputs_of(conn: &mut DbConn, request_id: &str) -> QueryResult<Vec<(String, String, Vec<u8>)>> {
+/// A sealed manual input: (connection id, connection key, data).
+pub(crate) type ManualInputRow = (String, String, Vec<u8>);
+
+/// Sealed manual inputs of a request, by connection key.
+pub(crate) fn manual_inputs_of(conn: &mut DbConn, request_id: &str) -> QueryResult<Vec<ManualInputRow>> {
     use db::schema::connections;
     manual_request_inputs::table
         .inner_join(connections::table)

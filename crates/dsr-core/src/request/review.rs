@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::model::{PrivacyRequest, RequestStatus};
 use super::repo::{self, VerificationRow};
 use super::runner::Log;
-use super::service::{CodeDelivery, DieselRequestService, VERIFICATION_ATTEMPTS};
+use super::service::{CodeDelivery, DieselRequestService, VERIFICATION_ATTEMPTS, not_found};
 use crate::error::{DsrError, InvalidInput, Loc, Result};
 use crate::manual::{self, ManualInput};
 use crate::model::{BulkFailure, BulkResponse, MAX_BULK};
@@ -197,26 +197,14 @@ impl DieselRequestService {
         Ok(response)
     }
 
-    /// The manual request connection `key` with its fields.
+    /// The manual request connection `key`: its id and fields.
     fn manual_fields(conn: &mut DbConn, key: &str) -> Result<(String, Vec<manual::ManualField>)> {
-        let connection = config_repo::find_connection(conn, key)?
-            .ok_or_else(|| DsrError::NotFound(format!("No connection config with key '{key}'")))?;
-        if connection.connection_type != crate::ConnectionType::ManualRequest.as_str() {
-            return Err(DsrError::BadRequest(format!(
-                "Connection config with key '{key}' is of type {}, not manual_request",
-                connection.connection_type
-            )));
-        }
-        let (fields, _, _) = config_repo::find_manual_fields(conn, &connection.id)?.ok_or_else(|| {
-            DsrError::NotFound(format!("No access manual request exists for connection config with key '{key}'"))
-        })?;
-        Ok((connection.id, parse_manual_fields(&fields)?))
+        let (id, request) = crate::service::manual_request(conn, key)?;
+        Ok((id, request.fields))
     }
 
     fn open_input(&self, sealed: &[u8]) -> Result<Map<String, Value>> {
-        let corrupt = || DsrError::Db(db::DbError::Corrupt("manual input cannot be decrypted".to_owned()));
-        let plain = crypto::open(&self.inner.key, sealed).map_err(|_| corrupt())?;
-        serde_json::from_slice(&plain).map_err(|_| corrupt())
+        self.open_json(sealed, "manual input")
     }
 
     fn as_input(fields: &[manual::ManualField], data: Option<Map<String, Value>>) -> ManualInput {
@@ -259,8 +247,7 @@ impl DieselRequestService {
             if !problems.is_empty() {
                 return Err(DsrError::Invalid(problems));
             }
-            let plain = serde_json::to_vec(&data).map_err(|e| DsrError::BadRequest(e.to_string()))?;
-            repo::save_manual_input(c, id, &connection_id, &crypto::seal(&self.inner.key, &plain), db::now())?;
+            repo::save_manual_input(c, id, &connection_id, &self.seal_json(&data)?, db::now())?;
             Ok(Self::as_input(&fields, Some(data)))
         })
     }
@@ -274,27 +261,27 @@ impl DieselRequestService {
         Ok(Self::as_input(&fields, data))
     }
 
-    /// Keys of the enabled manual request connections still waiting for an upload for `id`.
-    pub(super) fn missing_manual_input(conn: &mut DbConn, id: &str) -> Result<Vec<String>> {
-        let uploaded: Vec<String> = repo::manual_inputs_of(conn, id)?.into_iter().map(|(c, _, _)| c).collect();
+    /// Keys of the enabled manual request connections without an upload among `uploaded`.
+    pub(super) fn missing_manual_input(conn: &mut DbConn, uploaded: &[repo::ManualInputRow]) -> Result<Vec<String>> {
         let mut missing = Vec::new();
         for (connection, fields) in config_repo::enabled_manual_requests(conn)? {
-            if !parse_manual_fields(&fields)?.is_empty() && !uploaded.contains(&connection.id) {
+            if !parse_manual_fields(&fields)?.is_empty() && !uploaded.iter().any(|(c, _, _)| *c == connection.id) {
                 missing.push(connection.key);
             }
         }
         Ok(missing)
     }
 
-    /// The uploaded manual data of request `id`, by connection key, for its package.
-    pub(super) fn manual_package_entries(&self, conn: &mut DbConn, id: &str) -> Result<Vec<(String, Value)>> {
-        let mut entries = Vec::new();
-        for (_, key, sealed) in repo::manual_inputs_of(conn, id)? {
-            let data = self.open_input(&sealed)?;
-            let rows = if data.is_empty() { Vec::new() } else { vec![Value::Object(data)] };
-            entries.push((key, Value::Array(rows)));
-        }
-        Ok(entries)
+    /// The uploads of a request as package entries, by connection key.
+    pub(super) fn manual_package_entries(&self, uploaded: &[repo::ManualInputRow]) -> Result<Vec<(String, Value)>> {
+        uploaded
+            .iter()
+            .map(|(_, key, sealed)| {
+                let data = self.open_input(sealed)?;
+                let rows = if data.is_empty() { Vec::new() } else { vec![Value::Object(data)] };
+                Ok((key.clone(), Value::Array(rows)))
+            })
+            .collect()
     }
 
     pub(super) fn resume_input(&self, id: &str) -> Result<PrivacyRequest> {
@@ -307,7 +294,8 @@ impl DieselRequestService {
                     row.status
                 )));
             }
-            let missing = Self::missing_manual_input(c, id)?;
+            let uploaded = repo::manual_inputs_of(c, id)?;
+            let missing = Self::missing_manual_input(c, &uploaded)?;
             if !missing.is_empty() {
                 return Err(DsrError::BadRequest(format!(
                     "Cannot resume privacy request '{id}': manual input is still missing for {}",
@@ -347,10 +335,6 @@ impl DieselRequestService {
         let row = Self::request_row(conn, id)?;
         self.respond(conn, vec![row], false, false)?.pop().ok_or_else(|| not_found(id))
     }
-}
-
-fn not_found(id: &str) -> DsrError {
-    DsrError::NotFound(format!("No privacy request found with id '{id}'."))
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -52,6 +52,21 @@ struct StepFailure {
     message: String,
 }
 
+impl StepFailure {
+    /// The error entry: under the failed collection, or under the traversal when none failed.
+    fn log(self, world: &World, action: ActionType) -> Log {
+        let (dataset, collection, connection) = match &self.collection {
+            Some(address) => (
+                address.dataset.clone(),
+                Some(address.collection.clone()),
+                world.graph.node(address).map(|n| n.connection.clone()),
+            ),
+            None => (TRAVERSAL.to_owned(), None, None),
+        };
+        Log::error(&dataset, collection, connection, self.message).in_step(action)
+    }
+}
+
 /// What execution needs from the configuration: the graph, the stores and the datasets.
 struct World {
     graph: Graph,
@@ -59,6 +74,17 @@ struct World {
     stores: HashMap<String, std::result::Result<Arc<Store>, String>>,
     /// Connections with `write` access, which erasure may change.
     writable: Vec<String>,
+}
+
+impl World {
+    /// The store holding `node`, or why it cannot be used.
+    fn store(&self, node: &Node) -> std::result::Result<Arc<Store>, String> {
+        match self.stores.get(&node.connection) {
+            Some(Ok(store)) => Ok(Arc::clone(store)),
+            Some(Err(message)) => Err(message.clone()),
+            None => Err(format!("connection {} is unknown", node.connection)),
+        }
+    }
 }
 
 /// An erasure rule: its strategy and targets.
@@ -202,11 +228,6 @@ impl DieselRequestService {
         targets: &[String],
         logs: &mut Vec<Log>,
     ) -> std::result::Result<BTreeMap<usize, Vec<Value>>, StepFailure> {
-        let store_of = |node: &Node| match world.stores.get(&node.connection) {
-            Some(Ok(store)) => Ok(Arc::clone(store)),
-            Some(Err(message)) => Err(message.clone()),
-            None => Err(format!("connection {} is unknown", node.connection)),
-        };
         let keys: Vec<&str> = identity.keys().collect();
         let plan =
             graph::plan(&world.graph, &keys, targets).map_err(|e| StepFailure { collection: None, message: e.0 })?;
@@ -239,7 +260,7 @@ impl DieselRequestService {
             let inputs: Vec<FieldInput> =
                 by_field.into_iter().map(|(field, values)| FieldInput::new(field.to_owned(), values)).collect();
             let fail = |message: String| StepFailure { collection: Some(node.address.clone()), message };
-            let rows = store_of(node).map_err(fail)?.select(node, &inputs).map_err(fail)?;
+            let rows = world.store(node).map_err(fail)?.select(node, &inputs).map_err(fail)?;
             let fields = match targeted_paths(node, targets) {
                 Some(paths) => paths
                     .into_iter()
@@ -388,12 +409,7 @@ impl DieselRequestService {
                     Some(RowUpdate { set, filter })
                 })
                 .collect();
-            let store = match world.stores.get(&node.connection) {
-                Some(Ok(store)) => Arc::clone(store),
-                Some(Err(message)) => return Err(fail(message.clone())),
-                None => return Err(fail(format!("connection {} is unknown", node.connection))),
-            };
-            let changed = store.update(node, &updates).map_err(fail)?;
+            let changed = world.store(node).map_err(fail)?.update(node, &updates).map_err(fail)?;
             let mut message = format!("Masked {changed} row(s)");
             if !left.is_empty() {
                 message.push_str(&format!("; left alone: {}", left.join("; ")));
@@ -434,12 +450,6 @@ impl DieselRequestService {
             .collect()
     }
 
-    fn open_secrets(&self, id: &str, sealed: &[u8]) -> Result<MaskingSecrets> {
-        let corrupt = || DsrError::Db(db::DbError::Corrupt(format!("masking secrets of {id}")));
-        let plain = crypto::open(&self.inner.key, sealed).map_err(|_| corrupt())?;
-        serde_json::from_slice(&plain).map_err(|_| corrupt())
-    }
-
     /// Executes request `id` if it is runnable. `Err` only for failures of Lethe's own
     /// database (the job is retried); failures of the subject's stores end in status `error`.
     pub(super) fn run(&self, id: &str) -> Result<()> {
@@ -458,8 +468,9 @@ impl DieselRequestService {
             .ok_or_else(|| DsrError::Db(db::DbError::Corrupt(format!("policy of {id} is missing"))))?;
         let has_access = policy.rules.iter().any(|r| r.action_type == ActionType::Access);
         let erasure_rules = Self::erasure_rules(&mut conn, &row.policy_id)?;
+        let uploaded = if has_access { repo::manual_inputs_of(&mut conn, id)? } else { Vec::new() };
         if has_access {
-            let missing = Self::missing_manual_input(&mut conn, id)?;
+            let missing = Self::missing_manual_input(&mut conn, &uploaded)?;
             if !missing.is_empty() {
                 drop(conn);
                 self.wait_for_input(id, &missing)?;
@@ -467,7 +478,7 @@ impl DieselRequestService {
             }
         }
         let checkpoint = if resumed { repo::load_checkpoint(&mut conn, id)? } else { None };
-        let manual = if has_access { self.manual_package_entries(&mut conn, id)? } else { Vec::new() };
+        let manual = self.manual_package_entries(&uploaded)?;
         drop(conn);
 
         let identity = self.open_identity(&row)?;
@@ -489,35 +500,18 @@ impl DieselRequestService {
         };
         let from_checkpoint = checkpoint.is_some();
         let results: BTreeMap<String, Vec<Value>> = match checkpoint {
-            Some(sealed) => {
-                let plain = crypto::open(&self.inner.key, &sealed)
-                    .map_err(|_| DsrError::Db(db::DbError::Corrupt(format!("checkpoint of {id}"))))?;
-                serde_json::from_slice(&plain)
-                    .map_err(|_| DsrError::Db(db::DbError::Corrupt(format!("checkpoint of {id}"))))?
-            }
+            Some(sealed) => self.open_json(&sealed, &format!("checkpoint of {id}"))?,
             None => match self.access(&world, &identity, &targets, &mut logs) {
                 Ok(results) => results
                     .into_iter()
                     .map(|(node, rows)| (world.graph.nodes[node].address.to_string(), rows))
                     .collect(),
                 Err(failure) => {
-                    let (dataset, collection, connection) = match &failure.collection {
-                        Some(address) => (
-                            address.dataset.clone(),
-                            Some(address.collection.clone()),
-                            world.graph.node(address).map(|n| n.connection.clone()),
-                        ),
-                        None => (TRAVERSAL.to_owned(), None, None),
-                    };
-                    logs.push(Log::error(&dataset, collection, connection, failure.message));
-                    let failed = failure.collection.map(|a| a.to_string());
+                    let failed = failure.collection.as_ref().map(Address::to_string);
+                    logs.push(failure.log(&world, ActionType::Access));
                     return self.record_failure(id, "access", failed.as_deref(), logs, None);
                 }
             },
-        };
-        let seal_results = |results: &BTreeMap<String, Vec<Value>>| -> Result<Vec<u8>> {
-            let plain = serde_json::to_vec(results).map_err(|e| DsrError::BadRequest(e.to_string()))?;
-            Ok(crypto::seal(&self.inner.key, &plain))
         };
         // Before the first write to the subject's stores: the results erasure works from, and
         // the secrets it masks with, are stored, so a crash or a retry masks the same rows the
@@ -526,15 +520,15 @@ impl DieselRequestService {
             None
         } else {
             let (secrets, generated) = match &row.masking_secrets {
-                Some(sealed) => (self.open_secrets(id, sealed)?, None),
+                Some(sealed) => (self.open_json(sealed, &format!("masking secrets of {id}"))?, None),
                 None => {
                     let secrets = MaskingSecrets::generate();
-                    let plain = serde_json::to_vec(&secrets).map_err(|e| DsrError::BadRequest(e.to_string()))?;
-                    (secrets, Some(crypto::seal(&self.inner.key, &plain)))
+                    let sealed = self.seal_json(&secrets)?;
+                    (secrets, Some(sealed))
                 }
             };
             if !from_checkpoint || generated.is_some() {
-                let sealed = seal_results(&results)?;
+                let sealed = self.seal_json(&results)?;
                 let mut conn = self.inner.db.conn()?;
                 conn.write_transaction(|c| -> Result<()> {
                     repo::save_checkpoint(c, id, &sealed, db::now())?;
@@ -552,7 +546,7 @@ impl DieselRequestService {
                 Ok(files) => files,
                 Err(message) => {
                     logs.push(Log::error(UPLOAD, None, None, format!("Access package upload failed: {message}")));
-                    let sealed = seal_results(&results)?;
+                    let sealed = self.seal_json(&results)?;
                     return self.record_failure(id, "upload_access", None, logs, Some(sealed));
                 }
             }
@@ -563,16 +557,8 @@ impl DieselRequestService {
         if let Some(secrets) = &secrets {
             let keys: Vec<&str> = identity.keys().collect();
             if let Err(failure) = self.erase(&world, &keys, &targets, &erasure_rules, &results, secrets, &mut logs) {
-                let (dataset, collection, connection) = match &failure.collection {
-                    Some(address) => (
-                        address.dataset.clone(),
-                        Some(address.collection.clone()),
-                        world.graph.node(address).map(|n| n.connection.clone()),
-                    ),
-                    None => (TRAVERSAL.to_owned(), None, None),
-                };
-                logs.push(Log::error(&dataset, collection, connection, failure.message).in_step(ActionType::Erasure));
-                let failed = failure.collection.map(|a| a.to_string());
+                let failed = failure.collection.as_ref().map(Address::to_string);
+                logs.push(failure.log(&world, ActionType::Erasure));
                 return self.record_failure(id, "erasure", failed.as_deref(), logs, None);
             }
         }

@@ -162,7 +162,7 @@ struct DownloadClaims {
     exp: i64,
 }
 
-fn not_found(id: &str) -> DsrError {
+pub(super) fn not_found(id: &str) -> DsrError {
     DsrError::NotFound(format!("No privacy request found with id '{id}'."))
 }
 
@@ -245,23 +245,19 @@ impl DieselRequestService {
             return Err(format!("Policy {} has no access or erasure rules to execute", policy.key));
         }
         let email = identity.values("email").into_iter().find_map(|v| v.as_str().map(str::to_owned));
-        let verification = if verify {
-            match email {
-                Some(email) => Some(email),
-                None => {
-                    return Err(
-                        "Verification message could not be sent: identity verification needs an email identity."
-                            .to_owned(),
-                    );
-                }
+        let verification = match (verify, email) {
+            (false, _) => None,
+            (true, Some(email)) => Some(email),
+            (true, None) => {
+                return Err(
+                    "Verification message could not be sent: identity verification needs an email identity.".to_owned()
+                );
             }
-        } else {
-            None
         };
-        let masking_secrets = erasure.then(|| {
-            let plain = serde_json::to_vec(&crate::masking::MaskingSecrets::generate()).unwrap_or_default();
-            crypto::seal(&self.inner.key, &plain)
-        });
+        let masking_secrets = match erasure {
+            true => Some(self.seal_json(&crate::masking::MaskingSecrets::generate()).map_err(|e| e.to_string())?),
+            false => None,
+        };
         let at = db::now();
         let identity_json = serde_json::to_vec(&identity).map_err(|e| e.to_string())?;
         let row = RequestRow {
@@ -306,10 +302,21 @@ impl DieselRequestService {
         seen.into_iter().collect()
     }
 
-    pub(super) fn open_identity(&self, row: &RequestRow) -> Result<Identity> {
-        let corrupt = |what: &str| DsrError::Db(db::DbError::Corrupt(format!("identity of {}: {what}", row.id)));
-        let plain = crypto::open(&self.inner.key, &row.identity).map_err(|_| corrupt("cannot be decrypted"))?;
+    /// `value` as JSON, sealed with the application key.
+    pub(super) fn seal_json<T: Serialize>(&self, value: &T) -> Result<Vec<u8>> {
+        let plain = serde_json::to_vec(value).map_err(|e| DsrError::BadRequest(e.to_string()))?;
+        Ok(crypto::seal(&self.inner.key, &plain))
+    }
+
+    /// What [`Self::seal_json`] sealed; `what` names it when it cannot be opened.
+    pub(super) fn open_json<T: serde::de::DeserializeOwned>(&self, sealed: &[u8], what: &str) -> Result<T> {
+        let corrupt = |why: &str| DsrError::Db(db::DbError::Corrupt(format!("{what}: {why}")));
+        let plain = crypto::open(&self.inner.key, sealed).map_err(|_| corrupt("cannot be decrypted"))?;
         serde_json::from_slice(&plain).map_err(|_| corrupt("not JSON"))
+    }
+
+    pub(super) fn open_identity(&self, row: &RequestRow) -> Result<Identity> {
+        self.open_json(&row.identity, &format!("identity of {}", row.id))
     }
 
     pub(super) fn open_encryption_key(&self, row: &RequestRow) -> Result<Option<Vec<u8>>> {
