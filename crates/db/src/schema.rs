@@ -497,6 +497,194 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Systems inventory: Fides systems with their privacy declarations.
+    systems (fides_key) {
+        /// Unique system key.
+        fides_key -> Text,
+        /// Display name.
+        name -> Text,
+        /// The system as JSON.
+        body -> Text,
+        /// Creation time.
+        created_at -> Timestamp,
+        /// Last change.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Privacy assessments: one template applied to one system.
+    assessments (id) {
+        /// `pri_<uuid>`.
+        id -> Text,
+        /// Template key, e.g. `gdpr_dpia`.
+        template_id -> Text,
+        /// The system's `fides_key`.
+        system_id -> Text,
+        /// The system's name when last evaluated.
+        system_name -> Text,
+        /// `in_progress`, `completed` or `outdated`.
+        status -> Text,
+        /// `high` or NULL.
+        risk_level -> Nullable<Text>,
+        /// JSON list of the high-risk criteria met.
+        risk_criteria -> Text,
+        /// Share of required questions answered completely, 0-100.
+        completeness -> Double,
+        /// Whether AI pre-fill was asked for.
+        ai_enabled -> Bool,
+        /// JSON of the facts the last evaluation read.
+        snapshot -> Nullable<Text>,
+        /// SHA-256 of `snapshot`.
+        snapshot_hash -> Nullable<Text>,
+        /// When answers were last generated.
+        last_evaluated_at -> Nullable<Timestamp>,
+        /// Client that created it.
+        created_by -> Text,
+        /// Creation time.
+        created_at -> Timestamp,
+        /// Last change.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The current answer of each answered question.
+    assessment_answers (assessment_id, question_id) {
+        /// The assessment.
+        assessment_id -> Text,
+        /// The template question.
+        question_id -> Text,
+        /// Answer text.
+        answer -> Text,
+        /// `system`, `ai_analysis`, `user_input` or `team_input`.
+        source -> Text,
+        /// `complete`, `partial` or `needs_input`.
+        status -> Text,
+        /// The version this answer is.
+        version_number -> Integer,
+        /// Last change.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Immutable answer history.
+    answer_versions (id) {
+        /// `ver_<uuid>`.
+        id -> Text,
+        /// The assessment.
+        assessment_id -> Text,
+        /// The template question.
+        question_id -> Text,
+        /// 1, 2, ... per question.
+        version_number -> Integer,
+        /// Answer text.
+        answer -> Text,
+        /// Where the answer came from.
+        source -> Text,
+        /// Answer status at this version.
+        status -> Text,
+        /// Client id, `system` or `ai_agent`.
+        created_by -> Text,
+        /// Creation time.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Facts cited by answers.
+    assessment_evidence (id) {
+        /// `evi_<uuid>`.
+        id -> Text,
+        /// The assessment.
+        assessment_id -> Text,
+        /// The question group.
+        group_id -> Text,
+        /// The question.
+        question_id -> Text,
+        /// Order within the assessment.
+        seq -> Integer,
+        /// `system`, `privacy_declaration`, `data_use` or `dataset`.
+        kind -> Text,
+        /// Display label.
+        label -> Text,
+        /// The cited value.
+        value -> Text,
+        /// Key of the record cited.
+        source_id -> Text,
+        /// Creation time.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Every change to an assessment.
+    assessment_audit_log (id) {
+        /// `aud_<uuid>`.
+        id -> Text,
+        /// The assessment.
+        assessment_id -> Text,
+        /// Order within the assessment.
+        seq -> BigInt,
+        /// Client id, `system` or `ai_agent`.
+        actor -> Text,
+        /// e.g. `answer_updated`.
+        action -> Text,
+        /// The question concerned, if any.
+        question_id -> Nullable<Text>,
+        /// JSON object with context.
+        details -> Text,
+        /// When it happened.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Generation and re-evaluation tasks.
+    assessment_tasks (id) {
+        /// `tsk_<uuid>`.
+        id -> Text,
+        /// `generate` or `re_evaluate`.
+        action_type -> Text,
+        /// `pending`, `running`, `complete` or `failed`.
+        status -> Text,
+        /// 0-100.
+        progress -> Double,
+        /// Why it failed.
+        error -> Nullable<Text>,
+        /// The assessment it works on.
+        assessment_id -> Text,
+        /// The failed task this one retries.
+        retry_of -> Nullable<Text>,
+        /// Client that asked for it.
+        created_by -> Text,
+        /// Creation time.
+        created_at -> Timestamp,
+        /// Last change.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Assessment configuration (one row, id `default`).
+    assessment_config (id) {
+        /// `default`.
+        id -> Text,
+        /// Model override for generation.
+        assessment_model -> Nullable<Text>,
+        /// Model override for questionnaire chat.
+        chat_model -> Nullable<Text>,
+        /// Periodic re-evaluation on or off.
+        reassessment_enabled -> Bool,
+        /// Five-field cron expression.
+        reassessment_cron -> Text,
+        /// Last change.
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(datasets -> connections (connection_id));
 diesel::joinable!(rules -> policies (policy_id));
 diesel::joinable!(rule_targets -> rules (rule_id));
@@ -512,6 +700,11 @@ diesel::joinable!(privacy_request_verifications -> privacy_requests (privacy_req
 diesel::joinable!(manual_request_fields -> connections (connection_id));
 diesel::joinable!(manual_request_inputs -> privacy_requests (privacy_request_id));
 diesel::joinable!(manual_request_inputs -> connections (connection_id));
+diesel::joinable!(assessment_answers -> assessments (assessment_id));
+diesel::joinable!(answer_versions -> assessments (assessment_id));
+diesel::joinable!(assessment_evidence -> assessments (assessment_id));
+diesel::joinable!(assessment_audit_log -> assessments (assessment_id));
+diesel::joinable!(assessment_tasks -> assessments (assessment_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     server_settings,
@@ -536,4 +729,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     privacy_request_verifications,
     manual_request_fields,
     manual_request_inputs,
+    systems,
+    assessments,
+    assessment_answers,
+    answer_versions,
+    assessment_evidence,
+    assessment_audit_log,
+    assessment_tasks,
+    assessment_config,
 );

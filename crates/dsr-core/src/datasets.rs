@@ -119,7 +119,55 @@ fn valid_data_type(data_type: &str) -> bool {
     DATA_TYPES.contains(&data_type.strip_suffix("[]").unwrap_or(data_type))
 }
 
+/// A stored dataset with the key of the connection it belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredDataset {
+    /// The dataset.
+    pub dataset: Dataset,
+    /// Its connection's key.
+    pub connection_key: String,
+}
+
+/// Loads the stored dataset `fides_key`, whichever connection holds it, in the caller's
+/// transaction (other domains, such as assessments, cite datasets as evidence).
+pub fn find_stored(conn: &mut db::DbConn, fides_key: &str) -> crate::Result<Option<StoredDataset>> {
+    let Some((row, connection)) = crate::repo::find_dataset_with_connection(conn, fides_key)? else {
+        return Ok(None);
+    };
+    let dataset = crate::service::DieselDsrService::parse_dataset(&row)?;
+    Ok(Some(StoredDataset { dataset, connection_key: connection.key }))
+}
+
 impl Dataset {
+    /// The dataset's `name`, if it has one.
+    pub fn name(&self) -> Option<&str> {
+        self.other.get("name").and_then(Value::as_str)
+    }
+
+    /// The dataset's `description`, if it has one.
+    pub fn description(&self) -> Option<&str> {
+        self.other.get("description").and_then(Value::as_str)
+    }
+
+    /// Every data category named anywhere in the dataset, sorted and without repeats.
+    pub fn all_categories(&self) -> Vec<String> {
+        fn walk(fields: &[Field], out: &mut std::collections::BTreeSet<String>) {
+            for field in fields {
+                out.extend(field.data_categories.iter().flatten().cloned());
+                if let Some(sub) = &field.fields {
+                    walk(sub, out);
+                }
+            }
+        }
+        let mut out = std::collections::BTreeSet::new();
+        out.extend(self.data_categories.iter().flatten().cloned());
+        for collection in &self.collections {
+            out.extend(collection.data_categories.iter().flatten().cloned());
+            walk(&collection.fields, &mut out);
+        }
+        out.into_iter().collect()
+    }
+
     fn collection(&self, name: &str) -> Option<&Collection> {
         self.collections.iter().find(|c| c.name == name)
     }

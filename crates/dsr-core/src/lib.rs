@@ -17,7 +17,7 @@ mod service;
 pub mod taxonomy;
 
 pub use connections::{AccessLevel, Connection, ConnectionCreate, ConnectionType, TestResult, TestStatus};
-pub use datasets::Dataset;
+pub use datasets::{Dataset, StoredDataset};
 pub use error::{DsrError, InvalidInput, Loc, Result};
 pub use manual::{ManualField, ManualFieldsUpdate, ManualInput, ManualRequest};
 pub use model::{

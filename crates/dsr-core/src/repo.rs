@@ -307,6 +307,18 @@ pub(crate) fn find_dataset(conn: &mut DbConn, fides_key: &str) -> QueryResult<Op
     datasets::table.filter(datasets::fides_key.eq(fides_key)).select(DatasetRow::as_select()).first(conn).optional()
 }
 
+pub(crate) fn find_dataset_with_connection(
+    conn: &mut DbConn,
+    fides_key: &str,
+) -> QueryResult<Option<(DatasetRow, ConnectionRow)>> {
+    datasets::table
+        .inner_join(connections::table)
+        .filter(datasets::fides_key.eq(fides_key))
+        .select((DatasetRow::as_select(), ConnectionRow::as_select()))
+        .first(conn)
+        .optional()
+}
+
 pub(crate) fn datasets_of(conn: &mut DbConn, connection_id: &str) -> QueryResult<Vec<DatasetRow>> {
     datasets::table
         .filter(datasets::connection_id.eq(connection_id))

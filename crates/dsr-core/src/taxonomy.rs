@@ -1,7 +1,7 @@
 //! The fideslang default taxonomy (data categories, data uses, data subjects), embedded in the
 //! binary from `data/fideslang-taxonomy.json` (fideslang 3.1.4, Apache-2.0).
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -38,7 +38,13 @@ pub struct Taxonomy {
     categories: Vec<TaxonomyItem>,
     uses: Vec<TaxonomyItem>,
     subjects: Vec<TaxonomyItem>,
-    category_keys: HashSet<String>,
+    category_names: HashMap<String, String>,
+    use_names: HashMap<String, String>,
+    subject_names: HashMap<String, String>,
+}
+
+fn names(items: &[TaxonomyItem]) -> HashMap<String, String> {
+    items.iter().map(|item| (item.fides_key.clone(), item.name.clone())).collect()
 }
 
 impl Taxonomy {
@@ -49,12 +55,13 @@ impl Taxonomy {
     pub fn embedded() -> Taxonomy {
         #[expect(clippy::expect_used, reason = "the embedded file is fixed at build time and tested")]
         let file: File = serde_json::from_str(EMBEDDED).expect("embedded taxonomy parses");
-        let category_keys = file.taxonomy.data_categories.iter().map(|c| c.fides_key.clone()).collect();
         Taxonomy {
+            category_names: names(&file.taxonomy.data_categories),
+            use_names: names(&file.taxonomy.data_uses),
+            subject_names: names(&file.taxonomy.data_subjects),
             categories: file.taxonomy.data_categories,
             uses: file.taxonomy.data_uses,
             subjects: file.taxonomy.data_subjects,
-            category_keys,
         }
     }
 
@@ -75,7 +82,26 @@ impl Taxonomy {
 
     /// True when `key` is a data category.
     pub fn is_data_category(&self, key: &str) -> bool {
-        self.category_keys.contains(key)
+        self.category_names.contains_key(key)
+    }
+
+    /// True when `key` is a data use.
+    pub fn is_data_use(&self, key: &str) -> bool {
+        self.use_names.contains_key(key)
+    }
+
+    /// True when `key` is a data subject.
+    pub fn is_data_subject(&self, key: &str) -> bool {
+        self.subject_names.contains_key(key)
+    }
+
+    /// The human name of a data category, data use or data subject key.
+    pub fn name_of(&self, key: &str) -> Option<&str> {
+        self.category_names
+            .get(key)
+            .or_else(|| self.use_names.get(key))
+            .or_else(|| self.subject_names.get(key))
+            .map(String::as_str)
     }
 }
 

@@ -1,0 +1,135 @@
+//! The assessment configuration: models, and the reassessment schedule (a five-field cron
+//! expression checked with `croner`).
+
+use std::str::FromStr;
+
+use dsr_core::Loc;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::{AssessmentError, Result};
+use crate::model::{Config, ConfigUpdate};
+use crate::repo::ConfigRow;
+
+/// Model used for generation when none is configured.
+pub const DEFAULT_ASSESSMENT_MODEL: &str = "gpt-4o-mini";
+/// Model used for questionnaire chat when none is configured.
+pub const DEFAULT_CHAT_MODEL: &str = "gpt-4o-mini";
+/// Daily at 09:00 UTC, as Fides.
+pub const DEFAULT_REASSESSMENT_CRON: &str = "0 9 * * *";
+/// Longest model identifier accepted.
+const MAX_MODEL_CHARS: usize = 200;
+
+/// `GET /config/defaults`.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ConfigDefaults {
+    /// Default generation model.
+    pub assessment_model: &'static str,
+    /// Default chat model.
+    pub chat_model: &'static str,
+    /// Reassessment is off by default.
+    pub reassessment_enabled: bool,
+    /// Default schedule.
+    pub reassessment_cron: &'static str,
+}
+
+/// The defaults.
+pub fn defaults() -> ConfigDefaults {
+    ConfigDefaults {
+        assessment_model: DEFAULT_ASSESSMENT_MODEL,
+        chat_model: DEFAULT_CHAT_MODEL,
+        reassessment_enabled: false,
+        reassessment_cron: DEFAULT_REASSESSMENT_CRON,
+    }
+}
+
+/// The configuration in force given the stored row (defaults where nothing is stored).
+pub(crate) fn view(row: Option<&ConfigRow>) -> Config {
+    Config {
+        assessment_model: row
+            .and_then(|r| r.assessment_model.clone())
+            .unwrap_or_else(|| DEFAULT_ASSESSMENT_MODEL.to_owned()),
+        chat_model: row.and_then(|r| r.chat_model.clone()).unwrap_or_else(|| DEFAULT_CHAT_MODEL.to_owned()),
+        reassessment_enabled: row.is_some_and(|r| r.reassessment_enabled),
+        reassessment_cron: row.map_or_else(|| DEFAULT_REASSESSMENT_CRON.to_owned(), |r| r.reassessment_cron.clone()),
+    }
+}
+
+/// Parses a five-field cron expression (minute hour day-of-month month day-of-week).
+pub fn parse_cron(expression: &str) -> std::result::Result<croner::Cron, String> {
+    let fields = expression.split_whitespace().count();
+    if fields != 5 {
+        return Err(format!(
+            "Invalid cron expression '{expression}': expected 5 fields (minute hour day-of-month month day-of-week), got {fields}"
+        ));
+    }
+    croner::Cron::from_str(expression).map_err(|e| format!("Invalid cron expression '{expression}': {e}"))
+}
+
+fn check_model(field: &str, value: Option<String>, problems: &mut Vec<dsr_core::InvalidInput>) -> Option<String> {
+    let value = value?;
+    let trimmed = value.trim();
+    if trimmed.is_empty() || trimmed.chars().count() > MAX_MODEL_CHARS || trimmed.chars().any(char::is_control) {
+        problems.push(dsr_core::InvalidInput::new(
+            vec![Loc::Key(field.to_owned())],
+            format!("A model identifier must be 1-{MAX_MODEL_CHARS} printable characters; send null for the default"),
+        ));
+    }
+    Some(trimmed.to_owned())
+}
+
+/// The row after `update`, or every invalid field.
+pub(crate) fn apply(existing: Option<&ConfigRow>, update: ConfigUpdate) -> Result<ConfigRow> {
+    let current = view(existing);
+    let mut problems = Vec::new();
+    let mut row = ConfigRow {
+        id: "default".to_owned(),
+        assessment_model: existing.and_then(|r| r.assessment_model.clone()),
+        chat_model: existing.and_then(|r| r.chat_model.clone()),
+        reassessment_enabled: current.reassessment_enabled,
+        reassessment_cron: current.reassessment_cron,
+        updated_at: db::now(),
+    };
+    if let Some(model) = update.assessment_model {
+        row.assessment_model = check_model("assessment_model", model, &mut problems);
+    }
+    if let Some(model) = update.chat_model {
+        row.chat_model = check_model("chat_model", model, &mut problems);
+    }
+    if let Some(enabled) = update.reassessment_enabled {
+        row.reassessment_enabled = enabled;
+    }
+    if let Some(cron) = update.reassessment_cron {
+        let cron = cron.trim().to_owned();
+        if let Err(message) = parse_cron(&cron) {
+            problems.push(dsr_core::InvalidInput::new(vec![Loc::Key("reassessment_cron".into())], message));
+        }
+        row.reassessment_cron = cron;
+    }
+    if problems.is_empty() { Ok(row) } else { Err(AssessmentError::Invalid(problems)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cron_expressions_need_five_valid_fields() {
+        assert!(parse_cron("0 9 * * 1").is_ok());
+        assert!(parse_cron("*/15 9-17 * * MON-FRI").is_ok());
+        assert!(parse_cron("0 9 * *").is_err_and(|e| e.contains("expected 5 fields")));
+        assert!(parse_cron("0 0 9 * * *").is_err(), "seconds are not accepted");
+        assert!(parse_cron("61 9 * * *").is_err());
+        assert!(parse_cron("0 25 * * *").is_err());
+    }
+
+    #[test]
+    fn null_models_fall_back_to_the_defaults() {
+        let update = ConfigUpdate { assessment_model: Some(Some("llama3".into())), ..ConfigUpdate::default() };
+        let row = apply(None, update).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(view(Some(&row)).assessment_model, "llama3");
+        let reset = ConfigUpdate { assessment_model: Some(None), ..ConfigUpdate::default() };
+        let row = apply(Some(&row), reset).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(view(Some(&row)).assessment_model, DEFAULT_ASSESSMENT_MODEL);
+    }
+}

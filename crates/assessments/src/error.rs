@@ -1,0 +1,47 @@
+//! Errors of the assessments crate.
+
+use dsr_core::{DsrError, InvalidInput, Loc};
+
+/// What can go wrong with systems, assessments, answers, tasks and configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum AssessmentError {
+    /// The thing does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The change conflicts with stored data (a system key taken).
+    #[error("{0}")]
+    Conflict(String),
+    /// The request cannot be carried out in the current state (retrying a task that did not fail).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Invalid input, each problem located below the body (`["template_ids", 1]`).
+    #[error("{}", .0.iter().map(|i| i.message.as_str()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<InvalidInput>),
+    /// Storage failed.
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+}
+
+impl AssessmentError {
+    /// One invalid value at `loc` below the body.
+    pub fn invalid(loc: Vec<Loc>, message: impl Into<String>) -> AssessmentError {
+        AssessmentError::Invalid(vec![InvalidInput::new(loc, message)])
+    }
+
+    /// Reading datasets through `dsr-core` can only fail in storage.
+    pub(crate) fn from_dsr(e: DsrError) -> AssessmentError {
+        match e {
+            DsrError::Db(db) => AssessmentError::Db(db),
+            other => AssessmentError::Db(db::DbError::Corrupt(other.to_string())),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AssessmentError {
+    fn from(e: diesel::result::Error) -> Self {
+        AssessmentError::Db(e.into())
+    }
+}
+
+/// Result of an assessments operation.
+pub type Result<T> = std::result::Result<T, AssessmentError>;

@@ -1,0 +1,35 @@
+#![doc = include_str!("../README.md")]
+
+mod config;
+mod error;
+pub mod evaluate;
+pub mod facts;
+mod generation;
+mod model;
+pub mod prefill;
+mod repo;
+pub mod risk;
+mod service;
+pub mod system;
+pub mod templates;
+
+pub use config::{ConfigDefaults, DEFAULT_REASSESSMENT_CRON, parse_cron};
+pub use error::{AssessmentError, Result};
+pub use model::{
+    AnswerChanged, AnswerRevert, AnswerSource, AnswerStatus, AnswerUpdate, AnswerVersion, Assessment,
+    AssessmentCreate, AssessmentFilter, AssessmentGroup, AssessmentQuestion, AssessmentStatus, AssessmentSummary,
+    AuditEntry, Config, ConfigUpdate, EvidenceByType, EvidenceItem, EvidenceKind, ReEvaluate, SystemDeleted, Task,
+    TaskAction, TaskStatus, Template, TemplateGroup, TemplateQuestion,
+};
+pub use risk::Criterion;
+pub use service::{AssessmentService, DieselAssessmentService, MAX_ANSWER_CHARS, MAX_SYSTEMS, MAX_TEMPLATES};
+pub use system::{PrivacyDeclaration, System};
+pub use templates::Coverage;
+
+/// The job queue of generation and re-evaluation.
+pub const QUEUE: &str = "assessments.generate";
+
+/// A new id with a readable prefix (`pri_…` for assessments, as in the spec).
+pub(crate) fn new_id(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
+}

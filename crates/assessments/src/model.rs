@@ -1,0 +1,440 @@
+//! Wire types: assessments, questions and answers, versions, audit entries, evidence, tasks,
+//! templates and configuration.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+use crate::risk::Criterion;
+use crate::system::System;
+use crate::templates::Coverage;
+
+macro_rules! text_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal,)+ }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $text)] $variant,)+
+        }
+
+        impl $name {
+            /// The stored and wire text.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text,)+ }
+            }
+
+            /// Reads the stored text.
+            pub fn parse(text: &str) -> Option<$name> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// Where an assessment stands.
+    AssessmentStatus {
+        /// Some required question lacks a complete answer.
+        InProgress => "in_progress",
+        /// Every required question has a complete answer.
+        Completed => "completed",
+        /// The system changed since the answers were generated; re-evaluate.
+        Outdated => "outdated",
+    }
+}
+
+text_enum! {
+    /// Where an answer came from.
+    AnswerSource {
+        /// Written from inventory facts.
+        System => "system",
+        /// Drafted by the language model.
+        AiAnalysis => "ai_analysis",
+        /// Typed by a person through the API.
+        UserInput => "user_input",
+        /// Given by the team in the Slack questionnaire.
+        TeamInput => "team_input",
+    }
+}
+
+text_enum! {
+    /// How settled an answer is.
+    AnswerStatus {
+        /// Answered.
+        Complete => "complete",
+        /// A draft a person must confirm.
+        Partial => "partial",
+        /// Nobody has answered yet.
+        NeedsInput => "needs_input",
+    }
+}
+
+text_enum! {
+    /// The kind of record a piece of evidence cites.
+    EvidenceKind {
+        /// A system field.
+        System => "system",
+        /// A privacy declaration (processing activity).
+        PrivacyDeclaration => "privacy_declaration",
+        /// A data use of the taxonomy.
+        DataUse => "data_use",
+        /// A dataset.
+        Dataset => "dataset",
+    }
+}
+
+text_enum! {
+    /// Where a task stands.
+    TaskStatus {
+        /// Waiting for a worker.
+        Pending => "pending",
+        /// A worker is generating.
+        Running => "running",
+        /// Done.
+        Complete => "complete",
+        /// Gave up; see `error`. Retry with `POST /tasks/{id}/retry`.
+        Failed => "failed",
+    }
+}
+
+text_enum! {
+    /// What a task does.
+    TaskAction {
+        /// First generation of an assessment.
+        Generate => "generate",
+        /// Refresh from the current inventory, keeping human answers.
+        ReEvaluate => "re_evaluate",
+    }
+}
+
+/// A template question.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TemplateQuestion {
+    /// Stable id, used in answer paths.
+    #[schema(example = "dpia_1_2")]
+    pub id: &'static str,
+    /// The question.
+    pub text: &'static str,
+    /// How to answer it.
+    pub guidance: &'static str,
+    /// Counts towards completeness.
+    pub required: bool,
+    /// Inventory fields that can answer it (empty: only a person can).
+    pub sources: &'static [&'static str],
+    /// How much of the answer the inventory gives.
+    pub coverage: Coverage,
+}
+
+/// A template question group.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TemplateGroup {
+    /// Stable id.
+    pub id: &'static str,
+    /// Title.
+    pub title: &'static str,
+    /// Questions in order.
+    pub questions: Vec<TemplateQuestion>,
+}
+
+/// An assessment template.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Template {
+    /// Template identifier.
+    #[schema(example = "gdpr_dpia")]
+    pub id: &'static str,
+    /// Human-readable name.
+    pub name: &'static str,
+    /// What it assesses and its regulatory context.
+    pub description: &'static str,
+    /// Question groups in order.
+    pub question_groups: Vec<TemplateGroup>,
+}
+
+/// `POST /` — generate assessments.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentCreate {
+    /// Templates to generate (at least one).
+    #[schema(example = json!(["gdpr_dpia"]))]
+    pub template_ids: Vec<String>,
+    /// Systems to assess; omitted or null means every system.
+    #[serde(default)]
+    pub system_ids: Option<Vec<String>>,
+    /// Draft answers with the language model where one is configured.
+    #[serde(default = "yes")]
+    pub ai_enabled: bool,
+    /// Only systems the screening finds high-risk.
+    #[serde(default)]
+    pub high_risk_only: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// An assessment in lists and create answers (without its questions).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct AssessmentSummary {
+    /// `pri_…`.
+    pub id: String,
+    /// `in_progress`, `completed` or `outdated`.
+    pub status: AssessmentStatus,
+    /// `high` when the system met the high-risk rules, else null.
+    #[schema(value_type = Option<String>, example = "high")]
+    pub risk_level: Option<&'static str>,
+    /// Share of required questions with a complete answer, 0–100.
+    pub completeness: f64,
+    /// The template.
+    pub template_id: String,
+    /// The template's name.
+    pub template_name: String,
+    /// The system's `fides_key`.
+    pub system_id: String,
+    /// The system's name.
+    pub system_name: String,
+    /// The latest generation or re-evaluation task.
+    pub task_id: Option<String>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A question of an assessment with its current answer.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct AssessmentQuestion {
+    /// Stable question id.
+    pub id: String,
+    /// The question.
+    pub text: String,
+    /// How to answer it.
+    pub guidance: String,
+    /// Counts towards completeness.
+    pub required: bool,
+    /// The current answer, if any.
+    pub answer: Option<String>,
+    /// Where the current answer came from.
+    pub answer_source: Option<AnswerSource>,
+    /// `complete`, `partial` or `needs_input`.
+    pub answer_status: AnswerStatus,
+    /// When the answer last changed.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// A question group of an assessment.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct AssessmentGroup {
+    /// Stable group id (for the evidence route).
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Questions in order.
+    pub questions: Vec<AssessmentQuestion>,
+}
+
+/// An assessment with all its questions and answers.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Assessment {
+    /// The summary fields.
+    #[serde(flatten)]
+    pub summary: AssessmentSummary,
+    /// The high-risk criteria the system met when last evaluated.
+    pub risk_criteria: Vec<Criterion>,
+    /// When answers were last generated from the inventory.
+    pub last_evaluated_at: Option<DateTime<Utc>>,
+    /// Question groups with current answers.
+    pub question_groups: Vec<AssessmentGroup>,
+}
+
+/// Filters of `GET /`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentFilter {
+    /// Only this status.
+    pub status: Option<AssessmentStatus>,
+    /// Only this template.
+    pub template_id: Option<String>,
+    /// Only this system.
+    pub system_id: Option<String>,
+}
+
+/// `PUT /{id}/questions/{question_id}`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerUpdate {
+    /// The new answer text.
+    pub answer: String,
+}
+
+/// `POST /{id}/questions/{question_id}/revert`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerRevert {
+    /// The version whose text to restore.
+    pub version_id: String,
+}
+
+/// The result of changing an answer.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct AnswerChanged {
+    /// The question with its new answer.
+    pub question: AssessmentQuestion,
+    /// The new version's id.
+    pub version_id: String,
+    /// The assessment's completeness now.
+    pub completeness: f64,
+    /// The assessment's status now.
+    pub status: AssessmentStatus,
+}
+
+/// One version of an answer.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct AnswerVersion {
+    /// Version id.
+    pub id: String,
+    /// 1, 2, … per question.
+    pub version_number: i32,
+    /// Answer text at this version (empty when the inventory no longer answers it).
+    pub answer: String,
+    /// `system`, `ai_analysis`, `user_input` or `team_input`.
+    pub source: AnswerSource,
+    /// Answer status at this version.
+    pub status: AnswerStatus,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// Client id, `system` or `ai_agent`.
+    pub created_by: String,
+}
+
+/// An audit log entry.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct AuditEntry {
+    /// Client id, `system` or `ai_agent`.
+    pub actor: String,
+    /// `assessment_created`, `answer_generated`, `answer_updated`, `answer_reverted`,
+    /// `answer_cleared`, `status_changed`, `risk_changed`, `re_evaluated`.
+    pub action: String,
+    /// The question changed, if any.
+    pub question_id: Option<String>,
+    /// When it happened.
+    pub timestamp: DateTime<Utc>,
+    /// Context (versions, statuses, changed facts).
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+/// A piece of evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct EvidenceItem {
+    /// `system`, `privacy_declaration`, `data_use` or `dataset`.
+    #[serde(rename = "type")]
+    pub kind: EvidenceKind,
+    /// Display label.
+    pub label: String,
+    /// The cited value.
+    pub value: String,
+    /// Key of the record cited.
+    pub source_id: String,
+    /// The question it supports.
+    pub question_id: String,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Evidence of a question group, by type.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct EvidenceByType {
+    /// System fields.
+    pub system: Vec<EvidenceItem>,
+    /// Privacy declarations.
+    pub privacy_declaration: Vec<EvidenceItem>,
+    /// Data uses.
+    pub data_use: Vec<EvidenceItem>,
+    /// Datasets.
+    pub dataset: Vec<EvidenceItem>,
+}
+
+/// A generation or re-evaluation task.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Task {
+    /// Task id.
+    pub id: String,
+    /// `generate` or `re_evaluate`.
+    pub action_type: TaskAction,
+    /// `pending`, `running`, `complete` or `failed`.
+    pub status: TaskStatus,
+    /// 0–100.
+    pub progress: f64,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// The assessment it works on.
+    pub assessment_id: String,
+    /// The failed task this one retries.
+    pub retry_of: Option<String>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `POST /re-evaluate`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReEvaluate {
+    /// Assessments to re-evaluate; omitted or null means every outdated one.
+    #[serde(default)]
+    pub assessment_ids: Option<Vec<String>>,
+}
+
+/// The assessment configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Config {
+    /// Model for generation.
+    pub assessment_model: String,
+    /// Model for questionnaire chat.
+    pub chat_model: String,
+    /// Periodic re-evaluation of outdated assessments.
+    pub reassessment_enabled: bool,
+    /// When it runs (five-field cron, UTC).
+    #[schema(example = "0 9 * * *")]
+    pub reassessment_cron: String,
+}
+
+/// `PUT /config`: every field optional; a null model goes back to the default.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigUpdate {
+    /// Model for generation; null restores the default.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub assessment_model: Option<Option<String>>,
+    /// Model for questionnaire chat; null restores the default.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub chat_model: Option<Option<String>>,
+    /// Periodic re-evaluation on or off.
+    #[serde(default)]
+    pub reassessment_enabled: Option<bool>,
+    /// Five-field cron expression (minute hour day-of-month month day-of-week), UTC.
+    #[serde(default)]
+    pub reassessment_cron: Option<String>,
+}
+
+/// Tells a field given as `null` (`Some(None)`) from one left out (`None`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// `DELETE /api/v1/system/{fides_key}` answer (Fides' shape).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct SystemDeleted {
+    /// `resource deleted`.
+    pub message: String,
+    /// The system as it was.
+    pub resource: System,
+}

@@ -1,0 +1,424 @@
+//! Diesel rows and queries. Functions take `&mut DbConn` so services compose them in one
+//! transaction.
+
+use chrono::NaiveDateTime;
+use db::DbConn;
+use db::schema::{
+    answer_versions, assessment_answers, assessment_audit_log, assessment_config, assessment_evidence, assessment_tasks,
+    assessments, systems,
+};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = systems)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub(crate) struct SystemRow {
+    pub(crate) fides_key: String,
+    pub(crate) name: String,
+    pub(crate) body: String,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = assessments)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub(crate) struct AssessmentRow {
+    pub(crate) id: String,
+    pub(crate) template_id: String,
+    pub(crate) system_id: String,
+    pub(crate) system_name: String,
+    pub(crate) status: String,
+    pub(crate) risk_level: Option<String>,
+    pub(crate) risk_criteria: String,
+    pub(crate) completeness: f64,
+    pub(crate) ai_enabled: bool,
+    pub(crate) snapshot: Option<String>,
+    pub(crate) snapshot_hash: Option<String>,
+    pub(crate) last_evaluated_at: Option<NaiveDateTime>,
+    pub(crate) created_by: String,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = assessment_answers)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub(crate) struct AnswerRow {
+    pub(crate) assessment_id: String,
+    pub(crate) question_id: String,
+    pub(crate) answer: String,
+    pub(crate) source: String,
+    pub(crate) status: String,
+    pub(crate) version_number: i32,
+    pub(crate) updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = answer_versions)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub(crate) struct VersionRow {
+    pub(crate) id: String,
+    pub(crate) assessment_id: String,
+    pub(crate) question_id: String,
+    pub(crate) version_number: i32,
+    pub(crate) answer: String,
+    pub(crate) source: String,
+    pub(crate) status: String,
+    pub(crate) created_by: String,
+    pub(crate) created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = assessment_evidence)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub(crate) struct EvidenceRow {
+    pub(crate) id: String,
+    pub(crate) assessment_id: String,
+    pub(crate) group_id: String,
+    pub(crate) question_id: String,
+    pub(crate) seq: i32,
+    pub(crate) kind: String,
+    pub(crate) label: String,
+    pub(crate) value: String,
+    pub(crate) source_id: String,
+    pub(crate) created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = assessment_audit_log)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub(crate) struct AuditRow {
+    pub(crate) id: String,
+    pub(crate) assessment_id: String,
+    pub(crate) seq: i64,
+    pub(crate) actor: String,
+    pub(crate) action: String,
+    pub(crate) question_id: Option<String>,
+    pub(crate) details: String,
+    pub(crate) created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = assessment_tasks)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub(crate) struct TaskRow {
+    pub(crate) id: String,
+    pub(crate) action_type: String,
+    pub(crate) status: String,
+    pub(crate) progress: f64,
+    pub(crate) error: Option<String>,
+    pub(crate) assessment_id: String,
+    pub(crate) retry_of: Option<String>,
+    pub(crate) created_by: String,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = assessment_config)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+#[diesel(treat_none_as_null = true)]
+pub(crate) struct ConfigRow {
+    pub(crate) id: String,
+    pub(crate) assessment_model: Option<String>,
+    pub(crate) chat_model: Option<String>,
+    pub(crate) reassessment_enabled: bool,
+    pub(crate) reassessment_cron: String,
+    pub(crate) updated_at: NaiveDateTime,
+}
+
+/// Inserts rows with one statement on PostgreSQL (a round trip per row would dominate
+/// generation) and row by row on SQLite, where statements are cheap and the multi-row form
+/// does not compile on the multi-backend connection.
+macro_rules! insert_all {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        let rows = $rows;
+        match $conn {
+            DbConn::Postgresql(pg) if !rows.is_empty() => {
+                diesel::insert_into($table).values(rows).execute(pg)?;
+            }
+            conn => {
+                for row in rows {
+                    diesel::insert_into($table).values(row).execute(conn)?;
+                }
+            }
+        }
+        QueryResult::Ok(())
+    }};
+}
+
+// ---- systems ----
+
+pub(crate) fn find_system(conn: &mut DbConn, key: &str) -> QueryResult<Option<SystemRow>> {
+    systems::table.filter(systems::fides_key.eq(key)).select(SystemRow::as_select()).first(conn).optional()
+}
+
+pub(crate) fn list_systems(conn: &mut DbConn) -> QueryResult<Vec<SystemRow>> {
+    systems::table.select(SystemRow::as_select()).order(systems::fides_key.asc()).load(conn)
+}
+
+pub(crate) fn insert_system(conn: &mut DbConn, row: &SystemRow) -> QueryResult<usize> {
+    diesel::insert_into(systems::table).values(row).execute(conn)
+}
+
+pub(crate) fn update_system(conn: &mut DbConn, row: &SystemRow) -> QueryResult<usize> {
+    diesel::update(systems::table.filter(systems::fides_key.eq(&row.fides_key)))
+        .set((systems::name.eq(&row.name), systems::body.eq(&row.body), systems::updated_at.eq(row.updated_at)))
+        .execute(conn)
+}
+
+pub(crate) fn delete_system(conn: &mut DbConn, key: &str) -> QueryResult<usize> {
+    diesel::delete(systems::table.filter(systems::fides_key.eq(key))).execute(conn)
+}
+
+// ---- assessments ----
+
+pub(crate) fn insert_assessments(conn: &mut DbConn, rows: &[AssessmentRow]) -> QueryResult<()> {
+    insert_all!(conn, assessments::table, rows)
+}
+
+pub(crate) fn find_assessment(conn: &mut DbConn, id: &str) -> QueryResult<Option<AssessmentRow>> {
+    assessments::table.filter(assessments::id.eq(id)).select(AssessmentRow::as_select()).first(conn).optional()
+}
+
+/// Takes the assessment's row lock (PostgreSQL) or the write lock (SQLite, already held by a
+/// write transaction) before version and audit numbers are read, so concurrent changes to one
+/// assessment queue up instead of colliding. Returns the row, or `None` when it is gone.
+pub(crate) fn lock_assessment(conn: &mut DbConn, id: &str) -> QueryResult<Option<AssessmentRow>> {
+    match conn {
+        DbConn::Postgresql(pg) => assessments::table
+            .filter(assessments::id.eq(id))
+            .select(AssessmentRow::as_select())
+            .for_update()
+            .first(pg)
+            .optional(),
+        conn => find_assessment(conn, id),
+    }
+}
+
+pub(crate) fn list_assessments(
+    conn: &mut DbConn,
+    status: Option<&str>,
+    template_id: Option<&str>,
+    system_id: Option<&str>,
+) -> QueryResult<Vec<AssessmentRow>> {
+    let mut query = assessments::table.select(AssessmentRow::as_select()).into_boxed();
+    if let Some(status) = status {
+        query = query.filter(assessments::status.eq(status.to_owned()));
+    }
+    if let Some(template) = template_id {
+        query = query.filter(assessments::template_id.eq(template.to_owned()));
+    }
+    if let Some(system) = system_id {
+        query = query.filter(assessments::system_id.eq(system.to_owned()));
+    }
+    query.order((assessments::created_at.desc(), assessments::id.asc())).load(conn)
+}
+
+pub(crate) fn assessments_of_system(conn: &mut DbConn, system_id: &str) -> QueryResult<Vec<AssessmentRow>> {
+    assessments::table
+        .filter(assessments::system_id.eq(system_id))
+        .select(AssessmentRow::as_select())
+        .order(assessments::created_at.asc())
+        .load(conn)
+}
+
+/// The system's assessments, locked (PostgreSQL) so a generation writing one of them finishes
+/// first and its snapshot is compared, not missed.
+pub(crate) fn lock_assessments_of_system(conn: &mut DbConn, system_id: &str) -> QueryResult<Vec<AssessmentRow>> {
+    match conn {
+        DbConn::Postgresql(pg) => assessments::table
+            .filter(assessments::system_id.eq(system_id))
+            .select(AssessmentRow::as_select())
+            .order(assessments::id.asc())
+            .for_update()
+            .load(pg),
+        conn => assessments_of_system(conn, system_id),
+    }
+}
+
+pub(crate) fn set_status(conn: &mut DbConn, id: &str, status: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(assessments::table.filter(assessments::id.eq(id)))
+        .set((assessments::status.eq(status), assessments::updated_at.eq(at)))
+        .execute(conn)
+}
+
+pub(crate) fn set_progress(conn: &mut DbConn, id: &str, completeness: f64, status: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(assessments::table.filter(assessments::id.eq(id)))
+        .set((assessments::completeness.eq(completeness), assessments::status.eq(status), assessments::updated_at.eq(at)))
+        .execute(conn)
+}
+
+/// Stores the outcome of an evaluation.
+pub(crate) fn save_evaluation(conn: &mut DbConn, row: &AssessmentRow) -> QueryResult<usize> {
+    diesel::update(assessments::table.filter(assessments::id.eq(&row.id)))
+        .set((
+            assessments::system_name.eq(&row.system_name),
+            assessments::status.eq(&row.status),
+            assessments::risk_level.eq(&row.risk_level),
+            assessments::risk_criteria.eq(&row.risk_criteria),
+            assessments::completeness.eq(row.completeness),
+            assessments::snapshot.eq(&row.snapshot),
+            assessments::snapshot_hash.eq(&row.snapshot_hash),
+            assessments::last_evaluated_at.eq(row.last_evaluated_at),
+            assessments::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)
+}
+
+pub(crate) fn delete_assessment(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::delete(assessments::table.filter(assessments::id.eq(id))).execute(conn)
+}
+
+// ---- answers and versions ----
+
+pub(crate) fn answers_of(conn: &mut DbConn, assessment_id: &str) -> QueryResult<Vec<AnswerRow>> {
+    assessment_answers::table
+        .filter(assessment_answers::assessment_id.eq(assessment_id))
+        .select(AnswerRow::as_select())
+        .load(conn)
+}
+
+pub(crate) fn find_answer(conn: &mut DbConn, assessment_id: &str, question_id: &str) -> QueryResult<Option<AnswerRow>> {
+    assessment_answers::table
+        .filter(assessment_answers::assessment_id.eq(assessment_id))
+        .filter(assessment_answers::question_id.eq(question_id))
+        .select(AnswerRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub(crate) fn insert_answers(conn: &mut DbConn, rows: &[AnswerRow]) -> QueryResult<()> {
+    insert_all!(conn, assessment_answers::table, rows)
+}
+
+pub(crate) fn update_answer(conn: &mut DbConn, row: &AnswerRow) -> QueryResult<usize> {
+    diesel::update(
+        assessment_answers::table
+            .filter(assessment_answers::assessment_id.eq(&row.assessment_id))
+            .filter(assessment_answers::question_id.eq(&row.question_id)),
+    )
+    .set(row)
+    .execute(conn)
+}
+
+pub(crate) fn insert_versions(conn: &mut DbConn, rows: &[VersionRow]) -> QueryResult<()> {
+    insert_all!(conn, answer_versions::table, rows)
+}
+
+pub(crate) fn versions_of(conn: &mut DbConn, assessment_id: &str, question_id: &str) -> QueryResult<Vec<VersionRow>> {
+    answer_versions::table
+        .filter(answer_versions::assessment_id.eq(assessment_id))
+        .filter(answer_versions::question_id.eq(question_id))
+        .select(VersionRow::as_select())
+        .order(answer_versions::version_number.desc())
+        .load(conn)
+}
+
+pub(crate) fn find_version(conn: &mut DbConn, id: &str) -> QueryResult<Option<VersionRow>> {
+    answer_versions::table.filter(answer_versions::id.eq(id)).select(VersionRow::as_select()).first(conn).optional()
+}
+
+// ---- evidence ----
+
+pub(crate) fn replace_evidence(conn: &mut DbConn, assessment_id: &str, rows: &[EvidenceRow]) -> QueryResult<()> {
+    diesel::delete(assessment_evidence::table.filter(assessment_evidence::assessment_id.eq(assessment_id)))
+        .execute(conn)?;
+    insert_all!(conn, assessment_evidence::table, rows)
+}
+
+pub(crate) fn evidence_of_group(conn: &mut DbConn, assessment_id: &str, group_id: &str) -> QueryResult<Vec<EvidenceRow>> {
+    assessment_evidence::table
+        .filter(assessment_evidence::assessment_id.eq(assessment_id))
+        .filter(assessment_evidence::group_id.eq(group_id))
+        .select(EvidenceRow::as_select())
+        .order(assessment_evidence::seq.asc())
+        .load(conn)
+}
+
+// ---- audit ----
+
+pub(crate) fn next_audit_seq(conn: &mut DbConn, assessment_id: &str) -> QueryResult<i64> {
+    let max: Option<i64> = assessment_audit_log::table
+        .filter(assessment_audit_log::assessment_id.eq(assessment_id))
+        .select(diesel::dsl::max(assessment_audit_log::seq))
+        .first(conn)?;
+    Ok(max.map_or(0, |m| m + 1))
+}
+
+pub(crate) fn insert_audit(conn: &mut DbConn, rows: &[AuditRow]) -> QueryResult<()> {
+    insert_all!(conn, assessment_audit_log::table, rows)
+}
+
+pub(crate) fn audit_of(conn: &mut DbConn, assessment_id: &str) -> QueryResult<Vec<AuditRow>> {
+    assessment_audit_log::table
+        .filter(assessment_audit_log::assessment_id.eq(assessment_id))
+        .select(AuditRow::as_select())
+        .order(assessment_audit_log::seq.desc())
+        .load(conn)
+}
+
+// ---- tasks ----
+
+pub(crate) fn insert_tasks(conn: &mut DbConn, rows: &[TaskRow]) -> QueryResult<()> {
+    insert_all!(conn, assessment_tasks::table, rows)
+}
+
+pub(crate) fn find_task(conn: &mut DbConn, id: &str) -> QueryResult<Option<TaskRow>> {
+    assessment_tasks::table.filter(assessment_tasks::id.eq(id)).select(TaskRow::as_select()).first(conn).optional()
+}
+
+pub(crate) fn list_tasks(conn: &mut DbConn) -> QueryResult<Vec<TaskRow>> {
+    assessment_tasks::table
+        .select(TaskRow::as_select())
+        .order((assessment_tasks::created_at.desc(), assessment_tasks::id.asc()))
+        .load(conn)
+}
+
+/// The latest task of each of `assessment_ids`.
+pub(crate) fn latest_tasks(conn: &mut DbConn, assessment_ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    // Chunked to stay under bind-parameter limits.
+    for chunk in assessment_ids.chunks(500) {
+        let rows: Vec<(String, String, NaiveDateTime)> = assessment_tasks::table
+            .filter(assessment_tasks::assessment_id.eq_any(chunk))
+            .select((assessment_tasks::assessment_id, assessment_tasks::id, assessment_tasks::created_at))
+            .order((assessment_tasks::created_at.asc(), assessment_tasks::id.asc()))
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|(assessment, task, _)| (assessment, task)));
+    }
+    Ok(out)
+}
+
+pub(crate) fn set_task(
+    conn: &mut DbConn,
+    id: &str,
+    status: &str,
+    progress: f64,
+    error: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(assessment_tasks::table.filter(assessment_tasks::id.eq(id)))
+        .set((
+            assessment_tasks::status.eq(status),
+            assessment_tasks::progress.eq(progress),
+            assessment_tasks::error.eq(error),
+            assessment_tasks::updated_at.eq(at),
+        ))
+        .execute(conn)
+}
+
+// ---- configuration ----
+
+pub(crate) fn find_config(conn: &mut DbConn) -> QueryResult<Option<ConfigRow>> {
+    assessment_config::table.filter(assessment_config::id.eq("default")).select(ConfigRow::as_select()).first(conn).optional()
+}
+
+pub(crate) fn save_config(conn: &mut DbConn, row: &ConfigRow, exists: bool) -> QueryResult<usize> {
+    if exists {
+        diesel::update(assessment_config::table.filter(assessment_config::id.eq(&row.id))).set(row).execute(conn)
+    } else {
+        diesel::insert_into(assessment_config::table).values(row).execute(conn)
+    }
+}

@@ -1,0 +1,747 @@
+//! The assessments service: the seam the gateway and other Rust programs call.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use db::jobs::{JobSignal, NewJob};
+use db::{Database, DbConn, now, utc};
+use dsr_core::{InvalidInput, Loc, Taxonomy};
+use serde_json::json;
+
+use crate::config::{self, ConfigDefaults};
+use crate::error::{AssessmentError, Result};
+use crate::evaluate::{self, Changes};
+use crate::facts::{Facts, changed_facts};
+use crate::model::{
+    AnswerChanged, AnswerSource, AnswerStatus, AnswerVersion, Assessment, AssessmentCreate, AssessmentFilter,
+    AssessmentGroup, AssessmentQuestion, AssessmentStatus, AssessmentSummary, AuditEntry, Config, ConfigUpdate,
+    EvidenceByType, EvidenceItem, EvidenceKind, ReEvaluate, SystemDeleted, Task, TaskAction, TaskStatus, Template,
+    TemplateGroup, TemplateQuestion,
+};
+use crate::repo::{self, AnswerRow, AssessmentRow, SystemRow, TaskRow};
+use crate::risk::screen;
+use crate::system::System;
+use crate::templates::{self, TemplateDef};
+use crate::{QUEUE, new_id};
+
+/// Most templates in one create request.
+pub const MAX_TEMPLATES: usize = 20;
+/// Most systems (or assessment ids) in one request.
+pub const MAX_SYSTEMS: usize = 10_000;
+/// Longest answer accepted.
+pub const MAX_ANSWER_CHARS: usize = 20_000;
+
+/// Systems inventory and privacy assessments.
+pub trait AssessmentService: Send + Sync {
+    /// Adds a system (409 when the key is taken).
+    fn create_system(&self, system: System) -> Result<System>;
+    /// Every system, by key.
+    fn list_systems(&self) -> Result<Vec<System>>;
+    /// One system.
+    fn get_system(&self, fides_key: &str) -> Result<System>;
+    /// Replaces a system; assessments generated from different facts become outdated.
+    fn update_system(&self, actor: &str, system: System) -> Result<System>;
+    /// Removes a system; its assessments become outdated.
+    fn delete_system(&self, actor: &str, fides_key: &str) -> Result<SystemDeleted>;
+
+    /// Every template.
+    fn templates(&self) -> Vec<Template>;
+    /// One template.
+    fn template(&self, id: &str) -> Result<Template>;
+
+    /// Creates one assessment per (template, system) and queues its generation.
+    fn create_assessments(&self, actor: &str, request: AssessmentCreate) -> Result<Vec<AssessmentSummary>>;
+    /// Assessments matching `filter`, newest first.
+    fn list_assessments(&self, filter: &AssessmentFilter) -> Result<Vec<AssessmentSummary>>;
+    /// One assessment with its questions and answers.
+    fn get_assessment(&self, id: &str) -> Result<Assessment>;
+    /// Deletes an assessment with its answers, versions, evidence, audit log and tasks.
+    fn delete_assessment(&self, id: &str) -> Result<()>;
+
+    /// Answers a question (a new version with source `user_input`).
+    fn update_answer(&self, actor: &str, id: &str, question_id: &str, answer: String) -> Result<AnswerChanged>;
+    /// Versions of a question's answer, newest first.
+    fn answer_history(&self, id: &str, question_id: &str) -> Result<Vec<AnswerVersion>>;
+    /// Restores an earlier version's text as a new version.
+    fn revert_answer(&self, actor: &str, id: &str, question_id: &str, version_id: &str) -> Result<AnswerChanged>;
+    /// Every change, newest first.
+    fn audit_log(&self, id: &str) -> Result<Vec<AuditEntry>>;
+    /// Evidence of a question group, by type.
+    fn group_evidence(&self, id: &str, group_id: &str) -> Result<EvidenceByType>;
+
+    /// Queues re-evaluation of the given assessments, or of every outdated one.
+    fn re_evaluate(&self, actor: &str, request: ReEvaluate) -> Result<Vec<Task>>;
+    /// Every task, newest first.
+    fn list_tasks(&self) -> Result<Vec<Task>>;
+    /// One task.
+    fn get_task(&self, id: &str) -> Result<Task>;
+    /// Queues a new task doing what a failed one did.
+    fn retry_task(&self, actor: &str, id: &str) -> Result<Task>;
+
+    /// The configuration in force.
+    fn get_config(&self) -> Result<Config>;
+    /// Changes the configuration.
+    fn update_config(&self, update: ConfigUpdate) -> Result<Config>;
+    /// The defaults.
+    fn config_defaults(&self) -> ConfigDefaults;
+}
+
+/// [`AssessmentService`] over the database; also the job handler of [`QUEUE`].
+#[derive(Clone)]
+pub struct DieselAssessmentService {
+    pub(crate) db: Database,
+    pub(crate) taxonomy: Arc<Taxonomy>,
+    signal: Option<JobSignal>,
+}
+
+impl DieselAssessmentService {
+    /// A service over `db`.
+    pub fn new(db: Database) -> DieselAssessmentService {
+        DieselAssessmentService { db, taxonomy: Arc::new(Taxonomy::embedded()), signal: None }
+    }
+
+    /// Wakes this process's workers when generation is queued.
+    pub fn with_job_signal(mut self, signal: JobSignal) -> DieselAssessmentService {
+        self.signal = Some(signal);
+        self
+    }
+
+    fn conn(&self) -> Result<db::PooledConn> {
+        Ok(self.db.conn()?)
+    }
+
+    fn wake(&self) {
+        if let Some(signal) = &self.signal {
+            signal.notify();
+        }
+    }
+}
+
+// ---- conversions ----
+
+fn parse_system(row: &SystemRow) -> Result<System> {
+    serde_json::from_str(&row.body)
+        .map_err(|e| AssessmentError::Db(db::DbError::Corrupt(format!("system {}: {e}", row.fides_key))))
+}
+
+fn system_row(system: &System, created_at: chrono::NaiveDateTime) -> SystemRow {
+    SystemRow {
+        fides_key: system.fides_key.clone(),
+        name: system.display_name().to_owned(),
+        body: serde_json::to_string(system).unwrap_or_default(),
+        created_at,
+        updated_at: now(),
+    }
+}
+
+pub(crate) fn template_of(row: &AssessmentRow) -> Result<&'static TemplateDef> {
+    templates::find(&row.template_id)
+        .ok_or_else(|| AssessmentError::Db(db::DbError::Corrupt(format!("unknown template {}", row.template_id))))
+}
+
+fn assessment_status(row: &AssessmentRow) -> AssessmentStatus {
+    AssessmentStatus::parse(&row.status).unwrap_or(AssessmentStatus::InProgress)
+}
+
+fn summary(row: &AssessmentRow, task_id: Option<String>) -> AssessmentSummary {
+    AssessmentSummary {
+        id: row.id.clone(),
+        status: assessment_status(row),
+        risk_level: row.risk_level.as_ref().map(|_| "high"),
+        completeness: row.completeness,
+        template_id: row.template_id.clone(),
+        template_name: templates::find(&row.template_id).map_or_else(|| row.template_id.clone(), |t| t.name.to_owned()),
+        system_id: row.system_id.clone(),
+        system_name: row.system_name.clone(),
+        task_id,
+        created_at: utc(row.created_at),
+        updated_at: utc(row.updated_at),
+    }
+}
+
+fn task(row: TaskRow) -> Task {
+    Task {
+        action_type: TaskAction::parse(&row.action_type).unwrap_or(TaskAction::Generate),
+        status: TaskStatus::parse(&row.status).unwrap_or(TaskStatus::Pending),
+        progress: row.progress,
+        error: row.error,
+        assessment_id: row.assessment_id,
+        retry_of: row.retry_of,
+        created_at: utc(row.created_at),
+        updated_at: utc(row.updated_at),
+        id: row.id,
+    }
+}
+
+fn question(def: &templates::QuestionDef, answer: Option<&AnswerRow>) -> AssessmentQuestion {
+    let answer = answer.filter(|a| !a.answer.is_empty());
+    AssessmentQuestion {
+        id: def.id.to_owned(),
+        text: def.text.to_owned(),
+        guidance: def.guidance.to_owned(),
+        required: def.required,
+        answer: answer.map(|a| a.answer.clone()),
+        answer_source: answer.and_then(|a| AnswerSource::parse(&a.source)),
+        answer_status: answer.and_then(|a| AnswerStatus::parse(&a.status)).unwrap_or(AnswerStatus::NeedsInput),
+        updated_at: answer.map(|a| utc(a.updated_at)),
+    }
+}
+
+fn template_view(t: &TemplateDef) -> Template {
+    Template {
+        id: t.id,
+        name: t.name,
+        description: t.description,
+        question_groups: t
+            .groups
+            .iter()
+            .map(|g| TemplateGroup {
+                id: g.id,
+                title: g.title,
+                questions: g
+                    .questions
+                    .iter()
+                    .map(|q| TemplateQuestion {
+                        id: q.id,
+                        text: q.text,
+                        guidance: q.guidance,
+                        required: q.required,
+                        sources: q.rule.sources(),
+                        coverage: q.coverage,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+fn not_found(id: &str) -> AssessmentError {
+    AssessmentError::NotFound(format!("No privacy assessment found with id '{id}'"))
+}
+
+fn system_not_found(key: &str) -> AssessmentError {
+    AssessmentError::NotFound(format!("No system found with fides_key '{key}'"))
+}
+
+fn find_question(template: &TemplateDef, question_id: &str) -> Result<&'static templates::QuestionDef> {
+    template.question(question_id).map(|(_, q)| q).ok_or_else(|| {
+        AssessmentError::NotFound(format!("Question '{question_id}' is not part of template '{}'", template.id))
+    })
+}
+
+/// Keeps the first of each repeated value, reporting over-long lists.
+fn distinct(values: &[String], field: &str, max: usize) -> Result<Vec<String>> {
+    if values.len() > max {
+        return Err(AssessmentError::invalid(vec![Loc::Key(field.to_owned())], format!("At most {max} items are allowed")));
+    }
+    let mut seen = HashSet::new();
+    Ok(values.iter().filter(|v| seen.insert(v.as_str())).cloned().collect())
+}
+
+/// Queues one task per assessment, in the caller's transaction.
+fn queue_tasks(
+    conn: &mut DbConn,
+    actor: &str,
+    action: TaskAction,
+    assessment_ids: &[String],
+    retry_of: Option<&str>,
+) -> Result<Vec<TaskRow>> {
+    let at = now();
+    let rows: Vec<TaskRow> = assessment_ids
+        .iter()
+        .map(|assessment_id| TaskRow {
+            id: new_id("tsk"),
+            action_type: action.as_str().to_owned(),
+            status: TaskStatus::Pending.as_str().to_owned(),
+            progress: 0.0,
+            error: None,
+            assessment_id: assessment_id.clone(),
+            retry_of: retry_of.map(str::to_owned),
+            created_by: actor.to_owned(),
+            created_at: at,
+            updated_at: at,
+        })
+        .collect();
+    repo::insert_tasks(conn, &rows)?;
+    for row in &rows {
+        db::jobs::enqueue(conn, &NewJob::new(QUEUE, json!({"task_id": row.id})))?;
+    }
+    Ok(rows)
+}
+
+impl DieselAssessmentService {
+    fn load_summaries(&self, conn: &mut DbConn, rows: &[AssessmentRow]) -> Result<Vec<AssessmentSummary>> {
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        // Ordered oldest first, so the last insert per assessment is its latest task.
+        let latest: HashMap<String, String> = repo::latest_tasks(conn, &ids)?.into_iter().collect();
+        Ok(rows.iter().map(|r| summary(r, latest.get(&r.id).cloned())).collect())
+    }
+
+    fn assessment_in(&self, conn: &mut DbConn, id: &str) -> Result<AssessmentRow> {
+        repo::find_assessment(conn, id)?.ok_or_else(|| not_found(id))
+    }
+
+    /// Marks the system's assessments outdated where their snapshot no longer matches
+    /// (`facts` is `None` when the system was deleted).
+    fn mark_outdated(&self, conn: &mut DbConn, actor: &str, key: &str, facts: Option<&Facts>) -> Result<usize> {
+        let hash = facts.map(Facts::snapshot_hash);
+        let mut marked = 0;
+        for row in repo::lock_assessments_of_system(conn, key)? {
+            let (Some(stored), Some(snapshot)) = (&row.snapshot_hash, &row.snapshot) else { continue };
+            if row.status == AssessmentStatus::Outdated.as_str() || hash.as_ref() == Some(stored) {
+                continue;
+            }
+            let at = now();
+            let (reason, changed) = match facts {
+                Some(facts) => ("system_changed", changed_facts(snapshot, facts)),
+                None => ("system_deleted", Vec::new()),
+            };
+            repo::set_status(conn, &row.id, AssessmentStatus::Outdated.as_str(), at)?;
+            let mut changes = Changes::start(conn, &row.id, at)?;
+            changes.status_change(
+                actor,
+                &row.status,
+                AssessmentStatus::Outdated.as_str(),
+                json!({"reason": reason, "system_id": key, "changed_facts": changed}),
+            );
+            changes.save(conn)?;
+            marked += 1;
+        }
+        Ok(marked)
+    }
+
+    /// Writes a new version of one answer and updates completeness and status.
+    fn write_answer(
+        &self,
+        actor: &str,
+        id: &str,
+        question_id: &str,
+        new: impl FnOnce(&mut DbConn) -> Result<(String, AnswerSource, AnswerStatus, &'static str, serde_json::Value)>,
+    ) -> Result<AnswerChanged> {
+        let mut conn = self.conn()?;
+        let changed = conn.write_transaction(|conn| {
+            let row = repo::lock_assessment(conn, id)?.ok_or_else(|| not_found(id))?;
+            let template = template_of(&row)?;
+            let def = find_question(template, question_id)?;
+            let (text, source, status, action, mut details) = new(conn)?;
+            let at = now();
+            let previous = repo::find_answer(conn, id, question_id)?;
+            let answer = AnswerRow {
+                assessment_id: id.to_owned(),
+                question_id: question_id.to_owned(),
+                answer: text,
+                source: source.as_str().to_owned(),
+                status: status.as_str().to_owned(),
+                version_number: previous.as_ref().map_or(1, |p| p.version_number + 1),
+                updated_at: at,
+            };
+            if previous.is_some() {
+                repo::update_answer(conn, &answer)?;
+            } else {
+                repo::insert_answers(conn, std::slice::from_ref(&answer))?;
+            }
+            let mut changes = Changes::start(conn, id, at)?;
+            let version_id = changes.version(&answer, actor);
+            if let Some(details) = details.as_object_mut() {
+                details.insert("version_id".into(), json!(version_id));
+                details.insert("version_number".into(), json!(answer.version_number));
+                details.insert("previous_source".into(), json!(previous.as_ref().map(|p| p.source.clone())));
+            }
+            changes.audit(actor, action, Some(question_id), details);
+            let statuses: HashMap<String, String> =
+                repo::answers_of(conn, id)?.into_iter().map(|a| (a.question_id, a.status)).collect();
+            let completeness =
+                evaluate::completeness(template, |q| statuses.get(q).and_then(|s| AnswerStatus::parse(s)));
+            let status = evaluate::status_for(assessment_status(&row), completeness);
+            changes.status_change(actor, &row.status, status.as_str(), json!({"question_id": question_id}));
+            changes.save(conn)?;
+            repo::set_progress(conn, id, completeness, status.as_str(), at)?;
+            Ok::<_, AssessmentError>(AnswerChanged { question: question(def, Some(&answer)), version_id, completeness, status })
+        })?;
+        Ok(changed)
+    }
+}
+
+impl AssessmentService for DieselAssessmentService {
+    fn create_system(&self, mut system: System) -> Result<System> {
+        system.validate(&self.taxonomy).map_err(AssessmentError::Invalid)?;
+        let mut conn = self.conn()?;
+        conn.write_transaction(|conn| {
+            if repo::find_system(conn, &system.fides_key)?.is_some() {
+                return Err(AssessmentError::Conflict(format!(
+                    "A system with fides_key '{}' already exists",
+                    system.fides_key
+                )));
+            }
+            repo::insert_system(conn, &system_row(&system, now()))?;
+            Ok(())
+        })?;
+        Ok(system)
+    }
+
+    fn list_systems(&self) -> Result<Vec<System>> {
+        repo::list_systems(&mut *self.conn()?)?.iter().map(parse_system).collect()
+    }
+
+    fn get_system(&self, fides_key: &str) -> Result<System> {
+        let row = repo::find_system(&mut *self.conn()?, fides_key)?.ok_or_else(|| system_not_found(fides_key))?;
+        parse_system(&row)
+    }
+
+    fn update_system(&self, actor: &str, mut system: System) -> Result<System> {
+        system.validate(&self.taxonomy).map_err(AssessmentError::Invalid)?;
+        let mut conn = self.conn()?;
+        conn.write_transaction(|conn| {
+            let existing = repo::find_system(conn, &system.fides_key)?.ok_or_else(|| system_not_found(&system.fides_key))?;
+            repo::update_system(conn, &system_row(&system, existing.created_at))?;
+            let facts = Facts::load(conn, system.clone())?;
+            let marked = self.mark_outdated(conn, actor, &system.fides_key, Some(&facts))?;
+            if marked > 0 {
+                tracing::info!(system = %system.fides_key, assessments = marked, "system changed: assessments outdated");
+            }
+            Ok::<_, AssessmentError>(())
+        })?;
+        Ok(system)
+    }
+
+    fn delete_system(&self, actor: &str, fides_key: &str) -> Result<SystemDeleted> {
+        let mut conn = self.conn()?;
+        let system = conn.write_transaction(|conn| {
+            let row = repo::find_system(conn, fides_key)?.ok_or_else(|| system_not_found(fides_key))?;
+            let system = parse_system(&row)?;
+            repo::delete_system(conn, fides_key)?;
+            self.mark_outdated(conn, actor, fides_key, None)?;
+            Ok::<_, AssessmentError>(system)
+        })?;
+        Ok(SystemDeleted { message: "resource deleted".to_owned(), resource: system })
+    }
+
+    fn templates(&self) -> Vec<Template> {
+        templates::TEMPLATES.iter().map(|t| template_view(t)).collect()
+    }
+
+    fn template(&self, id: &str) -> Result<Template> {
+        templates::find(id)
+            .map(template_view)
+            .ok_or_else(|| AssessmentError::NotFound(format!("No assessment template found with id '{id}'")))
+    }
+
+    fn create_assessments(&self, actor: &str, request: AssessmentCreate) -> Result<Vec<AssessmentSummary>> {
+        let template_ids = distinct(&request.template_ids, "template_ids", MAX_TEMPLATES)?;
+        let mut problems = Vec::new();
+        if template_ids.is_empty() {
+            problems.push(InvalidInput::new(vec![Loc::Key("template_ids".into())], "At least one template is required"));
+        }
+        for (i, id) in request.template_ids.iter().enumerate() {
+            if templates::find(id).is_none() {
+                let known: Vec<&str> = templates::TEMPLATES.iter().map(|t| t.id).collect();
+                problems.push(InvalidInput::new(
+                    vec![Loc::Key("template_ids".into()), Loc::Index(i)],
+                    format!("Unknown template '{id}'; available: {}", known.join(", ")),
+                ));
+            }
+        }
+        let system_ids = match &request.system_ids {
+            Some(ids) if ids.is_empty() => {
+                problems.push(InvalidInput::new(
+                    vec![Loc::Key("system_ids".into())],
+                    "Name at least one system, or omit system_ids to assess every system",
+                ));
+                None
+            }
+            Some(ids) => Some(distinct(ids, "system_ids", MAX_SYSTEMS)?),
+            None => None,
+        };
+        let mut conn = self.conn()?;
+        let systems: Vec<System> = match &system_ids {
+            Some(_) => {
+                let mut found = Vec::new();
+                for (i, key) in request.system_ids.iter().flatten().enumerate() {
+                    match repo::find_system(&mut conn, key)? {
+                        Some(row) if !found.iter().any(|s: &System| &s.fides_key == key) => found.push(parse_system(&row)?),
+                        Some(_) => {}
+                        None => problems.push(InvalidInput::new(
+                            vec![Loc::Key("system_ids".into()), Loc::Index(i)],
+                            format!("Unknown system '{key}'"),
+                        )),
+                    }
+                }
+                found
+            }
+            None => repo::list_systems(&mut conn)?.iter().map(parse_system).collect::<Result<_>>()?,
+        };
+        if !problems.is_empty() {
+            return Err(AssessmentError::Invalid(problems));
+        }
+        let created = conn.write_transaction(|conn| {
+            let at = now();
+            let mut rows = Vec::new();
+            for system in systems {
+                let facts = Facts::load(conn, system)?;
+                let screening = screen(&facts);
+                if request.high_risk_only && !screening.is_high() {
+                    continue;
+                }
+                for template_id in &template_ids {
+                    rows.push(AssessmentRow {
+                        id: new_id("pri"),
+                        template_id: template_id.clone(),
+                        system_id: facts.system.fides_key.clone(),
+                        system_name: facts.system.display_name().to_owned(),
+                        status: AssessmentStatus::InProgress.as_str().to_owned(),
+                        risk_level: screening.is_high().then(|| "high".to_owned()),
+                        risk_criteria: serde_json::to_string(&screening.all()).unwrap_or_else(|_| "[]".to_owned()),
+                        completeness: 0.0,
+                        ai_enabled: request.ai_enabled,
+                        snapshot: None,
+                        snapshot_hash: None,
+                        last_evaluated_at: None,
+                        created_by: actor.to_owned(),
+                        created_at: at,
+                        updated_at: at,
+                    });
+                }
+            }
+            repo::insert_assessments(conn, &rows)?;
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let tasks = queue_tasks(conn, actor, TaskAction::Generate, &ids, None)?;
+            let mut audit = Vec::new();
+            for (row, task) in rows.iter().zip(&tasks) {
+                let mut changes = Changes::start_new(&row.id, at);
+                changes.audit(
+                    actor,
+                    "assessment_created",
+                    None,
+                    json!({"template_id": row.template_id, "system_id": row.system_id, "task_id": task.id,
+                           "ai_enabled": row.ai_enabled, "risk_level": row.risk_level}),
+                );
+                audit.extend(changes.into_audit());
+            }
+            repo::insert_audit(conn, &audit)?;
+            Ok::<_, AssessmentError>(
+                rows.iter().zip(tasks).map(|(row, task)| summary(row, Some(task.id))).collect::<Vec<_>>(),
+            )
+        })?;
+        self.wake();
+        Ok(created)
+    }
+
+    fn list_assessments(&self, filter: &AssessmentFilter) -> Result<Vec<AssessmentSummary>> {
+        let mut conn = self.conn()?;
+        let rows = repo::list_assessments(
+            &mut conn,
+            filter.status.map(AssessmentStatus::as_str),
+            filter.template_id.as_deref(),
+            filter.system_id.as_deref(),
+        )?;
+        self.load_summaries(&mut conn, &rows)
+    }
+
+    fn get_assessment(&self, id: &str) -> Result<Assessment> {
+        let mut conn = self.conn()?;
+        let row = self.assessment_in(&mut conn, id)?;
+        let template = template_of(&row)?;
+        let answers: HashMap<String, AnswerRow> =
+            repo::answers_of(&mut conn, id)?.into_iter().map(|a| (a.question_id.clone(), a)).collect();
+        let summary = self.load_summaries(&mut conn, std::slice::from_ref(&row))?.pop().unwrap_or_else(|| summary(&row, None));
+        Ok(Assessment {
+            summary,
+            risk_criteria: serde_json::from_str(&row.risk_criteria).unwrap_or_default(),
+            last_evaluated_at: row.last_evaluated_at.map(utc),
+            question_groups: template
+                .groups
+                .iter()
+                .map(|g| AssessmentGroup {
+                    id: g.id.to_owned(),
+                    title: g.title.to_owned(),
+                    questions: g.questions.iter().map(|q| question(q, answers.get(q.id))).collect(),
+                })
+                .collect(),
+        })
+    }
+
+    fn delete_assessment(&self, id: &str) -> Result<()> {
+        let mut conn = self.conn()?;
+        conn.write_transaction(|conn| {
+            repo::lock_assessment(conn, id)?.ok_or_else(|| not_found(id))?;
+            // Answers, versions, evidence, audit entries and tasks go with it (ON DELETE CASCADE).
+            repo::delete_assessment(conn, id)?;
+            Ok(())
+        })
+    }
+
+    fn update_answer(&self, actor: &str, id: &str, question_id: &str, answer: String) -> Result<AnswerChanged> {
+        let text = answer.trim().to_owned();
+        if text.is_empty() {
+            return Err(AssessmentError::invalid(vec![Loc::Key("answer".into())], "The answer must not be empty"));
+        }
+        if text.chars().count() > MAX_ANSWER_CHARS {
+            return Err(AssessmentError::invalid(
+                vec![Loc::Key("answer".into())],
+                format!("The answer must be at most {MAX_ANSWER_CHARS} characters"),
+            ));
+        }
+        self.write_answer(actor, id, question_id, move |_| {
+            Ok((text, AnswerSource::UserInput, AnswerStatus::Complete, "answer_updated", json!({})))
+        })
+    }
+
+    fn answer_history(&self, id: &str, question_id: &str) -> Result<Vec<AnswerVersion>> {
+        let mut conn = self.conn()?;
+        let row = self.assessment_in(&mut conn, id)?;
+        find_question(template_of(&row)?, question_id)?;
+        Ok(repo::versions_of(&mut conn, id, question_id)?
+            .into_iter()
+            .map(|v| AnswerVersion {
+                source: AnswerSource::parse(&v.source).unwrap_or(AnswerSource::System),
+                status: AnswerStatus::parse(&v.status).unwrap_or(AnswerStatus::NeedsInput),
+                created_at: utc(v.created_at),
+                version_number: v.version_number,
+                answer: v.answer,
+                created_by: v.created_by,
+                id: v.id,
+            })
+            .collect())
+    }
+
+    fn revert_answer(&self, actor: &str, id: &str, question_id: &str, version_id: &str) -> Result<AnswerChanged> {
+        let version_id = version_id.to_owned();
+        let (assessment, question) = (id.to_owned(), question_id.to_owned());
+        self.write_answer(actor, id, question_id, move |conn| {
+            let version = repo::find_version(conn, &version_id)?
+                .filter(|v| v.assessment_id == assessment && v.question_id == question)
+                .ok_or_else(|| {
+                    AssessmentError::NotFound(format!("No version '{version_id}' of question '{question}' in this assessment"))
+                })?;
+            let source = AnswerSource::parse(&version.source).unwrap_or(AnswerSource::UserInput);
+            let status = AnswerStatus::parse(&version.status).unwrap_or(AnswerStatus::Complete);
+            let details = json!({"restored_version_id": version.id, "restored_version_number": version.version_number});
+            Ok((version.answer, source, status, "answer_reverted", details))
+        })
+    }
+
+    fn audit_log(&self, id: &str) -> Result<Vec<AuditEntry>> {
+        let mut conn = self.conn()?;
+        self.assessment_in(&mut conn, id)?;
+        Ok(repo::audit_of(&mut conn, id)?
+            .into_iter()
+            .map(|a| AuditEntry {
+                details: serde_json::from_str(&a.details).unwrap_or_else(|_| json!({})),
+                timestamp: utc(a.created_at),
+                actor: a.actor,
+                action: a.action,
+                question_id: a.question_id,
+            })
+            .collect())
+    }
+
+    fn group_evidence(&self, id: &str, group_id: &str) -> Result<EvidenceByType> {
+        let mut conn = self.conn()?;
+        let row = self.assessment_in(&mut conn, id)?;
+        let template = template_of(&row)?;
+        if template.group(group_id).is_none() {
+            return Err(AssessmentError::NotFound(format!(
+                "Question group '{group_id}' is not part of template '{}'",
+                template.id
+            )));
+        }
+        let mut out = EvidenceByType::default();
+        for e in repo::evidence_of_group(&mut conn, id, group_id)? {
+            let Some(kind) = EvidenceKind::parse(&e.kind) else { continue };
+            let item = EvidenceItem {
+                kind,
+                label: e.label,
+                value: e.value,
+                source_id: e.source_id,
+                question_id: e.question_id,
+                created_at: utc(e.created_at),
+            };
+            match kind {
+                EvidenceKind::System => out.system.push(item),
+                EvidenceKind::PrivacyDeclaration => out.privacy_declaration.push(item),
+                EvidenceKind::DataUse => out.data_use.push(item),
+                EvidenceKind::Dataset => out.dataset.push(item),
+            }
+        }
+        Ok(out)
+    }
+
+    fn re_evaluate(&self, actor: &str, request: ReEvaluate) -> Result<Vec<Task>> {
+        let mut conn = self.conn()?;
+        let ids: Vec<String> = match &request.assessment_ids {
+            Some(requested) => {
+                distinct(requested, "assessment_ids", MAX_SYSTEMS)?;
+                let mut problems = Vec::new();
+                let mut ids = Vec::new();
+                for (i, id) in requested.iter().enumerate() {
+                    if repo::find_assessment(&mut conn, id)?.is_none() {
+                        problems.push(InvalidInput::new(
+                            vec![Loc::Key("assessment_ids".into()), Loc::Index(i)],
+                            format!("Unknown assessment '{id}'"),
+                        ));
+                    } else if !ids.contains(id) {
+                        ids.push(id.clone());
+                    }
+                }
+                if !problems.is_empty() {
+                    return Err(AssessmentError::Invalid(problems));
+                }
+                ids
+            }
+            None => repo::list_assessments(&mut conn, Some(AssessmentStatus::Outdated.as_str()), None, None)?
+                .into_iter()
+                .map(|r| r.id)
+                .collect(),
+        };
+        let tasks = conn.write_transaction(|conn| queue_tasks(conn, actor, TaskAction::ReEvaluate, &ids, None))?;
+        self.wake();
+        Ok(tasks.into_iter().map(task).collect())
+    }
+
+    fn list_tasks(&self) -> Result<Vec<Task>> {
+        Ok(repo::list_tasks(&mut *self.conn()?)?.into_iter().map(task).collect())
+    }
+
+    fn get_task(&self, id: &str) -> Result<Task> {
+        repo::find_task(&mut *self.conn()?, id)?
+            .map(task)
+            .ok_or_else(|| AssessmentError::NotFound(format!("No assessment task found with id '{id}'")))
+    }
+
+    fn retry_task(&self, actor: &str, id: &str) -> Result<Task> {
+        let mut conn = self.conn()?;
+        let created = conn.write_transaction(|conn| {
+            let old = repo::find_task(conn, id)?
+                .ok_or_else(|| AssessmentError::NotFound(format!("No assessment task found with id '{id}'")))?;
+            if old.status != TaskStatus::Failed.as_str() {
+                return Err(AssessmentError::BadRequest(format!(
+                    "Only failed tasks can be retried; task '{id}' is {}",
+                    old.status
+                )));
+            }
+            let action = TaskAction::parse(&old.action_type).unwrap_or(TaskAction::Generate);
+            let mut rows = queue_tasks(conn, actor, action, std::slice::from_ref(&old.assessment_id), Some(id))?;
+            rows.pop().ok_or_else(|| AssessmentError::Db(db::DbError::Corrupt("no task queued".into())))
+        })?;
+        self.wake();
+        Ok(task(created))
+    }
+
+    fn get_config(&self) -> Result<Config> {
+        Ok(config::view(repo::find_config(&mut *self.conn()?)?.as_ref()))
+    }
+
+    fn update_config(&self, update: ConfigUpdate) -> Result<Config> {
+        let mut conn = self.conn()?;
+        conn.write_transaction(|conn| {
+            let existing = repo::find_config(conn)?;
+            let row = config::apply(existing.as_ref(), update)?;
+            repo::save_config(conn, &row, existing.is_some())?;
+            Ok(config::view(Some(&row)))
+        })
+    }
+
+    fn config_defaults(&self) -> ConfigDefaults {
+        config::defaults()
+    }
+}
