@@ -63,8 +63,8 @@ impl TestApp {
         self.app.state().auth.issue_token("root", ROOT_SECRET).expect("root token").access_token
     }
 
-    /// A token of a new client holding exactly `scopes`.
-    pub fn token_with(&self, scopes: &[&str]) -> String {
+    /// A new client holding exactly `scopes`: its id and a token.
+    pub fn client_with(&self, scopes: &[&str]) -> (String, String) {
         let auth = &self.app.state().auth;
         let root = auth.authenticate(&self.root_token()).expect("root principal");
         let created = auth
@@ -73,7 +73,13 @@ impl TestApp {
                 auth::ClientCreate { scopes: scopes.iter().map(|s| s.to_string()).collect(), name: None },
             )
             .expect("create client");
-        auth.issue_token(&created.client_id, &created.client_secret).expect("token").access_token
+        let token = auth.issue_token(&created.client_id, &created.client_secret).expect("token").access_token;
+        (created.client_id, token)
+    }
+
+    /// A token of a new client holding exactly `scopes`.
+    pub fn token_with(&self, scopes: &[&str]) -> String {
+        self.client_with(scopes).1
     }
 }
 

@@ -4,6 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
+use assessments::AssessmentError;
 use auth::AuthError;
 use db::DbError;
 use dsr_core::DsrError;
@@ -86,6 +87,9 @@ pub enum ApiError {
     /// From the DSR crate.
     #[error(transparent)]
     Dsr(#[from] DsrError),
+    /// From the assessments crate.
+    #[error(transparent)]
+    Assessments(#[from] assessments::AssessmentError),
     /// From the notices and RoPA crate.
     #[error(transparent)]
     Notices(#[from] NoticesError),
@@ -194,23 +198,15 @@ impl ApiError {
                             .collect(),
                     ),
                 ),
-                DsrError::Invalid(issues) => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Detail::Issues(
-                        issues
-                            .iter()
-                            .map(|issue| {
-                                let mut loc = vec![LocPart::from("body")];
-                                loc.extend(issue.loc.iter().map(|part| match part {
-                                    dsr_core::Loc::Key(key) => LocPart::Key(key.clone()),
-                                    dsr_core::Loc::Index(index) => LocPart::Index(*index),
-                                }));
-                                ValidationIssue::new(loc, issue.message.clone(), "value_error")
-                            })
-                            .collect(),
-                    ),
-                ),
+                DsrError::Invalid(issues) => invalid_body(issues),
                 DsrError::Db(db) => db_parts(db),
+            },
+            ApiError::Assessments(e) => match e {
+                AssessmentError::NotFound(_) => message(StatusCode::NOT_FOUND, e.to_string()),
+                AssessmentError::Conflict(_) => message(StatusCode::CONFLICT, e.to_string()),
+                AssessmentError::BadRequest(_) => message(StatusCode::BAD_REQUEST, e.to_string()),
+                AssessmentError::Invalid(issues) => invalid_body(issues),
+                AssessmentError::Db(db) => db_parts(db),
             },
             ApiError::Notices(e) => match e {
                 NoticesError::NotFound(_) => message(StatusCode::NOT_FOUND, e.to_string()),
@@ -223,6 +219,22 @@ impl ApiError {
             ApiError::Http { status, detail } => (*status, detail.clone()),
         }
     }
+}
+
+/// 422 for problems located below the request body.
+fn invalid_body(issues: &[dsr_core::InvalidInput]) -> (StatusCode, Detail) {
+    let issues = issues
+        .iter()
+        .map(|issue| {
+            let mut loc = vec![LocPart::from("body")];
+            loc.extend(issue.loc.iter().map(|part| match part {
+                dsr_core::Loc::Key(key) => LocPart::Key(key.clone()),
+                dsr_core::Loc::Index(index) => LocPart::Index(*index),
+            }));
+            ValidationIssue::new(loc, issue.message.clone(), "value_error")
+        })
+        .collect();
+    (StatusCode::UNPROCESSABLE_ENTITY, Detail::Issues(issues))
 }
 
 /// Validation issues for unknown scope names, located under `base` (the scope list's place in

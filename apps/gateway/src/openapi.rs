@@ -41,6 +41,15 @@ pub fn base() -> OpenApi {
                 ("Catalog", "Organisations, spaces and catalog products with compliance metadata"),
                 ("Privacy Notices", "Versioned privacy notices and their processing purposes"),
                 ("RoPA", "Record of Processing Activities: reports, summaries, CSV exports"),
+                (
+                    "Systems",
+                    "The systems inventory (Fides systems and privacy declarations) assessments are generated from",
+                ),
+                (
+                    "Privacy Assessments",
+                    "DPIAs and risk assessments: templates, generation tasks, versioned answers, audit log, evidence, \
+                     re-evaluation and configuration",
+                ),
             ]
             .map(|(name, description)| {
                 let mut tag = Tag::new(name);

@@ -99,4 +99,22 @@ required_scopes! {
     WebhookDelete => ["webhook:delete"];
     /// `privacy-request-access-results:read`
     AccessResultsRead => ["privacy-request-access-results:read"];
+    /// `system:read`
+    SystemRead => ["system:read"];
+    /// `system:create_or_update`
+    SystemWrite => ["system:create_or_update"];
+    /// `system:delete`
+    SystemDelete => ["system:delete"];
+    /// `privacy-assessment:read`
+    AssessmentRead => ["privacy-assessment:read"];
+    /// `privacy-assessment:create`
+    AssessmentCreate => ["privacy-assessment:create"];
+    /// `privacy-assessment:update`
+    AssessmentUpdate => ["privacy-assessment:update"];
+    /// `privacy-assessment:delete`
+    AssessmentDelete => ["privacy-assessment:delete"];
+    /// `privacy-assessment-config:read`
+    AssessmentConfigRead => ["privacy-assessment-config:read"];
+    /// `privacy-assessment-config:update`
+    AssessmentConfigUpdate => ["privacy-assessment-config:update"];
 }

@@ -116,6 +116,7 @@ impl Application {
         request_settings.code_delivery = code_delivery(&settings)?;
         let requests = DieselRequestService::new(database.clone(), key.clone(), request_settings, redaction.clone())
             .with_job_signal(signal.clone());
+        let assessments = assessments::DieselAssessmentService::new(database.clone()).with_job_signal(signal.clone());
         let worker = if settings.jobs.workers > 0 {
             let config = WorkerConfig {
                 name: format!("lethe-{}-{}", std::process::id(), crypto::random_hex(4)),
@@ -123,8 +124,9 @@ impl Application {
                 lease: Duration::from_secs(settings.jobs.lease_seconds),
                 poll_interval: Duration::from_millis(settings.jobs.poll_interval_ms),
             };
-            let worker =
-                Worker::new(database.clone(), config, signal).handle(dsr_core::QUEUE, Arc::new(requests.clone()));
+            let worker = Worker::new(database.clone(), config, signal)
+                .handle(dsr_core::QUEUE, Arc::new(requests.clone()))
+                .handle(assessments::QUEUE, Arc::new(assessments.clone()));
             Some(worker.start()?)
         } else {
             None
@@ -136,6 +138,7 @@ impl Application {
             notices: Arc::new(DieselNoticesService::new(database.clone())),
             dsr: Arc::new(DieselDsrService::new(database.clone(), key)),
             requests: Arc::new(requests),
+            assessments: Arc::new(assessments),
             public_limiter: Arc::new(crate::limit::AddressLimiter::per_minute(
                 settings.security.public_request_rate_limit_per_minute,
             )),
@@ -382,5 +385,37 @@ pub fn build_app(
                 Ok(response)
             }
         })
+        .wrap_fn(|mut req, srv| {
+            normalize_path(&mut req);
+            srv.call(req)
+        })
         .wrap(TracingLogger::default())
+}
+
+/// Accepts the assessment and system paths with or without a trailing slash: the spec writes
+/// the assessments root as `…/privacy-assessments/` and Fides answers both forms. The root is
+/// routed with its slash, everything below it without.
+fn normalize_path(req: &mut ServiceRequest) {
+    let base = routes::assessments::BASE;
+    let path = req.path();
+    let normalized = if path == base {
+        format!("{base}/")
+    } else if path.len() > base.len() + 1 && path.starts_with(base) && path.ends_with('/')
+        || path.starts_with("/api/v1/system/") && path.ends_with('/')
+    {
+        path.trim_end_matches('/').to_owned()
+    } else {
+        return;
+    };
+    let mut parts = req.head().uri.clone().into_parts();
+    let target = match parts.path_and_query.as_ref().and_then(|pq| pq.query()) {
+        Some(query) => format!("{normalized}?{query}"),
+        None => normalized,
+    };
+    let Ok(path_and_query) = target.parse() else { return };
+    parts.path_and_query = Some(path_and_query);
+    if let Ok(uri) = actix_web::http::Uri::from_parts(parts) {
+        req.match_info_mut().get_mut().update(&uri);
+        req.head_mut().uri = uri;
+    }
 }

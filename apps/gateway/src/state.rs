@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use assessments::AssessmentService;
 use auth::AuthService;
 use db::Database;
 use dsr_core::{DsrService, RequestService};
@@ -23,6 +24,8 @@ pub struct AppState {
     pub notices: Arc<dyn NoticesService>,
     /// Privacy requests.
     pub requests: Arc<dyn RequestService>,
+    /// Systems inventory and privacy assessments.
+    pub assessments: Arc<dyn AssessmentService>,
     /// Per-address limit of the public request route.
     pub public_limiter: Arc<crate::limit::AddressLimiter>,
 }

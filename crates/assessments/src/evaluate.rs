@@ -231,8 +231,7 @@ pub(crate) fn evaluate(
     for answer in inserts {
         current.insert(answer.question_id.clone(), answer);
     }
-    let completeness =
-        completeness(template, |id| current.get(id).and_then(|a| AnswerStatus::parse(&a.status)));
+    let completeness = completeness(template, |id| current.get(id).and_then(|a| AnswerStatus::parse(&a.status)));
     let status = if completeness >= 100.0 { AssessmentStatus::Completed } else { AssessmentStatus::InProgress };
     let risk_level = screening.is_high().then(|| "high".to_owned());
     changes.status_change(SYSTEM_ACTOR, &row.status, status.as_str(), json!({"task_id": task_id}));
@@ -268,7 +267,11 @@ pub(crate) fn evaluate(
 
 /// Other assessments of the same system, read only by templates that cite them (the FRIA's
 /// link to the DPIA).
-fn related_assessments(conn: &mut DbConn, row: &AssessmentRow, template: &TemplateDef) -> Result<Vec<RelatedAssessment>> {
+fn related_assessments(
+    conn: &mut DbConn,
+    row: &AssessmentRow,
+    template: &TemplateDef,
+) -> Result<Vec<RelatedAssessment>> {
     if !template.questions().any(|(_, q)| q.rule == prefill::Rule::ExistingDpia) {
         return Ok(Vec::new());
     }

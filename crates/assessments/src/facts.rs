@@ -87,12 +87,8 @@ impl Facts {
 
     /// Every data subject the system's declarations name, without repeats, sorted.
     pub fn subjects(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = self
-            .system
-            .privacy_declarations
-            .iter()
-            .flat_map(|d| d.data_subjects.iter().map(String::as_str))
-            .collect();
+        let mut out: Vec<&str> =
+            self.system.privacy_declarations.iter().flat_map(|d| d.data_subjects.iter().map(String::as_str)).collect();
         out.sort_unstable();
         out.dedup();
         out

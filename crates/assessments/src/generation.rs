@@ -74,10 +74,9 @@ impl DieselAssessmentService {
     }
 
     fn fail_task(&self, task_id: &str, message: &str) {
-        let recorded = self
-            .db
-            .conn()
-            .and_then(|mut c| Ok(repo::set_task(&mut c, task_id, TaskStatus::Failed.as_str(), 0.0, Some(message), now())?));
+        let recorded = self.db.conn().and_then(|mut c| {
+            Ok(repo::set_task(&mut c, task_id, TaskStatus::Failed.as_str(), 0.0, Some(message), now())?)
+        });
         if let Err(e) = recorded {
             tracing::error!(error = %e, task = task_id, "could not record the task's failure");
         }

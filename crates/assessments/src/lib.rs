@@ -16,10 +16,10 @@ pub mod templates;
 pub use config::{ConfigDefaults, DEFAULT_REASSESSMENT_CRON, parse_cron};
 pub use error::{AssessmentError, Result};
 pub use model::{
-    AnswerChanged, AnswerRevert, AnswerSource, AnswerStatus, AnswerUpdate, AnswerVersion, Assessment,
-    AssessmentCreate, AssessmentFilter, AssessmentGroup, AssessmentQuestion, AssessmentStatus, AssessmentSummary,
-    AuditEntry, Config, ConfigUpdate, EvidenceByType, EvidenceItem, EvidenceKind, ReEvaluate, SystemDeleted, Task,
-    TaskAction, TaskStatus, Template, TemplateGroup, TemplateQuestion,
+    AnswerChanged, AnswerRevert, AnswerSource, AnswerStatus, AnswerUpdate, AnswerVersion, Assessment, AssessmentCreate,
+    AssessmentFilter, AssessmentGroup, AssessmentQuestion, AssessmentStatus, AssessmentSummary, AuditEntry, Config,
+    ConfigUpdate, EvidenceByType, EvidenceItem, EvidenceKind, ReEvaluate, SystemDeleted, Task, TaskAction, TaskStatus,
+    Template, TemplateGroup, TemplateQuestion,
 };
 pub use risk::Criterion;
 pub use service::{AssessmentService, DieselAssessmentService, MAX_ANSWER_CHARS, MAX_SYSTEMS, MAX_TEMPLATES};

@@ -359,9 +359,8 @@ pub fn answer(rule: Rule, coverage: Coverage, cx: &Context<'_>) -> Option<Prefil
             drafted(coverage, format!("Purposes of the processing:\n{}", lines.join("\n")), citations)
         }
         Rule::DataCategories => {
-            let (lines, citations) = cx.per_declaration("Data categories", |d| {
-                non_empty(&d.data_categories).map(|c| cx.named_list(c))
-            })?;
+            let (lines, citations) =
+                cx.per_declaration("Data categories", |d| non_empty(&d.data_categories).map(|c| cx.named_list(c)))?;
             drafted(coverage, format!("Personal data processed:\n{}", lines.join("\n")), citations)
         }
         Rule::DataSubjects => {
@@ -572,12 +571,17 @@ pub fn answer(rule: Rule, coverage: Coverage, cx: &Context<'_>) -> Option<Prefil
                 let text = "No processing activity declares children's data (user.childrens). Confirm the \
                             service is not likely to be accessed by under-18s."
                     .to_owned();
-                let citations =
-                    cx.declarations().iter().map(|d| cx.declaration_fact(d, "Data categories", d.data_categories.join(", "))).collect();
+                let citations = cx
+                    .declarations()
+                    .iter()
+                    .map(|d| cx.declaration_fact(d, "Data categories", d.data_categories.join(", ")))
+                    .collect();
                 return drafted(coverage, text, citations);
             }
-            let citations: Vec<Citation> =
-                children.iter().map(|d| cx.declaration_fact(d, "Data categories", d.data_categories.join(", "))).collect();
+            let citations: Vec<Citation> = children
+                .iter()
+                .map(|d| cx.declaration_fact(d, "Data categories", d.data_categories.join(", ")))
+                .collect();
             let names: Vec<&str> = children.iter().map(|d| d.label()).collect();
             drafted(
                 coverage,
@@ -612,7 +616,10 @@ pub fn answer(rule: Rule, coverage: Coverage, cx: &Context<'_>) -> Option<Prefil
             let selling: Vec<String> = uses.iter().filter(|u| under(u, SALE_SHARE)).map(|u| (*u).to_owned()).collect();
             let citations = uses.iter().map(|u| cx.use_fact(u)).collect();
             let text = if selling.is_empty() {
-                format!("No. No declared purpose sells or shares personal information (data uses: {}).", uses.join(", "))
+                format!(
+                    "No. No declared purpose sells or shares personal information (data uses: {}).",
+                    uses.join(", ")
+                )
             } else {
                 format!("Yes: personal information is sold or shared for {}.", cx.named_list(&selling))
             };
@@ -663,7 +670,13 @@ fn conditional_basis(cx: &Context<'_>, basis: &str, words: &str) -> Option<Prefi
     }
     let citations: Vec<Citation> = declarations
         .iter()
-        .map(|d| cx.declaration_fact(d, "Legal basis for processing", d.legal_basis_for_processing.clone().unwrap_or_default()))
+        .map(|d| {
+            cx.declaration_fact(
+                d,
+                "Legal basis for processing",
+                d.legal_basis_for_processing.clone().unwrap_or_default(),
+            )
+        })
         .collect();
     if declarations.iter().any(|d| d.legal_basis_for_processing.as_deref() == Some(basis)) {
         return None;
@@ -722,7 +735,8 @@ mod tests {
         assert_eq!(li.status, AnswerStatus::Complete);
         assert!(li.answer.starts_with("Not applicable: no processing activity relies on legitimate interests"));
         assert_eq!(run(Rule::Consent, Coverage::Partial, &shop()), None, "the newsletter relies on consent");
-        let art9 = run(Rule::SpecialCategoryCondition, Coverage::Partial, &shop()).unwrap_or_else(|| panic!("answered"));
+        let art9 =
+            run(Rule::SpecialCategoryCondition, Coverage::Partial, &shop()).unwrap_or_else(|| panic!("answered"));
         assert!(art9.answer.starts_with("Not applicable"));
     }
 
@@ -736,7 +750,8 @@ mod tests {
         assert_eq!(run(Rule::SpecialCategoryCondition, Coverage::Partial, &health), None);
         let mut with_basis = health.clone();
         with_basis.system.privacy_declarations[0].special_category_legal_basis = Some("Medical".to_owned());
-        let p = run(Rule::SpecialCategoryCondition, Coverage::Partial, &with_basis).unwrap_or_else(|| panic!("answered"));
+        let p =
+            run(Rule::SpecialCategoryCondition, Coverage::Partial, &with_basis).unwrap_or_else(|| panic!("answered"));
         assert_eq!(p.status, AnswerStatus::Partial);
         assert!(p.answer.contains("Medical"));
     }
@@ -759,7 +774,9 @@ mod tests {
     #[test]
     fn questions_without_facts_stay_open() {
         let bare = facts(serde_json::json!({"fides_key": "bare"}));
-        for rule in [Rule::Description, Rule::DataCategories, Rule::Purposes, Rule::SecurityMeasures, Rule::Accountability] {
+        for rule in
+            [Rule::Description, Rule::DataCategories, Rule::Purposes, Rule::SecurityMeasures, Rule::Accountability]
+        {
             assert_eq!(run(rule, Coverage::Partial, &bare), None, "{rule:?}");
         }
         assert!(run(Rule::Transfers, Coverage::Partial, &bare).is_some_and(|p| p.answer.starts_with("Not applicable")));

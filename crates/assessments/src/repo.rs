@@ -4,8 +4,8 @@
 use chrono::NaiveDateTime;
 use db::DbConn;
 use db::schema::{
-    answer_versions, assessment_answers, assessment_audit_log, assessment_config, assessment_evidence, assessment_tasks,
-    assessments, systems,
+    answer_versions, assessment_answers, assessment_audit_log, assessment_config, assessment_evidence,
+    assessment_tasks, assessments, systems,
 };
 use diesel::prelude::*;
 
@@ -244,9 +244,19 @@ pub(crate) fn set_status(conn: &mut DbConn, id: &str, status: &str, at: NaiveDat
         .execute(conn)
 }
 
-pub(crate) fn set_progress(conn: &mut DbConn, id: &str, completeness: f64, status: &str, at: NaiveDateTime) -> QueryResult<usize> {
+pub(crate) fn set_progress(
+    conn: &mut DbConn,
+    id: &str,
+    completeness: f64,
+    status: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(assessments::table.filter(assessments::id.eq(id)))
-        .set((assessments::completeness.eq(completeness), assessments::status.eq(status), assessments::updated_at.eq(at)))
+        .set((
+            assessments::completeness.eq(completeness),
+            assessments::status.eq(status),
+            assessments::updated_at.eq(at),
+        ))
         .execute(conn)
 }
 
@@ -328,7 +338,11 @@ pub(crate) fn replace_evidence(conn: &mut DbConn, assessment_id: &str, rows: &[E
     insert_all!(conn, assessment_evidence::table, rows)
 }
 
-pub(crate) fn evidence_of_group(conn: &mut DbConn, assessment_id: &str, group_id: &str) -> QueryResult<Vec<EvidenceRow>> {
+pub(crate) fn evidence_of_group(
+    conn: &mut DbConn,
+    assessment_id: &str,
+    group_id: &str,
+) -> QueryResult<Vec<EvidenceRow>> {
     assessment_evidence::table
         .filter(assessment_evidence::assessment_id.eq(assessment_id))
         .filter(assessment_evidence::group_id.eq(group_id))
@@ -412,7 +426,11 @@ pub(crate) fn set_task(
 // ---- configuration ----
 
 pub(crate) fn find_config(conn: &mut DbConn) -> QueryResult<Option<ConfigRow>> {
-    assessment_config::table.filter(assessment_config::id.eq("default")).select(ConfigRow::as_select()).first(conn).optional()
+    assessment_config::table
+        .filter(assessment_config::id.eq("default"))
+        .select(ConfigRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub(crate) fn save_config(conn: &mut DbConn, row: &ConfigRow, exists: bool) -> QueryResult<usize> {

@@ -102,7 +102,11 @@ impl Screening {
         let mut out = self.criteria.clone();
         out.extend(self.mandatory.iter().cloned());
         if self.flagged {
-            out.push(criterion("dpia_flag", "Flagged as requiring a DPIA", "requires_data_protection_assessments = true"));
+            out.push(criterion(
+                "dpia_flag",
+                "Flagged as requiring a DPIA",
+                "requires_data_protection_assessments = true",
+            ));
         }
         out
     }

@@ -232,7 +232,10 @@ fn find_question(template: &TemplateDef, question_id: &str) -> Result<&'static t
 /// Keeps the first of each repeated value, reporting over-long lists.
 fn distinct(values: &[String], field: &str, max: usize) -> Result<Vec<String>> {
     if values.len() > max {
-        return Err(AssessmentError::invalid(vec![Loc::Key(field.to_owned())], format!("At most {max} items are allowed")));
+        return Err(AssessmentError::invalid(
+            vec![Loc::Key(field.to_owned())],
+            format!("At most {max} items are allowed"),
+        ));
     }
     let mut seen = HashSet::new();
     Ok(values.iter().filter(|v| seen.insert(v.as_str())).cloned().collect())
@@ -356,7 +359,12 @@ impl DieselAssessmentService {
             changes.status_change(actor, &row.status, status.as_str(), json!({"question_id": question_id}));
             changes.save(conn)?;
             repo::set_progress(conn, id, completeness, status.as_str(), at)?;
-            Ok::<_, AssessmentError>(AnswerChanged { question: question(def, Some(&answer)), version_id, completeness, status })
+            Ok::<_, AssessmentError>(AnswerChanged {
+                question: question(def, Some(&answer)),
+                version_id,
+                completeness,
+                status,
+            })
         })?;
         Ok(changed)
     }
@@ -430,7 +438,8 @@ impl AssessmentService for DieselAssessmentService {
         let template_ids = distinct(&request.template_ids, "template_ids", MAX_TEMPLATES)?;
         let mut problems = Vec::new();
         if template_ids.is_empty() {
-            problems.push(InvalidInput::new(vec![Loc::Key("template_ids".into())], "At least one template is required"));
+            problems
+                .push(InvalidInput::new(vec![Loc::Key("template_ids".into())], "At least one template is required"));
         }
         for (i, id) in request.template_ids.iter().enumerate() {
             if templates::find(id).is_none() {
@@ -458,7 +467,9 @@ impl AssessmentService for DieselAssessmentService {
                 let mut found = Vec::new();
                 for (i, key) in request.system_ids.iter().flatten().enumerate() {
                     match repo::find_system(&mut conn, key)? {
-                        Some(row) if !found.iter().any(|s: &System| &s.fides_key == key) => found.push(parse_system(&row)?),
+                        Some(row) if !found.iter().any(|s: &System| &s.fides_key == key) => {
+                            found.push(parse_system(&row)?)
+                        }
                         Some(_) => {}
                         None => problems.push(InvalidInput::new(
                             vec![Loc::Key("system_ids".into()), Loc::Index(i)],
@@ -543,7 +554,8 @@ impl AssessmentService for DieselAssessmentService {
         let template = template_of(&row)?;
         let answers: HashMap<String, AnswerRow> =
             repo::answers_of(&mut conn, id)?.into_iter().map(|a| (a.question_id.clone(), a)).collect();
-        let summary = self.load_summaries(&mut conn, std::slice::from_ref(&row))?.pop().unwrap_or_else(|| summary(&row, None));
+        let summary =
+            self.load_summaries(&mut conn, std::slice::from_ref(&row))?.pop().unwrap_or_else(|| summary(&row, None));
         Ok(Assessment {
             summary,
             risk_criteria: serde_json::from_str(&row.risk_criteria).unwrap_or_default(),
@@ -611,7 +623,9 @@ impl AssessmentService for DieselAssessmentService {
             let version = repo::find_version(conn, &version_id)?
                 .filter(|v| v.assessment_id == assessment && v.question_id == question)
                 .ok_or_else(|| {
-                    AssessmentError::NotFound(format!("No version '{version_id}' of question '{question}' in this assessment"))
+                    AssessmentError::NotFound(format!(
+                        "No version '{version_id}' of question '{question}' in this assessment"
+                    ))
                 })?;
             let source = AnswerSource::parse(&version.source).unwrap_or(AnswerSource::UserInput);
             let status = AnswerStatus::parse(&version.status).unwrap_or(AnswerStatus::Complete);

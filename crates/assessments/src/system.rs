@@ -214,14 +214,20 @@ impl PrivacyDeclaration {
                 problems.push(InvalidInput::new(loc, format!("Invalid data subject: {subject}")));
             }
         }
-        for (field, len) in [("data_categories", self.data_categories.len()), ("data_subjects", self.data_subjects.len())]
+        for (field, len) in
+            [("data_categories", self.data_categories.len()), ("data_subjects", self.data_subjects.len())]
         {
             if len > MAX_ITEMS {
                 problems.push(InvalidInput::new(at(field), format!("At most {MAX_ITEMS} items are allowed")));
             }
         }
         check_choice(at("legal_basis_for_processing"), &self.legal_basis_for_processing, LEGAL_BASES, problems);
-        check_choice(at("special_category_legal_basis"), &self.special_category_legal_basis, SPECIAL_CATEGORY_BASES, problems);
+        check_choice(
+            at("special_category_legal_basis"),
+            &self.special_category_legal_basis,
+            SPECIAL_CATEGORY_BASES,
+            problems,
+        );
         for (field, value) in [
             ("name", &mut self.name),
             ("retention_period", &mut self.retention_period),
@@ -246,7 +252,8 @@ fn check_choice(loc: Vec<Loc>, value: &Option<String>, allowed: &[&str], problem
     if let Some(value) = value
         && !allowed.contains(&value.as_str())
     {
-        problems.push(InvalidInput::new(loc, format!("Unknown value '{value}'; expected one of {}", allowed.join(", "))));
+        problems
+            .push(InvalidInput::new(loc, format!("Unknown value '{value}'; expected one of {}", allowed.join(", "))));
     }
 }
 

@@ -112,6 +112,8 @@ pub fn is_same_or_ancestor(ancestor: &str, key: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
 
     #[test]

@@ -10,6 +10,7 @@ use dsr_core::{PageQuery, PageRequest};
 
 use crate::error::{ApiError, ValidationIssue};
 
+pub mod assessments;
 pub mod dsr;
 pub mod health;
 pub mod notices;
@@ -25,6 +26,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     notices::configure(cfg);
     dsr::configure(cfg);
     requests::configure(cfg);
+    assessments::configure(cfg);
 }
 
 /// Runs a synchronous service call on the blocking pool (Diesel must not block an actix worker)
