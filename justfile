@@ -58,3 +58,8 @@ bench-ropa:
 bench-dsr *ARGS:
     cargo build --release --bin lethe
     python3 scripts/bench_dsr.py {{ARGS}}
+
+# Benchmark assessment generation (4 templates x 1,000 systems) and GET /{id} on SQLite and PostgreSQL (prints figures)
+bench-assess *ARGS:
+    cargo build --release --bin lethe
+    python3 scripts/bench_assess.py {{ARGS}}

@@ -1,7 +1,11 @@
-//! The job that generates or re-evaluates one assessment. A task is settled in the same
-//! transaction as the answers it wrote, so a job that runs again after a crash finds its task
-//! complete and does nothing twice.
+//! The job that generates or re-evaluates assessments. One job carries a batch of tasks (the
+//! assessments one request created, a few at a time) and settles them in one transaction with
+//! the answers they wrote, so a job that runs again after a crash finds its tasks complete and
+//! does nothing twice, and a batch costs one commit instead of one per assessment.
 
+use std::collections::HashMap;
+
+use db::DbConn;
 use db::jobs::{Job, JobFailure, JobHandler};
 use db::now;
 
@@ -9,101 +13,111 @@ use crate::error::AssessmentError;
 use crate::evaluate;
 use crate::facts::Facts;
 use crate::model::TaskStatus;
-use crate::repo;
+use crate::repo::{self, AssessmentRow, TaskRow};
 use crate::service::{DieselAssessmentService, template_of};
+use crate::system::System;
 
-enum RunError {
-    /// Retrying the same task cannot help (the system is gone).
-    Permanent(String),
-    /// Storage trouble: the job is retried.
-    Storage(AssessmentError),
-}
+/// Most tasks one job carries.
+pub(crate) const BATCH: usize = 16;
 
-impl From<AssessmentError> for RunError {
-    fn from(e: AssessmentError) -> Self {
-        RunError::Storage(e)
-    }
-}
-
-impl From<diesel::result::Error> for RunError {
-    fn from(e: diesel::result::Error) -> Self {
-        RunError::Storage(e.into())
-    }
-}
-
-impl From<db::DbError> for RunError {
-    fn from(e: db::DbError) -> Self {
-        RunError::Storage(e.into())
-    }
-}
+/// Why a task cannot be done now; retrying the same task will not help until someone acts.
+struct Refusal(String);
 
 impl DieselAssessmentService {
-    fn run_task(&self, task_id: &str) -> Result<(), RunError> {
+    /// Runs the open tasks among `task_ids`; a storage error fails the whole batch (retried).
+    fn run_tasks(&self, task_ids: &[String]) -> Result<(), AssessmentError> {
         let mut conn = self.db.conn()?;
-        let Some(task) = repo::find_task(&mut conn, task_id)? else {
-            return Ok(()); // deleted with its assessment
-        };
-        if task.status == TaskStatus::Complete.as_str() || task.status == TaskStatus::Failed.as_str() {
-            return Ok(());
+        let open: Vec<TaskRow> = repo::find_tasks(&mut conn, task_ids)?
+            .into_iter()
+            .filter(|t| t.status == TaskStatus::Pending.as_str() || t.status == TaskStatus::Running.as_str())
+            .collect();
+        if open.is_empty() {
+            return Ok(()); // done before, or deleted with their assessments
         }
-        repo::set_task(&mut conn, task_id, TaskStatus::Running.as_str(), 10.0, None, now())?;
+        let ids: Vec<String> = open.iter().map(|t| t.id.clone()).collect();
+        repo::set_tasks(&mut conn, &ids, TaskStatus::Running.as_str(), 10.0, None, now())?;
         conn.write_transaction(|conn| {
-            let Some(row) = repo::lock_assessment(conn, &task.assessment_id)? else {
-                return Ok(());
-            };
-            let template = template_of(&row)?;
-            let system_row = repo::find_system(conn, &row.system_id)?.ok_or_else(|| {
-                RunError::Permanent(format!(
-                    "System '{}' no longer exists; add it back to the inventory, then retry this task",
-                    row.system_id
-                ))
-            })?;
-            let system = serde_json::from_str(&system_row.body)
-                .map_err(|e| RunError::Permanent(format!("System '{}' cannot be read: {e}", row.system_id)))?;
-            let facts = Facts::load(conn, system)?;
-            let at = now();
-            let outcome = evaluate::evaluate(conn, &row, template, &facts, &self.taxonomy, task_id, at)?;
-            repo::set_task(conn, task_id, TaskStatus::Complete.as_str(), 100.0, None, at)?;
-            tracing::info!(
-                assessment = %row.id, template = %row.template_id, system = %row.system_id,
-                generated = outcome.generated, kept = outcome.kept, cleared = outcome.cleared,
-                "assessment evaluated"
-            );
+            let mut systems: HashMap<String, Option<Facts>> = HashMap::new();
+            for task in &open {
+                let Some(row) = repo::lock_assessment(conn, &task.assessment_id)? else { continue };
+                match self.run_one(conn, task, &row, &mut systems)? {
+                    Ok(()) => {}
+                    Err(Refusal(message)) => {
+                        tracing::warn!(task = %task.id, assessment = %row.id, error = %message, "assessment task failed");
+                        repo::set_tasks(conn, std::slice::from_ref(&task.id), TaskStatus::Failed.as_str(), 0.0, Some(&message), now())?;
+                    }
+                }
+            }
             Ok(())
         })
     }
 
-    fn fail_task(&self, task_id: &str, message: &str) {
-        let recorded = self.db.conn().and_then(|mut c| {
-            Ok(repo::set_task(&mut c, task_id, TaskStatus::Failed.as_str(), 0.0, Some(message), now())?)
+    fn run_one(
+        &self,
+        conn: &mut DbConn,
+        task: &TaskRow,
+        row: &AssessmentRow,
+        systems: &mut HashMap<String, Option<Facts>>,
+    ) -> Result<Result<(), Refusal>, AssessmentError> {
+        let template = template_of(row)?;
+        if !systems.contains_key(&row.system_id) {
+            // The four templates of one system usually share a batch: read its facts once.
+            let facts = match repo::find_system(conn, &row.system_id)? {
+                Some(stored) => match serde_json::from_str::<System>(&stored.body) {
+                    Ok(system) => Some(Facts::load(conn, system)?),
+                    Err(e) => return Ok(Err(Refusal(format!("System '{}' cannot be read: {e}", row.system_id)))),
+                },
+                None => None,
+            };
+            systems.insert(row.system_id.clone(), facts);
+        }
+        let Some(Some(facts)) = systems.get(&row.system_id) else {
+            return Ok(Err(Refusal(format!(
+                "System '{}' no longer exists; add it back to the inventory, then retry this task",
+                row.system_id
+            ))));
+        };
+        let at = now();
+        let outcome = evaluate::evaluate(conn, row, template, facts, &self.taxonomy, &task.id, at)?;
+        repo::set_tasks(conn, std::slice::from_ref(&task.id), TaskStatus::Complete.as_str(), 100.0, None, at)?;
+        tracing::debug!(
+            assessment = %row.id, template = %row.template_id, system = %row.system_id,
+            generated = outcome.generated, kept = outcome.kept, cleared = outcome.cleared,
+            "assessment evaluated"
+        );
+        Ok(Ok(()))
+    }
+
+    /// Marks the batch's unfinished tasks pending again (another attempt follows) or failed.
+    fn settle_after_error(&self, task_ids: &[String], status: TaskStatus, message: Option<&str>) {
+        let recorded = self.db.conn().map_err(AssessmentError::from).and_then(|mut conn| {
+            let open: Vec<String> = repo::find_tasks(&mut conn, task_ids)?
+                .into_iter()
+                .filter(|t| t.status == TaskStatus::Pending.as_str() || t.status == TaskStatus::Running.as_str())
+                .map(|t| t.id)
+                .collect();
+            Ok(repo::set_tasks(&mut conn, &open, status.as_str(), 0.0, message, now())?)
         });
         if let Err(e) = recorded {
-            tracing::error!(error = %e, task = task_id, "could not record the task's failure");
+            tracing::error!(error = %e, "could not record the tasks' state after a failed generation");
         }
     }
 }
 
 impl JobHandler for DieselAssessmentService {
     fn run(&self, job: &Job) -> Result<(), JobFailure> {
-        let Some(task_id) = job.payload.get("task_id").and_then(|t| t.as_str()) else {
-            return Err(JobFailure::permanent("job payload has no task_id"));
+        let Some(task_ids) = job.payload.get("task_ids").and_then(|t| t.as_array()) else {
+            return Err(JobFailure::permanent("job payload has no task_ids"));
         };
-        match self.run_task(task_id) {
+        let task_ids: Vec<String> = task_ids.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect();
+        match self.run_tasks(&task_ids) {
             Ok(()) => Ok(()),
-            Err(RunError::Permanent(message)) => {
-                self.fail_task(task_id, &message);
-                Err(JobFailure::permanent(message))
-            }
-            Err(RunError::Storage(e)) => {
-                let message = format!("Storage error while generating: {e}");
+            Err(e) => {
+                let message = format!("Generation failed: {e}");
                 if job.attempts >= job.max_attempts {
-                    self.fail_task(task_id, &message);
+                    self.settle_after_error(&task_ids, TaskStatus::Failed, Some(&message));
                 } else {
-                    // Back to pending until the next attempt.
-                    let _ = self
-                        .db
-                        .conn()
-                        .map(|mut c| repo::set_task(&mut c, task_id, TaskStatus::Pending.as_str(), 0.0, None, now()));
+                    self.settle_after_error(&task_ids, TaskStatus::Pending, None);
                 }
                 Err(JobFailure::retry(message))
             }

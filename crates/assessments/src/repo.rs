@@ -128,21 +128,16 @@ pub(crate) struct ConfigRow {
     pub(crate) updated_at: NaiveDateTime,
 }
 
-/// Inserts rows with one statement on PostgreSQL (a round trip per row would dominate
-/// generation) and row by row on SQLite, where statements are cheap and the multi-row form
-/// does not compile on the multi-backend connection.
+/// Inserts rows with multi-row statements of at most 1,000 rows (a round trip or statement per
+/// row would dominate generation; the chunks keep under both backends' bind-parameter limits).
+/// The multi-row form does not compile on the multi-backend connection, hence the match.
 macro_rules! insert_all {
     ($conn:expr, $table:expr, $rows:expr) => {{
-        let rows = $rows;
-        match $conn {
-            DbConn::Postgresql(pg) if !rows.is_empty() => {
-                diesel::insert_into($table).values(rows).execute(pg)?;
-            }
-            conn => {
-                for row in rows {
-                    diesel::insert_into($table).values(row).execute(conn)?;
-                }
-            }
+        for chunk in $rows.chunks(1000) {
+            match &mut *$conn {
+                DbConn::Postgresql(pg) => diesel::insert_into($table).values(chunk).execute(pg)?,
+                DbConn::Sqlite(sqlite) => diesel::insert_into($table).values(chunk).execute(sqlite)?,
+            };
         }
         QueryResult::Ok(())
     }};
@@ -405,15 +400,26 @@ pub(crate) fn latest_tasks(conn: &mut DbConn, assessment_ids: &[String]) -> Quer
     Ok(out)
 }
 
-pub(crate) fn set_task(
+pub(crate) fn find_tasks(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<TaskRow>> {
+    assessment_tasks::table
+        .filter(assessment_tasks::id.eq_any(ids))
+        .select(TaskRow::as_select())
+        .order((assessment_tasks::created_at.asc(), assessment_tasks::id.asc()))
+        .load(conn)
+}
+
+pub(crate) fn set_tasks(
     conn: &mut DbConn,
-    id: &str,
+    ids: &[String],
     status: &str,
     progress: f64,
     error: Option<&str>,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(assessment_tasks::table.filter(assessment_tasks::id.eq(id)))
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(assessment_tasks::table.filter(assessment_tasks::id.eq_any(ids)))
         .set((
             assessment_tasks::status.eq(status),
             assessment_tasks::progress.eq(progress),

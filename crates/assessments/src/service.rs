@@ -266,8 +266,9 @@ fn queue_tasks(
         })
         .collect();
     repo::insert_tasks(conn, &rows)?;
-    for row in &rows {
-        db::jobs::enqueue(conn, &NewJob::new(QUEUE, json!({"task_id": row.id})))?;
+    for batch in rows.chunks(crate::generation::BATCH) {
+        let ids: Vec<&str> = batch.iter().map(|r| r.id.as_str()).collect();
+        db::jobs::enqueue(conn, &NewJob::new(QUEUE, json!({"task_ids": ids})))?;
     }
     Ok(rows)
 }
