@@ -832,3 +832,29 @@ async fn every_route_asks_for_its_scope() {
     let anonymous = send(&service, TestRequest::get().uri(&format!("{BASE}/templates"))).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
 }
+
+#[actix_web::test]
+async fn the_questionnaire_tone_can_be_set_checked_and_reset() {
+    let app = TestApp::new();
+    let service = test::init_service(gateway::build_app(app.state())).await;
+    let root = app.root_token();
+    let uri = format!("{BASE}/questionnaire/tone");
+    let default = call(&service, &root, TestRequest::get().uri(&uri)).await;
+    assert_eq!(default.status, StatusCode::OK);
+    assert!(default.body["tone_prompt"].as_str().unwrap().contains("plain words"));
+
+    let set =
+        call(&service, &root, TestRequest::put().uri(&uri).set_json(json!({"tone_prompt": "Formal, in German."})))
+            .await;
+    assert_eq!(set.body["tone_prompt"], "Formal, in German.");
+    assert_eq!(call(&service, &root, TestRequest::get().uri(&uri)).await.body["tone_prompt"], "Formal, in German.");
+    for bad in [json!({"tone_prompt": "  "}), json!({"tone_prompt": "x".repeat(2001)}), json!({})] {
+        let refused = call(&service, &root, TestRequest::put().uri(&uri).set_json(&bad)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(refused.body["detail"][0]["loc"], json!(["body", "tone_prompt"]));
+    }
+    let reset = call(&service, &root, TestRequest::post().uri(&format!("{uri}/reset"))).await;
+    assert_eq!(reset.body, default.body);
+    let reader = app.token_with(&["privacy-assessment:read"]);
+    assert_eq!(call(&service, &reader, TestRequest::get().uri(&uri)).await.status, StatusCode::FORBIDDEN);
+}

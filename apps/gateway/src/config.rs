@@ -62,6 +62,10 @@ pub struct Settings {
     pub execution: ExecutionSettings,
     /// The SMTP server emails go through.
     pub smtp: SmtpSettings,
+    /// The OpenAI-compatible model that drafts assessment answers.
+    pub llm: LlmSettings,
+    /// The Slack workspace questionnaires go to.
+    pub slack: SlackSettings,
     /// Logging.
     pub log: LogSettings,
 }
@@ -209,6 +213,51 @@ impl Default for SecuritySettings {
     }
 }
 
+/// `[llm]`: an OpenAI-compatible chat-completions API; unset `base_url` means no AI drafting.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LlmSettings {
+    /// API base, e.g. `https://api.openai.com/v1`.
+    pub base_url: Option<String>,
+    /// Bearer key (never logged).
+    pub api_key: Option<SecretString>,
+    /// Seconds one call may take.
+    pub timeout_seconds: u64,
+    /// Calls in flight at once.
+    pub max_concurrency: usize,
+}
+
+impl Default for LlmSettings {
+    fn default() -> Self {
+        LlmSettings { base_url: None, api_key: None, timeout_seconds: 30, max_concurrency: 4 }
+    }
+}
+
+/// `[slack]`: the Slack Web API with a bot token; unset `bot_token` means no questionnaires.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlackSettings {
+    /// Web API base.
+    pub api_base: String,
+    /// Bot token `xoxb-…` (never logged).
+    pub bot_token: Option<SecretString>,
+    /// Channel questionnaires go to when the request names none.
+    pub default_channel: Option<String>,
+    /// Seconds between reads of questionnaire threads.
+    pub poll_seconds: u64,
+}
+
+impl Default for SlackSettings {
+    fn default() -> Self {
+        SlackSettings {
+            api_base: "https://slack.com/api".to_owned(),
+            bot_token: None,
+            default_channel: None,
+            poll_seconds: 60,
+        }
+    }
+}
+
 /// `[storage]`
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -227,11 +276,13 @@ pub struct JobSettings {
     pub lease_seconds: u64,
     /// Milliseconds between looks for jobs other processes queued.
     pub poll_interval_ms: u64,
+    /// Seconds between checks of schedules (the reassessment cron); 0 turns the scheduler off.
+    pub scheduler_seconds: u64,
 }
 
 impl Default for JobSettings {
     fn default() -> Self {
-        JobSettings { workers: 4, lease_seconds: 30, poll_interval_ms: 500 }
+        JobSettings { workers: 4, lease_seconds: 30, poll_interval_ms: 500, scheduler_seconds: 30 }
     }
 }
 
@@ -314,6 +365,15 @@ impl Settings {
         }
         if self.execution.identity_verification_code_ttl_seconds == 0 {
             return invalid("execution.identity_verification_code_ttl_seconds", "must be at least 1");
+        }
+        if self.llm.base_url.as_deref().is_some_and(|u| !(u.starts_with("http://") || u.starts_with("https://"))) {
+            return invalid("llm.base_url", "must be an http(s) URL such as https://api.openai.com/v1");
+        }
+        if !(self.slack.api_base.starts_with("http://") || self.slack.api_base.starts_with("https://")) {
+            return invalid("slack.api_base", "must be an http(s) URL such as https://slack.com/api");
+        }
+        if self.slack.poll_seconds == 0 {
+            return invalid("slack.poll_seconds", "must be at least 1");
         }
         if self.smtp.host.as_deref().is_some_and(|h| !h.trim().is_empty()) && self.smtp.from.is_none() {
             return invalid("smtp.from", "must be set when smtp.host is (the sender address)");

@@ -116,7 +116,11 @@ impl Application {
         request_settings.code_delivery = code_delivery(&settings)?;
         let requests = DieselRequestService::new(database.clone(), key.clone(), request_settings, redaction.clone())
             .with_job_signal(signal.clone());
-        let assessments = assessments::DieselAssessmentService::new(database.clone()).with_job_signal(signal.clone());
+        let mut assessments =
+            assessments::DieselAssessmentService::new(database.clone()).with_job_signal(signal.clone());
+        if let Some(model) = chat_model(&settings)? {
+            assessments = assessments.with_llm(model);
+        }
         let worker = if settings.jobs.workers > 0 {
             let config = WorkerConfig {
                 name: format!("lethe-{}-{}", std::process::id(), crypto::random_hex(4)),
@@ -234,6 +238,22 @@ fn code_delivery(settings: &Settings) -> Result<CodeDelivery, StartupError> {
         );
     }
     Ok(CodeDelivery::Unavailable)
+}
+
+/// The language model assessments draft answers with, when `llm.base_url` is set.
+fn chat_model(settings: &Settings) -> Result<Option<Arc<dyn messaging::ChatModel>>, StartupError> {
+    let Some(base_url) = settings.llm.base_url.as_deref().filter(|u| !u.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let model = messaging::OpenAiChat::new(&messaging::LlmSettings {
+        base_url: base_url.to_owned(),
+        api_key: settings.llm.api_key.as_ref().map(|k| k.expose_secret().to_owned()).unwrap_or_default(),
+        timeout: Duration::from_secs(settings.llm.timeout_seconds.max(1)),
+        max_concurrency: settings.llm.max_concurrency.max(1),
+    })
+    .map_err(|e| crate::config::ConfigError::Key { key: "llm".to_owned(), message: e.to_string() })?;
+    tracing::info!(base_url, "assessment answers are drafted by the configured language model");
+    Ok(Some(Arc::new(model)))
 }
 
 /// The configured application key, or the one kept in the data directory (created with mode

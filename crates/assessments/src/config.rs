@@ -17,6 +17,12 @@ pub const DEFAULT_ASSESSMENT_MODEL: &str = "gpt-4o-mini";
 pub const DEFAULT_CHAT_MODEL: &str = "gpt-4o-mini";
 /// Daily at 09:00 UTC, as Fides.
 pub const DEFAULT_REASSESSMENT_CRON: &str = "0 9 * * *";
+/// How questionnaire questions are phrased unless told otherwise.
+pub const DEFAULT_TONE_PROMPT: &str = "Rephrase the question for a busy colleague who knows the system but not \
+privacy law: friendly, plain words, one or two sentences, no legal jargon, and end by asking them to \
+reply in this thread.";
+/// Longest tone prompt accepted.
+pub const MAX_TONE_CHARS: usize = 2_000;
 /// Longest model identifier accepted.
 const MAX_MODEL_CHARS: usize = 200;
 
@@ -55,6 +61,37 @@ pub(crate) fn view(row: Option<&ConfigRow>) -> Config {
     }
 }
 
+/// The tone prompt in force.
+pub(crate) fn tone(row: Option<&ConfigRow>) -> String {
+    row.and_then(|r| r.tone_prompt.clone()).unwrap_or_else(|| DEFAULT_TONE_PROMPT.to_owned())
+}
+
+/// The stored row with `tone` as the tone prompt (`None`: the default).
+pub(crate) fn with_tone(existing: Option<&ConfigRow>, tone: Option<String>) -> ConfigRow {
+    let current = view(existing);
+    ConfigRow {
+        id: "default".to_owned(),
+        assessment_model: existing.and_then(|r| r.assessment_model.clone()),
+        chat_model: existing.and_then(|r| r.chat_model.clone()),
+        reassessment_enabled: current.reassessment_enabled,
+        reassessment_cron: current.reassessment_cron,
+        updated_at: db::now(),
+        tone_prompt: tone,
+    }
+}
+
+/// Checks a tone prompt: required, non-blank, at most [`MAX_TONE_CHARS`].
+pub(crate) fn check_tone(tone: &str) -> Result<String> {
+    let tone = tone.trim();
+    if tone.is_empty() || tone.chars().count() > MAX_TONE_CHARS {
+        return Err(AssessmentError::invalid(
+            vec![Loc::Key("tone_prompt".into())],
+            format!("The tone prompt must be 1-{MAX_TONE_CHARS} characters"),
+        ));
+    }
+    Ok(tone.to_owned())
+}
+
 /// Parses a five-field cron expression (minute hour day-of-month month day-of-week).
 pub fn parse_cron(expression: &str) -> std::result::Result<croner::Cron, String> {
     let fields = expression.split_whitespace().count();
@@ -89,6 +126,7 @@ pub(crate) fn apply(existing: Option<&ConfigRow>, update: ConfigUpdate) -> Resul
         reassessment_enabled: current.reassessment_enabled,
         reassessment_cron: current.reassessment_cron,
         updated_at: db::now(),
+        tone_prompt: existing.and_then(|r| r.tone_prompt.clone()),
     };
     if let Some(model) = update.assessment_model {
         row.assessment_model = check_model("assessment_model", model, &mut problems);

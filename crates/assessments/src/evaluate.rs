@@ -19,6 +19,8 @@ use crate::{Result, new_id};
 
 /// Who writes answers drafted from the inventory.
 pub const SYSTEM_ACTOR: &str = "system";
+/// Who writes answers drafted by the language model.
+pub const AI_ACTOR: &str = "ai_agent";
 
 /// Share of required questions whose answer is complete, 0–100 with one decimal.
 pub fn completeness(template: &TemplateDef, status_of: impl Fn(&str) -> Option<AnswerStatus>) -> f64 {
@@ -125,16 +127,28 @@ pub struct Outcome {
     pub cleared: usize,
 }
 
-/// Evaluates `row` (locked by the caller) against `facts` and stores the result.
+/// What one assessment is evaluated against.
+#[derive(Clone, Copy)]
+pub(crate) struct Inputs<'a> {
+    /// Its template.
+    pub(crate) template: &'static TemplateDef,
+    /// Its system's facts.
+    pub(crate) facts: &'a Facts,
+    /// Names for taxonomy keys.
+    pub(crate) taxonomy: &'a Taxonomy,
+    /// Answers the model drafted, by question id (for questions the inventory cannot answer).
+    pub(crate) ai_drafts: &'a HashMap<String, String>,
+}
+
+/// Evaluates `row` (locked by the caller) and stores the result.
 pub(crate) fn evaluate(
     conn: &mut DbConn,
     row: &AssessmentRow,
-    template: &TemplateDef,
-    facts: &Facts,
-    taxonomy: &Taxonomy,
+    inputs: &Inputs<'_>,
     task_id: &str,
     at: NaiveDateTime,
 ) -> Result<Outcome> {
+    let Inputs { template, facts, taxonomy, ai_drafts } = *inputs;
     let related = related_assessments(conn, row, template)?;
     let screening = screen(facts);
     let cx = Context { facts, screening: &screening, taxonomy, related: &related };
@@ -171,56 +185,61 @@ pub(crate) fn evaluate(
             outcome.kept += 1;
             continue;
         }
-        match (existing, drafted) {
+        // What the question should say now: the inventory's answer, else the model's draft.
+        let candidate = match (&drafted, ai_drafts.get(question.id)) {
+            (Some(p), _) => Some((p.answer.clone(), p.status, AnswerSource::System, SYSTEM_ACTOR)),
+            (None, Some(text)) => Some((text.clone(), AnswerStatus::Partial, AnswerSource::AiAnalysis, AI_ACTOR)),
+            (None, None) => None,
+        };
+        match (existing, candidate) {
             (None, None) => {}
-            (None, Some(p)) => {
+            (None, Some((text, status, source, actor))) => {
                 let answer = AnswerRow {
                     assessment_id: row.id.clone(),
                     question_id: question.id.to_owned(),
-                    answer: p.answer,
-                    source: AnswerSource::System.as_str().to_owned(),
-                    status: p.status.as_str().to_owned(),
+                    answer: text,
+                    source: source.as_str().to_owned(),
+                    status: status.as_str().to_owned(),
                     version_number: 1,
                     updated_at: at,
                 };
-                let version_id = changes.version(&answer, SYSTEM_ACTOR);
+                let version_id = changes.version(&answer, actor);
                 changes.audit(
-                    SYSTEM_ACTOR,
+                    actor,
                     "answer_generated",
                     Some(question.id),
-                    json!({"version_id": version_id, "version_number": 1, "task_id": task_id, "answer_status": answer.status}),
+                    json!({"version_id": version_id, "version_number": 1, "task_id": task_id, "answer_status": answer.status, "source": answer.source}),
                 );
                 inserts.push(answer);
                 outcome.generated += 1;
             }
-            (Some(answer), drafted) => {
-                let (text, status, action) = match &drafted {
-                    Some(p) => (p.answer.clone(), p.status, "answer_generated"),
-                    None => (String::new(), AnswerStatus::NeedsInput, "answer_cleared"),
-                };
-                let unchanged = answer.answer == text
-                    && answer.status == status.as_str()
-                    && answer.source == AnswerSource::System.as_str();
-                if unchanged || (drafted.is_none() && answer.answer.is_empty()) {
+            (Some(answer), None) if answer.answer.is_empty() || answer.source == AnswerSource::AiAnalysis.as_str() => {
+                // Nothing to withdraw, or an earlier draft the model could not improve on now.
+            }
+            (Some(answer), candidate) => {
+                let cleared = candidate.is_none();
+                let (text, status, source, actor) =
+                    candidate.unwrap_or((String::new(), AnswerStatus::NeedsInput, AnswerSource::System, SYSTEM_ACTOR));
+                if answer.answer == text && answer.status == status.as_str() && answer.source == source.as_str() {
                     continue;
                 }
                 answer.answer = text;
                 answer.status = status.as_str().to_owned();
-                answer.source = AnswerSource::System.as_str().to_owned();
+                answer.source = source.as_str().to_owned();
                 answer.version_number += 1;
                 answer.updated_at = at;
-                let version_id = changes.version(answer, SYSTEM_ACTOR);
+                let version_id = changes.version(answer, actor);
                 changes.audit(
-                    SYSTEM_ACTOR,
-                    action,
+                    actor,
+                    if cleared { "answer_cleared" } else { "answer_generated" },
                     Some(question.id),
-                    json!({"version_id": version_id, "version_number": answer.version_number, "task_id": task_id, "answer_status": answer.status}),
+                    json!({"version_id": version_id, "version_number": answer.version_number, "task_id": task_id, "answer_status": answer.status, "source": answer.source}),
                 );
                 repo::update_answer(conn, answer)?;
-                if drafted.is_some() {
-                    outcome.generated += 1;
-                } else {
+                if cleared {
                     outcome.cleared += 1;
+                } else {
+                    outcome.generated += 1;
                 }
             }
         }

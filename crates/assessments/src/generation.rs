@@ -9,13 +9,19 @@ use db::DbConn;
 use db::jobs::{Job, JobFailure, JobHandler};
 use db::now;
 
+use crate::ai;
+use crate::config;
 use crate::error::AssessmentError;
 use crate::evaluate;
 use crate::facts::Facts;
+use crate::model::AnswerSource;
 use crate::model::TaskStatus;
+use crate::prefill::{self, Context};
 use crate::repo::{self, AssessmentRow, TaskRow};
+use crate::risk::screen;
 use crate::service::{DieselAssessmentService, template_of};
 use crate::system::System;
+use crate::templates::QuestionDef;
 
 /// Most tasks one job carries.
 pub(crate) const BATCH: usize = 16;
@@ -36,11 +42,19 @@ impl DieselAssessmentService {
         }
         let ids: Vec<String> = open.iter().map(|t| t.id.clone()).collect();
         repo::set_tasks(&mut conn, &ids, TaskStatus::Running.as_str(), 10.0, None, now())?;
+        // The model is asked before the write transaction: its calls take seconds, and the
+        // transaction holds the assessments' locks (on SQLite, the database's write lock).
+        let mut drafts: HashMap<String, ai::Drafts> = HashMap::new();
+        for task in &open {
+            if let Some(d) = self.ai_drafts(&mut conn, task)? {
+                drafts.insert(task.id.clone(), d);
+            }
+        }
         conn.write_transaction(|conn| {
             let mut systems: HashMap<String, Option<Facts>> = HashMap::new();
             for task in &open {
                 let Some(row) = repo::lock_assessment(conn, &task.assessment_id)? else { continue };
-                match self.run_one(conn, task, &row, &mut systems)? {
+                match self.run_one(conn, task, &row, &mut systems, drafts.get(&task.id))? {
                     Ok(()) => {}
                     Err(Refusal(message)) => {
                         tracing::warn!(task = %task.id, assessment = %row.id, error = %message, "assessment task failed");
@@ -58,6 +72,7 @@ impl DieselAssessmentService {
         task: &TaskRow,
         row: &AssessmentRow,
         systems: &mut HashMap<String, Option<Facts>>,
+        drafts: Option<&ai::Drafts>,
     ) -> Result<Result<(), Refusal>, AssessmentError> {
         let template = template_of(row)?;
         if !systems.contains_key(&row.system_id) {
@@ -78,14 +93,57 @@ impl DieselAssessmentService {
             ))));
         };
         let at = now();
-        let outcome = evaluate::evaluate(conn, row, template, facts, &self.taxonomy, &task.id, at)?;
+        let no_drafts = HashMap::new();
+        let inputs = evaluate::Inputs {
+            template,
+            facts,
+            taxonomy: &self.taxonomy,
+            ai_drafts: drafts.map_or(&no_drafts, |d| &d.answers),
+        };
+        let outcome = evaluate::evaluate(conn, row, &inputs, &task.id, at)?;
         repo::set_tasks(conn, std::slice::from_ref(&task.id), TaskStatus::Complete.as_str(), 100.0, None, at)?;
+        if let Some(note) = drafts.and_then(ai::Drafts::summary) {
+            repo::set_task_message(conn, &task.id, &note)?;
+        }
         tracing::debug!(
             assessment = %row.id, template = %row.template_id, system = %row.system_id,
             generated = outcome.generated, kept = outcome.kept, cleared = outcome.cleared,
             "assessment evaluated"
         );
         Ok(Ok(()))
+    }
+
+    /// Drafts, with the language model, the answers of the task's assessment that neither the
+    /// inventory nor a person gave; `None` when AI is off for it or no model is configured.
+    fn ai_drafts(&self, conn: &mut DbConn, task: &TaskRow) -> Result<Option<ai::Drafts>, AssessmentError> {
+        let Some(model) = &self.llm else { return Ok(None) };
+        let Some(row) = repo::find_assessment(conn, &task.assessment_id)? else { return Ok(None) };
+        if !row.ai_enabled {
+            return Ok(None);
+        }
+        let template = template_of(&row)?;
+        let Some(stored) = repo::find_system(conn, &row.system_id)? else { return Ok(None) };
+        let Ok(system) = serde_json::from_str::<System>(&stored.body) else { return Ok(None) };
+        let facts = Facts::load(conn, system)?;
+        let screening = screen(&facts);
+        let cx = Context { facts: &facts, screening: &screening, taxonomy: &self.taxonomy, related: &[] };
+        let answers: HashMap<String, String> =
+            repo::answers_of(conn, &row.id)?.into_iter().map(|a| (a.question_id, a.source)).collect();
+        let open: Vec<&'static QuestionDef> = template
+            .questions()
+            .map(|(_, q)| q)
+            .filter(|q| {
+                let human = answers
+                    .get(q.id)
+                    .is_some_and(|s| s == AnswerSource::UserInput.as_str() || s == AnswerSource::TeamInput.as_str());
+                !human && prefill::answer(q.rule, q.coverage, &cx).is_none()
+            })
+            .collect();
+        if open.is_empty() {
+            return Ok(None);
+        }
+        let model_name = config::view(repo::find_config(conn)?.as_ref()).assessment_model;
+        Ok(Some(ai::draft(model.as_ref(), &model_name, template, &facts, &open)))
     }
 
     /// Marks the batch's unfinished tasks pending again (another attempt follows) or failed.

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod ai;
 mod config;
 mod error;
 pub mod evaluate;
@@ -13,13 +14,13 @@ mod service;
 pub mod system;
 pub mod templates;
 
-pub use config::{ConfigDefaults, DEFAULT_REASSESSMENT_CRON, parse_cron};
+pub use config::{ConfigDefaults, DEFAULT_REASSESSMENT_CRON, DEFAULT_TONE_PROMPT, MAX_TONE_CHARS, parse_cron};
 pub use error::{AssessmentError, Result};
 pub use model::{
     AnswerChanged, AnswerRevert, AnswerSource, AnswerStatus, AnswerUpdate, AnswerVersion, Assessment, AssessmentCreate,
     AssessmentFilter, AssessmentGroup, AssessmentQuestion, AssessmentStatus, AssessmentSummary, AuditEntry, Config,
     ConfigUpdate, EvidenceByType, EvidenceItem, EvidenceKind, ReEvaluate, SystemDeleted, Task, TaskAction, TaskStatus,
-    Template, TemplateGroup, TemplateQuestion,
+    Template, TemplateGroup, TemplateQuestion, Tone,
 };
 pub use risk::Criterion;
 pub use service::{AssessmentService, DieselAssessmentService, MAX_ANSWER_CHARS, MAX_SYSTEMS, MAX_TEMPLATES};

@@ -372,6 +372,8 @@ pub struct Task {
     pub assessment_id: String,
     /// The failed task this one retries.
     pub retry_of: Option<String>,
+    /// Reservations of a completed task, e.g. AI drafts that could not be had.
+    pub message: Option<String>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -437,4 +439,12 @@ pub struct SystemDeleted {
     pub message: String,
     /// The system as it was.
     pub resource: System,
+}
+
+/// The questionnaire tone: instructions for phrasing questions to the team.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tone {
+    /// How to phrase questions (1–2,000 characters).
+    pub tone_prompt: String,
 }

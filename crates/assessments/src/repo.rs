@@ -113,6 +113,7 @@ pub(crate) struct TaskRow {
     pub(crate) created_by: String,
     pub(crate) created_at: NaiveDateTime,
     pub(crate) updated_at: NaiveDateTime,
+    pub(crate) message: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -126,6 +127,7 @@ pub(crate) struct ConfigRow {
     pub(crate) reassessment_enabled: bool,
     pub(crate) reassessment_cron: String,
     pub(crate) updated_at: NaiveDateTime,
+    pub(crate) tone_prompt: Option<String>,
 }
 
 /// Inserts rows with multi-row statements of at most 1,000 rows (a round trip or statement per
@@ -426,6 +428,12 @@ pub(crate) fn set_tasks(
             assessment_tasks::error.eq(error),
             assessment_tasks::updated_at.eq(at),
         ))
+        .execute(conn)
+}
+
+pub(crate) fn set_task_message(conn: &mut DbConn, id: &str, message: &str) -> QueryResult<usize> {
+    diesel::update(assessment_tasks::table.filter(assessment_tasks::id.eq(id)))
+        .set(assessment_tasks::message.eq(message))
         .execute(conn)
 }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use db::jobs::{JobSignal, NewJob};
 use db::{Database, DbConn, now, utc};
 use dsr_core::{InvalidInput, Loc, Taxonomy};
+use messaging::ChatModel;
 use serde_json::json;
 
 use crate::config::{self, ConfigDefaults};
@@ -16,7 +17,7 @@ use crate::model::{
     AnswerChanged, AnswerSource, AnswerStatus, AnswerVersion, Assessment, AssessmentCreate, AssessmentFilter,
     AssessmentGroup, AssessmentQuestion, AssessmentStatus, AssessmentSummary, AuditEntry, Config, ConfigUpdate,
     EvidenceByType, EvidenceItem, EvidenceKind, ReEvaluate, SystemDeleted, Task, TaskAction, TaskStatus, Template,
-    TemplateGroup, TemplateQuestion,
+    TemplateGroup, TemplateQuestion, Tone,
 };
 use crate::repo::{self, AnswerRow, AssessmentRow, SystemRow, TaskRow};
 use crate::risk::screen;
@@ -84,6 +85,13 @@ pub trait AssessmentService: Send + Sync {
     fn update_config(&self, update: ConfigUpdate) -> Result<Config>;
     /// The defaults.
     fn config_defaults(&self) -> ConfigDefaults;
+
+    /// The questionnaire tone in force.
+    fn get_tone(&self) -> Result<Tone>;
+    /// Sets the questionnaire tone.
+    fn set_tone(&self, tone: Tone) -> Result<Tone>;
+    /// Restores the default tone.
+    fn reset_tone(&self) -> Result<Tone>;
 }
 
 /// [`AssessmentService`] over the database; also the job handler of [`QUEUE`].
@@ -92,12 +100,19 @@ pub struct DieselAssessmentService {
     pub(crate) db: Database,
     pub(crate) taxonomy: Arc<Taxonomy>,
     signal: Option<JobSignal>,
+    pub(crate) llm: Option<Arc<dyn ChatModel>>,
 }
 
 impl DieselAssessmentService {
     /// A service over `db`.
     pub fn new(db: Database) -> DieselAssessmentService {
-        DieselAssessmentService { db, taxonomy: Arc::new(Taxonomy::embedded()), signal: None }
+        DieselAssessmentService { db, taxonomy: Arc::new(Taxonomy::embedded()), signal: None, llm: None }
+    }
+
+    /// Drafts answers the inventory cannot give with `model` (for assessments with `ai_enabled`).
+    pub fn with_llm(mut self, model: Arc<dyn ChatModel>) -> DieselAssessmentService {
+        self.llm = Some(model);
+        self
     }
 
     /// Wakes this process's workers when generation is queued.
@@ -169,6 +184,7 @@ fn task(row: TaskRow) -> Task {
         retry_of: row.retry_of,
         created_at: utc(row.created_at),
         updated_at: utc(row.updated_at),
+        message: row.message,
         id: row.id,
     }
 }
@@ -263,6 +279,7 @@ fn queue_tasks(
             created_by: actor.to_owned(),
             created_at: at,
             updated_at: at,
+            message: None,
         })
         .collect();
     repo::insert_tasks(conn, &rows)?;
@@ -758,5 +775,30 @@ impl AssessmentService for DieselAssessmentService {
 
     fn config_defaults(&self) -> ConfigDefaults {
         config::defaults()
+    }
+
+    fn get_tone(&self) -> Result<Tone> {
+        Ok(Tone { tone_prompt: config::tone(repo::find_config(&mut *self.conn()?)?.as_ref()) })
+    }
+
+    fn set_tone(&self, tone: Tone) -> Result<Tone> {
+        let prompt = config::check_tone(&tone.tone_prompt)?;
+        self.store_tone(Some(prompt))
+    }
+
+    fn reset_tone(&self) -> Result<Tone> {
+        self.store_tone(None)
+    }
+}
+
+impl DieselAssessmentService {
+    fn store_tone(&self, tone: Option<String>) -> Result<Tone> {
+        let mut conn = self.conn()?;
+        conn.write_transaction(|conn| {
+            let existing = repo::find_config(conn)?;
+            let row = config::with_tone(existing.as_ref(), tone);
+            repo::save_config(conn, &row, existing.is_some())?;
+            Ok(Tone { tone_prompt: config::tone(Some(&row)) })
+        })
     }
 }

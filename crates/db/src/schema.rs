@@ -664,6 +664,8 @@ diesel::table! {
         created_at -> Timestamp,
         /// Last change.
         updated_at -> Timestamp,
+        /// Reservations of a completed task (AI drafts that failed).
+        message -> Nullable<Text>,
     }
 }
 
@@ -682,6 +684,64 @@ diesel::table! {
         reassessment_cron -> Text,
         /// Last change.
         updated_at -> Timestamp,
+        /// Questionnaire tone; NULL for the default.
+        tone_prompt -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Slack questionnaires.
+    assessment_questionnaires (id) {
+        /// `qnr_<uuid>`.
+        id -> Text,
+        /// The assessment.
+        assessment_id -> Text,
+        /// Slack channel id.
+        channel -> Text,
+        /// Polling rounds queued so far.
+        poll_round -> Integer,
+        /// Client that sent it.
+        created_by -> Text,
+        /// When it was sent.
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Questions posted in a questionnaire.
+    questionnaire_questions (questionnaire_id, question_id) {
+        /// The questionnaire.
+        questionnaire_id -> Text,
+        /// The template question.
+        question_id -> Text,
+        /// Order posted.
+        position -> Integer,
+        /// Slack `ts` of the posted message (the thread).
+        message_ts -> Text,
+        /// When it was posted.
+        sent_at -> Timestamp,
+        /// `ts` of the last human reply taken.
+        last_reply_ts -> Nullable<Text>,
+        /// When the first human reply was taken.
+        response_received_at -> Nullable<Timestamp>,
+        /// Reminders posted.
+        reminder_count -> Integer,
+        /// When the last reminder was posted.
+        last_reminder_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Claimed firings of schedules.
+    schedule_runs (schedule, fire_at) {
+        /// Schedule name.
+        schedule -> Text,
+        /// The firing time.
+        fire_at -> Timestamp,
+        /// The process that ran it.
+        claimed_by -> Text,
+        /// When it was claimed.
+        claimed_at -> Timestamp,
     }
 }
 
@@ -705,6 +765,8 @@ diesel::joinable!(answer_versions -> assessments (assessment_id));
 diesel::joinable!(assessment_evidence -> assessments (assessment_id));
 diesel::joinable!(assessment_audit_log -> assessments (assessment_id));
 diesel::joinable!(assessment_tasks -> assessments (assessment_id));
+diesel::joinable!(assessment_questionnaires -> assessments (assessment_id));
+diesel::joinable!(questionnaire_questions -> assessment_questionnaires (questionnaire_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     server_settings,
@@ -737,4 +799,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     assessment_audit_log,
     assessment_tasks,
     assessment_config,
+    assessment_questionnaires,
+    questionnaire_questions,
+    schedule_runs,
 );

@@ -1,5 +1,12 @@
 #![doc = include_str!("../README.md")]
 
+mod http;
+pub mod llm;
+pub mod slack;
+
+pub use llm::{ChatMessage, ChatModel, LlmError, LlmSettings, OpenAiChat};
+pub use slack::{Posted, Slack, SlackClient, SlackError, ThreadMessage};
+
 use std::time::Duration;
 
 use lettre::message::Mailbox;

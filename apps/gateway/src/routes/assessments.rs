@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, HttpResponseBuilder, delete, get, post, put, web};
 use assessments::{
     AnswerChanged, AnswerRevert, AnswerUpdate, AnswerVersion, Assessment, AssessmentCreate, AssessmentFilter,
     AssessmentSummary, AuditEntry, Config, ConfigDefaults, ConfigUpdate, EvidenceByType, ReEvaluate, System,
-    SystemDeleted, Task, Template,
+    SystemDeleted, Task, Template, Tone,
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -36,6 +36,9 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(get_config)
         .service(update_config)
         .service(config_defaults)
+        .service(get_tone)
+        .service(set_tone)
+        .service(reset_tone)
         .service(re_evaluate)
         .service(create_assessments)
         .service(list_assessments)
@@ -280,6 +283,53 @@ pub async fn config_defaults(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(state.assessments.config_defaults()))
+}
+
+// ---- questionnaire tone ----
+
+/// The tone prompt questionnaire questions are phrased with.
+#[utoipa::path(
+    tag = "Privacy Assessments",
+    responses((status = 200, description = "The tone in force", body = Tone), AuthErrors),
+    security(("oauth2" = ["privacy-assessment-config:read"]))
+)]
+#[get("/api/v1/plus/privacy-assessments/questionnaire/tone")]
+pub async fn get_tone(
+    _auth: Authorized<scope::AssessmentConfigRead>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(blocking(&state.assessments, |s| s.get_tone()).await?))
+}
+
+/// Sets the tone prompt (required, 1–2,000 characters).
+#[utoipa::path(
+    tag = "Privacy Assessments",
+    request_body = Tone,
+    responses((status = 200, description = "The tone in force", body = Tone), AuthErrors,
+              (status = 422, description = "Missing, empty or too long", body = ErrorBody)),
+    security(("oauth2" = ["privacy-assessment-config:update"]))
+)]
+#[put("/api/v1/plus/privacy-assessments/questionnaire/tone")]
+pub async fn set_tone(
+    _auth: Authorized<scope::AssessmentConfigUpdate>,
+    state: web::Data<AppState>,
+    body: Json<Tone>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(blocking(&state.assessments, move |s| s.set_tone(body.0)).await?))
+}
+
+/// Restores the default tone prompt.
+#[utoipa::path(
+    tag = "Privacy Assessments",
+    responses((status = 200, description = "The default tone", body = Tone), AuthErrors),
+    security(("oauth2" = ["privacy-assessment-config:update"]))
+)]
+#[post("/api/v1/plus/privacy-assessments/questionnaire/tone/reset")]
+pub async fn reset_tone(
+    _auth: Authorized<scope::AssessmentConfigUpdate>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(blocking(&state.assessments, |s| s.reset_tone()).await?))
 }
 
 // ---- assessments ----
