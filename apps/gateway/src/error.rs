@@ -205,6 +205,7 @@ impl ApiError {
                 AssessmentError::NotFound(_) => message(StatusCode::NOT_FOUND, e.to_string()),
                 AssessmentError::Conflict(_) => message(StatusCode::CONFLICT, e.to_string()),
                 AssessmentError::BadRequest(_) => message(StatusCode::BAD_REQUEST, e.to_string()),
+                AssessmentError::Upstream(_) => message(StatusCode::BAD_GATEWAY, e.to_string()),
                 AssessmentError::Invalid(issues) => invalid_body(issues),
                 AssessmentError::Db(db) => db_parts(db),
             },

@@ -69,6 +69,52 @@ pub struct Application {
     _listener: Option<ChangeListener>,
     /// Threads executing privacy requests; stopped when the application is dropped.
     worker: Option<WorkerHandle>,
+    /// Fires the reassessment schedule; stopped when the application is dropped.
+    _scheduler: Option<Scheduler>,
+}
+
+/// A thread that checks schedules (the reassessment cron) every few seconds. Each firing is
+/// claimed in the database, so with several gateways it runs once.
+struct Scheduler {
+    stop: Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Scheduler {
+    fn start(
+        service: Arc<dyn assessments::AssessmentService>,
+        name: String,
+        every: Duration,
+    ) -> std::io::Result<Scheduler> {
+        let stop = Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::Builder::new().name("scheduler".into()).spawn(move || {
+            loop {
+                if let Err(e) = service.fire_due_reassessment(&name, chrono::Utc::now()) {
+                    tracing::warn!(error = %e, "checking the reassessment schedule failed");
+                }
+                let (lock, wake) = &*flag;
+                let Ok(stopped) = lock.lock() else { return };
+                match wake.wait_timeout_while(stopped, every, |stopped| !*stopped) {
+                    Ok((stopped, _)) if !*stopped => {}
+                    _ => return,
+                }
+            }
+        })?;
+        Ok(Scheduler { stop, thread: Some(thread) })
+    }
+}
+
+impl Drop for Scheduler {
+    fn drop(&mut self) {
+        if let Ok(mut stopped) = self.stop.0.lock() {
+            *stopped = true;
+        }
+        self.stop.1.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl Drop for Application {
@@ -121,6 +167,9 @@ impl Application {
         if let Some(model) = chat_model(&settings)? {
             assessments = assessments.with_llm(model);
         }
+        if let Some(slack) = slack(&settings)? {
+            assessments = assessments.with_slack(slack);
+        }
         let worker = if settings.jobs.workers > 0 {
             let config = WorkerConfig {
                 name: format!("lethe-{}-{}", std::process::id(), crypto::random_hex(4)),
@@ -130,8 +179,20 @@ impl Application {
             };
             let worker = Worker::new(database.clone(), config, signal)
                 .handle(dsr_core::QUEUE, Arc::new(requests.clone()))
-                .handle(assessments::QUEUE, Arc::new(assessments.clone()));
+                .handle(assessments::QUEUE, Arc::new(assessments.clone()))
+                .handle(assessments::POLL_QUEUE, Arc::new(assessments::QuestionnairePoller(assessments.clone())));
             Some(worker.start()?)
+        } else {
+            None
+        };
+        let assessments: Arc<dyn assessments::AssessmentService> = Arc::new(assessments);
+        let scheduler = if settings.jobs.scheduler_seconds > 0 {
+            let name = format!("lethe-{}-{}", std::process::id(), crypto::random_hex(4));
+            Some(Scheduler::start(
+                Arc::clone(&assessments),
+                name,
+                Duration::from_secs(settings.jobs.scheduler_seconds),
+            )?)
         } else {
             None
         };
@@ -142,13 +203,13 @@ impl Application {
             notices: Arc::new(DieselNoticesService::new(database.clone())),
             dsr: Arc::new(DieselDsrService::new(database.clone(), key)),
             requests: Arc::new(requests),
-            assessments: Arc::new(assessments),
+            assessments,
             public_limiter: Arc::new(crate::limit::AddressLimiter::per_minute(
                 settings.security.public_request_rate_limit_per_minute,
             )),
         };
         let listener = feed.start_listener(&database, &settings.database_url());
-        Ok(Application { settings, state, root_secret, _listener: listener, worker })
+        Ok(Application { settings, state, root_secret, _listener: listener, worker, _scheduler: scheduler })
     }
 
     /// The shared state handlers see.
@@ -254,6 +315,20 @@ fn chat_model(settings: &Settings) -> Result<Option<Arc<dyn messaging::ChatModel
     .map_err(|e| crate::config::ConfigError::Key { key: "llm".to_owned(), message: e.to_string() })?;
     tracing::info!(base_url, "assessment answers are drafted by the configured language model");
     Ok(Some(Arc::new(model)))
+}
+
+/// Slack for questionnaires, when `slack.bot_token` is set.
+fn slack(settings: &Settings) -> Result<Option<assessments::SlackSetup>, StartupError> {
+    let Some(token) = settings.slack.bot_token.as_ref().filter(|t| !t.expose_secret().trim().is_empty()) else {
+        return Ok(None);
+    };
+    let client = messaging::SlackClient::new(&settings.slack.api_base, token.expose_secret(), Duration::from_secs(10))
+        .map_err(|e| crate::config::ConfigError::Key { key: "slack".to_owned(), message: e.to_string() })?;
+    Ok(Some(assessments::SlackSetup {
+        client: Arc::new(client),
+        default_channel: settings.slack.default_channel.clone(),
+        poll_every: Duration::from_secs(settings.slack.poll_seconds.max(1)),
+    }))
 }
 
 /// The configured application key, or the one kept in the data directory (created with mode

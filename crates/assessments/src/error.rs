@@ -14,6 +14,9 @@ pub enum AssessmentError {
     /// The request cannot be carried out in the current state (retrying a task that did not fail).
     #[error("{0}")]
     BadRequest(String),
+    /// An external service (Slack) refused or failed; the message names its error code.
+    #[error("{0}")]
+    Upstream(String),
     /// Invalid input, each problem located below the body (`["template_ids", 1]`).
     #[error("{}", .0.iter().map(|i| i.message.as_str()).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<InvalidInput>),

@@ -8,6 +8,7 @@ pub mod facts;
 mod generation;
 mod model;
 pub mod prefill;
+pub mod questionnaire;
 mod repo;
 pub mod risk;
 mod service;
@@ -19,9 +20,11 @@ pub use error::{AssessmentError, Result};
 pub use model::{
     AnswerChanged, AnswerRevert, AnswerSource, AnswerStatus, AnswerUpdate, AnswerVersion, Assessment, AssessmentCreate,
     AssessmentFilter, AssessmentGroup, AssessmentQuestion, AssessmentStatus, AssessmentSummary, AuditEntry, Config,
-    ConfigUpdate, EvidenceByType, EvidenceItem, EvidenceKind, ReEvaluate, SystemDeleted, Task, TaskAction, TaskStatus,
-    Template, TemplateGroup, TemplateQuestion, Tone,
+    ConfigUpdate, EvidenceByType, EvidenceItem, EvidenceKind, QuestionnaireQuestion, QuestionnaireSend,
+    QuestionnaireStatus, ReEvaluate, RemindersSent, SystemDeleted, Task, TaskAction, TaskStatus, Template,
+    TemplateGroup, TemplateQuestion, Tone,
 };
+pub use questionnaire::{POLL_QUEUE, QuestionnairePoller, SlackSetup};
 pub use risk::Criterion;
 pub use service::{AssessmentService, DieselAssessmentService, MAX_ANSWER_CHARS, MAX_SYSTEMS, MAX_TEMPLATES};
 pub use system::{PrivacyDeclaration, System};

@@ -80,6 +80,8 @@ text_enum! {
         DataUse => "data_use",
         /// A dataset.
         Dataset => "dataset",
+        /// A Slack questionnaire thread.
+        TeamInput => "team_input",
     }
 }
 
@@ -353,6 +355,8 @@ pub struct EvidenceByType {
     pub data_use: Vec<EvidenceItem>,
     /// Datasets.
     pub dataset: Vec<EvidenceItem>,
+    /// Slack threads the team answered in.
+    pub team_input: Vec<EvidenceItem>,
 }
 
 /// A generation or re-evaluation task.
@@ -447,4 +451,57 @@ pub struct SystemDeleted {
 pub struct Tone {
     /// How to phrase questions (1–2,000 characters).
     pub tone_prompt: String,
+}
+
+/// `POST /{id}/questionnaire`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionnaireSend {
+    /// Slack channel id (or name); default: the configured channel.
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// Questions to send; default: every `needs_input` question.
+    #[serde(default)]
+    pub question_ids: Option<Vec<String>>,
+}
+
+/// One question of a questionnaire.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct QuestionnaireQuestion {
+    /// The template question.
+    pub question_id: String,
+    /// When it was posted.
+    pub sent_at: DateTime<Utc>,
+    /// Someone replied in its thread.
+    pub responded: bool,
+    /// When the first reply was taken.
+    pub response_received_at: Option<DateTime<Utc>>,
+    /// Reminders posted in its thread.
+    pub reminder_count: i32,
+}
+
+/// The state of an assessment's (latest) questionnaire.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct QuestionnaireStatus {
+    /// The assessment.
+    pub assessment_id: String,
+    /// The questionnaire.
+    pub questionnaire_id: String,
+    /// Slack channel id.
+    pub channel: String,
+    /// When it was sent.
+    pub sent_at: DateTime<Utc>,
+    /// The questions posted, in order.
+    pub questions: Vec<QuestionnaireQuestion>,
+}
+
+/// `POST /{id}/questionnaire/reminders`.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct RemindersSent {
+    /// Reminders posted.
+    pub sent: usize,
+    /// The questions reminded about.
+    pub question_ids: Vec<String>,
+    /// Slack channel id.
+    pub channel: String,
 }

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use db::DbConn;
 use db::schema::{
     answer_versions, assessment_answers, assessment_audit_log, assessment_config, assessment_evidence,
-    assessment_tasks, assessments, systems,
+    assessment_questionnaires, assessment_tasks, assessments, questionnaire_questions, schedule_runs, systems,
 };
 use diesel::prelude::*;
 
@@ -329,10 +329,27 @@ pub(crate) fn find_version(conn: &mut DbConn, id: &str) -> QueryResult<Option<Ve
 
 // ---- evidence ----
 
+/// Replaces the inventory evidence of an assessment (Slack threads, kind `team_input`, stay).
 pub(crate) fn replace_evidence(conn: &mut DbConn, assessment_id: &str, rows: &[EvidenceRow]) -> QueryResult<()> {
-    diesel::delete(assessment_evidence::table.filter(assessment_evidence::assessment_id.eq(assessment_id)))
-        .execute(conn)?;
+    diesel::delete(
+        assessment_evidence::table
+            .filter(assessment_evidence::assessment_id.eq(assessment_id))
+            .filter(assessment_evidence::kind.ne("team_input")),
+    )
+    .execute(conn)?;
     insert_all!(conn, assessment_evidence::table, rows)
+}
+
+/// Replaces the evidence of one question of one kind (a Slack thread as it grows).
+pub(crate) fn replace_question_evidence(conn: &mut DbConn, row: &EvidenceRow) -> QueryResult<()> {
+    diesel::delete(
+        assessment_evidence::table
+            .filter(assessment_evidence::assessment_id.eq(&row.assessment_id))
+            .filter(assessment_evidence::question_id.eq(&row.question_id))
+            .filter(assessment_evidence::kind.eq(&row.kind)),
+    )
+    .execute(conn)?;
+    insert_all!(conn, assessment_evidence::table, std::slice::from_ref(row))
 }
 
 pub(crate) fn evidence_of_group(
@@ -453,4 +470,127 @@ pub(crate) fn save_config(conn: &mut DbConn, row: &ConfigRow, exists: bool) -> Q
     } else {
         diesel::insert_into(assessment_config::table).values(row).execute(conn)
     }
+}
+
+// ---- questionnaires ----
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = assessment_questionnaires)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub(crate) struct QuestionnaireRow {
+    pub(crate) id: String,
+    pub(crate) assessment_id: String,
+    pub(crate) channel: String,
+    pub(crate) poll_round: i32,
+    pub(crate) created_by: String,
+    pub(crate) sent_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = questionnaire_questions)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub(crate) struct PostedRow {
+    pub(crate) questionnaire_id: String,
+    pub(crate) question_id: String,
+    pub(crate) position: i32,
+    pub(crate) message_ts: String,
+    pub(crate) sent_at: NaiveDateTime,
+    pub(crate) last_reply_ts: Option<String>,
+    pub(crate) response_received_at: Option<NaiveDateTime>,
+    pub(crate) reminder_count: i32,
+    pub(crate) last_reminder_at: Option<NaiveDateTime>,
+}
+
+pub(crate) fn insert_questionnaire(conn: &mut DbConn, row: &QuestionnaireRow, posted: &[PostedRow]) -> QueryResult<()> {
+    diesel::insert_into(assessment_questionnaires::table).values(row).execute(conn)?;
+    insert_all!(conn, questionnaire_questions::table, posted)
+}
+
+pub(crate) fn find_questionnaire(conn: &mut DbConn, id: &str) -> QueryResult<Option<QuestionnaireRow>> {
+    assessment_questionnaires::table
+        .filter(assessment_questionnaires::id.eq(id))
+        .select(QuestionnaireRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub(crate) fn latest_questionnaire(conn: &mut DbConn, assessment_id: &str) -> QueryResult<Option<QuestionnaireRow>> {
+    assessment_questionnaires::table
+        .filter(assessment_questionnaires::assessment_id.eq(assessment_id))
+        .select(QuestionnaireRow::as_select())
+        .order((assessment_questionnaires::sent_at.desc(), assessment_questionnaires::id.desc()))
+        .first(conn)
+        .optional()
+}
+
+pub(crate) fn posted_questions(conn: &mut DbConn, questionnaire_id: &str) -> QueryResult<Vec<PostedRow>> {
+    questionnaire_questions::table
+        .filter(questionnaire_questions::questionnaire_id.eq(questionnaire_id))
+        .select(PostedRow::as_select())
+        .order(questionnaire_questions::position.asc())
+        .load(conn)
+}
+
+pub(crate) fn record_reply(
+    conn: &mut DbConn,
+    questionnaire_id: &str,
+    question_id: &str,
+    last_reply_ts: &str,
+    received_at: NaiveDateTime,
+) -> QueryResult<usize> {
+    let target = questionnaire_questions::table
+        .filter(questionnaire_questions::questionnaire_id.eq(questionnaire_id))
+        .filter(questionnaire_questions::question_id.eq(question_id));
+    diesel::update(target).set(questionnaire_questions::last_reply_ts.eq(last_reply_ts)).execute(conn)?;
+    diesel::update(target.filter(questionnaire_questions::response_received_at.is_null()))
+        .set(questionnaire_questions::response_received_at.eq(received_at))
+        .execute(conn)
+}
+
+pub(crate) fn record_reminder(
+    conn: &mut DbConn,
+    questionnaire_id: &str,
+    question_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        questionnaire_questions::table
+            .filter(questionnaire_questions::questionnaire_id.eq(questionnaire_id))
+            .filter(questionnaire_questions::question_id.eq(question_id)),
+    )
+    .set((
+        questionnaire_questions::reminder_count.eq(questionnaire_questions::reminder_count + 1),
+        questionnaire_questions::last_reminder_at.eq(at),
+    ))
+    .execute(conn)
+}
+
+pub(crate) fn set_poll_round(conn: &mut DbConn, id: &str, round: i32) -> QueryResult<usize> {
+    diesel::update(assessment_questionnaires::table.filter(assessment_questionnaires::id.eq(id)))
+        .set(assessment_questionnaires::poll_round.eq(round))
+        .execute(conn)
+}
+
+// ---- schedules ----
+
+/// Claims the firing of `schedule` at `fire_at` for `worker`; false when another process has.
+pub(crate) fn claim_firing(
+    conn: &mut DbConn,
+    schedule: &str,
+    fire_at: NaiveDateTime,
+    worker: &str,
+) -> QueryResult<bool> {
+    let row = (
+        schedule_runs::schedule.eq(schedule),
+        schedule_runs::fire_at.eq(fire_at),
+        schedule_runs::claimed_by.eq(worker),
+        schedule_runs::claimed_at.eq(db::now()),
+    );
+    let inserted = match conn {
+        DbConn::Postgresql(pg) => {
+            diesel::insert_into(schedule_runs::table).values(row).on_conflict_do_nothing().execute(pg)?
+        }
+        DbConn::Sqlite(sqlite) => diesel::insert_or_ignore_into(schedule_runs::table).values(row).execute(sqlite)?,
+    };
+    Ok(inserted == 1)
 }

@@ -3,6 +3,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use chrono::Timelike;
+
 use db::jobs::{JobSignal, NewJob};
 use db::{Database, DbConn, now, utc};
 use dsr_core::{InvalidInput, Loc, Taxonomy};
@@ -16,9 +18,10 @@ use crate::facts::{Facts, changed_facts};
 use crate::model::{
     AnswerChanged, AnswerSource, AnswerStatus, AnswerVersion, Assessment, AssessmentCreate, AssessmentFilter,
     AssessmentGroup, AssessmentQuestion, AssessmentStatus, AssessmentSummary, AuditEntry, Config, ConfigUpdate,
-    EvidenceByType, EvidenceItem, EvidenceKind, ReEvaluate, SystemDeleted, Task, TaskAction, TaskStatus, Template,
-    TemplateGroup, TemplateQuestion, Tone,
+    EvidenceByType, EvidenceItem, EvidenceKind, QuestionnaireSend, QuestionnaireStatus, ReEvaluate, RemindersSent,
+    SystemDeleted, Task, TaskAction, TaskStatus, Template, TemplateGroup, TemplateQuestion, Tone,
 };
+use crate::questionnaire::SlackSetup;
 use crate::repo::{self, AnswerRow, AssessmentRow, SystemRow, TaskRow};
 use crate::risk::screen;
 use crate::system::System;
@@ -92,6 +95,17 @@ pub trait AssessmentService: Send + Sync {
     fn set_tone(&self, tone: Tone) -> Result<Tone>;
     /// Restores the default tone.
     fn reset_tone(&self) -> Result<Tone>;
+
+    /// Posts the selected (default: every `needs_input`) questions to Slack, one message each.
+    fn send_questionnaire(&self, actor: &str, id: &str, request: QuestionnaireSend) -> Result<QuestionnaireStatus>;
+    /// The latest questionnaire of an assessment.
+    fn questionnaire_status(&self, id: &str) -> Result<QuestionnaireStatus>;
+    /// Posts a reminder in every thread without a reply.
+    fn send_reminders(&self, actor: &str, id: &str) -> Result<RemindersSent>;
+
+    /// Fires the reassessment schedule if an occurrence is due and no other process has claimed
+    /// it; answers how many re-evaluations were queued (`None`: nothing fired here).
+    fn fire_due_reassessment(&self, worker: &str, at: chrono::DateTime<chrono::Utc>) -> Result<Option<usize>>;
 }
 
 /// [`AssessmentService`] over the database; also the job handler of [`QUEUE`].
@@ -101,12 +115,13 @@ pub struct DieselAssessmentService {
     pub(crate) taxonomy: Arc<Taxonomy>,
     signal: Option<JobSignal>,
     pub(crate) llm: Option<Arc<dyn ChatModel>>,
+    pub(crate) slack: Option<SlackSetup>,
 }
 
 impl DieselAssessmentService {
     /// A service over `db`.
     pub fn new(db: Database) -> DieselAssessmentService {
-        DieselAssessmentService { db, taxonomy: Arc::new(Taxonomy::embedded()), signal: None, llm: None }
+        DieselAssessmentService { db, taxonomy: Arc::new(Taxonomy::embedded()), signal: None, llm: None, slack: None }
     }
 
     /// Drafts answers the inventory cannot give with `model` (for assessments with `ai_enabled`).
@@ -123,6 +138,16 @@ impl DieselAssessmentService {
 
     fn conn(&self) -> Result<db::PooledConn> {
         Ok(self.db.conn()?)
+    }
+
+    /// Sends questionnaires to Slack.
+    pub fn with_slack(mut self, slack: SlackSetup) -> DieselAssessmentService {
+        self.slack = Some(slack);
+        self
+    }
+
+    pub(crate) fn wake_workers(&self) {
+        self.wake();
     }
 
     fn wake(&self) {
@@ -332,7 +357,7 @@ impl DieselAssessmentService {
     }
 
     /// Writes a new version of one answer and updates completeness and status.
-    fn write_answer(
+    pub(crate) fn write_answer(
         &self,
         actor: &str,
         id: &str,
@@ -693,6 +718,7 @@ impl AssessmentService for DieselAssessmentService {
                 EvidenceKind::PrivacyDeclaration => out.privacy_declaration.push(item),
                 EvidenceKind::DataUse => out.data_use.push(item),
                 EvidenceKind::Dataset => out.dataset.push(item),
+                EvidenceKind::TeamInput => out.team_input.push(item),
             }
         }
         Ok(out)
@@ -788,6 +814,39 @@ impl AssessmentService for DieselAssessmentService {
 
     fn reset_tone(&self) -> Result<Tone> {
         self.store_tone(None)
+    }
+
+    fn send_questionnaire(&self, actor: &str, id: &str, request: QuestionnaireSend) -> Result<QuestionnaireStatus> {
+        self.send_questionnaire_impl(actor, id, request)
+    }
+
+    fn questionnaire_status(&self, id: &str) -> Result<QuestionnaireStatus> {
+        self.questionnaire_status_impl(id)
+    }
+
+    fn send_reminders(&self, actor: &str, id: &str) -> Result<RemindersSent> {
+        self.send_reminders_impl(actor, id)
+    }
+
+    fn fire_due_reassessment(&self, worker: &str, at: chrono::DateTime<chrono::Utc>) -> Result<Option<usize>> {
+        let mut conn = self.conn()?;
+        let config = config::view(repo::find_config(&mut conn)?.as_ref());
+        if !config.reassessment_enabled {
+            return Ok(None);
+        }
+        let Ok(cron) = config::parse_cron(&config.reassessment_cron) else { return Ok(None) };
+        let Ok(fire) = cron.find_previous_occurrence(&at, true) else { return Ok(None) };
+        // A firing missed by more than this (every gateway was down) is skipped, not caught up.
+        if at - fire > chrono::Duration::minutes(10) {
+            return Ok(None);
+        }
+        let fire = fire.naive_utc().with_nanosecond(0).unwrap_or(fire.naive_utc());
+        if !repo::claim_firing(&mut conn, "reassessment", fire, worker)? {
+            return Ok(None);
+        }
+        let tasks = self.re_evaluate("scheduler", ReEvaluate::default())?;
+        tracing::info!(fire_at = %fire, queued = tasks.len(), "scheduled reassessment fired");
+        Ok(Some(tasks.len()))
     }
 }
 

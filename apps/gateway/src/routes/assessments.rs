@@ -6,8 +6,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, HttpResponseBuilder, delete, get, post, put, web};
 use assessments::{
     AnswerChanged, AnswerRevert, AnswerUpdate, AnswerVersion, Assessment, AssessmentCreate, AssessmentFilter,
-    AssessmentSummary, AuditEntry, Config, ConfigDefaults, ConfigUpdate, EvidenceByType, ReEvaluate, System,
-    SystemDeleted, Task, Template, Tone,
+    AssessmentSummary, AuditEntry, Config, ConfigDefaults, ConfigUpdate, EvidenceByType, QuestionnaireSend,
+    QuestionnaireStatus, ReEvaluate, RemindersSent, System, SystemDeleted, Task, Template, Tone,
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -48,7 +48,10 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(answer_history)
         .service(revert_answer)
         .service(audit_log)
-        .service(group_evidence);
+        .service(group_evidence)
+        .service(send_questionnaire)
+        .service(questionnaire_status)
+        .service(send_reminders);
 }
 
 fn status(code: StatusCode, body: impl serde::Serialize) -> HttpResponse {
@@ -530,4 +533,73 @@ pub async fn group_evidence(
 ) -> Result<HttpResponse, ApiError> {
     let (id, group) = path.into_inner();
     Ok(HttpResponse::Ok().json(blocking(&state.assessments, move |s| s.group_evidence(&id, &group)).await?))
+}
+
+// ---- Slack questionnaire ----
+
+/// Posts questions to Slack, one message each: the given `question_ids`, or every
+/// `needs_input` question; replies in the threads become `team_input` answers.
+#[utoipa::path(
+    tag = "Privacy Assessments",
+    params(("assessment_id" = String, Path)),
+    request_body(content = QuestionnaireSend, description = "May be empty"),
+    responses((status = 201, description = "Sent", body = QuestionnaireStatus), AuthErrors,
+              (status = 400, description = "Slack not configured, or nothing to ask", body = ErrorBody),
+              (status = 404, description = "No such assessment", body = ErrorBody),
+              (status = 422, description = "No channel, or a question not in the template", body = ErrorBody),
+              (status = 502, description = "Slack refused (its error code is named); nothing was recorded", body = ErrorBody)),
+    security(("oauth2" = ["privacy-assessment:update"]))
+)]
+#[post("/api/v1/plus/privacy-assessments/{assessment_id}/questionnaire")]
+pub async fn send_questionnaire(
+    auth: Authorized<scope::AssessmentUpdate>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let request: QuestionnaireSend = if body.iter().all(u8::is_ascii_whitespace) {
+        QuestionnaireSend::default()
+    } else {
+        crate::extract::parse_json(&body)?
+    };
+    let (id, actor) = (path.into_inner(), auth.principal.client_id);
+    let sent = blocking(&state.assessments, move |s| s.send_questionnaire(&actor, &id, request)).await?;
+    Ok(status(StatusCode::CREATED, sent))
+}
+
+/// Whether each question of the latest questionnaire has a reply, and when it came.
+#[utoipa::path(
+    tag = "Privacy Assessments",
+    params(("assessment_id" = String, Path)),
+    responses((status = 200, description = "Questionnaire status", body = QuestionnaireStatus), AuthErrors,
+              (status = 404, description = "No such assessment or no questionnaire sent", body = ErrorBody)),
+    security(("oauth2" = ["privacy-assessment:read"]))
+)]
+#[get("/api/v1/plus/privacy-assessments/{assessment_id}/questionnaire")]
+pub async fn questionnaire_status(
+    _auth: Authorized<scope::AssessmentRead>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    Ok(HttpResponse::Ok().json(blocking(&state.assessments, move |s| s.questionnaire_status(&id)).await?))
+}
+
+/// Posts a reminder in every thread without a reply; answers how many were sent.
+#[utoipa::path(
+    tag = "Privacy Assessments",
+    params(("assessment_id" = String, Path)),
+    responses((status = 200, description = "Reminders sent", body = RemindersSent), AuthErrors,
+              (status = 404, description = "No questionnaire sent", body = ErrorBody),
+              (status = 502, description = "Slack refused (reminders it took are recorded)", body = ErrorBody)),
+    security(("oauth2" = ["privacy-assessment:update"]))
+)]
+#[post("/api/v1/plus/privacy-assessments/{assessment_id}/questionnaire/reminders")]
+pub async fn send_reminders(
+    auth: Authorized<scope::AssessmentUpdate>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, actor) = (path.into_inner(), auth.principal.client_id);
+    Ok(HttpResponse::Ok().json(blocking(&state.assessments, move |s| s.send_reminders(&actor, &id)).await?))
 }

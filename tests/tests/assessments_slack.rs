@@ -1,0 +1,321 @@
+//! The Slack questionnaire over a real HTTP exchange with a local server speaking the Slack Web
+//! API (chat.postMessage, chat.delete, conversations.replies), and the reassessment schedule.
+
+#![expect(clippy::unwrap_used, reason = "test helpers")]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::test::{self, TestRequest};
+use lethe_tests::fake_http::{Answer, FakeHttp, Recorded};
+use lethe_tests::{Reply, TestApp, bearer, send};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+const BASE: &str = "/api/v1/plus/privacy-assessments";
+const TOKEN: &str = "xoxb-test-token";
+
+/// A Slack workspace: posted messages get increasing `ts`; threads hold what the test adds.
+#[derive(Clone, Default)]
+struct Workspace {
+    threads: Arc<Mutex<HashMap<String, Vec<Value>>>>,
+    next: Arc<Mutex<u64>>,
+}
+
+impl Workspace {
+    fn answer(&self, r: &Recorded) -> Answer {
+        let body = r.json();
+        match r.path() {
+            "/api/chat.postMessage" => {
+                let channel = body["channel"].as_str().unwrap_or_default().to_owned();
+                if channel == "C404" {
+                    return Answer::json(json!({"ok": false, "error": "channel_not_found"}));
+                }
+                let mut next = self.next.lock().unwrap();
+                *next += 1;
+                if channel == "CFAIL3" && (*next).is_multiple_of(3) {
+                    return Answer::json(json!({"ok": false, "error": "rate_limited"}));
+                }
+                let ts = format!("1700000{:03}.000100", *next);
+                let parent = json!({"ts": ts, "bot_id": "B1", "subtype": "bot_message", "text": body["text"]});
+                if let Some(thread) = body["thread_ts"].as_str() {
+                    self.threads.lock().unwrap().entry(thread.to_owned()).or_default().push(parent);
+                } else {
+                    self.threads.lock().unwrap().insert(ts.clone(), vec![parent]);
+                }
+                Answer::json(json!({"ok": true, "channel": "C123", "ts": ts, "message": {"text": body["text"]}}))
+            }
+            "/api/chat.delete" => Answer::json(json!({"ok": true})),
+            "/api/conversations.replies" => {
+                let ts =
+                    r.target.split("ts=").nth(1).unwrap_or_default().split('&').next().unwrap_or_default().to_owned();
+                let messages = self.threads.lock().unwrap().get(&ts).cloned().unwrap_or_default();
+                Answer::json(json!({"ok": true, "messages": messages, "has_more": false}))
+            }
+            _ => Answer::status(404, r#"{"ok": false, "error": "unknown_method"}"#),
+        }
+    }
+
+    fn reply(&self, thread: &str, user: &str, ts: &str, text: &str) {
+        self.threads.lock().unwrap().get_mut(thread).unwrap().push(json!({"ts": ts, "user": user, "text": text}));
+    }
+}
+
+async fn call<S, B>(service: &S, token: &str, request: TestRequest) -> Reply
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    send(service, request.insert_header(bearer(token))).await
+}
+
+async fn assessment_with_open_questions<S, B>(service: &S, root: &str) -> String
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let system = json!({"fides_key": "web_shop", "name": "Web shop", "privacy_declarations": [
+        {"name": "Orders", "data_use": "essential.service", "data_categories": ["user.contact.email"],
+         "data_subjects": ["customer"], "legal_basis_for_processing": "Contract", "retention_period": "6 years"}]});
+    assert_eq!(
+        call(service, root, TestRequest::post().uri("/api/v1/system").set_json(system)).await.status,
+        StatusCode::CREATED
+    );
+    let created = call(
+        service,
+        root,
+        TestRequest::post().uri(&format!("{BASE}/")).set_json(json!({"template_ids": ["eu_ai_act_fria"]})),
+    )
+    .await;
+    let (id, task) =
+        (created.body[0]["id"].as_str().unwrap().to_owned(), created.body[0]["task_id"].as_str().unwrap().to_owned());
+    for _ in 0..400 {
+        if call(service, root, TestRequest::get().uri(&format!("{BASE}/tasks/{task}"))).await.body["status"]
+            == "complete"
+        {
+            return id;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("generation did not complete");
+}
+
+fn slack_app(slack: &FakeHttp) -> TestApp {
+    TestApp::with(|s| {
+        s.slack.api_base = format!("{}/api", slack.url);
+        s.slack.bot_token = Some(SecretString::from(TOKEN));
+        s.slack.default_channel = Some("C123".into());
+        s.slack.poll_seconds = 1;
+        s.jobs.poll_interval_ms = 100;
+    })
+}
+
+fn question<'a>(assessment: &'a Value, id: &str) -> &'a Value {
+    assessment["question_groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["questions"].as_array().unwrap())
+        .find(|q| q["id"] == id)
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn questions_go_to_slack_and_thread_replies_come_back_as_team_answers() {
+    let workspace = Workspace::default();
+    let handler = workspace.clone();
+    let slack = FakeHttp::start(move |r| handler.answer(r));
+    let app = slack_app(&slack);
+    let service = test::init_service(gateway::build_app(app.state())).await;
+    let root = app.root_token();
+    let id = assessment_with_open_questions(&service, &root).await;
+    let before = call(&service, &root, TestRequest::get().uri(&format!("{BASE}/{id}"))).await.body;
+    let open: Vec<String> = before["question_groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["questions"].as_array().unwrap())
+        .filter(|q| q["answer_status"] == "needs_input")
+        .map(|q| q["id"].as_str().unwrap().to_owned())
+        .collect();
+
+    let sent = call(&service, &root, TestRequest::post().uri(&format!("{BASE}/{id}/questionnaire"))).await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{:?}", sent.body);
+    assert_eq!(sent.body["channel"], "C123");
+    let asked: Vec<&str> =
+        sent.body["questions"].as_array().unwrap().iter().map(|q| q["question_id"].as_str().unwrap()).collect();
+    assert_eq!(asked, open.iter().map(String::as_str).collect::<Vec<_>>(), "every needs_input question, in order");
+    let posts: Vec<Recorded> = slack.requests().into_iter().filter(|r| r.path() == "/api/chat.postMessage").collect();
+    assert_eq!(posts.len(), open.len(), "one message per question");
+    assert_eq!(posts[0].headers["authorization"], format!("Bearer {TOKEN}"));
+    assert_eq!(posts[0].json()["channel"], "C123");
+    assert!(posts[0].json()["text"].as_str().unwrap().contains("Please answer by replying in this thread"));
+
+    let status = call(&service, &root, TestRequest::get().uri(&format!("{BASE}/{id}/questionnaire"))).await;
+    assert_eq!(status.status, StatusCode::OK);
+    assert!(status.body["questions"].as_array().unwrap().iter().all(|q| q["responded"] == false));
+
+    // fria_2_1 was posted second: its thread is the second message.
+    let target = "fria_2_1";
+    let position = open.iter().position(|q| q == target).unwrap();
+    let thread = format!("1700000{:03}.000100", position + 1);
+    workspace.reply(&thread, "U1", "1700000900.000001", "Daily, for every order.");
+    let mut answer = Value::Null;
+    for _ in 0..200 {
+        let a = call(&service, &root, TestRequest::get().uri(&format!("{BASE}/{id}"))).await.body;
+        answer = question(&a, target).clone();
+        if answer["answer_source"] == "team_input" {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(answer["answer"], "Daily, for every order.");
+    assert_eq!(answer["answer_status"], "complete");
+    let status = call(&service, &root, TestRequest::get().uri(&format!("{BASE}/{id}/questionnaire"))).await.body;
+    let entry = status["questions"].as_array().unwrap().iter().find(|q| q["question_id"] == target).unwrap().clone();
+    assert_eq!(entry["responded"], true);
+    assert!(entry["response_received_at"].is_string());
+
+    workspace.reply(&thread, "U2", "1700000950.000001", "Retention is reviewed yearly.");
+    for _ in 0..200 {
+        let a = call(&service, &root, TestRequest::get().uri(&format!("{BASE}/{id}"))).await.body;
+        answer = question(&a, target).clone();
+        if answer["answer"].as_str().unwrap_or_default().contains("yearly") {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        answer["answer"], "Daily, for every order.\nRetention is reviewed yearly.",
+        "further replies appended in order"
+    );
+    let history =
+        call(&service, &root, TestRequest::get().uri(&format!("{BASE}/{id}/questions/{target}/history"))).await.body;
+    assert_eq!(history[0]["source"], "team_input");
+    assert_eq!(history[0]["created_by"], "slack:U1,U2");
+    assert_eq!(history.as_array().unwrap().len(), 2);
+    let evidence = call(
+        &service,
+        &root,
+        TestRequest::get().uri(&format!("{BASE}/{id}/question-groups/duration_and_frequency/evidence")),
+    )
+    .await;
+    let threads = evidence.body["team_input"].as_array().unwrap();
+    assert_eq!(threads.len(), 1);
+    assert_eq!(threads[0]["value"], "U1: Daily, for every order.\nU2: Retention is reviewed yearly.");
+    assert_eq!(threads[0]["source_id"], format!("C123/{thread}"));
+
+    let reminded =
+        call(&service, &root, TestRequest::post().uri(&format!("{BASE}/{id}/questionnaire/reminders"))).await;
+    assert_eq!(reminded.status, StatusCode::OK, "{:?}", reminded.body);
+    assert_eq!(reminded.body["sent"], open.len() - 1);
+    assert!(!reminded.body["question_ids"].as_array().unwrap().contains(&json!(target)));
+    let reminders: Vec<Recorded> = slack
+        .requests()
+        .into_iter()
+        .filter(|r| r.path() == "/api/chat.postMessage" && r.json()["thread_ts"].is_string())
+        .collect();
+    assert_eq!(reminders.len(), open.len() - 1);
+    let audit = call(&service, &root, TestRequest::get().uri(&format!("{BASE}/{id}/audit-log"))).await.body;
+    assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "questionnaire_sent"));
+}
+
+#[actix_web::test]
+async fn slack_errors_answer_502_with_the_code_and_record_nothing() {
+    let workspace = Workspace::default();
+    let handler = workspace.clone();
+    let slack = FakeHttp::start(move |r| handler.answer(r));
+    let app = slack_app(&slack);
+    let service = test::init_service(gateway::build_app(app.state())).await;
+    let root = app.root_token();
+    let id = assessment_with_open_questions(&service, &root).await;
+    let uri = format!("{BASE}/{id}/questionnaire");
+
+    let refused = call(&service, &root, TestRequest::post().uri(&uri).set_json(json!({"channel": "C404"}))).await;
+    assert_eq!(refused.status, StatusCode::BAD_GATEWAY);
+    assert!(refused.body["detail"].as_str().unwrap().contains("channel_not_found"), "{:?}", refused.body);
+
+    let halfway = call(&service, &root, TestRequest::post().uri(&uri).set_json(json!({"channel": "CFAIL3"}))).await;
+    assert_eq!(halfway.status, StatusCode::BAD_GATEWAY);
+    assert!(halfway.body["detail"].as_str().unwrap().contains("rate_limited"));
+    let deleted = slack.requests().into_iter().filter(|r| r.path() == "/api/chat.delete").count();
+    assert_eq!(deleted, 2, "the two messages posted before the failure are taken back");
+    let none = call(&service, &root, TestRequest::get().uri(&uri)).await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND, "nothing half-recorded");
+    let reminders = call(&service, &root, TestRequest::post().uri(&format!("{uri}/reminders"))).await;
+    assert_eq!(reminders.status, StatusCode::NOT_FOUND);
+
+    let unknown =
+        call(&service, &root, TestRequest::post().uri(&uri).set_json(json!({"question_ids": ["dpia_1_1"]}))).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown.body["detail"][0]["loc"], json!(["body", "question_ids", 0]));
+}
+
+#[actix_web::test]
+async fn without_a_bot_token_questionnaires_are_refused_clearly() {
+    let app = TestApp::new();
+    let service = test::init_service(gateway::build_app(app.state())).await;
+    let root = app.root_token();
+    let id = assessment_with_open_questions(&service, &root).await;
+    let refused = call(&service, &root, TestRequest::post().uri(&format!("{BASE}/{id}/questionnaire"))).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(refused.body["detail"], "Slack is not configured: set LETHE__SLACK__BOT_TOKEN");
+}
+
+#[actix_web::test]
+async fn each_scheduled_reassessment_fires_once_across_gateways() {
+    let app = TestApp::with(|s| s.jobs.scheduler_seconds = 0);
+    let service = test::init_service(gateway::build_app(app.state())).await;
+    let root = app.root_token();
+    let id = assessment_with_open_questions(&service, &root).await;
+    let changed = json!({"fides_key": "web_shop", "name": "Web shop", "description": "now with a description"});
+    assert_eq!(
+        call(&service, &root, TestRequest::put().uri("/api/v1/system").set_json(changed)).await.status,
+        StatusCode::OK
+    );
+    let assessments = app.state().assessments;
+    let at = chrono::Utc::now();
+    assert_eq!(assessments.fire_due_reassessment("gateway-a", at).unwrap(), None, "disabled by default");
+
+    let enabled = call(
+        &service,
+        &root,
+        TestRequest::put()
+            .uri(&format!("{BASE}/config"))
+            .set_json(json!({"reassessment_enabled": true, "reassessment_cron": "* * * * *"})),
+    )
+    .await;
+    assert_eq!(enabled.status, StatusCode::OK);
+    // Another gateway process: a second service over the same database.
+    let other = assessments::DieselAssessmentService::new(db::Database::connect(app.db.url(), 2).unwrap());
+    use assessments::AssessmentService as _;
+    let first = assessments.fire_due_reassessment("gateway-a", at).unwrap();
+    let second = other.fire_due_reassessment("gateway-b", at).unwrap();
+    assert_eq!(first, Some(1), "one outdated assessment queued");
+    assert_eq!(second, None, "the firing was claimed by gateway-a");
+    assert_eq!(assessments.fire_due_reassessment("gateway-a", at).unwrap(), None);
+
+    let tasks = call(&service, &root, TestRequest::get().uri(&format!("{BASE}/tasks"))).await.body;
+    let re_evaluations: Vec<&Value> =
+        tasks.as_array().unwrap().iter().filter(|t| t["action_type"] == "re_evaluate").collect();
+    assert_eq!(re_evaluations.len(), 1);
+    assert_eq!(re_evaluations[0]["assessment_id"], id.as_str());
+    let task = re_evaluations[0]["id"].as_str().unwrap().to_owned();
+    for _ in 0..400 {
+        if call(&service, &root, TestRequest::get().uri(&format!("{BASE}/tasks/{task}"))).await.body["status"]
+            == "complete"
+        {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(25)).await;
+    }
+    let next_minute = at + chrono::Duration::minutes(1);
+    assert_eq!(
+        other.fire_due_reassessment("gateway-b", next_minute).unwrap(),
+        Some(0),
+        "a new firing; nothing is outdated now"
+    );
+}
