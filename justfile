@@ -63,3 +63,7 @@ bench-dsr *ARGS:
 bench-assess *ARGS:
     cargo build --release --bin lethe
     python3 scripts/bench_assess.py {{ARGS}}
+
+# Benchmark PDF export: a 40-question report rendered 50 times (prints p50/p99 and size)
+bench-pdf:
+    cargo run --release -p pdf-export --example bench_render

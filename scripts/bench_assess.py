@@ -8,7 +8,8 @@ by the durable job workers) and measures:
   1. generation throughput: assessments per second from the POST until every task is complete;
   2. `GET /{id}` latency (a full assessment with its question groups and answers), p50 and p99
      over 2,000 sequential requests on one keep-alive connection, for random assessments;
-  3. resident memory of the server, idle and peak.
+  3. `GET /{id}/pdf` (internal report) latency and size over 50 random assessments;
+  4. resident memory of the server, idle and peak.
 Prints figures; asserts nothing.
 """
 
@@ -134,6 +135,15 @@ def bench_backend(args, name, url, workdir):
             status, _ = client.call("GET", f"{BASE}/{target}")
             latencies.append((time.perf_counter() - t0) * 1000)
             assert status == 200
+        pdf_times, pdf_size = [], 0
+        for target in random.sample(ids, 50):
+            t0 = time.perf_counter()
+            client.conn.request("GET", f"{BASE}/{target}/pdf", headers=client.headers)
+            response = client.conn.getresponse()
+            body = response.read()
+            pdf_times.append((time.perf_counter() - t0) * 1000)
+            assert response.status == 200 and body.startswith(b"%PDF")
+            pdf_size = max(pdf_size, len(body))
         stop.set()
         watcher.join()
         _, one = client.call("GET", f"{BASE}/{ids[0]}")
@@ -142,6 +152,8 @@ def bench_backend(args, name, url, workdir):
               f"POST answered in {queued:.2f} s, all generated in {elapsed:.2f} s = {total / elapsed:,.0f} assessments/s")
         print(f"{name}: GET /{{id}} ({questions} questions, {len(json.dumps(one)):,} bytes): "
               f"p50 {statistics.median(latencies):.2f} ms, p99 {percentile(latencies, 99):.2f} ms over {len(latencies):,} requests")
+        print(f"{name}: GET /{{id}}/pdf (internal mode): p50 {statistics.median(pdf_times):.1f} ms, "
+              f"p99 {percentile(pdf_times, 99):.1f} ms over {len(pdf_times)} reports, largest {pdf_size / 1024:.1f} KB")
         print(f"{name}: memory idle {idle:.1f} MiB, peak {peak[0] / 1024:.1f} MiB")
     finally:
         proc.terminate()

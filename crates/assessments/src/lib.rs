@@ -10,6 +10,7 @@ mod model;
 pub mod prefill;
 pub mod questionnaire;
 mod repo;
+pub mod report;
 pub mod risk;
 mod service;
 pub mod system;
@@ -25,6 +26,7 @@ pub use model::{
     TemplateGroup, TemplateQuestion, Tone,
 };
 pub use questionnaire::{POLL_QUEUE, QuestionnairePoller, SlackSetup};
+pub use report::{ExportMode, PdfReport};
 pub use risk::Criterion;
 pub use service::{AssessmentService, DieselAssessmentService, MAX_ANSWER_CHARS, MAX_SYSTEMS, MAX_TEMPLATES};
 pub use system::{PrivacyDeclaration, System};

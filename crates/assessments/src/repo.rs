@@ -323,6 +323,22 @@ pub(crate) fn versions_of(conn: &mut DbConn, assessment_id: &str, question_id: &
         .load(conn)
 }
 
+pub(crate) fn versions_of_assessment(conn: &mut DbConn, assessment_id: &str) -> QueryResult<Vec<VersionRow>> {
+    answer_versions::table
+        .filter(answer_versions::assessment_id.eq(assessment_id))
+        .select(VersionRow::as_select())
+        .order((answer_versions::question_id.asc(), answer_versions::version_number.desc()))
+        .load(conn)
+}
+
+pub(crate) fn evidence_of(conn: &mut DbConn, assessment_id: &str) -> QueryResult<Vec<EvidenceRow>> {
+    assessment_evidence::table
+        .filter(assessment_evidence::assessment_id.eq(assessment_id))
+        .select(EvidenceRow::as_select())
+        .order(assessment_evidence::seq.asc())
+        .load(conn)
+}
+
 pub(crate) fn find_version(conn: &mut DbConn, id: &str) -> QueryResult<Option<VersionRow>> {
     answer_versions::table.filter(answer_versions::id.eq(id)).select(VersionRow::as_select()).first(conn).optional()
 }

@@ -103,6 +103,9 @@ pub trait AssessmentService: Send + Sync {
     /// Posts a reminder in every thread without a reply.
     fn send_reminders(&self, actor: &str, id: &str) -> Result<RemindersSent>;
 
+    /// The assessment as a PDF report.
+    fn pdf_report(&self, id: &str, mode: crate::report::ExportMode) -> Result<crate::report::PdfReport>;
+
     /// Fires the reassessment schedule if an occurrence is due and no other process has claimed
     /// it; answers how many re-evaluations were queued (`None`: nothing fired here).
     fn fire_due_reassessment(&self, worker: &str, at: chrono::DateTime<chrono::Utc>) -> Result<Option<usize>>;
@@ -826,6 +829,10 @@ impl AssessmentService for DieselAssessmentService {
 
     fn send_reminders(&self, actor: &str, id: &str) -> Result<RemindersSent> {
         self.send_reminders_impl(actor, id)
+    }
+
+    fn pdf_report(&self, id: &str, mode: crate::report::ExportMode) -> Result<crate::report::PdfReport> {
+        self.pdf_report_impl(id, mode)
     }
 
     fn fire_due_reassessment(&self, worker: &str, at: chrono::DateTime<chrono::Utc>) -> Result<Option<usize>> {

@@ -51,7 +51,13 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(group_evidence)
         .service(send_questionnaire)
         .service(questionnaire_status)
-        .service(send_reminders);
+        .service(send_reminders)
+        .service(export_pdf);
+}
+
+/// A JSON body that may be left out entirely (every field optional).
+fn optional_json<T: Default + serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) { Ok(T::default()) } else { crate::extract::parse_json(body) }
 }
 
 fn status(code: StatusCode, body: impl serde::Serialize) -> HttpResponse {
@@ -557,11 +563,7 @@ pub async fn send_questionnaire(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let request: QuestionnaireSend = if body.iter().all(u8::is_ascii_whitespace) {
-        QuestionnaireSend::default()
-    } else {
-        crate::extract::parse_json(&body)?
-    };
+    let request: QuestionnaireSend = optional_json(&body)?;
     let (id, actor) = (path.into_inner(), auth.principal.client_id);
     let sent = blocking(&state.assessments, move |s| s.send_questionnaire(&actor, &id, request)).await?;
     Ok(status(StatusCode::CREATED, sent))
@@ -602,4 +604,43 @@ pub async fn send_reminders(
 ) -> Result<HttpResponse, ApiError> {
     let (id, actor) = (path.into_inner(), auth.principal.client_id);
     Ok(HttpResponse::Ok().json(blocking(&state.assessments, move |s| s.send_reminders(&actor, &id)).await?))
+}
+
+/// `GET /{id}/pdf` query.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PdfQuery {
+    /// `internal` (default: with sources, evidence and versions) or `external` (clean Q&A).
+    #[serde(default)]
+    #[param(value_type = Option<String>, example = "external")]
+    pub mode: assessments::ExportMode,
+}
+
+/// The assessment as a PDF: a title page (system, template, status, risk, completeness, date),
+/// then every group with its questions and answers.
+#[utoipa::path(
+    tag = "Privacy Assessments",
+    params(("assessment_id" = String, Path), PdfQuery),
+    responses((status = 200, description = "The report", content_type = "application/pdf", body = Vec<u8>), AuthErrors,
+              (status = 404, description = "No such assessment", body = ErrorBody),
+              (status = 422, description = "Unknown mode", body = ErrorBody)),
+    security(("oauth2" = ["privacy-assessment:read"]))
+)]
+#[get("/api/v1/plus/privacy-assessments/{assessment_id}/pdf")]
+pub async fn export_pdf(
+    _auth: Authorized<scope::AssessmentRead>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: Query<PdfQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, mode) = (path.into_inner(), query.0.mode);
+    let report = blocking(&state.assessments, move |s| s.pdf_report(&id, mode)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", report.filename),
+        ))
+        .body(report.bytes))
 }

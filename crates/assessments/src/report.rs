@@ -1,0 +1,141 @@
+//! The PDF report of an assessment: a title page, then each group with its questions and
+//! answers. `external` is the clean Q&A for outside readers; `internal` adds each answer's
+//! source and status, the evidence it cites and its earlier versions.
+
+use std::collections::HashMap;
+
+use pdf_export::{Block, Document};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::error::{AssessmentError, Result};
+use crate::model::{AnswerSource, AnswerStatus};
+use crate::repo::{self, AnswerRow, EvidenceRow, VersionRow};
+use crate::risk::Criterion;
+use crate::service::{DieselAssessmentService, template_of};
+
+/// Who the report is for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportMode {
+    /// With sources, evidence and answer versions.
+    #[default]
+    Internal,
+    /// Questions and answers only.
+    External,
+}
+
+/// A rendered report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PdfReport {
+    /// A file name for `Content-Disposition`.
+    pub filename: String,
+    /// The PDF.
+    pub bytes: Vec<u8>,
+}
+
+fn source_label(source: &str) -> &'static str {
+    match AnswerSource::parse(source) {
+        Some(AnswerSource::System) => "system inventory",
+        Some(AnswerSource::AiAnalysis) => "AI draft",
+        Some(AnswerSource::UserInput) => "manual input",
+        Some(AnswerSource::TeamInput) => "team (Slack)",
+        None => "unknown",
+    }
+}
+
+impl DieselAssessmentService {
+    /// Renders the report of assessment `id`.
+    pub(crate) fn pdf_report_impl(&self, id: &str, mode: ExportMode) -> Result<PdfReport> {
+        let mut conn = self.db.conn()?;
+        let row = repo::find_assessment(&mut conn, id)?
+            .ok_or_else(|| AssessmentError::NotFound(format!("No privacy assessment found with id '{id}'")))?;
+        let template = template_of(&row)?;
+        let answers: HashMap<String, AnswerRow> =
+            repo::answers_of(&mut conn, id)?.into_iter().map(|a| (a.question_id.clone(), a)).collect();
+        let (mut evidence, mut versions): (HashMap<String, Vec<EvidenceRow>>, HashMap<String, Vec<VersionRow>>) =
+            (HashMap::new(), HashMap::new());
+        if mode == ExportMode::Internal {
+            for e in repo::evidence_of(&mut conn, id)? {
+                evidence.entry(e.question_id.clone()).or_default().push(e);
+            }
+            for v in repo::versions_of_assessment(&mut conn, id)? {
+                versions.entry(v.question_id.clone()).or_default().push(v);
+            }
+        }
+        let criteria: Vec<Criterion> = serde_json::from_str(&row.risk_criteria).unwrap_or_default();
+        let today = db::utc(db::now()).format("%Y-%m-%d").to_string();
+        let mut fields = vec![
+            ("System".to_owned(), format!("{} ({})", row.system_name, row.system_id)),
+            ("Template".to_owned(), template.name.to_owned()),
+            ("Status".to_owned(), row.status.replace('_', " ")),
+            (
+                "Risk".to_owned(),
+                match row.risk_level.as_deref() {
+                    Some(level) => format!(
+                        "{level} ({})",
+                        criteria.iter().map(|c| c.title.as_str()).collect::<Vec<_>>().join("; ")
+                    ),
+                    None => "no high-risk criteria met".to_owned(),
+                },
+            ),
+            ("Completeness".to_owned(), format!("{:.0}%", row.completeness)),
+            ("Date".to_owned(), today.clone()),
+        ];
+        if mode == ExportMode::Internal {
+            fields.push(("Assessment".to_owned(), row.id.clone()));
+            if let Some(at) = row.last_evaluated_at {
+                fields.push(("Last evaluated".to_owned(), db::to_rfc3339(at)));
+            }
+        }
+        let mut blocks = Vec::new();
+        for (n, group) in template.groups.iter().enumerate() {
+            blocks.push(Block::Heading(format!("{}. {}", n + 1, group.title)));
+            for (m, question) in group.questions.iter().enumerate() {
+                blocks.push(Block::Subheading(format!("{}.{} {}", n + 1, m + 1, question.text)));
+                let answer = answers.get(question.id).filter(|a| !a.answer.is_empty());
+                blocks.push(Block::Boxed(answer.map_or_else(|| "No answer yet.".to_owned(), |a| a.answer.clone())));
+                if mode == ExportMode::External {
+                    continue;
+                }
+                let status = answer
+                    .and_then(|a| AnswerStatus::parse(&a.status))
+                    .unwrap_or(AnswerStatus::NeedsInput)
+                    .as_str()
+                    .replace('_', " ");
+                let source = answer.map_or("none", |a| source_label(&a.source));
+                blocks.push(Block::Note(format!("{} · source: {source} · status: {status}", question.id)));
+                for e in evidence.get(question.id).into_iter().flatten() {
+                    blocks.push(Block::Note(format!("Evidence [{}] {}: {}", e.kind, e.label, e.value)));
+                }
+                let history = versions.get(question.id).map(Vec::as_slice).unwrap_or_default();
+                for v in history.iter().skip(1) {
+                    let text: String = v.answer.chars().take(200).collect();
+                    blocks.push(Block::Note(format!(
+                        "Earlier version {} by {} ({}) at {}: {}",
+                        v.version_number,
+                        v.created_by,
+                        source_label(&v.source),
+                        db::to_rfc3339(v.created_at),
+                        if text.is_empty() { "(cleared)".to_owned() } else { text }
+                    )));
+                }
+            }
+        }
+        let bytes = pdf_export::render(&Document {
+            title: format!("{}: {}", template.name, row.system_name),
+            subtitle: match mode {
+                ExportMode::Internal => "Internal report with sources, evidence and answer history".to_owned(),
+                ExportMode::External => "Privacy assessment".to_owned(),
+            },
+            fields,
+            blocks,
+        })
+        .map_err(|e| AssessmentError::Db(db::DbError::Corrupt(e.to_string())))?;
+        let mode_name = match mode {
+            ExportMode::Internal => "internal",
+            ExportMode::External => "external",
+        };
+        Ok(PdfReport { filename: format!("{}-{}-{today}-{mode_name}.pdf", row.template_id, row.system_id), bytes })
+    }
+}
