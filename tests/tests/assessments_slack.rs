@@ -319,3 +319,55 @@ async fn each_scheduled_reassessment_fires_once_across_gateways() {
         "a new firing; nothing is outdated now"
     );
 }
+
+#[actix_web::test]
+async fn questions_are_phrased_by_the_chat_model_with_the_tone_prompt() {
+    let workspace = Workspace::default();
+    let handler = workspace.clone();
+    let slack = FakeHttp::start(move |r| handler.answer(r));
+    let llm = FakeHttp::start(|r| {
+        let phrased =
+            if r.json()["model"] == "chat-test" { "Ahoy! How often be this system used?" } else { "A draft." };
+        Answer::json(json!({"choices": [{"message": {"role": "assistant", "content": phrased}}]}))
+    });
+    let app = TestApp::with(|s| {
+        s.slack.api_base = format!("{}/api", slack.url);
+        s.slack.bot_token = Some(SecretString::from(TOKEN));
+        s.slack.default_channel = Some("C123".into());
+        s.llm.base_url = Some(llm.url.clone());
+    });
+    let service = test::init_service(gateway::build_app(app.state())).await;
+    let root = app.root_token();
+    let id = assessment_with_open_questions(&service, &root).await;
+    let tone = call(
+        &service,
+        &root,
+        TestRequest::put()
+            .uri(&format!("{BASE}/questionnaire/tone"))
+            .set_json(json!({"tone_prompt": "Speak like a pirate."})),
+    )
+    .await;
+    assert_eq!(tone.status, StatusCode::OK);
+    let config = call(
+        &service,
+        &root,
+        TestRequest::put().uri(&format!("{BASE}/config")).set_json(json!({"chat_model": "chat-test"})),
+    )
+    .await;
+    assert_eq!(config.status, StatusCode::OK);
+
+    let sent = call(
+        &service,
+        &root,
+        TestRequest::post().uri(&format!("{BASE}/{id}/questionnaire")).set_json(json!({"question_ids": ["fria_2_1"]})),
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{:?}", sent.body);
+    let post = slack.requests().into_iter().find(|r| r.path() == "/api/chat.postMessage").unwrap();
+    let text = post.json()["text"].as_str().unwrap().to_owned();
+    assert!(text.starts_with("Ahoy! How often be this system used?"), "{text}");
+    assert!(text.contains("fria_2_1"));
+    let asked = llm.requests().into_iter().find(|r| r.json()["model"] == "chat-test").unwrap();
+    assert!(asked.json()["messages"][0]["content"].as_str().unwrap().starts_with("Speak like a pirate."));
+    assert!(asked.json()["messages"][1]["content"].as_str().unwrap().contains("For how long, and how often"));
+}
