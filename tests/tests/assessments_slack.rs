@@ -23,6 +23,8 @@ const TOKEN: &str = "xoxb-test-token";
 struct Workspace {
     threads: Arc<Mutex<HashMap<String, Vec<Value>>>>,
     next: Arc<Mutex<u64>>,
+    /// conversations.replies calls still to refuse.
+    failing_reads: Arc<Mutex<u32>>,
 }
 
 impl Workspace {
@@ -50,6 +52,12 @@ impl Workspace {
             }
             "/api/chat.delete" => Answer::json(json!({"ok": true})),
             "/api/conversations.replies" => {
+                let mut failing = self.failing_reads.lock().unwrap();
+                if *failing > 0 {
+                    *failing -= 1;
+                    return Answer::json(json!({"ok": false, "error": "ratelimited"}));
+                }
+                drop(failing);
                 let ts =
                     r.target.split("ts=").nth(1).unwrap_or_default().split('&').next().unwrap_or_default().to_owned();
                 let messages = self.threads.lock().unwrap().get(&ts).cloned().unwrap_or_default();
@@ -252,6 +260,38 @@ async fn slack_errors_answer_502_with_the_code_and_record_nothing() {
         call(&service, &root, TestRequest::post().uri(&uri).set_json(json!({"question_ids": ["dpia_1_1"]}))).await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(unknown.body["detail"][0]["loc"], json!(["body", "question_ids", 0]));
+}
+
+#[actix_web::test]
+async fn polling_survives_slack_being_unavailable_for_a_while() {
+    let workspace = Workspace::default();
+    let handler = workspace.clone();
+    let slack = FakeHttp::start(move |r| handler.answer(r));
+    let app = slack_app(&slack);
+    let service = test::init_service(gateway::build_app(app.state())).await;
+    let root = app.root_token();
+    let id = assessment_with_open_questions(&service, &root).await;
+    *workspace.failing_reads.lock().unwrap() = 3;
+    let sent = call(
+        &service,
+        &root,
+        TestRequest::post().uri(&format!("{BASE}/{id}/questionnaire")).set_json(json!({"question_ids": ["fria_5_1"]})),
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::CREATED);
+    workspace.reply("1700000001.000100", "U9", "1700000500.000001", "The case handler reviews every output.");
+    let mut answer = Value::Null;
+    for _ in 0..200 {
+        let a = call(&service, &root, TestRequest::get().uri(&format!("{BASE}/{id}"))).await.body;
+        answer = question(&a, "fria_5_1").clone();
+        if answer["answer_source"] == "team_input" {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(answer["answer"], "The case handler reviews every output.");
+    let reads = slack.requests().into_iter().filter(|r| r.path() == "/api/conversations.replies").count();
+    assert!(reads >= 4, "three refused reads, then one that worked: {reads}");
 }
 
 #[actix_web::test]

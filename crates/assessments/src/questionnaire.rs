@@ -280,7 +280,14 @@ impl DieselAssessmentService {
             return Ok(()); // deleted with its assessment
         };
         for row in repo::posted_questions(&mut conn, questionnaire_id)? {
-            let thread = slack.client.replies(&questionnaire.channel, &row.message_ts).map_err(|e| slack_failed(&e))?;
+            // Slack being down skips this round for the thread; the next round reads it again.
+            let thread = match slack.client.replies(&questionnaire.channel, &row.message_ts) {
+                Ok(thread) => thread,
+                Err(e) => {
+                    tracing::warn!(error = %e, questionnaire = questionnaire_id, "reading a questionnaire thread failed");
+                    continue;
+                }
+            };
             let replies = human_replies(&thread, &row.message_ts);
             let Some(last) = replies.last() else { continue };
             if row.last_reply_ts.as_deref().is_some_and(|seen| ts_key(seen) >= ts_key(&last.ts)) {
