@@ -207,7 +207,7 @@ impl DieselAssessmentService {
             undo(&slack, &posted);
             return Err(e);
         }
-        self.wake_workers();
+        self.wake();
         status(&questionnaire, &rows)
     }
 

@@ -149,11 +149,8 @@ impl DieselAssessmentService {
         self
     }
 
-    pub(crate) fn wake_workers(&self) {
-        self.wake();
-    }
-
-    fn wake(&self) {
+    /// Wakes this process's job workers (other processes find new jobs by polling).
+    pub(crate) fn wake(&self) {
         if let Some(signal) = &self.signal {
             signal.notify();
         }
