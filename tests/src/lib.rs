@@ -3,6 +3,7 @@
 
 #![expect(clippy::expect_used, reason = "test helpers: a test cannot run without its app")]
 
+pub mod assess;
 pub mod fake_http;
 pub mod shop;
 pub mod smtp;

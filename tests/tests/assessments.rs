@@ -7,11 +7,10 @@
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
+use lethe_tests::assess::{BASE, question, wait_task};
 use lethe_tests::shop::{CustomerDb, Kind, register};
 use lethe_tests::{TestApp, bearer, send};
 use serde_json::{Value, json};
-
-const BASE: &str = "/api/v1/plus/privacy-assessments";
 
 fn shop_system() -> Value {
     json!({
@@ -50,22 +49,6 @@ where
     assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
 }
 
-async fn wait_task<S, B>(service: &S, token: &str, task: &str, statuses: &[&str]) -> Value
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: actix_web::body::MessageBody,
-{
-    for _ in 0..400 {
-        let got = call(service, token, TestRequest::get().uri(&format!("{BASE}/tasks/{task}"))).await;
-        assert_eq!(got.status, StatusCode::OK, "{:?}", got.body);
-        if statuses.contains(&got.body["status"].as_str().unwrap()) {
-            return got.body;
-        }
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    panic!("task {task} did not reach {statuses:?}");
-}
-
 /// Creates assessments and waits for every generation task to complete.
 async fn generate<S, B>(service: &S, token: &str, body: Value) -> Vec<Value>
 where
@@ -90,16 +73,6 @@ where
     let got = call(service, token, TestRequest::get().uri(&format!("{BASE}/{id}"))).await;
     assert_eq!(got.status, StatusCode::OK, "{:?}", got.body);
     got.body
-}
-
-fn question<'a>(assessment: &'a Value, id: &str) -> &'a Value {
-    assessment["question_groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|g| g["questions"].as_array().unwrap())
-        .find(|q| q["id"] == id)
-        .unwrap_or_else(|| panic!("question {id}"))
 }
 
 /// Completeness as the spec defines it, recomputed from the questions.

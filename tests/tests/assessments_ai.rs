@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
+use lethe_tests::assess::{BASE, question, wait_task};
 use lethe_tests::fake_http::{Answer, FakeHttp, Recorded};
 use lethe_tests::{TestApp, bearer, send};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-const BASE: &str = "/api/v1/plus/privacy-assessments";
 const KEY: &str = "sk-test-0123456789-secret";
 
 fn completion(text: &str) -> Answer {
@@ -71,16 +71,7 @@ async fn generate(app: &TestApp, template: &str) -> (Value, Value) {
     assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
     let (id, task_id) =
         (created.body[0]["id"].as_str().unwrap().to_owned(), created.body[0]["task_id"].as_str().unwrap().to_owned());
-    let mut task = Value::Null;
-    for _ in 0..600 {
-        task = send(&service, TestRequest::get().uri(&format!("{BASE}/tasks/{task_id}")).insert_header(bearer(&root)))
-            .await
-            .body;
-        if task["status"] == "complete" || task["status"] == "failed" {
-            break;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(25)).await;
-    }
+    let task = wait_task(&service, &root, &task_id, &["complete", "failed"]).await;
     let assessment =
         send(&service, TestRequest::get().uri(&format!("{BASE}/{id}")).insert_header(bearer(&root))).await.body;
     let history = send(
@@ -91,16 +82,6 @@ async fn generate(app: &TestApp, template: &str) -> (Value, Value) {
     let mut assessment = assessment;
     assessment["_history_dpia_2_4"] = history.body;
     (task, assessment)
-}
-
-fn question<'a>(assessment: &'a Value, id: &str) -> &'a Value {
-    assessment["question_groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|g| g["questions"].as_array().unwrap())
-        .find(|q| q["id"] == id)
-        .unwrap()
 }
 
 #[actix_web::test]
@@ -187,14 +168,6 @@ async fn ai_disabled_assessments_make_no_calls() {
     )
     .await;
     let task_id = created.body[0]["task_id"].as_str().unwrap().to_owned();
-    for _ in 0..400 {
-        let task =
-            send(&service, TestRequest::get().uri(&format!("{BASE}/tasks/{task_id}")).insert_header(bearer(&root)))
-                .await;
-        if task.body["status"] == "complete" {
-            break;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(25)).await;
-    }
+    wait_task(&service, &root, &task_id, &["complete"]).await;
     assert!(llm.requests().is_empty());
 }

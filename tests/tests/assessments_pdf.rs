@@ -3,14 +3,11 @@
 
 #![expect(clippy::unwrap_used, reason = "test helpers")]
 
-use std::time::Duration;
-
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
+use lethe_tests::assess::{BASE, wait_task};
 use lethe_tests::{TestApp, bearer, send};
 use serde_json::json;
-
-const BASE: &str = "/api/v1/plus/privacy-assessments";
 
 /// The PDF's text, with single spaces (lines wrap on the page); `None` when pdftotext is not
 /// installed outside CI (`.ci/run` installs poppler-utils; there its absence fails the test).
@@ -53,16 +50,7 @@ async fn the_pdf_holds_questions_answers_and_any_script_and_stays_small() {
     .await;
     let (id, task) =
         (created.body[0]["id"].as_str().unwrap().to_owned(), created.body[0]["task_id"].as_str().unwrap().to_owned());
-    for _ in 0..400 {
-        if send(&service, TestRequest::get().uri(&format!("{BASE}/tasks/{task}")).insert_header(bearer(&root)))
-            .await
-            .body["status"]
-            == "complete"
-        {
-            break;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(25)).await;
-    }
+    wait_task(&service, &root, &task, &["complete"]).await;
     let answer = "Zażółć gęślą jaźń. Ελληνικά: προστασία δεδομένων. Русский: защита данных. Crème brûlée.";
     for text in ["First draft, replaced later.", answer] {
         let put = send(

@@ -10,12 +10,12 @@ use std::time::Duration;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
+use lethe_tests::assess::{BASE, question, wait_task};
 use lethe_tests::fake_http::{Answer, FakeHttp, Recorded};
 use lethe_tests::{Reply, TestApp, bearer, send};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-const BASE: &str = "/api/v1/plus/privacy-assessments";
 const TOKEN: &str = "xoxb-test-token";
 
 /// A Slack workspace: posted messages get increasing `ts`; threads hold what the test adds.
@@ -100,15 +100,8 @@ where
     .await;
     let (id, task) =
         (created.body[0]["id"].as_str().unwrap().to_owned(), created.body[0]["task_id"].as_str().unwrap().to_owned());
-    for _ in 0..400 {
-        if call(service, root, TestRequest::get().uri(&format!("{BASE}/tasks/{task}"))).await.body["status"]
-            == "complete"
-        {
-            return id;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("generation did not complete");
+    wait_task(service, root, &task, &["complete"]).await;
+    id
 }
 
 fn slack_app(slack: &FakeHttp) -> TestApp {
@@ -119,16 +112,6 @@ fn slack_app(slack: &FakeHttp) -> TestApp {
         s.slack.poll_seconds = 1;
         s.jobs.poll_interval_ms = 100;
     })
-}
-
-fn question<'a>(assessment: &'a Value, id: &str) -> &'a Value {
-    assessment["question_groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|g| g["questions"].as_array().unwrap())
-        .find(|q| q["id"] == id)
-        .unwrap()
 }
 
 #[actix_web::test]
@@ -344,14 +327,7 @@ async fn each_scheduled_reassessment_fires_once_across_gateways() {
     assert_eq!(re_evaluations.len(), 1);
     assert_eq!(re_evaluations[0]["assessment_id"], id.as_str());
     let task = re_evaluations[0]["id"].as_str().unwrap().to_owned();
-    for _ in 0..400 {
-        if call(&service, &root, TestRequest::get().uri(&format!("{BASE}/tasks/{task}"))).await.body["status"]
-            == "complete"
-        {
-            break;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(25)).await;
-    }
+    wait_task(&service, &root, &task, &["complete"]).await;
     let next_minute = at + chrono::Duration::minutes(1);
     assert_eq!(
         other.fire_due_reassessment("gateway-b", next_minute).unwrap(),

@@ -66,18 +66,25 @@ pub(crate) fn tone(row: Option<&ConfigRow>) -> String {
     row.and_then(|r| r.tone_prompt.clone()).unwrap_or_else(|| DEFAULT_TONE_PROMPT.to_owned())
 }
 
+/// The row to store next: what is stored now (defaults where nothing is), stamped now.
+fn next_row(existing: Option<&ConfigRow>) -> ConfigRow {
+    match existing {
+        Some(row) => ConfigRow { updated_at: db::now(), ..row.clone() },
+        None => ConfigRow {
+            id: "default".to_owned(),
+            assessment_model: None,
+            chat_model: None,
+            reassessment_enabled: false,
+            reassessment_cron: DEFAULT_REASSESSMENT_CRON.to_owned(),
+            updated_at: db::now(),
+            tone_prompt: None,
+        },
+    }
+}
+
 /// The stored row with `tone` as the tone prompt (`None`: the default).
 pub(crate) fn with_tone(existing: Option<&ConfigRow>, tone: Option<String>) -> ConfigRow {
-    let current = view(existing);
-    ConfigRow {
-        id: "default".to_owned(),
-        assessment_model: existing.and_then(|r| r.assessment_model.clone()),
-        chat_model: existing.and_then(|r| r.chat_model.clone()),
-        reassessment_enabled: current.reassessment_enabled,
-        reassessment_cron: current.reassessment_cron,
-        updated_at: db::now(),
-        tone_prompt: tone,
-    }
+    ConfigRow { tone_prompt: tone, ..next_row(existing) }
 }
 
 /// Checks a tone prompt: required, non-blank, at most [`MAX_TONE_CHARS`].
@@ -117,17 +124,8 @@ fn check_model(field: &str, value: Option<String>, problems: &mut Vec<dsr_core::
 
 /// The row after `update`, or every invalid field.
 pub(crate) fn apply(existing: Option<&ConfigRow>, update: ConfigUpdate) -> Result<ConfigRow> {
-    let current = view(existing);
     let mut problems = Vec::new();
-    let mut row = ConfigRow {
-        id: "default".to_owned(),
-        assessment_model: existing.and_then(|r| r.assessment_model.clone()),
-        chat_model: existing.and_then(|r| r.chat_model.clone()),
-        reassessment_enabled: current.reassessment_enabled,
-        reassessment_cron: current.reassessment_cron,
-        updated_at: db::now(),
-        tone_prompt: existing.and_then(|r| r.tone_prompt.clone()),
-    };
+    let mut row = next_row(existing);
     if let Some(model) = update.assessment_model {
         row.assessment_model = check_model("assessment_model", model, &mut problems);
     }

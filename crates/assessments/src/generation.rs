@@ -45,9 +45,12 @@ impl DieselAssessmentService {
         // The model is asked before the write transaction: its calls take seconds, and the
         // transaction holds the assessments' locks (on SQLite, the database's write lock).
         let mut drafts: HashMap<String, ai::Drafts> = HashMap::new();
-        for task in &open {
-            if let Some(d) = self.ai_drafts(&mut conn, task)? {
-                drafts.insert(task.id.clone(), d);
+        if self.llm.is_some() {
+            let model_name = config::view(repo::find_config(&mut conn)?.as_ref()).assessment_model;
+            for task in &open {
+                if let Some(d) = self.ai_drafts(&mut conn, task, &model_name)? {
+                    drafts.insert(task.id.clone(), d);
+                }
             }
         }
         conn.write_transaction(|conn| {
@@ -115,7 +118,12 @@ impl DieselAssessmentService {
 
     /// Drafts, with the language model, the answers of the task's assessment that neither the
     /// inventory nor a person gave; `None` when AI is off for it or no model is configured.
-    fn ai_drafts(&self, conn: &mut DbConn, task: &TaskRow) -> Result<Option<ai::Drafts>, AssessmentError> {
+    fn ai_drafts(
+        &self,
+        conn: &mut DbConn,
+        task: &TaskRow,
+        model_name: &str,
+    ) -> Result<Option<ai::Drafts>, AssessmentError> {
         let Some(model) = &self.llm else { return Ok(None) };
         let Some(row) = repo::find_assessment(conn, &task.assessment_id)? else { return Ok(None) };
         if !row.ai_enabled {
@@ -142,8 +150,7 @@ impl DieselAssessmentService {
         if open.is_empty() {
             return Ok(None);
         }
-        let model_name = config::view(repo::find_config(conn)?.as_ref()).assessment_model;
-        Ok(Some(ai::draft(model.as_ref(), &model_name, template, &facts, &open)))
+        Ok(Some(ai::draft(model.as_ref(), model_name, template, &facts, &open)))
     }
 
     /// Marks the batch's unfinished tasks pending again (another attempt follows) or failed.

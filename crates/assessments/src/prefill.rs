@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::facts::Facts;
 use crate::model::{AnswerStatus, EvidenceKind};
-use crate::risk::{Screening, VULNERABLE, under};
+use crate::risk::{SPECIAL, Screening, VULNERABLE, under};
 use crate::system::PrivacyDeclaration;
 use crate::templates::Coverage;
 
@@ -178,17 +178,6 @@ const CCPA_SPI: &[&str] = &[
     "user.health_and_medical",
     "user.biometric",
     "user.authorization.biometric",
-];
-/// GDPR Art. 9 and 10 categories.
-const ART9: &[&str] = &[
-    "user.demographic.race_ethnicity",
-    "user.demographic.political_opinion",
-    "user.demographic.religious_belief",
-    "user.demographic.sexual_orientation",
-    "user.health_and_medical",
-    "user.biometric",
-    "user.authorization.biometric",
-    "user.criminal_history",
 ];
 /// Data uses that sell or share personal information (CPRA).
 const SALE_SHARE: &[&str] = &["third_party_sharing", "marketing.advertising.third_party"];
@@ -421,7 +410,7 @@ pub fn answer(rule: Rule, coverage: Coverage, cx: &Context<'_>) -> Option<Prefil
             let special: Vec<&PrivacyDeclaration> = cx
                 .declarations()
                 .iter()
-                .filter(|d| d.processes_special_category_data || d.data_categories.iter().any(|c| under(c, ART9)))
+                .filter(|d| d.processes_special_category_data || d.data_categories.iter().any(|c| under(c, SPECIAL)))
                 .collect();
             if cx.declarations().is_empty() {
                 return None;
@@ -441,7 +430,7 @@ pub fn answer(rule: Rule, coverage: Coverage, cx: &Context<'_>) -> Option<Prefil
             let mut citations = Vec::new();
             for d in special {
                 let basis = d.special_category_legal_basis.clone()?;
-                let categories: Vec<String> = d.data_categories.iter().filter(|c| under(c, ART9)).cloned().collect();
+                let categories: Vec<String> = d.data_categories.iter().filter(|c| under(c, SPECIAL)).cloned().collect();
                 lines.push(format!("- {}: {basis} (categories: {})", d.label(), cx.named_list(&categories)));
                 citations.push(cx.declaration_fact(d, "Special category legal basis", basis));
             }

@@ -65,14 +65,14 @@ impl DieselAssessmentService {
 
     /// The text posted for a question: through the chat model with the tone prompt when one is
     /// configured (falling back to the plain text if it fails), else a plain template.
-    fn phrase(&self, conn: &mut DbConn, system_name: &str, template_name: &str, q: &QuestionDef) -> Result<String> {
+    /// `chat` is the tone prompt and chat model in force (read once per questionnaire).
+    fn phrase(&self, chat: &(String, String), system_name: &str, template_name: &str, q: &QuestionDef) -> String {
         let plain = format!(
             "*{system_name}: {template_name}*\n{}\n_{}_\nPlease answer by replying in this thread.",
             q.text, q.guidance
         );
-        let Some(model) = &self.llm else { return Ok(plain) };
-        let stored = repo::find_config(conn)?;
-        let (tone, chat_model) = (config::tone(stored.as_ref()), config::view(stored.as_ref()).chat_model);
+        let Some(model) = &self.llm else { return plain };
+        let (tone, chat_model) = chat;
         let messages = [
             ChatMessage::system(format!("{tone}\nWrite only the message to post, as plain text.")),
             ChatMessage::user(format!(
@@ -80,11 +80,11 @@ impl DieselAssessmentService {
                 q.text, q.guidance
             )),
         ];
-        match model.complete(&chat_model, &messages) {
-            Ok(text) => Ok(format!("{text}\n(Question {}. Please reply in this thread.)", q.id)),
+        match model.complete(chat_model, &messages) {
+            Ok(text) => format!("{text}\n(Question {}. Please reply in this thread.)", q.id),
             Err(e) => {
                 tracing::warn!(error = %e, question = q.id, "phrasing with the chat model failed; posting the plain text");
-                Ok(plain)
+                plain
             }
         }
     }
@@ -147,10 +147,10 @@ impl DieselAssessmentService {
                 "No question needs input; pass question_ids to ask about answered questions".to_owned(),
             ));
         }
-        let mut texts = Vec::new();
-        for q in &questions {
-            texts.push(self.phrase(&mut conn, &row.system_name, template.name, q)?);
-        }
+        let stored = repo::find_config(&mut conn)?;
+        let chat = (config::tone(stored.as_ref()), config::view(stored.as_ref()).chat_model);
+        let texts: Vec<String> =
+            questions.iter().map(|q| self.phrase(&chat, &row.system_name, template.name, q)).collect();
 
         // Post everything first; if Slack refuses one, take back what was posted and record nothing.
         let mut posted: Vec<(&QuestionDef, messaging::Posted)> = Vec::new();
@@ -279,6 +279,10 @@ impl DieselAssessmentService {
         let Some(questionnaire) = repo::find_questionnaire(&mut conn, questionnaire_id)? else {
             return Ok(()); // deleted with its assessment
         };
+        let Some(assessment) = repo::find_assessment(&mut conn, &questionnaire.assessment_id)? else {
+            return Ok(());
+        };
+        let template = template_of(&assessment)?;
         for row in repo::posted_questions(&mut conn, questionnaire_id)? {
             // Slack being down skips this round for the thread; the next round reads it again.
             let thread = match slack.client.replies(&questionnaire.channel, &row.message_ts) {
@@ -293,7 +297,8 @@ impl DieselAssessmentService {
             if row.last_reply_ts.as_deref().is_some_and(|seen| ts_key(seen) >= ts_key(&last.ts)) {
                 continue;
             }
-            self.take_replies(&questionnaire, &row, &replies)?;
+            let group = template.question(&row.question_id).map(|(group, _)| group).unwrap_or_default();
+            self.take_replies(&questionnaire, &row, group, &replies)?;
         }
         let round = questionnaire.poll_round + 1;
         if now() - questionnaire.sent_at < POLL_FOR {
@@ -307,7 +312,13 @@ impl DieselAssessmentService {
 
     /// Writes the thread's human replies as the question's answer (all of them, in order) and
     /// the thread as its evidence.
-    fn take_replies(&self, questionnaire: &QuestionnaireRow, row: &PostedRow, replies: &[ThreadMessage]) -> Result<()> {
+    fn take_replies(
+        &self,
+        questionnaire: &QuestionnaireRow,
+        row: &PostedRow,
+        group_id: &str,
+        replies: &[ThreadMessage],
+    ) -> Result<()> {
         let text = replies.iter().map(|m| m.text.trim()).filter(|t| !t.is_empty()).collect::<Vec<_>>().join("\n");
         let mut users: Vec<String> = replies.iter().filter_map(|m| m.user.clone()).collect();
         users.dedup();
@@ -320,16 +331,7 @@ impl DieselAssessmentService {
         let (questionnaire_id, channel, thread) =
             (questionnaire.id.clone(), questionnaire.channel.clone(), row.message_ts.clone());
         let (assessment_id, question_id) = (questionnaire.assessment_id.clone(), row.question_id.clone());
-        let evidence_group = {
-            let mut conn = self.db.conn()?;
-            let assessment = repo::find_assessment(&mut conn, &assessment_id)?;
-            assessment
-                .as_ref()
-                .and_then(|a| template_of(a).ok())
-                .and_then(|t| t.question(&question_id))
-                .map(|(group, _)| group.to_owned())
-                .unwrap_or_default()
-        };
+        let evidence_group = group_id.to_owned();
         let (target, asked) = (assessment_id.clone(), question_id.clone());
         self.write_answer(&actor, &target, &asked, move |conn| {
             let at = now();

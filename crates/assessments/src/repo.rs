@@ -151,6 +151,15 @@ pub(crate) fn find_system(conn: &mut DbConn, key: &str) -> QueryResult<Option<Sy
     systems::table.filter(systems::fides_key.eq(key)).select(SystemRow::as_select()).first(conn).optional()
 }
 
+/// The systems among `keys` (chunked to stay under bind-parameter limits).
+pub(crate) fn find_systems(conn: &mut DbConn, keys: &[String]) -> QueryResult<Vec<SystemRow>> {
+    let mut out = Vec::new();
+    for chunk in keys.chunks(1000) {
+        out.extend(systems::table.filter(systems::fides_key.eq_any(chunk)).select(SystemRow::as_select()).load(conn)?);
+    }
+    Ok(out)
+}
+
 pub(crate) fn list_systems(conn: &mut DbConn) -> QueryResult<Vec<SystemRow>> {
     systems::table.select(SystemRow::as_select()).order(systems::fides_key.asc()).load(conn)
 }
@@ -177,6 +186,17 @@ pub(crate) fn insert_assessments(conn: &mut DbConn, rows: &[AssessmentRow]) -> Q
 
 pub(crate) fn find_assessment(conn: &mut DbConn, id: &str) -> QueryResult<Option<AssessmentRow>> {
     assessments::table.filter(assessments::id.eq(id)).select(AssessmentRow::as_select()).first(conn).optional()
+}
+
+/// The ids among `ids` that name stored assessments.
+pub(crate) fn existing_assessments(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<String>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(1000) {
+        out.extend(
+            assessments::table.filter(assessments::id.eq_any(chunk)).select(assessments::id).load::<String>(conn)?,
+        );
+    }
+    Ok(out)
 }
 
 /// Takes the assessment's row lock (PostgreSQL) or the write lock (SQLite, already held by a

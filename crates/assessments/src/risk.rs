@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use crate::facts::Facts;
 
 /// Art. 9 special categories and Art. 10 criminal data (fideslang keys and their subtrees).
-const SPECIAL: &[&str] = &[
+pub(crate) const SPECIAL: &[&str] = &[
     "user.demographic.race_ethnicity",
     "user.demographic.political_opinion",
     "user.demographic.religious_belief",

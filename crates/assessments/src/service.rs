@@ -282,6 +282,24 @@ fn distinct(values: &[String], field: &str, max: usize) -> Result<Vec<String>> {
     Ok(values.iter().filter(|v| seen.insert(v.as_str())).cloned().collect())
 }
 
+/// Names, by position in the request, every value of `requested` that `known` does not know.
+fn report_unknown(
+    requested: &[String],
+    field: &str,
+    noun: &str,
+    known: impl Fn(&str) -> bool,
+    problems: &mut Vec<InvalidInput>,
+) {
+    for (i, value) in requested.iter().enumerate() {
+        if !known(value) {
+            problems.push(InvalidInput::new(
+                vec![Loc::Key(field.to_owned()), Loc::Index(i)],
+                format!("Unknown {noun} '{value}'"),
+            ));
+        }
+    }
+}
+
 /// Queues one task per assessment, in the caller's transaction.
 fn queue_tasks(
     conn: &mut DbConn,
@@ -505,24 +523,14 @@ impl AssessmentService for DieselAssessmentService {
             None => None,
         };
         let mut conn = self.conn()?;
-        let systems: Vec<System> = match &system_ids {
-            Some(_) => {
-                let mut found = Vec::new();
-                for (i, key) in request.system_ids.iter().flatten().enumerate() {
-                    match repo::find_system(&mut conn, key)? {
-                        Some(row) if !found.iter().any(|s: &System| &s.fides_key == key) => {
-                            found.push(parse_system(&row)?)
-                        }
-                        Some(_) => {}
-                        None => problems.push(InvalidInput::new(
-                            vec![Loc::Key("system_ids".into()), Loc::Index(i)],
-                            format!("Unknown system '{key}'"),
-                        )),
-                    }
-                }
-                found
+        let systems: Vec<System> = match (&system_ids, &request.system_ids) {
+            (Some(ids), Some(requested)) => {
+                let mut rows: HashMap<String, SystemRow> =
+                    repo::find_systems(&mut conn, ids)?.into_iter().map(|r| (r.fides_key.clone(), r)).collect();
+                report_unknown(requested, "system_ids", "system", |key| rows.contains_key(key), &mut problems);
+                ids.iter().filter_map(|key| rows.remove(key)).map(|row| parse_system(&row)).collect::<Result<_>>()?
             }
-            None => repo::list_systems(&mut conn)?.iter().map(parse_system).collect::<Result<_>>()?,
+            _ => repo::list_systems(&mut conn)?.iter().map(parse_system).collect::<Result<_>>()?,
         };
         if !problems.is_empty() {
             return Err(AssessmentError::Invalid(problems));
@@ -728,19 +736,10 @@ impl AssessmentService for DieselAssessmentService {
         let mut conn = self.conn()?;
         let ids: Vec<String> = match &request.assessment_ids {
             Some(requested) => {
-                distinct(requested, "assessment_ids", MAX_SYSTEMS)?;
+                let ids = distinct(requested, "assessment_ids", MAX_SYSTEMS)?;
+                let stored: HashSet<String> = repo::existing_assessments(&mut conn, &ids)?.into_iter().collect();
                 let mut problems = Vec::new();
-                let mut ids = Vec::new();
-                for (i, id) in requested.iter().enumerate() {
-                    if repo::find_assessment(&mut conn, id)?.is_none() {
-                        problems.push(InvalidInput::new(
-                            vec![Loc::Key("assessment_ids".into()), Loc::Index(i)],
-                            format!("Unknown assessment '{id}'"),
-                        ));
-                    } else if !ids.contains(id) {
-                        ids.push(id.clone());
-                    }
-                }
+                report_unknown(requested, "assessment_ids", "assessment", |id| stored.contains(id), &mut problems);
                 if !problems.is_empty() {
                     return Err(AssessmentError::Invalid(problems));
                 }
