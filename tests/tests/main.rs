@@ -1,0 +1,19 @@
+//! Black-box tests of the whole Lethe server over HTTP, one test binary with a module per area
+//! (one link instead of one per file).
+
+mod assessments;
+mod assessments_ai;
+mod assessments_pdf;
+mod assessments_slack;
+mod auth;
+mod dsr_connections;
+mod dsr_datasets;
+mod dsr_erasure;
+mod dsr_manual;
+mod dsr_monitoring;
+mod dsr_policies;
+mod dsr_requests;
+mod dsr_review;
+mod notices_ropa;
+mod platform;
+mod redaction_patterns;
