@@ -3,6 +3,7 @@
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
 pg_url := env_var_or_default("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+customer_pg := env_var_or_default("LETHE_TEST_CUSTOMER_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 
 default:
     @just --list
@@ -15,9 +16,9 @@ run *ARGS:
 test *ARGS:
     cargo test --workspace {{ARGS}}
 
-# Run every test on PostgreSQL (a fresh schema per test)
+# Run every test on PostgreSQL (a fresh schema per test), customer stores on PostgreSQL too
 test-pg *ARGS:
-    TEST_DATABASE_URL={{pg_url}} cargo test --workspace {{ARGS}}
+    TEST_DATABASE_URL={{pg_url}} LETHE_TEST_CUSTOMER_PG={{customer_pg}} LETHE_TEST_PYTHON=python3 cargo test --workspace {{ARGS}}
 
 # Formatting and clippy, as CI runs them
 lint:

@@ -18,9 +18,31 @@ pub const SHOP_DATASET_YAML: &str = include_str!("../fixtures/shop_dataset.yml")
 /// The dataset key in the YAML.
 pub const SHOP_DATASET_KEY: &str = "postgres_example_test_dataset";
 
-/// Server (maintenance database) the customer PostgreSQL databases are created on.
-pub fn postgres_server_url() -> String {
-    std::env::var("LETHE_TEST_CUSTOMER_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+/// The variable saying where the PostgreSQL server for customer databases is (a URL of its
+/// maintenance database, `postgres://postgres@127.0.0.1:5432/postgres`).
+pub const CUSTOMER_PG: &str = "LETHE_TEST_CUSTOMER_PG";
+
+/// The PostgreSQL server customer databases are created on, when [`CUSTOMER_PG`] names one;
+/// otherwise `None`, with one line saying what the test leaves out.
+pub fn postgres_server() -> Option<String> {
+    db::testing::outside_service(CUSTOMER_PG, "customer stores on PostgreSQL")
+}
+
+fn postgres_server_url() -> String {
+    std::env::var(CUSTOMER_PG)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .expect("LETHE_TEST_CUSTOMER_PG is set (ask shop::kinds() or shop::postgres_server() first)")
+}
+
+/// The kinds of customer database this run reaches: SQLite always, PostgreSQL when
+/// [`CUSTOMER_PG`] says where its server is.
+pub fn kinds() -> Vec<Kind> {
+    let mut kinds = vec![Kind::Sqlite];
+    if postgres_server().is_some() {
+        kinds.insert(0, Kind::Postgres);
+    }
+    kinds
 }
 
 /// Which kind of customer database.
@@ -120,22 +142,48 @@ impl CustomerDb {
     pub fn secrets(&self) -> Value {
         match self.kind {
             Kind::Postgres => {
-                let url = url_parts(&postgres_server_url());
-                json!({"host": url.0, "port": url.1, "dbname": self.name, "username": url.2})
+                let (host, port, username, password) = url_parts(&postgres_server_url());
+                let mut secrets = json!({"host": host, "port": port, "dbname": self.name, "username": username});
+                if let Some(password) = password {
+                    secrets["password"] = json!(password);
+                }
+                secrets
             }
             Kind::Sqlite => json!({"path": self.name}),
         }
     }
 }
 
-/// (host, port, user) of a `postgres://user@host:port/db` URL.
-fn url_parts(url: &str) -> (String, u16, String) {
+impl CustomerDb {
+    /// Secrets that reach no database: PostgreSQL on port 1, a SQLite file in a missing directory.
+    pub fn unreachable_secrets(&self) -> Value {
+        match self.kind {
+            Kind::Postgres => {
+                let mut secrets = self.secrets();
+                secrets["port"] = json!(1);
+                secrets
+            }
+            Kind::Sqlite => json!({"path": format!("{}.missing/shop.db", self.name)}),
+        }
+    }
+
+    /// What the driver says for [`Self::unreachable_secrets`].
+    pub fn unreachable_reason(&self) -> &'static str {
+        match self.kind {
+            Kind::Postgres => "Connection refused",
+            Kind::Sqlite => "no SQLite database file at",
+        }
+    }
+}
+
+/// (host, port, user, password) of a `postgres://user[:password]@host[:port]/db` URL.
+fn url_parts(url: &str) -> (String, u16, String, Option<String>) {
     let rest = url.trim_start_matches("postgres://").trim_start_matches("postgresql://");
     let (auth, rest) = rest.split_once('@').unwrap_or(("postgres", rest));
-    let user = auth.split(':').next().unwrap_or("postgres").to_owned();
-    let hostport = rest.split('/').next().unwrap_or("127.0.0.1:5432");
+    let (user, password) = auth.split_once(':').map_or((auth, None), |(u, p)| (u, Some(p.to_owned())));
+    let hostport = rest.split(['/', '?']).next().unwrap_or("127.0.0.1:5432");
     let (host, port) = hostport.split_once(':').unwrap_or((hostport, "5432"));
-    (host.to_owned(), port.parse().unwrap_or(5432), user)
+    (host.to_owned(), port.parse().unwrap_or(5432), user.to_owned(), password)
 }
 
 impl Drop for CustomerDb {

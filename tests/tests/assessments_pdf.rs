@@ -1,4 +1,4 @@
-//! PDF export read back with `pdftotext` (poppler-utils): questions, answers, non-Latin text,
+//! PDF export read back with `pdf-extract`: questions, answers, non-Latin text,
 //! internal versus external content, and size.
 
 #![expect(clippy::unwrap_used, reason = "test helpers")]
@@ -9,20 +9,10 @@ use lethe_tests::assess::{BASE, wait_task};
 use lethe_tests::{TestApp, bearer, send};
 use serde_json::json;
 
-/// The PDF's text, with single spaces (lines wrap on the page); `None` when pdftotext is not
-/// installed outside CI (`.ci/run` installs poppler-utils; there its absence fails the test).
-fn pdftotext(pdf: &[u8]) -> Option<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("report.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let Ok(out) = std::process::Command::new("pdftotext").args(["-enc", "UTF-8", path.to_str().unwrap(), "-"]).output()
-    else {
-        assert!(std::env::var_os("CI").is_none(), "CI must install poppler-utils (pdftotext)");
-        eprintln!("pdftotext is not installed: the report's text is not checked (apt-get install poppler-utils)");
-        return None;
-    };
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    Some(String::from_utf8(out.stdout).unwrap().split_whitespace().collect::<Vec<_>>().join(" "))
+/// The PDF's text read back in Rust, with single spaces (lines wrap on the page).
+fn pdf_text(pdf: &[u8]) -> String {
+    let text = pdf_extract::extract_text_from_mem(pdf).unwrap();
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[actix_web::test]
@@ -90,7 +80,7 @@ async fn the_pdf_holds_questions_answers_and_any_script_and_stays_small() {
         send(&service, TestRequest::get().uri(&format!("{BASE}/pri_nope/pdf")).insert_header(bearer(&root))).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 
-    let Some(text) = pdftotext(&raw) else { return };
+    let text = pdf_text(&raw);
     assert!(text.contains("GDPR Data Protection Impact Assessment: Sklep internetowy"), "{text}");
     assert!(text.contains("Completeness:"));
     assert!(text.contains("Is the data adequate, relevant and limited to what the purposes need?"));
@@ -105,7 +95,7 @@ async fn the_pdf_holds_questions_answers_and_any_script_and_stays_small() {
         TestRequest::get().uri(&format!("{BASE}/{id}/pdf?mode=external")).insert_header(bearer(&root)).to_request(),
     )
     .await;
-    let text = pdftotext(&external).unwrap();
+    let text = pdf_text(&external);
     assert!(text.contains(answer));
     assert!(!text.contains("source:") && !text.contains("Evidence") && !text.contains("Earlier version"), "clean Q&A");
     assert!(!text.contains("First draft"));

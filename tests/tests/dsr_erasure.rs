@@ -9,11 +9,9 @@ use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use crypto::masking::{self as primitives, Algorithm};
 use diesel::prelude::*;
-use lethe_tests::shop::{CustomerDb, Kind, create_policy, create_request, register, register_with, wait_done};
+use lethe_tests::shop::{CustomerDb, create_policy, create_request, kinds, register, register_with, wait_done};
 use lethe_tests::{APP_KEY, TestApp, bearer, send};
 use serde_json::{Value, json};
-
-const KINDS: [Kind; 2] = [Kind::Postgres, Kind::Sqlite];
 
 /// The masking secrets Lethe generated for request `id`, read from its database and opened with
 /// the application key: what lets the test compute the exact masked values.
@@ -36,7 +34,7 @@ fn name_of(db: &CustomerDb, id: i64) -> Option<String> {
 
 #[actix_web::test]
 async fn each_masking_strategy_writes_exactly_fides_values_to_the_subjects_rows_only() {
-    for kind in KINDS {
+    for kind in kinds() {
         let app = TestApp::new();
         let service = test::init_service(gateway::build_app(app.state())).await;
         let root = app.root_token();
@@ -144,7 +142,7 @@ async fn each_masking_strategy_writes_exactly_fides_values_to_the_subjects_rows_
 
 #[actix_web::test]
 async fn erasure_follows_overrides_read_only_fields_data_types_and_finds_rows_without_primary_keys() {
-    for kind in KINDS {
+    for kind in kinds() {
         let app = TestApp::new();
         let service = test::init_service(gateway::build_app(app.state())).await;
         let root = app.root_token();
@@ -264,7 +262,7 @@ const CRM_DATASET: &str = "dataset:
 
 #[actix_web::test]
 async fn a_read_only_connection_fails_erasure_and_the_retry_masks_nothing_twice() {
-    for kind in KINDS {
+    for kind in kinds() {
         let app = TestApp::new();
         let service = test::init_service(gateway::build_app(app.state())).await;
         let root = app.root_token();

@@ -256,7 +256,7 @@ async fn a_request_whose_worker_died_mid_execution_completes_after_a_restart() {
     let first = TestApp::with(|s| s.jobs.workers = 0);
     let service = test::init_service(gateway::build_app(first.state())).await;
     let root = first.root_token();
-    let db = CustomerDb::create(Kind::Postgres);
+    let db = CustomerDb::create(Kind::Sqlite);
     register(&service, &root, &db, "shop", "shop_db").await;
     let id = create_request(
         &service,

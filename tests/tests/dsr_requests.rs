@@ -8,11 +8,9 @@ use std::io::Read;
 
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
-use lethe_tests::shop::{CustomerDb, Kind, create_request, download_packages, register, wait_done};
+use lethe_tests::shop::{CustomerDb, Kind, create_request, download_packages, kinds, register, wait_done};
 use lethe_tests::{TestApp, bearer, send};
 use serde_json::{Value, json};
-
-const KINDS: [Kind; 2] = [Kind::Postgres, Kind::Sqlite];
 
 fn package(bytes: &[u8]) -> Value {
     serde_json::from_slice(bytes).unwrap()
@@ -28,7 +26,7 @@ fn boolean(kind: Kind, value: bool) -> Value {
 
 #[actix_web::test]
 async fn access_requests_return_exactly_the_subjects_rows_from_postgres_and_sqlite() {
-    for kind in KINDS {
+    for kind in kinds() {
         let app = TestApp::new();
         let service = test::init_service(gateway::build_app(app.state())).await;
         let root = app.root_token();
@@ -116,7 +114,7 @@ fn sorted_rows(package: Value) -> Value {
 
 #[actix_web::test]
 async fn rules_return_only_their_categories_and_other_subjects_never_leak() {
-    for kind in KINDS {
+    for kind in kinds() {
         let app = TestApp::new();
         let service = test::init_service(gateway::build_app(app.state())).await;
         let root = app.root_token();
@@ -181,7 +179,7 @@ async fn rules_return_only_their_categories_and_other_subjects_never_leak() {
 
 #[actix_web::test]
 async fn injection_attempts_in_identities_are_plain_values() {
-    for kind in KINDS {
+    for kind in kinds() {
         let app = TestApp::new();
         let service = test::init_service(gateway::build_app(app.state())).await;
         let root = app.root_token();
@@ -240,8 +238,8 @@ async fn encrypted_packages_decrypt_with_the_requesters_key_as_the_spec_shows() 
     }
 }
 
-/// Runs the spec's decryption sample; `None` when python3 with `cryptography` is not installed
-/// here (CI installs it, so there the sample always runs).
+/// Runs the spec's decryption sample with the python3 `LETHE_TEST_PYTHON` names (CI installs
+/// `cryptography` and sets it); `None`, with a line saying so, when it is unset.
 fn run_python_sample(encrypted: &str) -> Option<String> {
     let script = format!(
         r#"import json
@@ -261,140 +259,142 @@ decrypted_str: str = decrypted_bytes.decode("utf-8")
 print(decrypted_str)
 "#
     );
-    let available = std::process::Command::new("python3")
-        .args(["-c", "import cryptography"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !available {
-        assert!(std::env::var_os("CI").is_none(), "CI must install python3 with cryptography");
-        return None;
-    }
-    let output = std::process::Command::new("python3").args(["-c", &script]).output().unwrap();
+    let python = db::testing::outside_service(
+        "LETHE_TEST_PYTHON",
+        "the spec's Python decryption sample (a python3 with the `cryptography` package)",
+    )?;
+    let output = std::process::Command::new(&python).args(["-c", &script]).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     Some(String::from_utf8(output.stdout).unwrap())
 }
 
 #[actix_web::test]
 async fn redaction_renames_names_in_json_and_csv_packages_but_never_values() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
-    let db = CustomerDb::create(Kind::Postgres);
-    register(&service, &root, &db, "shop", "shop_db").await;
-    let patterns = send(
-        &service,
-        TestRequest::put()
-            .uri("/api/v1/privacy-request/redaction-patterns")
-            .insert_header(bearer(&root))
-            .set_json(json!({"patterns": ["payment", "^ccn$"]})),
-    )
-    .await;
-    assert_eq!(patterns.status, StatusCode::OK, "{:?}", patterns.body);
+    for kind in kinds() {
+        let app = TestApp::new();
+        let service = test::init_service(gateway::build_app(app.state())).await;
+        let root = app.root_token();
+        let db = CustomerDb::create(kind);
+        register(&service, &root, &db, "shop", "shop_db").await;
+        let patterns = send(
+            &service,
+            TestRequest::put()
+                .uri("/api/v1/privacy-request/redaction-patterns")
+                .insert_header(bearer(&root))
+                .set_json(json!({"patterns": ["payment", "^ccn$"]})),
+        )
+        .await;
+        assert_eq!(patterns.status, StatusCode::OK, "{:?}", patterns.body);
 
-    let id = create_request(
-        &service,
-        &root,
-        json!({"identity": {"email": "customer-1@example.com"}, "policy_key": "default_access_policy"}),
-    )
-    .await;
-    assert_eq!(wait_done(&service, &root, &id).await["status"], "complete");
-    let got = package(&download_packages(&service, &root, &id).await[0].1);
-    let keys: Vec<&str> = got.as_object().unwrap().keys().map(String::as_str).collect();
-    assert!(!keys.iter().any(|k| k.contains("payment")), "{keys:?}");
-    // payment_card is the 6th collection of shop_db in the package.
-    let card = &got["shop_db:collection_6"][0];
-    assert_eq!(card["field_1"], 123456789, "ccn renamed by position, value unchanged: {card}");
-    assert_eq!(card["name"], "Example Card 1");
+        let id = create_request(
+            &service,
+            &root,
+            json!({"identity": {"email": "customer-1@example.com"}, "policy_key": "default_access_policy"}),
+        )
+        .await;
+        assert_eq!(wait_done(&service, &root, &id).await["status"], "complete");
+        let got = package(&download_packages(&service, &root, &id).await[0].1);
+        let keys: Vec<&str> = got.as_object().unwrap().keys().map(String::as_str).collect();
+        assert!(!keys.iter().any(|k| k.contains("payment")), "{keys:?}");
+        // payment_card is the 6th collection of shop_db in the package.
+        let card = &got["shop_db:collection_6"][0];
+        assert_eq!(card["field_1"], 123456789, "ccn renamed by position, value unchanged: {card}");
+        assert_eq!(card["name"], "Example Card 1");
 
-    // CSV packages are renamed the same way.
-    send(
-        &service,
-        TestRequest::patch().uri("/api/v1/storage/config").insert_header(bearer(&root)).set_json(json!([
-            {"key": "csv_store", "name": "CSV", "type": "local", "format": "csv"}
-        ])),
-    )
-    .await;
-    send(&service, TestRequest::patch().uri("/api/v1/dsr/policy/default_access_policy/rule").insert_header(bearer(&root)).set_json(json!([
-        {"key": "default_access_policy_rule", "name": "Default Access Rule", "action_type": "access", "storage_destination_key": "csv_store"}
-    ])))
-    .await;
-    let id = create_request(
-        &service,
-        &root,
-        json!({"identity": {"email": "customer-1@example.com"}, "policy_key": "default_access_policy"}),
-    )
-    .await;
-    assert_eq!(wait_done(&service, &root, &id).await["status"], "complete");
-    let packages = download_packages(&service, &root, &id).await;
-    assert_eq!(packages[0].0, "application/zip");
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(packages[0].1.clone())).unwrap();
-    let names: Vec<String> = archive.file_names().map(str::to_owned).collect();
-    assert!(names.contains(&"shop_db:collection_6.csv".to_owned()), "{names:?}");
-    assert!(names.contains(&"shop_db:customer.csv".to_owned()), "{names:?}");
-    let mut csv = String::new();
-    archive.by_name("shop_db:collection_6.csv").unwrap().read_to_string(&mut csv).unwrap();
-    assert_eq!(csv.lines().next().unwrap(), "field_1,code,customer_id,name,preferred");
-    assert!(csv.contains("123456789,321,1,Example Card 1,true"), "{csv}");
+        // CSV packages are renamed the same way.
+        send(
+            &service,
+            TestRequest::patch().uri("/api/v1/storage/config").insert_header(bearer(&root)).set_json(json!([
+                {"key": "csv_store", "name": "CSV", "type": "local", "format": "csv"}
+            ])),
+        )
+        .await;
+        send(&service, TestRequest::patch().uri("/api/v1/dsr/policy/default_access_policy/rule").insert_header(bearer(&root)).set_json(json!([
+            {"key": "default_access_policy_rule", "name": "Default Access Rule", "action_type": "access", "storage_destination_key": "csv_store"}
+        ])))
+        .await;
+        let id = create_request(
+            &service,
+            &root,
+            json!({"identity": {"email": "customer-1@example.com"}, "policy_key": "default_access_policy"}),
+        )
+        .await;
+        assert_eq!(wait_done(&service, &root, &id).await["status"], "complete");
+        let packages = download_packages(&service, &root, &id).await;
+        assert_eq!(packages[0].0, "application/zip");
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(packages[0].1.clone())).unwrap();
+        let names: Vec<String> = archive.file_names().map(str::to_owned).collect();
+        assert!(names.contains(&"shop_db:collection_6.csv".to_owned()), "{names:?}");
+        assert!(names.contains(&"shop_db:customer.csv".to_owned()), "{names:?}");
+        let mut csv = String::new();
+        archive.by_name("shop_db:collection_6.csv").unwrap().read_to_string(&mut csv).unwrap();
+        assert_eq!(csv.lines().next().unwrap(), "field_1,code,customer_id,name,preferred");
+        let preferred = if kind == Kind::Postgres { "true" } else { "1" };
+        assert!(csv.contains(&format!("123456789,321,1,Example Card 1,{preferred}")), "{kind:?}: {csv}");
+    }
 }
 
 #[actix_web::test]
 async fn a_request_failing_on_a_down_database_completes_after_the_connection_is_fixed() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
-    let db = CustomerDb::create(Kind::Postgres);
-    register(&service, &root, &db, "shop", "shop_db").await;
-    let mut wrong = db.secrets();
-    wrong["port"] = json!(1);
-    let put = |secrets: Value| {
-        TestRequest::put().uri("/api/v1/connection/shop/secret").insert_header(bearer(&root)).set_json(secrets)
-    };
-    send(&service, put(wrong)).await;
+    for kind in kinds() {
+        let app = TestApp::new();
+        let service = test::init_service(gateway::build_app(app.state())).await;
+        let root = app.root_token();
+        let db = CustomerDb::create(kind);
+        register(&service, &root, &db, "shop", "shop_db").await;
+        let wrong = db.unreachable_secrets();
+        let put = |secrets: Value| {
+            TestRequest::put().uri("/api/v1/connection/shop/secret").insert_header(bearer(&root)).set_json(secrets)
+        };
+        send(&service, put(wrong)).await;
 
-    let id = create_request(&service, &root, json!({"identity": {"email": "customer-1@example.com"}, "policy_key": "default_access_policy", "external_id": "ticket-7"})).await;
-    let failed = wait_done(&service, &root, &id).await;
-    assert_eq!(failed["status"], "error");
-    assert_eq!(failed["resume_endpoint"], format!("/privacy-request/{id}/retry"));
-    assert_eq!(failed["action_required_details"]["step"], "access");
-    let collection = failed["action_required_details"]["collection"].as_str().unwrap();
-    assert!(collection.starts_with("shop_db:"), "{collection}");
-    let log = send(
-        &service,
-        TestRequest::get().uri(&format!("/api/v1/privacy-request/{id}/log")).insert_header(bearer(&root)),
-    )
-    .await;
-    let error = log.body["items"].as_array().unwrap().iter().find(|l| l["status"] == "error").unwrap();
-    assert!(error["message"].as_str().unwrap().contains("Connection refused"), "{error}");
-    let not_yet = send(
-        &service,
-        TestRequest::get().uri(&format!("/api/v1/privacy-request/{id}/access-results")).insert_header(bearer(&root)),
-    )
-    .await;
-    assert_eq!(not_yet.status, StatusCode::BAD_REQUEST);
+        let id = create_request(&service, &root, json!({"identity": {"email": "customer-1@example.com"}, "policy_key": "default_access_policy", "external_id": "ticket-7"})).await;
+        let failed = wait_done(&service, &root, &id).await;
+        assert_eq!(failed["status"], "error");
+        assert_eq!(failed["resume_endpoint"], format!("/privacy-request/{id}/retry"));
+        assert_eq!(failed["action_required_details"]["step"], "access");
+        let collection = failed["action_required_details"]["collection"].as_str().unwrap();
+        assert!(collection.starts_with("shop_db:"), "{collection}");
+        let log = send(
+            &service,
+            TestRequest::get().uri(&format!("/api/v1/privacy-request/{id}/log")).insert_header(bearer(&root)),
+        )
+        .await;
+        let error = log.body["items"].as_array().unwrap().iter().find(|l| l["status"] == "error").unwrap();
+        assert!(error["message"].as_str().unwrap().contains(db.unreachable_reason()), "{kind:?}: {error}");
+        let not_yet = send(
+            &service,
+            TestRequest::get()
+                .uri(&format!("/api/v1/privacy-request/{id}/access-results"))
+                .insert_header(bearer(&root)),
+        )
+        .await;
+        assert_eq!(not_yet.status, StatusCode::BAD_REQUEST);
 
-    send(&service, put(db.secrets())).await;
-    let retried = send(
-        &service,
-        TestRequest::post().uri(&format!("/api/v1/privacy-request/{id}/retry")).insert_header(bearer(&root)),
-    )
-    .await;
-    assert_eq!(retried.status, StatusCode::OK, "{:?}", retried.body);
-    let done = wait_done(&service, &root, &id).await;
-    assert_eq!(done["status"], "complete", "{done}");
-    assert_eq!(done["action_required_details"], Value::Null);
-    let got = package(&download_packages(&service, &root, &id).await[0].1);
-    assert_eq!(got["shop_db:customer"][0]["email"], "customer-1@example.com");
+        send(&service, put(db.secrets())).await;
+        let retried = send(
+            &service,
+            TestRequest::post().uri(&format!("/api/v1/privacy-request/{id}/retry")).insert_header(bearer(&root)),
+        )
+        .await;
+        assert_eq!(retried.status, StatusCode::OK, "{:?}", retried.body);
+        let done = wait_done(&service, &root, &id).await;
+        assert_eq!(done["status"], "complete", "{done}");
+        assert_eq!(done["action_required_details"], Value::Null);
+        let got = package(&download_packages(&service, &root, &id).await[0].1);
+        assert_eq!(got["shop_db:customer"][0]["email"], "customer-1@example.com");
 
-    let again = send(
-        &service,
-        TestRequest::post().uri(&format!("/api/v1/privacy-request/{id}/retry")).insert_header(bearer(&root)),
-    )
-    .await;
-    assert_eq!(again.status, StatusCode::BAD_REQUEST);
-    assert_eq!(
-        again.body["detail"],
-        format!("Cannot restart privacy request from failure: privacy request '{id}' status = complete.")
-    );
+        let again = send(
+            &service,
+            TestRequest::post().uri(&format!("/api/v1/privacy-request/{id}/retry")).insert_header(bearer(&root)),
+        )
+        .await;
+        assert_eq!(again.status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            again.body["detail"],
+            format!("Cannot restart privacy request from failure: privacy request '{id}' status = complete.")
+        );
+    }
 }
 
 #[actix_web::test]

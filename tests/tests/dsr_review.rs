@@ -208,7 +208,7 @@ async fn with_manual_approval_requests_wait_until_approved_and_denied_ones_never
     let app = TestApp::with(|s| s.execution.require_manual_request_approval = true);
     let service = test::init_service(gateway::build_app(app.state())).await;
     let root = app.root_token();
-    let db = CustomerDb::create(Kind::Postgres);
+    let db = CustomerDb::create(Kind::Sqlite);
     register(&service, &root, &db, "shop", "shop_db").await;
     let mut ids = Vec::new();
     for email in ["customer-1@example.com", "customer-2@example.com", "jane@example.com"] {

@@ -105,3 +105,30 @@ impl Drop for TestDb {
         }
     }
 }
+
+/// Where an outside service a test needs is, from the environment variable `variable`
+/// (`LETHE_TEST_CUSTOMER_PG`, `LETHE_TEST_MARIADB`, …).
+///
+/// Set and non-empty → `Some(value)`. Unset → `None`, after writing one line to the terminal
+/// naming the test, what it leaves out (`what`) and the variable that turns it on; the line is
+/// written past the test harness's output capture so that it is seen on a passing run.
+///
+/// # Panics
+/// When the variable is unset and `CI` is set: CI must run everything rather than skip.
+pub fn outside_service(variable: &str, what: &str) -> Option<String> {
+    use std::io::Write;
+    if let Some(value) = std::env::var(variable).ok().filter(|v| !v.trim().is_empty()) {
+        return Some(value);
+    }
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    assert!(!in_ci(), "{test} needs {what}: CI must set {variable}");
+    // Past libtest's capture (which only catches the print macros), so a passing run shows it.
+    let _ = writeln!(std::io::stderr().lock(), "skipped in {test}: {what} (set {variable} to run it)");
+    None
+}
+
+/// Whether the tests run in CI (`CI` set to anything but empty, `0` or `false`), where nothing
+/// may be skipped.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"))
+}
