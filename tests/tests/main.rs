@@ -6,6 +6,7 @@ mod assessments_ai;
 mod assessments_pdf;
 mod assessments_slack;
 mod auth;
+mod authorization;
 mod dsr_connections;
 mod dsr_datasets;
 mod dsr_erasure;

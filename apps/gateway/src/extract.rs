@@ -3,11 +3,13 @@
 
 use std::marker::PhantomData;
 
-use actix_web::dev::Payload;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
 use actix_web::http::StatusCode;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::web::{self, Bytes};
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use auth::{AuthError, Principal};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
@@ -126,15 +128,24 @@ pub trait RequiredScopes {
 
 /// A request whose bearer token is valid and holds the scopes of `S`.
 ///
-/// No token or an unusable one → 401; a valid token without the scopes → 403 naming them.
+/// No token or an unusable one → 401; a valid token without the scopes → 403 naming them. The
+/// token was checked by [`authenticate`] before the handler's other inputs were looked at, so
+/// this extractor is ready at once and, as every handler's first argument, answers before any
+/// body, query or path error: a client without the scope learns nothing of the validation rules.
 pub struct Authorized<S: RequiredScopes> {
     /// Who is calling.
     pub principal: Principal,
     _scopes: PhantomData<S>,
 }
 
+/// What [`authenticate`] found for a request's bearer token.
+struct Authentication(Result<Principal, ApiError>);
+
+fn not_authenticated() -> ApiError {
+    ApiError::Auth(AuthError::InvalidToken("Not authenticated"))
+}
+
 fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
-    let not_authenticated = || ApiError::Auth(AuthError::InvalidToken("Not authenticated"));
     let header = req.headers().get(AUTHORIZATION).ok_or_else(not_authenticated)?;
     let value = header.to_str().map_err(|_| not_authenticated())?;
     let (scheme, token) = value.trim().split_once(' ').ok_or_else(not_authenticated)?;
@@ -145,22 +156,43 @@ fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
     Ok(token.to_owned())
 }
 
+/// Middleware: checks the bearer token of every request that carries an `Authorization` header
+/// (on the blocking pool; the check may read the client from the database) before the route's
+/// extractors run, and leaves the outcome for [`Authorized`].
+pub async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.headers().contains_key(AUTHORIZATION) {
+        let outcome = match (bearer_token(req.request()), req.app_data::<web::Data<AppState>>()) {
+            (Err(e), _) => Err(e),
+            (Ok(_), None) => Err(ApiError::message(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")),
+            (Ok(token), Some(state)) => {
+                let auth = state.auth.clone();
+                match web::block(move || auth.authenticate(&token)).await {
+                    Ok(checked) => checked.map_err(ApiError::from),
+                    Err(gone) => Err(ApiError::from(gone)),
+                }
+            }
+        };
+        req.extensions_mut().insert(Authentication(outcome));
+    }
+    next.call(req).await
+}
+
 impl<S: RequiredScopes> FromRequest for Authorized<S> {
     type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer_token(req);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        Box::pin(async move {
-            let token = token?;
-            let state =
-                state.ok_or_else(|| ApiError::message(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"))?;
-            let auth = state.auth.clone();
-            let principal = web::block(move || auth.authenticate(&token)).await??;
+        let outcome = match req.extensions_mut().remove::<Authentication>() {
+            None => Err(not_authenticated()),
+            Some(Authentication(outcome)) => outcome,
+        };
+        std::future::ready(outcome.and_then(|principal| {
             principal.require(S::SCOPES)?;
             Ok(Authorized { principal, _scopes: PhantomData })
-        })
+        }))
     }
 }
 

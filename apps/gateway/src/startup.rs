@@ -468,6 +468,7 @@ pub fn build_app(
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .default_service(web::to(fallback))
+        .wrap(actix_web::middleware::from_fn(crate::extract::authenticate))
         .wrap(ErrorHandlers::new().default_handler(json_error_body))
         .wrap_fn(|req, srv| {
             let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
