@@ -831,3 +831,148 @@ async fn the_questionnaire_tone_can_be_set_checked_and_reset() {
     let reader = app.token_with(&["privacy-assessment:read"]);
     assert_eq!(call(&service, &reader, TestRequest::get().uri(&uri)).await.status, StatusCode::FORBIDDEN);
 }
+
+/// Asserts `got` holds everything in `given`, recursively (defaults may be added around it).
+fn assert_holds(got: &Value, given: &Value, at: &str) {
+    match (got, given) {
+        (Value::Object(got), Value::Object(given)) => {
+            for (key, value) in given {
+                assert_holds(got.get(key).unwrap_or(&Value::Null), value, &format!("{at}.{key}"));
+            }
+        }
+        (Value::Array(got), Value::Array(given)) => {
+            assert_eq!(got.len(), given.len(), "{at}");
+            for (i, (got, given)) in got.iter().zip(given).enumerate() {
+                assert_holds(got, given, &format!("{at}[{i}]"));
+            }
+        }
+        _ => assert_eq!(got, given, "{at}"),
+    }
+}
+
+/// A system with every field of fideslang's `System` and `PrivacyDeclaration`.
+fn full_fides_system() -> Value {
+    json!({
+        "fides_key": "loyalty",
+        "organization_fides_key": "default_organization",
+        "tags": ["tier-1"],
+        "name": "Loyalty programme",
+        "description": "Points and rewards for returning customers",
+        "meta": {"owner_team": "crm", "nested": {"x": [1, 2]}},
+        "fidesctl_meta": {"resource_id": "arn:aws:rds:eu-west-1:1:db/loyalty", "endpoint_address": "db.internal", "endpoint_port": 5432},
+        "system_type": "Service",
+        "egress": [{"fides_key": "mailer", "type": "system", "data_categories": ["user.contact.email"]}],
+        "ingress": [{"fides_key": "user", "type": "user"}],
+        "privacy_declarations": [{
+            "name": "Rewards",
+            "data_use": "marketing.advertising.first_party.targeted",
+            "data_categories": ["user.contact.email", "user.behavior.purchase_history"],
+            "data_subjects": ["customer"],
+            "dataset_references": ["loyalty_db"],
+            "egress": ["mailer"],
+            "ingress": ["user"],
+            "features": ["Match and combine data from other data sources"],
+            "flexible_legal_basis_for_processing": false,
+            "legal_basis_for_processing": "Legitimate interests",
+            "impact_assessment_location": "Confluence: LIA-2024-07",
+            "retention_period": "3 years after the last purchase",
+            "processes_special_category_data": false,
+            "special_category_legal_basis": null,
+            "data_shared_with_third_parties": true,
+            "third_parties": "Mailing house",
+            "shared_categories": ["user.contact.email"],
+            "cookies": [{"name": "_ga", "path": "/"}]
+        }],
+        "administrating_department": "CRM",
+        "vendor_id": "gvl.755",
+        "previous_vendor_id": null,
+        "vendor_deleted_date": null,
+        "dataset_references": ["loyalty_db"],
+        "processes_personal_data": true,
+        "exempt_from_privacy_regulations": false,
+        "reason_for_exemption": null,
+        "uses_profiling": false,
+        "legal_basis_for_profiling": ["Explicit consent"],
+        "does_international_transfers": false,
+        "legal_basis_for_transfers": [],
+        "requires_data_protection_assessments": false,
+        "dpa_location": "https://wiki.example.com/dpa/loyalty",
+        "dpa_progress": "complete",
+        "privacy_policy": "https://example.com/privacy",
+        "legal_name": "Acme Retail Ltd",
+        "legal_address": "1 High Street, London",
+        "responsibility": ["Controller"],
+        "dpo": "dpo@example.com",
+        "joint_controller_info": "Acme Group plc for the shared customer database",
+        "data_security_practices": "Encryption at rest",
+        "cookie_max_age_seconds": 31536000.0,
+        "uses_cookies": true,
+        "cookie_refresh": false,
+        "uses_non_cookie_access": false,
+        "legitimate_interest_disclosure_url": "https://example.com/li",
+        "cookies": []
+    })
+}
+
+#[actix_web::test]
+async fn fides_system_documents_load_unchanged_and_answer_questions() {
+    let app = TestApp::new();
+    let service = test::init_service(gateway::build_app(app.state())).await;
+    let root = app.root_token();
+
+    // Fides' own sample systems, as its sample project ships them.
+    let samples: Value = serde_json::from_str(include_str!("../fixtures/fides_sample_systems.json")).unwrap();
+    for system in samples["system"].as_array().unwrap() {
+        add_system(&service, &root, system.clone()).await;
+        let key = system["fides_key"].as_str().unwrap();
+        let got = call(&service, &root, TestRequest::get().uri(&format!("/api/v1/system/{key}"))).await;
+        assert_holds(&got.body, system, key);
+        assert_eq!(got.body["processes_personal_data"], true, "fideslang's default");
+        assert_eq!(got.body["organization_fides_key"], "default_organization");
+    }
+
+    // Every field of the model comes back as given (the port as text, the float as an integer).
+    let full = full_fides_system();
+    add_system(&service, &root, full.clone()).await;
+    let got = call(&service, &root, TestRequest::get().uri("/api/v1/system/loyalty")).await;
+    let mut expected = full.clone();
+    expected["fidesctl_meta"]["endpoint_port"] = json!("5432");
+    expected["cookie_max_age_seconds"] = json!(31536000);
+    assert_holds(&got.body, &expected, "loyalty");
+
+    // Keys outside the models are refused, naming them.
+    for (body, loc) in [
+        (json!({"fides_key": "x", "colour": "red"}), json!(["body", "colour"])),
+        (
+            json!({"fides_key": "x", "privacy_declarations": [{"data_use": "essential", "purpose_of_life": 42}]}),
+            json!(["body", "privacy_declarations", 0, "purpose_of_life"]),
+        ),
+    ] {
+        let refused = call(&service, &root, TestRequest::post().uri("/api/v1/system").set_json(&body)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(refused.body["detail"][0]["loc"], loc, "{}", refused.body);
+        let msg = refused.body["detail"][0]["msg"].as_str().unwrap();
+        assert!(msg.contains("colour") || msg.contains("purpose_of_life"), "{msg}");
+    }
+    // fideslang's own rules: flows named by a declaration must be the system's, `user` pairs with `user`.
+    let mut bad = full_fides_system();
+    bad["fides_key"] = json!("loyalty2");
+    bad["privacy_declarations"][0]["egress"] = json!(["nowhere"]);
+    bad["ingress"] = json!([{"fides_key": "user", "type": "system"}]);
+    let refused = call(&service, &root, TestRequest::post().uri("/api/v1/system").set_json(&bad)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let locs: Vec<&Value> = refused.body["detail"].as_array().unwrap().iter().map(|d| &d["loc"]).collect();
+    assert!(locs.contains(&&json!(["body", "ingress", 0, "type"])), "{locs:?}");
+    assert!(locs.contains(&&json!(["body", "privacy_declarations", 0, "egress", 0])), "{locs:?}");
+
+    // The new fields answer questions: the controller and joint controller (accountability),
+    // what is shared with whom (recipients).
+    let created = generate(&service, &root, json!({"template_ids": ["gdpr_dpia"], "system_ids": ["loyalty"]})).await;
+    let assessment = get_assessment(&service, &root, created[0]["id"].as_str().unwrap()).await;
+    let accountability = question(&assessment, "dpia_6_2")["answer"].as_str().unwrap().to_owned();
+    assert!(accountability.contains("Controller: Acme Retail Ltd, 1 High Street, London."), "{accountability}");
+    assert!(accountability.contains("Joint controllers (Art. 26): Acme Group plc"), "{accountability}");
+    let recipients = question(&assessment, "dpia_1_4")["answer"].as_str().unwrap().to_owned();
+    assert!(recipients.contains("Mailing house (shared: "), "{recipients}");
+    assert!(recipients.contains("Email"), "shared categories by name: {recipients}");
+}

@@ -22,7 +22,6 @@ async fn items_fail_individually_with_clear_messages() {
         {"identity": {"email": "a@example.com"}, "policy_key": "default_access_policy", "encryption_key": "short"},
         {"identity": {"email": "a@example.com"}, "policy_key": "default_access_policy", "encryption_key": "ünïcödé-123"},
         {"identity": {"email": "not an email"}, "policy_key": "default_access_policy"},
-        {"policy_key": "default_access_policy"},
     ]);
     let created = send(
         &service,
@@ -44,10 +43,31 @@ async fn items_fail_individually_with_clear_messages() {
             "Encryption key must be 16 bytes long",
             "Encryption key must be 16 bytes long",
             "identity.email is not a valid email address",
-            "missing field `identity`",
         ]
     );
-    assert_eq!(created.body["failed"][0]["data"], items[1]);
+    assert_eq!(created.body["failed"][0]["data"]["policy_key"], "nope");
+    assert_eq!(created.body["failed"][0]["data"]["identity"], items[1]["identity"]);
+
+    // An item that is not a request at all refuses the whole body (as Fides' validation does),
+    // naming the place; nothing is created.
+    let malformed = send(
+        &service,
+        TestRequest::post().uri("/api/v1/privacy-request/authenticated").insert_header(bearer(&root)).set_json(json!([
+            {"identity": {"email": "b@example.com"}, "policy_key": "default_access_policy"},
+            {"policy_key": "default_access_policy"},
+            {"identity": {"email": "c@example.com"}, "policy_key": "default_access_policy", "requested_at": "yesterday"},
+        ])),
+    )
+    .await;
+    assert_eq!(malformed.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", malformed.body);
+    assert_eq!(malformed.body["detail"][0]["loc"], json!(["body", 1, "identity"]));
+    assert_eq!(malformed.body["detail"][0]["type"], "missing");
+    let listed = send(
+        &service,
+        TestRequest::get().uri("/api/v1/privacy-request?identity=b@example.com").insert_header(bearer(&root)),
+    )
+    .await;
+    assert_eq!(listed.body["total"], 0, "a refused body creates nothing");
 
     let too_many: Vec<Value> = (0..51)
         .map(|_| json!({"identity": {"email": "a@example.com"}, "policy_key": "default_access_policy"}))

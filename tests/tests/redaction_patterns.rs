@@ -99,7 +99,8 @@ async fn put_with_a_body_that_is_not_a_list_of_strings_gets_422_with_a_detail_li
         (json!({}), json!(["body", "patterns"])),
         (json!({"patterns": "x"}), json!(["body", "patterns"])),
         (json!({"patterns": ["a", 1]}), json!(["body", "patterns", 1])),
-        (json!(["a"]), json!(["body", 0])),
+        // An array is not the object, even though serde could read the struct from one.
+        (json!(["a"]), json!(["body"])),
     ];
     for (body, loc) in cases {
         let reply = send(&service, TestRequest::put().uri(PATH).insert_header(bearer(&token)).set_json(&body)).await;

@@ -5,9 +5,9 @@ use std::marker::PhantomData;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
 use actix_web::http::StatusCode;
 use actix_web::http::header::AUTHORIZATION;
+use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use auth::{AuthError, Principal};
@@ -71,7 +71,8 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
 /// Deserializes a JSON body, describing failures as validation issues located in the body.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let result: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
+    // Strict: a struct is read only from an object, never from the array of its fields.
+    let result: Result<T, _> = serde_path_to_error::deserialize(crate::strict::Strict(&mut deserializer));
     let value = result.map_err(|e| {
         let mut loc = vec![LocPart::from("body")];
         loc.extend(path_parts(e.path()));

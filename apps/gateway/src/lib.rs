@@ -10,6 +10,7 @@ pub mod routes;
 pub mod scope;
 pub mod startup;
 pub mod state;
+pub mod strict;
 pub mod telemetry;
 
 pub use config::Settings;

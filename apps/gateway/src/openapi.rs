@@ -68,9 +68,61 @@ pub fn base() -> OpenApi {
 
 /// The full document, as served at `/openapi.json` and committed in `openapi/openapi.json`.
 pub fn document() -> OpenApi {
-    let (_, api) =
+    let (_, mut api) =
         actix_web::App::new().into_utoipa_app().openapi(base()).configure(crate::routes::configure).split_for_parts();
+    finish(&mut api);
     api
+}
+
+/// Completes the document collected from the mounted handlers (the served one and
+/// [`document`] go through here, so they are the same).
+pub fn finish(api: &mut OpenApi) {
+    add_shared_responses(api);
+}
+
+/// Documents the answers every operation shares, where its own annotation does not already:
+/// - 422 wherever input is parsed (a request body, a query, a typed path parameter): the
+///   extractors answer malformed input with a detail naming the field;
+/// - 404 wherever a path parameter names a record (every such route looks it up);
+/// - 503 everywhere but the liveness route: the database is unreachable.
+fn add_shared_responses(api: &mut OpenApi) {
+    use utoipa::openapi::path::{Operation, ParameterIn};
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, Schema};
+
+    fn error_response(description: &str) -> RefOr<utoipa::openapi::Response> {
+        ResponseBuilder::new()
+            .description(description)
+            .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+            .build()
+            .into()
+    }
+    fn typed_path_parameter(operation: &Operation) -> bool {
+        operation.parameters.iter().flatten().any(|p| {
+            p.parameter_in == ParameterIn::Path
+                && !matches!(&p.schema, Some(RefOr::T(Schema::Object(o)))
+                    if matches!(o.schema_type, utoipa::openapi::schema::SchemaType::Type(utoipa::openapi::Type::String)) && o.format.is_none())
+        })
+    }
+    for (path, item) in api.paths.paths.iter_mut() {
+        let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+        for operation in operations.into_iter().flatten() {
+            let parameters = operation.parameters.as_deref().unwrap_or_default();
+            let reads_input = operation.request_body.is_some()
+                || parameters.iter().any(|p| p.parameter_in == ParameterIn::Query)
+                || typed_path_parameter(operation);
+            let names_record = parameters.iter().any(|p| p.parameter_in == ParameterIn::Path);
+            let responses = &mut operation.responses.responses;
+            if reads_input && !responses.contains_key("422") {
+                responses.insert("422".into(), error_response("Malformed input; `detail[].loc` names the field"));
+            }
+            if names_record && !responses.contains_key("404") {
+                responses.insert("404".into(), error_response("No such record"));
+            }
+            if path != "/health" && !responses.contains_key("503") {
+                responses.insert("503".into(), error_response("The database is unavailable; try again shortly"));
+            }
+        }
+    }
 }
 
 /// The document as pretty JSON with a trailing newline (the committed file's form).

@@ -453,7 +453,7 @@ pub fn build_app(
         InitError = (),
     >,
 > {
-    let (app, api) = App::new()
+    let (app, mut api) = App::new()
         .into_utoipa_app()
         .openapi(openapi::base())
         .app_data(web::Data::new(state))
@@ -463,6 +463,7 @@ pub fn build_app(
         .app_data(web::QueryConfig::default().error_handler(|e, _| extractor_error("query", e.to_string())))
         .configure(routes::configure)
         .split_for_parts();
+    openapi::finish(&mut api);
     let known = web::Data::new(KnownRoutes::from_openapi(&api));
     app.app_data(known)
         .service(web::redirect("/docs", "/docs/"))

@@ -89,8 +89,10 @@ pub(crate) fn with_tone(existing: Option<&ConfigRow>, tone: Option<String>) -> C
 
 /// Checks a tone prompt: required, non-blank, at most [`MAX_TONE_CHARS`].
 pub(crate) fn check_tone(tone: &str) -> Result<String> {
+    // The length counts the text as given, as the schema's maxLength does.
+    let given = tone.chars().count();
     let tone = tone.trim();
-    if tone.is_empty() || tone.chars().count() > MAX_TONE_CHARS {
+    if tone.is_empty() || given > MAX_TONE_CHARS {
         return Err(AssessmentError::invalid(
             vec![Loc::Key("tone_prompt".into())],
             format!("The tone prompt must be 1-{MAX_TONE_CHARS} characters"),
@@ -113,7 +115,7 @@ pub fn parse_cron(expression: &str) -> std::result::Result<croner::Cron, String>
 fn check_model(field: &str, value: Option<String>, problems: &mut Vec<dsr_core::InvalidInput>) -> Option<String> {
     let value = value?;
     let trimmed = value.trim();
-    if trimmed.is_empty() || trimmed.chars().count() > MAX_MODEL_CHARS || trimmed.chars().any(char::is_control) {
+    if trimmed.is_empty() || value.chars().count() > MAX_MODEL_CHARS || value.chars().any(char::is_control) {
         problems.push(dsr_core::InvalidInput::new(
             vec![Loc::Key(field.to_owned())],
             format!("A model identifier must be 1-{MAX_MODEL_CHARS} printable characters; send null for the default"),

@@ -12,12 +12,18 @@ use crate::templates::Coverage;
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal,)+ }) => {
         $(#[$doc])*
+        // `rename_all` (not a rename per variant, which utoipa cannot read through a macro) gives
+        // serde and the OpenAPI schema the same wire text; a test checks it equals `as_str`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $($(#[$vdoc])* #[serde(rename = $text)] $variant,)+
+            $($(#[$vdoc])* $variant,)+
         }
 
         impl $name {
+            /// Every value.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
             /// The stored and wire text.
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text,)+ }
@@ -152,15 +158,57 @@ pub struct Template {
     pub question_groups: Vec<TemplateGroup>,
 }
 
+/// Schema of an answer's text: non-blank, at most [`crate::MAX_ANSWER_CHARS`] characters.
+pub type AnswerText = validation::text::NonBlank<20_000>;
+
+/// The OpenAPI schema of a model identifier: 1 to 200 printable characters, not all blank.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelName;
+
+impl utoipa::PartialSchema for ModelName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        // No control character anywhere, and one that is not whitespace either.
+        let printable = r"[^\u0000-\u001f\u007f-\u009f]";
+        let visible = format!(r"[^\u0000-\u001f\u007f-\u009f{}]", validation::text::WHITESPACE_CLASS);
+        validation::text::pattern(
+            "A model identifier: 1 to 200 printable characters",
+            &format!("^{printable}*{visible}{printable}*$"),
+            Some(200),
+        )
+    }
+}
+
+impl ToSchema for ModelName {}
+
+/// The OpenAPI schema of a cron expression: five fields separated by whitespace (their values
+/// are checked by the server).
+#[derive(Debug, Clone, Copy)]
+pub struct CronExpression;
+
+impl utoipa::PartialSchema for CronExpression {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let space = format!("[{}]", validation::text::WHITESPACE_CLASS);
+        let field = format!("[^{}]+", validation::text::WHITESPACE_CLASS);
+        validation::text::pattern(
+            "Five cron fields (minute hour day-of-month month day-of-week), UTC",
+            &format!("^{space}*{field}{space}+{field}{space}+{field}{space}+{field}{space}+{field}{space}*$"),
+            None,
+        )
+    }
+}
+
+impl ToSchema for CronExpression {}
+
 /// `POST /` — generate assessments.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssessmentCreate {
     /// Templates to generate (at least one).
-    #[schema(example = json!(["gdpr_dpia"]))]
+    #[schema(value_type = Vec<crate::templates::TemplateId>, min_items = 1, max_items = 20, example = json!(["gdpr_dpia"]))]
     pub template_ids: Vec<String>,
-    /// Systems to assess; omitted or null means every system.
+    /// Systems to assess (at least one when given); omitted or null means every system.
     #[serde(default)]
+    #[schema(min_items = 1, max_items = 10000)]
     pub system_ids: Option<Vec<String>>,
     /// Draft answers with the language model where one is configured.
     #[serde(default = "yes")]
@@ -254,6 +302,7 @@ pub struct Assessment {
 #[serde(deny_unknown_fields)]
 pub struct AssessmentFilter {
     /// Only this status.
+    #[param(inline)]
     pub status: Option<AssessmentStatus>,
     /// Only this template.
     pub template_id: Option<String>,
@@ -266,6 +315,7 @@ pub struct AssessmentFilter {
 #[serde(deny_unknown_fields)]
 pub struct AnswerUpdate {
     /// The new answer text.
+    #[schema(value_type = AnswerText)]
     pub answer: String,
 }
 
@@ -413,17 +463,18 @@ pub struct Config {
 pub struct ConfigUpdate {
     /// Model for generation; null restores the default.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<ModelName>)]
     pub assessment_model: Option<Option<String>>,
     /// Model for questionnaire chat; null restores the default.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<ModelName>)]
     pub chat_model: Option<Option<String>>,
     /// Periodic re-evaluation on or off.
     #[serde(default)]
     pub reassessment_enabled: Option<bool>,
     /// Five-field cron expression (minute hour day-of-month month day-of-week), UTC.
     #[serde(default)]
+    #[schema(value_type = Option<CronExpression>)]
     pub reassessment_cron: Option<String>,
 }
 
@@ -450,6 +501,7 @@ pub struct SystemDeleted {
 #[serde(deny_unknown_fields)]
 pub struct Tone {
     /// How to phrase questions (1–2,000 characters).
+    #[schema(value_type = validation::text::NonBlankTextString)]
     pub tone_prompt: String,
 }
 
@@ -504,4 +556,32 @@ pub struct RemindersSent {
     pub question_ids: Vec<String>,
     /// Slack channel id.
     pub channel: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wire<T: Serialize>(value: T) -> String {
+        serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    }
+
+    #[test]
+    fn stored_text_is_the_wire_text_for_every_value() {
+        macro_rules! check {
+            ($($name:ident),+) => {$(
+                for value in $name::ALL {
+                    assert_eq!(wire(value), value.as_str(), "{value:?}");
+                    assert_eq!($name::parse(value.as_str()), Some(*value));
+                }
+            )+};
+        }
+        check!(AssessmentStatus, AnswerSource, AnswerStatus, EvidenceKind, TaskStatus, TaskAction);
+    }
+
+    #[test]
+    fn the_schema_lists_the_wire_text() {
+        let schema = serde_json::to_value(<TaskStatus as utoipa::PartialSchema>::schema()).unwrap_or_default();
+        assert_eq!(schema["enum"], serde_json::json!(["pending", "running", "complete", "failed"]));
+    }
 }

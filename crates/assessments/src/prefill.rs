@@ -87,7 +87,11 @@ impl Rule {
             Rule::Purposes => &["privacy_declarations.data_use"],
             Rule::DataCategories => &["privacy_declarations.data_categories"],
             Rule::DataSubjects => &["privacy_declarations.data_subjects"],
-            Rule::Recipients => &["privacy_declarations.third_parties"],
+            Rule::Recipients => &[
+                "privacy_declarations.third_parties",
+                "privacy_declarations.data_shared_with_third_parties",
+                "privacy_declarations.shared_categories",
+            ],
             Rule::Retention => &["privacy_declarations.retention_period"],
             Rule::DataFlows => &["dataset_references", "privacy_declarations.dataset_references"],
             Rule::LawfulBasis | Rule::LegitimateInterest | Rule::Consent => {
@@ -102,7 +106,9 @@ impl Rule {
             Rule::Processors => &["responsibility", "privacy_declarations.third_parties"],
             Rule::Transfers => &["does_international_transfers", "legal_basis_for_transfers"],
             Rule::SecurityMeasures => &["data_security_practices"],
-            Rule::Accountability => &["administrating_department", "dpo"],
+            Rule::Accountability => {
+                &["legal_name", "legal_address", "joint_controller_info", "administrating_department", "dpo"]
+            }
             Rule::RightsFulfilment => &["dataset_references"],
             Rule::ReviewTriggers => &[DECL, "dataset_references", "uses_profiling", "does_international_transfers"],
             Rule::Children => &["privacy_declarations.data_categories"],
@@ -358,9 +364,23 @@ pub fn answer(rule: Rule, coverage: Coverage, cx: &Context<'_>) -> Option<Prefil
             drafted(coverage, format!("People whose data is processed:\n{}", lines.join("\n")), citations)
         }
         Rule::Recipients => {
-            let (lines, citations) = cx.per_declaration("Third parties", |d| {
-                Some(d.third_parties.clone().unwrap_or_else(|| "no third parties declared".to_owned()))
+            let (lines, mut citations) = cx.per_declaration("Third parties", |d| {
+                let mut text = match (&d.third_parties, d.data_shared_with_third_parties) {
+                    (Some(third), _) => third.clone(),
+                    (None, true) => "shared with third parties (not named)".to_owned(),
+                    (None, false) => "no third parties declared".to_owned(),
+                };
+                if !d.shared_categories.is_empty() {
+                    text.push_str(&format!(" (shared: {})", cx.named_list(&d.shared_categories)));
+                }
+                Some(text)
             })?;
+            for d in cx.declarations().iter().filter(|d| d.data_shared_with_third_parties) {
+                citations.push(cx.declaration_fact(d, "Data shared with third parties", "true"));
+                if !d.shared_categories.is_empty() {
+                    citations.push(cx.declaration_fact(d, "Shared categories", d.shared_categories.join(", ")));
+                }
+            }
             drafted(coverage, format!("Recipients outside the organisation:\n{}", lines.join("\n")), citations)
         }
         Rule::Retention => {
@@ -496,6 +516,18 @@ pub fn answer(rule: Rule, coverage: Coverage, cx: &Context<'_>) -> Option<Prefil
         Rule::Accountability => {
             let mut lines = Vec::new();
             let mut citations = Vec::new();
+            if let Some(name) = &system.legal_name {
+                let address = system.legal_address.as_deref().map(|a| format!(", {a}")).unwrap_or_default();
+                lines.push(format!("Controller: {name}{address}."));
+                citations.push(cx.system_fact("Legal name", name.clone()));
+                if let Some(address) = &system.legal_address {
+                    citations.push(cx.system_fact("Legal address", address.clone()));
+                }
+            }
+            if let Some(joint) = &system.joint_controller_info {
+                lines.push(format!("Joint controllers (Art. 26): {joint}."));
+                citations.push(cx.system_fact("Joint controller", joint.clone()));
+            }
             if let Some(department) = &system.administrating_department {
                 lines.push(format!("Owner: {department}."));
                 citations.push(cx.system_fact("Administrating department", department.clone()));

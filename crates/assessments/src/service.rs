@@ -638,7 +638,8 @@ impl AssessmentService for DieselAssessmentService {
         if text.is_empty() {
             return Err(AssessmentError::invalid(vec![Loc::Key("answer".into())], "The answer must not be empty"));
         }
-        if text.chars().count() > MAX_ANSWER_CHARS {
+        // The length counts the text as given, as the schema's maxLength does.
+        if answer.chars().count() > MAX_ANSWER_CHARS {
             return Err(AssessmentError::invalid(
                 vec![Loc::Key("answer".into())],
                 format!("The answer must be at most {MAX_ANSWER_CHARS} characters"),

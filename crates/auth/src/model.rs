@@ -23,7 +23,7 @@ pub struct ClientCreate {
     /// Scopes to grant; each must be in the registry (`GET /api/v1/oauth/scope`) and held by the
     /// calling client.
     #[serde(default)]
-    #[schema(example = json!(["privacy-request-redaction-patterns:read"]))]
+    #[schema(value_type = crate::scopes::ScopeNames, example = json!(["privacy-request-redaction-patterns:read"]))]
     pub scopes: Vec<String>,
     /// A label for people.
     #[serde(default)]

@@ -125,3 +125,38 @@ mod tests {
         assert!(!is_known("privacy-request:destroy"));
     }
 }
+
+/// The OpenAPI schema of a scope name: one of [`ALL`].
+#[derive(Debug, Clone, Copy)]
+pub struct ScopeName;
+
+impl utoipa::PartialSchema for ScopeName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("A scope of the registry (`GET /api/v1/oauth/scope`)"))
+            .enum_values(Some(ALL.iter().copied()))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ScopeName {}
+
+/// The OpenAPI schema of a list of scope names.
+#[derive(Debug, Clone, Copy)]
+pub struct ScopeNames;
+
+impl utoipa::PartialSchema for ScopeNames {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(utoipa::openapi::Ref::from_schema_name(<ScopeName as utoipa::ToSchema>::name()))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ScopeNames {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        use utoipa::PartialSchema;
+        schemas.push((ScopeName::name().into_owned(), ScopeName::schema()));
+    }
+}

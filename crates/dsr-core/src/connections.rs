@@ -60,6 +60,9 @@ impl AccessLevel {
     }
 }
 
+/// A bulk body of connections.
+pub type ConnectionList = crate::model::BulkBody<ConnectionCreate>;
+
 /// A connection to create or update (by key).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ConnectionCreate {

@@ -10,6 +10,20 @@ use utoipa::ToSchema;
 
 use crate::taxonomy::Taxonomy;
 
+/// Most datasets one upload takes (as Fides).
+pub const MAX_DATASETS: usize = 1_000;
+
+/// A bulk body of datasets (at most [`MAX_DATASETS`]).
+pub type DatasetList = crate::model::BulkBody<Dataset, MAX_DATASETS>;
+
+/// A dataset file as Fides users keep them (`dataset: [...]`), the YAML upload's body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DatasetFile {
+    /// The datasets (at most [`MAX_DATASETS`]).
+    #[schema(value_type = DatasetList)]
+    pub dataset: Vec<Dataset>,
+}
+
 /// A fideslang dataset.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Dataset {
@@ -87,7 +101,7 @@ pub struct FieldMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_type: Option<String>,
     /// Masked values are truncated to this length.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "validation::integer::optional")]
     pub length: Option<i64>,
     /// Never masked.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -5,6 +5,26 @@ pub fn is_fides_key(key: &str) -> bool {
     !key.is_empty() && key.len() <= 200 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.<>-".contains(&b))
 }
 
+/// The OpenAPI schema of a `FidesKey`: 1 to 200 of `[A-Za-z0-9_.<>-]`.
+#[derive(Debug, Clone, Copy)]
+pub struct FidesKeyText;
+
+impl utoipa::PartialSchema for FidesKeyText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        validation::text::pattern(
+            "A FidesKey: letters, digits, `_`, `.`, `<`, `>` and `-`, at most 200",
+            "^[A-Za-z0-9_.<>-]+$",
+            Some(200),
+        )
+    }
+}
+
+impl utoipa::ToSchema for FidesKeyText {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "FidesKey".into()
+    }
+}
+
 /// A key from a name, as Fides does: lowercase, runs of other characters become `_`.
 pub fn from_name(name: &str) -> String {
     let mut key = String::with_capacity(name.len());

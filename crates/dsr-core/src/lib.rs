@@ -7,6 +7,7 @@ mod error;
 pub mod filter;
 pub mod graph;
 pub mod keys;
+pub use keys::FidesKeyText;
 pub mod manual;
 pub mod masking;
 mod model;
@@ -16,19 +17,21 @@ pub mod request;
 mod service;
 pub mod taxonomy;
 
-pub use connections::{AccessLevel, Connection, ConnectionCreate, ConnectionType, TestResult, TestStatus};
-pub use datasets::{Dataset, StoredDataset};
+pub use connections::{
+    AccessLevel, Connection, ConnectionCreate, ConnectionList, ConnectionType, TestResult, TestStatus,
+};
+pub use datasets::{Dataset, DatasetFile, DatasetList, MAX_DATASETS, StoredDataset};
 pub use error::{DsrError, InvalidInput, Loc, Result};
 pub use manual::{ManualField, ManualFieldsUpdate, ManualInput, ManualRequest};
 pub use model::{
-    ActionType, BulkFailure, BulkResponse, FidesPage, MAX_BULK, MaskingStrategy, MaskingStrategyResponse, PageQuery,
-    PageRequest, Policy, PolicyCreate, ResponseFormat, Rule, RuleCreate, StorageConfig, StorageConfigCreate,
-    StorageType, Target, TargetCreate,
+    ActionType, BulkBody, BulkFailure, BulkResponse, FidesPage, MAX_BULK, MaskingStrategy, MaskingStrategyResponse,
+    PageQuery, PageRequest, Policy, PolicyCreate, PolicyList, ResponseFormat, Rule, RuleCreate, RuleList,
+    StorageConfig, StorageConfigCreate, StorageConfigList, StorageType, Target, TargetCreate, TargetList,
 };
 pub use request::{
     AccessResultUrls, CodeDelivery, DieselRequestService, ExecutionLog, PackageDownload, PrivacyRequest,
-    PrivacyRequestCreate, QUEUE, RequestFilter, RequestService, RequestSettings, RequestStatus, ReviewRequestIds,
-    ReviewWithReason, SortDirection, SortField, VERIFICATION_ATTEMPTS, VerificationCode,
+    PrivacyRequestCreate, PrivacyRequestList, QUEUE, RequestFilter, RequestService, RequestSettings, RequestStatus,
+    ReviewRequestIds, ReviewWithReason, SortDirection, SortField, VERIFICATION_ATTEMPTS, VerificationCode,
 };
-pub use service::{DieselDsrService, DsrService, MASKING_STRATEGIES, MAX_DATASETS};
-pub use taxonomy::{Taxonomy, TaxonomyItem};
+pub use service::{DieselDsrService, DsrService, MASKING_STRATEGIES};
+pub use taxonomy::{DataCategoryKey, DataSubjectKey, DataUseKey, Taxonomy, TaxonomyItem};

@@ -11,15 +11,20 @@ use crate::error::{InvalidInput, Loc};
 /// Longest `pii_field` or `dsr_package_label`.
 pub const MAX_LABEL: usize = 200;
 
+/// Schema of a `pii_field`.
+pub type PiiFieldText = validation::text::NonBlank<MAX_LABEL>;
+/// Schema of a `dsr_package_label`.
+pub type LabelText = validation::text::MaxChars<MAX_LABEL>;
+
 /// One field a manual request asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ManualField {
     /// What the person filling it in is asked for.
-    #[schema(example = "First Name")]
+    #[schema(value_type = PiiFieldText, example = "First Name")]
     pub pii_field: String,
     /// The key in the subject's package; snake_case of `pii_field` when null or empty.
     #[serde(default)]
-    #[schema(example = "first_name")]
+    #[schema(value_type = Option<LabelText>, example = "first_name")]
     pub dsr_package_label: Option<String>,
 }
 
@@ -27,6 +32,7 @@ pub struct ManualField {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ManualFieldsUpdate {
     /// At least one field; `pii_field`s and labels unique.
+    #[schema(min_items = 1)]
     pub fields: Vec<ManualField>,
 }
 
@@ -81,17 +87,19 @@ pub fn normalise(fields: Vec<ManualField>) -> Result<Vec<ManualField>, Vec<Inval
     }
     let mut out: Vec<ManualField> = Vec::new();
     for (i, field) in fields.into_iter().enumerate() {
+        // Lengths count the text as given, as the schema's maxLength does.
         let pii = field.pii_field.trim().to_owned();
-        if pii.is_empty() || pii.chars().count() > MAX_LABEL {
+        if pii.is_empty() || field.pii_field.chars().count() > MAX_LABEL {
             problems
                 .push(InvalidInput::new(at(i, "pii_field"), format!("pii_field must be 1 to {MAX_LABEL} characters")));
             continue;
         }
-        let label = match field.dsr_package_label.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        let given = field.dsr_package_label.as_deref().unwrap_or_default();
+        let label = match Some(given.trim()).filter(|l| !l.is_empty()) {
             Some(label) => label.to_owned(),
             None => snake_case(&pii),
         };
-        if label.is_empty() || label.chars().count() > MAX_LABEL {
+        if label.is_empty() || given.chars().count() > MAX_LABEL || label.chars().count() > MAX_LABEL {
             problems.push(InvalidInput::new(
                 at(i, "dsr_package_label"),
                 format!("dsr_package_label must be 1 to {MAX_LABEL} characters"),

@@ -129,7 +129,7 @@ pub struct TargetCreate {
     #[serde(default)]
     pub key: Option<String>,
     /// A taxonomy data category.
-    #[schema(example = "user.contact.email")]
+    #[schema(value_type = crate::taxonomy::DataCategoryKey, example = "user.contact.email")]
     pub data_category: String,
 }
 
@@ -193,7 +193,7 @@ pub struct PolicyCreate {
     #[serde(default)]
     pub key: Option<String>,
     /// Days a request has to complete (at least 1).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "validation::integer::optional")]
     pub execution_timeframe: Option<i32>,
 }
 
@@ -202,8 +202,8 @@ pub struct PolicyCreate {
 pub struct BulkFailure {
     /// Why.
     pub message: String,
-    /// The submitted item.
-    #[schema(value_type = Object)]
+    /// The submitted item (an object, or for some routes the identifiers it named).
+    #[schema(value_type = serde_json::Value)]
     pub data: serde_json::Value,
 }
 
@@ -224,6 +224,40 @@ impl<T> Default for BulkResponse<T> {
 
 /// Most items one bulk write takes.
 pub const MAX_BULK: usize = 50;
+
+/// The OpenAPI schema of a bulk request body: a list of at most `N` items of `T`
+/// (`request_body = BulkBody<PolicyCreate>`). Only a schema; handlers take `Vec<T>`.
+pub struct BulkBody<T, const N: usize = MAX_BULK>(std::marker::PhantomData<T>);
+
+/// A bulk body of policies.
+pub type PolicyList = BulkBody<PolicyCreate>;
+/// A bulk body of rules.
+pub type RuleList = BulkBody<RuleCreate>;
+/// A bulk body of rule targets.
+pub type TargetList = BulkBody<TargetCreate>;
+/// A bulk body of storage destinations.
+pub type StorageConfigList = BulkBody<StorageConfigCreate>;
+
+impl<T: ToSchema, const N: usize> utoipa::PartialSchema for BulkBody<T, N> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(utoipa::openapi::Ref::from_schema_name(T::name()))
+            .max_items(Some(N))
+            .description(Some(format!("At most {N} items")))
+            .into()
+    }
+}
+
+impl<T: ToSchema, const N: usize> ToSchema for BulkBody<T, N> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        format!("{}List", T::name()).into()
+    }
+
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        schemas.push((T::name().into_owned(), T::schema()));
+        T::schemas(schemas);
+    }
+}
 
 /// Page request (fastapi-pagination): `page` ≥ 1 (default 1), `size` 1..100 (default 50).
 #[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
@@ -277,9 +311,9 @@ impl PageQuery {
 }
 
 impl PageRequest {
-    /// Items before this page.
+    /// Items before this page (saturating: a page far past the end is simply empty).
     pub fn offset(self) -> i64 {
-        (self.page - 1) * self.size
+        (self.page - 1).saturating_mul(self.size)
     }
 }
 
@@ -293,5 +327,18 @@ impl<T> FidesPage<T> {
             size: request.size,
             pages: (total + request.size - 1) / request.size,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_far_past_the_end_is_empty_not_an_overflow() {
+        let page =
+            PageQuery { page: Some(i64::MAX - 1), size: Some(50) }.parse().unwrap_or(PageRequest { page: 1, size: 1 });
+        assert_eq!(page.offset(), i64::MAX);
+        assert_eq!(PageRequest { page: 3, size: 20 }.offset(), 40);
     }
 }

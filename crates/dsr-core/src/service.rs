@@ -5,6 +5,7 @@ use db::{Database, DbConn};
 use serde::Serialize;
 
 use crate::connections::{Connection, ConnectionCreate, ConnectionType, Secrets, TestResult, TestStatus};
+use crate::datasets::MAX_DATASETS;
 use crate::datasets::{self, Dataset};
 use crate::error::{DsrError, Result};
 use crate::keys;
@@ -88,9 +89,6 @@ pub trait DsrService: Send + Sync {
     /// Removes a `manual_request` connection's fields: requests no longer wait for it.
     fn delete_manual_fields(&self, connection: &str) -> Result<()>;
 }
-
-/// Most datasets one upload takes (as Fides).
-pub const MAX_DATASETS: usize = 1_000;
 
 /// [`DsrService`] over the database; connection secrets are sealed with the application key.
 pub struct DieselDsrService {

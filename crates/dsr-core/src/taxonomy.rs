@@ -105,6 +105,36 @@ impl Taxonomy {
     }
 }
 
+macro_rules! key_schema {
+    ($($(#[$doc:meta])* $name:ident => $list:ident, $what:literal;)+) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let keys: Vec<String> = Taxonomy::embedded().$list().iter().map(|i| i.fides_key.clone()).collect();
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .description(Some(concat!("A ", $what, " of the fideslang taxonomy (`GET /api/v1/", stringify!($list), "`)")))
+                    .enum_values(Some(keys))
+                    .into()
+            }
+        }
+
+        impl ToSchema for $name {}
+    )+};
+}
+
+key_schema! {
+    /// The schema of a data category key: one of the embedded taxonomy's.
+    DataCategoryKey => data_categories, "data category";
+    /// The schema of a data use key: one of the embedded taxonomy's.
+    DataUseKey => data_uses, "data use";
+    /// The schema of a data subject key: one of the embedded taxonomy's.
+    DataSubjectKey => data_subjects, "data subject";
+}
+
 /// True when `ancestor` is `key` or one of its parents in dotted notation.
 pub fn is_same_or_ancestor(ancestor: &str, key: &str) -> bool {
     key == ancestor || key.strip_prefix(ancestor).is_some_and(|rest| rest.starts_with('.'))

@@ -29,11 +29,11 @@ pub struct Org {
 /// A new organisation.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct OrgCreate {
-    /// Lowercase letters, digits and hyphens; unique; `org` is reserved.
-    #[schema(example = "acme")]
+    /// Lowercase letters, digits and single hyphens between them (at most 64); unique; `org` is reserved.
+    #[schema(pattern = r"^(?!org$)[a-z0-9]+(-[a-z0-9]+)*$", max_length = 64, example = "acme")]
     pub slug: String,
     /// Display name.
-    #[schema(example = "Acme Corp")]
+    #[schema(value_type = validation::text::NameString, example = "Acme Corp")]
     pub name: String,
 }
 
@@ -55,11 +55,11 @@ pub struct Space {
 /// A new space.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct SpaceCreate {
-    /// Lowercase letters, digits and hyphens; unique; `org` is reserved.
-    #[schema(example = "marketing-analytics")]
+    /// Lowercase letters, digits and single hyphens between them (at most 64); unique; `org` is reserved.
+    #[schema(pattern = r"^(?!org$)[a-z0-9]+(-[a-z0-9]+)*$", max_length = 64, example = "marketing-analytics")]
     pub slug: String,
     /// Display name.
-    #[schema(example = "Marketing Analytics")]
+    #[schema(value_type = validation::text::NameString, example = "Marketing Analytics")]
     pub name: String,
     /// The owning organisation.
     #[schema(example = "acme")]
@@ -116,31 +116,42 @@ pub struct Product {
 #[serde(default)]
 pub struct ProductCreate {
     /// Name.
-    #[schema(example = "Customer Events")]
+    #[schema(value_type = validation::text::NameString, example = "Customer Events")]
     pub name: String,
     /// e.g. `table`.
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub product_type: Option<String>,
     /// e.g. `dataset`.
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub product_kind: Option<String>,
     /// Id in the source system.
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub source_id: Option<String>,
     /// Location.
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub path: Option<String>,
     /// e.g. `production`.
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub environment: Option<String>,
     /// e.g. `PII`.
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub sensitivity: Option<String>,
     /// Data categories.
     pub data_categories: Vec<String>,
     /// Owner id.
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub owner_id: Option<String>,
     /// Owner name.
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub owner_name: Option<String>,
     /// A purpose of a notice in the same space.
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub processing_purpose_id: Option<String>,
     /// Lawful basis.
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub lawful_basis: Option<String>,
     /// Retention period.
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub retention_period: Option<String>,
     /// Categories of data subjects.
     pub data_subject_categories: Vec<String>,
@@ -153,53 +164,54 @@ pub struct ProductCreate {
 pub struct ProductUpdate {
     /// Name.
     #[serde(default)]
+    #[schema(value_type = Option<validation::text::NameString>)]
     pub name: Option<String>,
     /// e.g. `table`.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub product_type: Option<Option<String>>,
     /// e.g. `dataset`.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub product_kind: Option<Option<String>>,
     /// Id in the source system.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub source_id: Option<Option<String>>,
     /// Location.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub path: Option<Option<String>>,
     /// Environment.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub environment: Option<Option<String>>,
     /// Sensitivity.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub sensitivity: Option<Option<String>>,
     /// Data categories.
     #[serde(default)]
     pub data_categories: Option<Vec<String>>,
     /// Owner id.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub owner_id: Option<Option<String>>,
     /// Owner name.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub owner_name: Option<Option<String>>,
     /// A purpose of a notice in the same space; `null` unmaps the product.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub processing_purpose_id: Option<Option<String>>,
     /// Lawful basis.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub lawful_basis: Option<Option<String>>,
     /// Retention period.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub retention_period: Option<Option<String>>,
     /// Categories of data subjects.
     #[serde(default)]
@@ -281,10 +293,11 @@ pub struct PurposeCreate {
 pub struct PurposeUpdate {
     /// Name.
     #[serde(default)]
+    #[schema(value_type = Option<validation::text::NameString>)]
     pub name: Option<String>,
     /// Description; `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<validation::text::TextString>)]
     pub description: Option<Option<String>>,
     /// Strictly necessary.
     #[serde(default)]
@@ -324,17 +337,17 @@ pub struct Notice {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct NoticeCreate {
     /// Name.
-    #[schema(example = "Global Privacy Policy")]
+    #[schema(value_type = validation::text::NameString, example = "Global Privacy Policy")]
     pub name: String,
     /// Version label.
-    #[schema(example = "v1.0")]
+    #[schema(value_type = validation::text::NameString, example = "v1.0")]
     pub version: String,
     /// Default DRAFT.
     #[serde(default)]
     pub status: Option<NoticeStatus>,
     /// An external http(s) URL.
     #[serde(default)]
-    #[schema(example = "https://example.com/privacy-policy")]
+    #[schema(value_type = Option<String>, pattern = r"^[\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*([hH][tT][tT][pP][sS]?:[\s\S]*)?$", example = "https://example.com/privacy-policy")]
     pub content_url: Option<String>,
     /// Effective from.
     #[serde(default)]
@@ -349,9 +362,11 @@ pub struct NoticeCreate {
 pub struct NoticeUpdate {
     /// Name.
     #[serde(default)]
+    #[schema(value_type = Option<validation::text::NameString>)]
     pub name: Option<String>,
     /// Version label.
     #[serde(default)]
+    #[schema(value_type = Option<validation::text::NameString>)]
     pub version: Option<String>,
     /// DRAFT, ACTIVE or ARCHIVED.
     #[serde(default)]
@@ -478,6 +493,7 @@ pub struct RopaParams {
     /// Exact sensitivity.
     pub sensitivity: Option<String>,
     /// mapped, unmapped or all (default).
+    #[param(inline)]
     pub mapping_status: Option<MappingStatus>,
 }
 

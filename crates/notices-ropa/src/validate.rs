@@ -2,12 +2,14 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use validation::text;
+
 use crate::error::FieldIssue;
 
 /// Slugs route URLs (`/spaces/{slug}`); `org` would collide with `/spaces/org/{org_slug}`.
 pub(crate) const RESERVED_SLUGS: &[&str] = &["org"];
 const MAX_SLUG: usize = 64;
-const MAX_TEXT: usize = 500;
+const MAX_TEXT: usize = text::NAME_MAX;
 const MAX_URL: usize = 2048;
 
 /// Lowercase letters, digits and single hyphens between them; at most 64 characters.
@@ -27,24 +29,24 @@ pub(crate) fn slug(field: &str, value: &str, issues: &mut Vec<FieldIssue>) {
     }
 }
 
-/// A required, non-blank text of bounded length; returns it trimmed.
+/// A required, non-blank text of bounded length (as given, as the schema's `maxLength`
+/// counts); returns it trimmed.
 pub(crate) fn required(field: &str, value: &str, issues: &mut Vec<FieldIssue>) -> String {
-    let trimmed = value.trim();
-    if trimmed.is_empty() {
+    if text::is_blank(value) {
         issues.push(FieldIssue::new(field, "Field must not be empty"));
-    } else if trimmed.chars().count() > MAX_TEXT {
+    } else if text::chars(value) > MAX_TEXT {
         issues.push(FieldIssue::new(field, format!("Field must be at most {MAX_TEXT} characters")));
     }
-    trimmed.to_owned()
+    value.trim().to_owned()
 }
 
-/// An optional text: trimmed, blank becomes absent, bounded length.
+/// An optional text of bounded length (as given): trimmed, blank becomes absent.
 pub(crate) fn optional(field: &str, value: Option<String>, issues: &mut Vec<FieldIssue>) -> Option<String> {
-    let trimmed = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())?;
-    if trimmed.chars().count() > MAX_TEXT * 4 {
-        issues.push(FieldIssue::new(field, format!("Field must be at most {} characters", MAX_TEXT * 4)));
+    let value = value?;
+    if text::chars(&value) > text::TEXT_MAX {
+        issues.push(FieldIssue::new(field, format!("Field must be at most {} characters", text::TEXT_MAX)));
     }
-    Some(trimmed)
+    Some(value.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
 /// A list of texts: items trimmed, blanks dropped.

@@ -347,7 +347,7 @@ pub async fn reset_tone(
 /// Re-evaluation refreshes inventory answers and evidence and keeps human answers.
 #[utoipa::path(
     tag = "Privacy Assessments",
-    request_body(content = ReEvaluate, description = "May be empty"),
+    request_body(content = Option<ReEvaluate>, description = "May be empty"),
     responses((status = 202, description = "Tasks queued", body = Vec<Task>), AuthErrors,
               (status = 422, description = "Unknown assessment", body = ErrorBody)),
     security(("oauth2" = ["privacy-assessment:update"]))
@@ -548,7 +548,7 @@ pub async fn group_evidence(
 #[utoipa::path(
     tag = "Privacy Assessments",
     params(("assessment_id" = String, Path)),
-    request_body(content = QuestionnaireSend, description = "May be empty"),
+    request_body(content = Option<QuestionnaireSend>, description = "May be empty"),
     responses((status = 201, description = "Sent", body = QuestionnaireStatus), AuthErrors,
               (status = 400, description = "Slack not configured, or nothing to ask", body = ErrorBody),
               (status = 404, description = "No such assessment", body = ErrorBody),
@@ -592,6 +592,7 @@ pub async fn questionnaire_status(
     tag = "Privacy Assessments",
     params(("assessment_id" = String, Path)),
     responses((status = 200, description = "Reminders sent", body = RemindersSent), AuthErrors,
+              (status = 400, description = "Slack is not configured", body = ErrorBody),
               (status = 404, description = "No questionnaire sent", body = ErrorBody),
               (status = 502, description = "Slack refused (reminders it took are recorded)", body = ErrorBody)),
     security(("oauth2" = ["privacy-assessment:update"]))
@@ -613,7 +614,7 @@ pub async fn send_reminders(
 pub struct PdfQuery {
     /// `internal` (default: with sources, evidence and versions) or `external` (clean Q&A).
     #[serde(default)]
-    #[param(value_type = Option<String>, example = "external")]
+    #[param(value_type = Option<assessments::ExportMode>, inline, example = "external")]
     pub mode: assessments::ExportMode,
 }
 

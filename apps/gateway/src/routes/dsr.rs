@@ -103,7 +103,7 @@ pub async fn list_data_subjects(_auth: Authorized<scope::DataSubjectRead>, state
 // ---- policies ----
 
 /// Creates or updates policies by key (at most 50); each item succeeds or fails on its own.
-#[utoipa::path(tag = "DSR Policy", request_body = Vec<PolicyCreate>,
+#[utoipa::path(tag = "DSR Policy", request_body = dsr_core::PolicyList,
     responses((status = 200, description = "What was stored and what was refused", body = BulkResponse<Policy>), AuthErrors,
         (status = 422, description = "Not a list of policies, or more than 50", body = ErrorBody)),
     security(("oauth2" = ["policy:create_or_update"])))]
@@ -160,7 +160,7 @@ pub async fn delete_policy(
 // ---- rules ----
 
 /// Creates or updates rules of a policy by key (at most 50).
-#[utoipa::path(tag = "DSR Policy", params(("policy_key" = String, Path, description = "Policy key")), request_body = Vec<RuleCreate>,
+#[utoipa::path(tag = "DSR Policy", params(("policy_key" = String, Path, description = "Policy key")), request_body = dsr_core::RuleList,
     responses((status = 200, description = "What was stored and what was refused", body = BulkResponse<Rule>), AuthErrors,
         (status = 404, description = "Unknown policy", body = ErrorBody), (status = 422, description = "Invalid body", body = ErrorBody)),
     security(("oauth2" = ["rule:create_or_update"])))]
@@ -224,7 +224,7 @@ pub async fn delete_rule(
 /// Creates or updates a rule's targets by key (at most 50); unknown data categories → 422.
 #[utoipa::path(tag = "DSR Policy",
     params(("policy_key" = String, Path, description = "Policy key"), ("rule_key" = String, Path, description = "Rule key")),
-    request_body = Vec<TargetCreate>,
+    request_body = dsr_core::TargetList,
     responses((status = 200, description = "What was stored and what was refused", body = BulkResponse<Target>), AuthErrors,
         (status = 404, description = "Unknown policy or rule", body = ErrorBody),
         (status = 422, description = "Unknown data categories (named), or an invalid body", body = ErrorBody)),
@@ -276,7 +276,7 @@ pub async fn delete_target(
 // ---- storage destinations ----
 
 /// Creates or updates storage destinations by key (at most 50).
-#[utoipa::path(tag = "Storage", request_body = Vec<StorageConfigCreate>,
+#[utoipa::path(tag = "Storage", request_body = dsr_core::StorageConfigList,
     responses((status = 200, description = "What was stored and what was refused", body = BulkResponse<StorageConfig>), AuthErrors,
         (status = 422, description = "Invalid body (type must be local; format json or csv)", body = ErrorBody)),
     security(("oauth2" = ["storage:create_or_update"])))]
@@ -333,7 +333,7 @@ pub async fn delete_storage(
 // ---- connections ----
 
 /// Creates or updates connections by key (at most 50); secrets are set with `PUT …/secret`.
-#[utoipa::path(tag = "Connections", request_body = Vec<ConnectionCreate>,
+#[utoipa::path(tag = "Connections", request_body = dsr_core::ConnectionList,
     responses((status = 200, description = "What was stored and what was refused", body = BulkResponse<Connection>), AuthErrors,
         (status = 422, description = "Invalid body (connection_type postgres or sqlite; access read or write)", body = ErrorBody)),
     security(("oauth2" = ["connection:create_or_update"])))]
@@ -438,7 +438,7 @@ pub async fn test_connection(
 /// validated (references, data categories, data types) with messages naming
 /// `dataset.collection.field`.
 #[utoipa::path(tag = "Datasets", params(("connection_key" = String, Path, description = "Connection key")),
-    request_body = Vec<Dataset>,
+    request_body = dsr_core::DatasetList,
     responses((status = 200, description = "What was stored and what was refused", body = BulkResponse<Dataset>), AuthErrors,
         (status = 404, description = "Unknown connection", body = ErrorBody), (status = 422, description = "Not a list of datasets", body = ErrorBody)),
     security(("oauth2" = ["dataset:create_or_update"])))]
@@ -453,15 +453,10 @@ pub async fn upsert_datasets(
 }
 
 /// A YAML dataset file: `dataset:` holding the list, as Fides writes them.
-#[derive(Deserialize)]
-struct YamlDatasets {
-    dataset: Vec<Dataset>,
-}
-
 /// Same as `PATCH /connection/{key}/dataset`, with a YAML body (`dataset: [...]`), so Fides
 /// dataset files load unchanged.
 #[utoipa::path(tag = "Datasets", params(("connection_key" = String, Path, description = "Connection key")),
-    request_body(content = String, content_type = "application/x-yaml", description = "dataset:\n  - fides_key: ...\n    collections: [...]"),
+    request_body(content = dsr_core::DatasetFile, content_type = "application/x-yaml", description = "dataset:\n  - fides_key: ...\n    collections: [...]"),
     responses((status = 200, description = "What was stored and what was refused", body = BulkResponse<Dataset>), AuthErrors,
         (status = 404, description = "Unknown connection", body = ErrorBody),
         (status = 422, description = "Not YAML, or not a dataset file (the detail names the line)", body = ErrorBody)),
@@ -473,7 +468,11 @@ pub async fn upsert_datasets_yaml(
     key: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let file: YamlDatasets = serde_norway::from_slice(&body).map_err(|e| {
+    // Strict, as JSON bodies are: a struct only from a mapping.
+    let file = <dsr_core::DatasetFile as Deserialize>::deserialize(crate::strict::Strict(
+        serde_norway::Deserializer::from_slice(&body),
+    ))
+    .map_err(|e| {
         ApiError::validation(vec![ValidationIssue::new(
             vec!["body".into()],
             format!("Invalid dataset YAML: {e}"),

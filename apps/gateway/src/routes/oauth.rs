@@ -142,7 +142,7 @@ pub async fn get_client_scopes(
 #[utoipa::path(
     tag = "OAuth",
     params(("client_id" = String, Path, description = "The client id")),
-    request_body(content = Vec<String>, example = json!(["privacy-request-redaction-patterns:read"])),
+    request_body(content = auth::scopes::ScopeNames, example = json!(["privacy-request-redaction-patterns:read"])),
     responses(
         (status = 200, description = "The client's scopes now", body = Vec<String>),
         AuthErrors,

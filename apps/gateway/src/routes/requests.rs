@@ -56,7 +56,7 @@ fn check_bulk(len: usize, loc: &[&str]) -> Result<(), ApiError> {
 /// Creates privacy requests (public, as in Fides; limited per client address). Each item
 /// succeeds or fails on its own: unknown policy, no identity, an `encryption_key` that is not
 /// exactly 16 bytes.
-#[utoipa::path(tag = "Privacy requests", request_body = Vec<PrivacyRequestCreate>,
+#[utoipa::path(tag = "Privacy requests", request_body = dsr_core::PrivacyRequestList,
     responses(
         (status = 200, description = "Created and failed items", body = BulkResponse<PrivacyRequest>),
         (status = 422, description = "More than 50 items, or not a list", body = ErrorBody),
@@ -65,7 +65,7 @@ fn check_bulk(len: usize, loc: &[&str]) -> Result<(), ApiError> {
 pub async fn create_public(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: Json<Vec<Value>>,
+    body: Json<Vec<PrivacyRequestCreate>>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(address) = req.peer_addr().map(|a| a.ip())
         && let Err(wait) = state.public_limiter.check(address)
@@ -87,7 +87,7 @@ pub async fn create_public(
 }
 
 /// Creates privacy requests as an authenticated client (recorded as `submitted_by`).
-#[utoipa::path(tag = "Privacy requests", request_body = Vec<PrivacyRequestCreate>,
+#[utoipa::path(tag = "Privacy requests", request_body = dsr_core::PrivacyRequestList,
     responses(
         (status = 200, description = "Created and failed items", body = BulkResponse<PrivacyRequest>),
         (status = 422, description = "More than 50 items, or not a list", body = ErrorBody), AuthErrors),
@@ -96,7 +96,7 @@ pub async fn create_public(
 pub async fn create_authenticated(
     auth: Authorized<scope::PrivacyRequestCreate>,
     state: web::Data<AppState>,
-    body: Json<Vec<Value>>,
+    body: Json<Vec<PrivacyRequestCreate>>,
 ) -> Result<HttpResponse, ApiError> {
     let items = body.0;
     check_bulk(items.len(), &["body"])?;
@@ -136,8 +136,10 @@ pub struct ListQuery {
     /// Failed before.
     pub errored_lt: Option<DateTime<Utc>>,
     /// Sort field (default `created_at`).
+    #[param(inline)]
     pub sort_field: Option<SortField>,
     /// `asc` or `desc` (default).
+    #[param(inline)]
     pub sort_direction: Option<SortDirection>,
     /// Add execution logs by dataset.
     #[serde(default)]

@@ -134,3 +134,19 @@ mod tests {
         assert_eq!(TEMPLATES.len(), 4);
     }
 }
+
+/// The OpenAPI schema of a template id: one of [`TEMPLATES`].
+#[derive(Debug, Clone, Copy)]
+pub struct TemplateId;
+
+impl utoipa::PartialSchema for TemplateId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("A template id (`GET /templates`)"))
+            .enum_values(Some(TEMPLATES.iter().map(|t| t.id)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for TemplateId {}

@@ -11,7 +11,8 @@ mod service;
 pub use identity::{Identity, IdentityValue};
 pub use model::{
     AccessResultUrls, ActionRequiredDetails, ExecutionLog, FieldAffected, PrivacyRequest, PrivacyRequestCreate,
-    RequestFilter, RequestStatus, ReviewRequestIds, ReviewWithReason, SortDirection, SortField, VerificationCode,
+    PrivacyRequestList, RequestFilter, RequestStatus, ReviewRequestIds, ReviewWithReason, SortDirection, SortField,
+    VerificationCode,
 };
 pub use service::{
     CodeDelivery, DieselRequestService, PackageDownload, QUEUE, RequestService, RequestSettings, VERIFICATION_ATTEMPTS,

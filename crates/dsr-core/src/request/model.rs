@@ -70,6 +70,9 @@ impl RequestStatus {
     }
 }
 
+/// A bulk body of privacy requests to create.
+pub type PrivacyRequestList = crate::model::BulkBody<PrivacyRequestCreate>;
+
 /// One privacy request to create.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PrivacyRequestCreate {
@@ -193,7 +196,7 @@ pub struct PrivacyRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ReviewRequestIds {
     /// Ids of pending requests (at most 50).
-    #[schema(example = json!(["pri_7b3c0d2e-1f4a-4b6c-9d8e-0a1b2c3d4e5f"]))]
+    #[schema(max_items = 50, example = json!(["pri_7b3c0d2e-1f4a-4b6c-9d8e-0a1b2c3d4e5f"]))]
     pub request_ids: Vec<String>,
 }
 
@@ -201,6 +204,7 @@ pub struct ReviewRequestIds {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ReviewWithReason {
     /// Ids of the requests (at most 50).
+    #[schema(max_items = 50)]
     pub request_ids: Vec<String>,
     /// Why; stored on the request and written to its log.
     #[serde(default)]

@@ -101,7 +101,11 @@ pub struct PackageDownload {
 pub trait RequestService: Send + Sync {
     /// Creates requests (at most 50); each item succeeds or fails on its own. `submitted_by` is
     /// the client of the authenticated route.
-    fn create(&self, items: Vec<Value>, submitted_by: Option<String>) -> Result<BulkResponse<PrivacyRequest>>;
+    fn create(
+        &self,
+        items: Vec<PrivacyRequestCreate>,
+        submitted_by: Option<String>,
+    ) -> Result<BulkResponse<PrivacyRequest>>;
     /// A filtered, sorted page of requests.
     fn list(&self, filter: &RequestFilter, page: PageRequest) -> Result<FidesPage<PrivacyRequest>>;
     /// One request.
@@ -211,55 +215,50 @@ impl DieselRequestService {
     fn create_one(
         &self,
         conn: &mut DbConn,
-        raw: &Value,
+        item: PrivacyRequestCreate,
         submitted_by: Option<&str>,
         policies: &mut HashMap<String, Option<(PolicyRow, Policy)>>,
         verify: bool,
-    ) -> std::result::Result<Accepted, String> {
-        let item: PrivacyRequestCreate = serde_json::from_value(raw.clone()).map_err(|e| {
-            let text = e.to_string();
-            text.split(" at line ").next().unwrap_or(&text).to_owned()
-        })?;
-        let identity = Identity::parse(&item.identity)?;
+    ) -> Result<std::result::Result<Accepted, String>> {
+        let identity = match Identity::parse(&item.identity) {
+            Ok(identity) => identity,
+            Err(message) => return Ok(Err(message)),
+        };
         if let Some(key) = &item.encryption_key
             && key.len() != crypto::results::REQUEST_KEY_LEN
         {
-            return Err("Encryption key must be 16 bytes long".to_owned());
+            return Ok(Err("Encryption key must be 16 bytes long".to_owned()));
         }
         if !policies.contains_key(&item.policy_key) {
-            let found = match config_repo::find_policy(conn, &item.policy_key).map_err(|e| e.to_string())? {
-                Some(row) => {
-                    let policy =
-                        config_repo::assemble_policies(conn, vec![row.clone()]).map_err(|e| e.to_string())?.pop();
-                    policy.map(|p| (row, p))
-                }
+            let found = match config_repo::find_policy(conn, &item.policy_key)? {
+                Some(row) => config_repo::assemble_policies(conn, vec![row.clone()])?.pop().map(|p| (row, p)),
                 None => None,
             };
             policies.insert(item.policy_key.clone(), found);
         }
         let Some((policy_row, policy)) = policies.get(&item.policy_key).and_then(Option::as_ref) else {
-            return Err(format!("Policy with key {} does not exist", item.policy_key));
+            return Ok(Err(format!("Policy with key {} does not exist", item.policy_key)));
         };
         let erasure = policy.rules.iter().any(|r| r.action_type == ActionType::Erasure);
         if !erasure && !policy.rules.iter().any(|r| r.action_type == ActionType::Access) {
-            return Err(format!("Policy {} has no access or erasure rules to execute", policy.key));
+            return Ok(Err(format!("Policy {} has no access or erasure rules to execute", policy.key)));
         }
         let email = identity.values("email").into_iter().find_map(|v| v.as_str().map(str::to_owned));
         let verification = match (verify, email) {
             (false, _) => None,
             (true, Some(email)) => Some(email),
             (true, None) => {
-                return Err(
-                    "Verification message could not be sent: identity verification needs an email identity.".to_owned()
-                );
+                return Ok(Err(
+                    "Verification message could not be sent: identity verification needs an email identity.".to_owned(),
+                ));
             }
         };
         let masking_secrets = match erasure {
-            true => Some(self.seal_json(&crate::masking::MaskingSecrets::generate()).map_err(|e| e.to_string())?),
+            true => Some(self.seal_json(&crate::masking::MaskingSecrets::generate())?),
             false => None,
         };
         let at = db::now();
-        let identity_json = serde_json::to_vec(&identity).map_err(|e| e.to_string())?;
+        let identity_json = serde_json::to_vec(&identity).map_err(|e| DsrError::BadRequest(e.to_string()))?;
         let row = RequestRow {
             id: new_id("pri"),
             external_id: item.external_id,
@@ -287,10 +286,13 @@ impl DieselRequestService {
         };
         let digests = self.digests(&identity);
         let verification = match verification {
-            Some(email) => Some(self.send_code(&row.id, &email, at)?),
+            Some(email) => match self.send_code(&row.id, &email, at) {
+                Ok(sent) => Some(sent),
+                Err(message) => return Ok(Err(message)),
+            },
             None => None,
         };
-        Ok(Accepted { row, digests, verification })
+        Ok(Ok(Accepted { row, digests, verification }))
     }
 
     fn digests(&self, identity: &Identity) -> Vec<(String, String)> {
@@ -444,7 +446,11 @@ fn to_response(
 }
 
 impl RequestService for DieselRequestService {
-    fn create(&self, items: Vec<Value>, submitted_by: Option<String>) -> Result<BulkResponse<PrivacyRequest>> {
+    fn create(
+        &self,
+        items: Vec<PrivacyRequestCreate>,
+        submitted_by: Option<String>,
+    ) -> Result<BulkResponse<PrivacyRequest>> {
         if items.len() > MAX_BULK {
             return Err(DsrError::TooMany { max: MAX_BULK });
         }
@@ -454,10 +460,13 @@ impl RequestService for DieselRequestService {
         let mut created = Vec::new();
         // Only the public route asks the subject to prove their identity (as Fides).
         let verify = submitted_by.is_none() && self.inner.settings.identity_verification_required;
-        for raw in items {
-            match self.create_one(&mut conn, &raw, submitted_by.as_deref(), &mut policies, verify) {
+        for item in items {
+            // Echoed as given when it fails (Fides' bulk shape).
+            let data = serde_json::to_value(&item).unwrap_or(Value::Null);
+            // A database error fails the whole call; the item's own problems fail only the item.
+            match self.create_one(&mut conn, item, submitted_by.as_deref(), &mut policies, verify)? {
                 Ok(accepted) => created.push(accepted),
-                Err(message) => response.failed.push(BulkFailure { message, data: raw }),
+                Err(message) => response.failed.push(BulkFailure { message, data }),
             }
         }
         // Every accepted item in one transaction: each is stored with its job, or none is.
