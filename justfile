@@ -68,3 +68,13 @@ bench-assess *ARGS:
 # Benchmark PDF export: a 40-question report rendered 50 times (prints p50/p99 and size)
 bench-pdf:
     cargo run --release -p pdf-export --example bench_render
+
+# Schemathesis over the served OpenAPI document (every check but positive_data_acceptance, as CI)
+schemathesis *ARGS:
+    cargo build --bin lethe
+    scripts/schemathesis.sh target/debug/lethe {{ARGS}}
+
+# Schemathesis positive_data_acceptance only: lists the refusals no schema can express
+schemathesis-positive:
+    cargo build --bin lethe
+    scripts/schemathesis.sh target/debug/lethe --checks positive_data_acceptance --seed 1 --max-examples 20 || true

@@ -154,7 +154,85 @@ impl CustomerDb {
     }
 }
 
+/// A lock held on a customer database until released: every table (PostgreSQL, `ACCESS
+/// EXCLUSIVE`) or the whole file (SQLite, `BEGIN EXCLUSIVE`), so the next query Lethe sends
+/// there waits.
+pub enum HeldLock {
+    /// An open PostgreSQL transaction.
+    Postgres(PgConnection),
+    /// An open SQLite transaction.
+    Sqlite(SqliteConnection),
+}
+
+impl HeldLock {
+    /// Commits, letting waiting queries go on.
+    pub fn release(self) {
+        match self {
+            HeldLock::Postgres(mut c) => c.batch_execute("COMMIT").expect("release the lock"),
+            HeldLock::Sqlite(mut c) => c.batch_execute("COMMIT").expect("release the lock"),
+        }
+    }
+}
+
 impl CustomerDb {
+    /// Takes a lock that makes Lethe's next query here wait until [`HeldLock::release`].
+    pub fn hold_lock(&self) -> HeldLock {
+        match self.kind {
+            Kind::Postgres => {
+                let mut conn = PgConnection::establish(&Self::pg_url(&self.name)).expect("open the customer database");
+                #[derive(diesel::QueryableByName)]
+                struct Table {
+                    #[diesel(sql_type = diesel::sql_types::Text)]
+                    tablename: String,
+                }
+                let tables: Vec<Table> = diesel::RunQueryDsl::load(
+                    diesel::sql_query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"),
+                    &mut conn,
+                )
+                .expect("list the tables");
+                let names: Vec<String> = tables.into_iter().map(|t| format!("\"{}\"", t.tablename)).collect();
+                conn.batch_execute(&format!("BEGIN; LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", names.join(", ")))
+                    .expect("lock the tables");
+                HeldLock::Postgres(conn)
+            }
+            Kind::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.name).expect("open the SQLite file");
+                conn.batch_execute("BEGIN EXCLUSIVE").expect("lock the file");
+                HeldLock::Sqlite(conn)
+            }
+        }
+    }
+
+    /// Connections open to this database now: PostgreSQL backends (as the server counts them),
+    /// or this process's file descriptors of the SQLite file (Linux).
+    pub fn open_connections(&self) -> usize {
+        match self.kind {
+            Kind::Postgres => {
+                #[derive(diesel::QueryableByName)]
+                struct Count {
+                    #[diesel(sql_type = diesel::sql_types::BigInt)]
+                    n: i64,
+                }
+                let mut admin = PgConnection::establish(&postgres_server_url()).expect("reach the PostgreSQL server");
+                let count: Count = diesel::RunQueryDsl::get_result(
+                    diesel::sql_query("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1")
+                        .bind::<diesel::sql_types::Text, _>(&self.name),
+                    &mut admin,
+                )
+                .expect("count the backends");
+                usize::try_from(count.n).unwrap_or_default()
+            }
+            Kind::Sqlite => {
+                let target = std::fs::canonicalize(&self.name).expect("the SQLite file");
+                std::fs::read_dir("/proc/self/fd")
+                    .expect("/proc/self/fd")
+                    .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
+                    .filter(|link| *link == target)
+                    .count()
+            }
+        }
+    }
+
     /// Secrets that reach no database: PostgreSQL on port 1, a SQLite file in a missing directory.
     pub fn unreachable_secrets(&self) -> Value {
         match self.kind {

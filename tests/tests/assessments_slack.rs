@@ -301,7 +301,7 @@ async fn each_scheduled_reassessment_fires_once_across_gateways() {
     );
     let assessments = app.state().assessments;
     let at = chrono::Utc::now();
-    assert_eq!(assessments.fire_due_reassessment("gateway-a", at).unwrap(), None, "disabled by default");
+    assert!(!assessments.fire_due_reassessment("gateway-a", at).unwrap(), "disabled by default");
 
     let enabled = call(
         &service,
@@ -315,25 +315,112 @@ async fn each_scheduled_reassessment_fires_once_across_gateways() {
     // Another gateway process: a second service over the same database.
     let other = assessments::DieselAssessmentService::new(db::Database::connect(app.db.url(), 2).unwrap());
     use assessments::AssessmentService as _;
-    let first = assessments.fire_due_reassessment("gateway-a", at).unwrap();
-    let second = other.fire_due_reassessment("gateway-b", at).unwrap();
-    assert_eq!(first, Some(1), "one outdated assessment queued");
-    assert_eq!(second, None, "the firing was claimed by gateway-a");
-    assert_eq!(assessments.fire_due_reassessment("gateway-a", at).unwrap(), None);
+    assert!(assessments.fire_due_reassessment("gateway-a", at).unwrap(), "gateway-a fires");
+    assert!(!other.fire_due_reassessment("gateway-b", at).unwrap(), "the firing was claimed by gateway-a");
+    assert!(!assessments.fire_due_reassessment("gateway-a", at).unwrap());
 
-    let tasks = call(&service, &root, TestRequest::get().uri(&format!("{BASE}/tasks"))).await.body;
-    let re_evaluations: Vec<&Value> =
-        tasks.as_array().unwrap().iter().filter(|t| t["action_type"] == "re_evaluate").collect();
-    assert_eq!(re_evaluations.len(), 1);
-    assert_eq!(re_evaluations[0]["assessment_id"], id.as_str());
-    let task = re_evaluations[0]["id"].as_str().unwrap().to_owned();
+    let task = wait_re_evaluation(&service, &root, &id).await;
     wait_task(&service, &root, &task, &["complete"]).await;
     let next_minute = at + chrono::Duration::minutes(1);
-    assert_eq!(
-        other.fire_due_reassessment("gateway-b", next_minute).unwrap(),
-        Some(0),
-        "a new firing; nothing is outdated now"
-    );
+    assert!(other.fire_due_reassessment("gateway-b", next_minute).unwrap(), "a new firing");
+    // Its job finds nothing outdated: still one re-evaluation in all.
+    wait_reassess_jobs_done(&app, 2).await;
+    let tasks = call(&service, &root, TestRequest::get().uri(&format!("{BASE}/tasks"))).await.body;
+    let count = tasks.as_array().unwrap().iter().filter(|t| t["action_type"] == "re_evaluate").count();
+    assert_eq!(count, 1);
+}
+
+/// Waits for the re-evaluation task of assessment `id` a scheduled firing queues.
+async fn wait_re_evaluation<S, B>(service: &S, root: &str, id: &str) -> String
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    for _ in 0..400 {
+        let tasks = call(service, root, TestRequest::get().uri(&format!("{BASE}/tasks"))).await.body;
+        let found =
+            tasks.as_array().unwrap().iter().find(|t| t["action_type"] == "re_evaluate" && t["assessment_id"] == id);
+        if let Some(task) = found {
+            return task["id"].as_str().unwrap().to_owned();
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("no re-evaluation was queued for {id}");
+}
+
+/// The scheduled-reassessment jobs: (status, attempts, last_error), oldest first.
+fn reassess_jobs(app: &TestApp) -> Vec<(String, i32, Option<String>)> {
+    use db::schema::jobs as j;
+    use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+    let mut conn = app.state().db.conn().unwrap();
+    j::table
+        .filter(j::queue.eq(assessments::REASSESS_QUEUE))
+        .order(j::created_at.asc())
+        .select((j::status, j::attempts, j::last_error))
+        .load(&mut *conn)
+        .unwrap()
+}
+
+async fn wait_reassess_jobs_done(app: &TestApp, count: usize) {
+    for _ in 0..400 {
+        let jobs = reassess_jobs(app);
+        if jobs.len() == count && jobs.iter().all(|(status, ..)| status == "succeeded") {
+            return;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("reassessment jobs did not finish: {:?}", reassess_jobs(app));
+}
+
+#[actix_web::test]
+async fn a_scheduled_reassessment_whose_re_evaluation_fails_is_retried_not_lost() {
+    let app = TestApp::with(|s| {
+        s.jobs.scheduler_seconds = 0;
+        s.jobs.poll_interval_ms = 50;
+    });
+    let service = test::init_service(gateway::build_app(app.state())).await;
+    let root = app.root_token();
+    let id = assessment_with_open_questions(&service, &root).await;
+    let changed = json!({"fides_key": "web_shop", "name": "Web shop", "description": "now outdated"});
+    call(&service, &root, TestRequest::put().uri("/api/v1/system").set_json(changed)).await;
+    call(
+        &service,
+        &root,
+        TestRequest::put()
+            .uri(&format!("{BASE}/config"))
+            .set_json(json!({"reassessment_enabled": true, "reassessment_cron": "* * * * *"})),
+    )
+    .await;
+
+    // The database refuses the re-evaluation: its task table is not there.
+    let sql = |statement: &str| {
+        use diesel::connection::SimpleConnection;
+        app.state().db.conn().unwrap().batch_execute(statement).unwrap();
+    };
+    sql("ALTER TABLE assessment_tasks RENAME TO assessment_tasks_away");
+    assert!(app.state().assessments.fire_due_reassessment("gateway-a", chrono::Utc::now()).unwrap());
+    let mut failed = None;
+    for _ in 0..400 {
+        failed = reassess_jobs(&app).into_iter().find(|(_, attempts, error)| *attempts >= 1 && error.is_some());
+        if failed.is_some() {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(25)).await;
+    }
+    let (status, _, error) = failed.expect("the job ran and failed");
+    assert_eq!(status, "queued", "waiting for its retry, not given up");
+    assert!(error.unwrap().starts_with("Scheduled reassessment failed"));
+
+    // The database is back: the retry (after its backoff) queues the re-evaluation.
+    sql("ALTER TABLE assessment_tasks_away RENAME TO assessment_tasks");
+    let task = wait_re_evaluation(&service, &root, &id).await;
+    wait_task(&service, &root, &task, &["complete"]).await;
+    wait_reassess_jobs_done(&app, 1).await;
+    assert!(reassess_jobs(&app)[0].1 >= 2, "it took a second attempt");
 }
 
 #[actix_web::test]

@@ -1,5 +1,7 @@
 //! OAuth2 client credentials over HTTP, Fides-compatible.
 
+#![expect(clippy::unwrap_used, reason = "test helpers")]
+
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use auth::{AuthService, DieselAuthService, scopes};
@@ -240,4 +242,59 @@ async fn scope_registry_lists_every_scope_and_the_root_client_is_protected() {
     let root_scopes =
         send(&service, TestRequest::get().uri("/api/v1/oauth/client/root/scope").insert_header(bearer(&root))).await;
     assert_eq!(root_scopes.body, json!(scopes::ALL));
+}
+
+fn from(address: &str, request: TestRequest) -> TestRequest {
+    request.peer_addr(address.parse().unwrap())
+}
+
+#[actix_web::test]
+async fn failed_token_requests_are_limited_per_address_and_successes_never_count() {
+    let app = TestApp::with(|s| s.security.token_failure_limit_per_minute = 3);
+    let service = test::init_service(gateway::build_app(app.state())).await;
+    for _ in 0..5 {
+        let ok = send(&service, from("192.0.2.1:1000", token_form("root", ROOT_SECRET))).await;
+        assert_eq!(ok.status, StatusCode::OK, "successes are never counted");
+    }
+    for _ in 0..3 {
+        let wrong = send(&service, from("192.0.2.1:1000", token_form("root", "guess"))).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    }
+    let limited = send(&service, from("192.0.2.1:1001", token_form("root", "guess"))).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert_eq!(limited.body["detail"], "Too many failed token requests: 3 per minute");
+    // Once over, even the right secret waits: a guess that happens to be right learns nothing.
+    let right = send(&service, from("192.0.2.1:1002", token_form("root", ROOT_SECRET))).await;
+    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
+    let elsewhere = send(&service, from("192.0.2.2:1000", token_form("root", ROOT_SECRET))).await;
+    assert_eq!(elsewhere.status, StatusCode::OK, "other addresses keep their budget");
+}
+
+#[actix_web::test]
+async fn limits_key_on_the_trusted_proxy_header_only_when_configured() {
+    let body = json!([{"identity": {"email": "a@example.com"}, "policy_key": "default_access_policy"}]);
+    let public = |forwarded: &str| {
+        from("10.0.0.1:5000", TestRequest::post().uri("/api/v1/privacy-request"))
+            .insert_header(("X-Forwarded-For", forwarded.to_owned()))
+            .set_json(&body)
+    };
+    // Without the setting the header is ignored (clients could forge it): one proxy, one budget.
+    let app = TestApp::with(|s| s.security.public_request_rate_limit_per_minute = 1);
+    let service = test::init_service(gateway::build_app(app.state())).await;
+    assert_eq!(send(&service, public("203.0.113.1")).await.status, StatusCode::OK);
+    assert_eq!(send(&service, public("203.0.113.2")).await.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // Behind a trusted proxy each client has its own budget, keyed on the entry the proxy added.
+    let app = TestApp::with(|s| {
+        s.security.public_request_rate_limit_per_minute = 1;
+        s.security.trusted_proxy_header = Some("X-Forwarded-For".to_owned());
+    });
+    let service = test::init_service(gateway::build_app(app.state())).await;
+    assert_eq!(send(&service, public("203.0.113.1")).await.status, StatusCode::OK);
+    assert_eq!(send(&service, public("198.51.100.9, 203.0.113.2")).await.status, StatusCode::OK);
+    let again = send(&service, public("forged, 203.0.113.1")).await;
+    assert_eq!(again.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(again.header("retry-after").is_some());
 }

@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
-use lethe_tests::shop::{CustomerDb, Kind, postgres_server};
+use lethe_tests::shop::{CustomerDb, Kind, create_request, kinds, postgres_server, register, wait_done};
 use lethe_tests::{TestApp, bearer, send};
 use serde_json::json;
 
@@ -106,4 +106,65 @@ async fn connections_store_masked_secrets_and_test_real_databases() {
     )
     .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
+}
+
+/// Polls until `db` has no connection open (PostgreSQL ends a backend shortly after the client
+/// closes it).
+async fn wait_closed(db: &CustomerDb) -> usize {
+    for _ in 0..100 {
+        if db.open_connections() == 0 {
+            return 0;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    db.open_connections()
+}
+
+#[actix_web::test]
+async fn deleting_a_connection_or_changing_its_secrets_closes_its_pooled_store_connections() {
+    for kind in kinds() {
+        let app = TestApp::new();
+        let service = test::init_service(gateway::build_app(app.state())).await;
+        let root = app.root_token();
+        let db = CustomerDb::create(kind);
+        register(&service, &root, &db, "shop", "shop_db").await;
+        // On PostgreSQL a secrets change is also announced to every gateway (this one included),
+        // which closes its stores when it hears it: let that pass before counting.
+        let settle = || actix_web::rt::time::sleep(std::time::Duration::from_millis(500));
+        settle().await;
+        let run = || {
+            create_request(
+                &service,
+                &root,
+                json!({"identity": {"email": "customer-1@example.com"}, "policy_key": "default_access_policy"}),
+            )
+        };
+        let id = run().await;
+        assert_eq!(wait_done(&service, &root, &id).await["status"], "complete");
+        assert!(db.open_connections() > 0, "{kind:?}: a finished request leaves its connection pooled");
+
+        let secrets = send(
+            &service,
+            TestRequest::put()
+                .uri("/api/v1/connection/shop/secret")
+                .insert_header(bearer(&root))
+                .set_json(db.secrets()),
+        )
+        .await;
+        assert_eq!(secrets.status, StatusCode::OK);
+        assert_eq!(wait_closed(&db).await, 0, "{kind:?}: new secrets close the old connections at once");
+        settle().await;
+
+        let id = run().await;
+        assert_eq!(
+            wait_done(&service, &root, &id).await["status"],
+            "complete",
+            "{kind:?}: reopened with the new secrets"
+        );
+        assert!(db.open_connections() > 0);
+        let deleted =
+            send(&service, TestRequest::delete().uri("/api/v1/connection/shop").insert_header(bearer(&root))).await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+        assert_eq!(wait_closed(&db).await, 0, "{kind:?}: a deleted connection keeps nothing open");
+    }
 }

@@ -271,6 +271,36 @@ async fn download_links_are_signed_expiring_and_bound_to_their_request() {
 }
 
 #[actix_web::test]
+async fn download_links_start_at_the_configured_public_url_whatever_the_host_header() {
+    let app = TestApp::with(|s| s.server.public_url = Some("https://privacy.example.com/lethe/".to_owned()));
+    let service = test::init_service(gateway::build_app(app.state())).await;
+    let root = app.root_token();
+    let db = CustomerDb::create(Kind::Sqlite);
+    register(&service, &root, &db, "shop", "shop_db").await;
+    let id = create_request(
+        &service,
+        &root,
+        json!({"identity": {"email": "customer-1@example.com"}, "policy_key": "default_access_policy"}),
+    )
+    .await;
+    wait_done(&service, &root, &id).await;
+    let links = send(
+        &service,
+        TestRequest::get()
+            .uri(&format!("/api/v1/privacy-request/{id}/access-results"))
+            .insert_header(("Host", "10.0.0.5:8080"))
+            .insert_header(bearer(&root)),
+    )
+    .await;
+    let url = links.body["access_result_urls"][0].as_str().unwrap();
+    let expected = format!("https://privacy.example.com/lethe/api/v1/privacy-request/{id}/access-package?token=");
+    assert!(url.starts_with(&expected), "{url}");
+    let path = &url["https://privacy.example.com/lethe".len()..];
+    let package = test::call_service(&service, TestRequest::get().uri(path).to_request()).await;
+    assert_eq!(package.status(), StatusCode::OK, "the proxy strips the prefix; the token works");
+}
+
+#[actix_web::test]
 async fn a_request_whose_worker_died_mid_execution_completes_after_a_restart() {
     // A gateway without workers takes the request; a "worker" claims its job and vanishes.
     let first = TestApp::with(|s| s.jobs.workers = 0);

@@ -310,3 +310,80 @@ async fn a_verified_request_still_waits_for_approval_when_both_are_required() {
     let approved = review(&service, &root, "approve", json!({"request_ids": [id]})).await;
     assert_eq!(approved.body["succeeded"][0]["status"], "approved");
 }
+
+#[actix_web::test]
+async fn a_cancel_stops_a_running_request_before_its_next_collection_package_and_masking() {
+    for kind in lethe_tests::shop::kinds() {
+        let app = TestApp::new();
+        let service = test::init_service(gateway::build_app(app.state())).await;
+        let root = app.root_token();
+        let db = CustomerDb::create(kind);
+        register(&service, &root, &db, "shop", "shop_db").await;
+        lethe_tests::shop::create_policy(&service, &root, "copy_then_forget", json!([
+            {"key": "copy", "action_type": "access", "targets": ["user"]},
+            {"key": "forget", "action_type": "erasure", "masking_strategy": {"strategy": "null_rewrite"}, "targets": ["user.name"]}
+        ]))
+        .await;
+
+        // The first collection's query waits on a lock the test holds.
+        let lock = db.hold_lock();
+        let id = create_request(
+            &service,
+            &root,
+            json!({"identity": {"email": "customer-1@example.com"}, "policy_key": "copy_then_forget"}),
+        )
+        .await;
+        lethe_tests::shop::wait_status(&service, &root, &id, &["in_processing"]).await;
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
+        let canceled = review(&service, &root, "cancel", json!({"request_ids": [id], "reason": "Withdrawn"})).await;
+        assert_eq!(canceled.body["succeeded"][0]["status"], "canceled", "{kind:?}: {}", canceled.body);
+        lock.release();
+
+        // The runner finishes the query it was in, then stops.
+        let mut stopped = Value::Null;
+        for _ in 0..200 {
+            let log = send(
+                &service,
+                TestRequest::get()
+                    .uri(&format!("/api/v1/privacy-request/{id}/log?size=100"))
+                    .insert_header(bearer(&root)),
+            )
+            .await;
+            if let Some(entry) = log.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["status"] == "canceled" && l["dataset_name"] == "Request execution")
+            {
+                stopped = log.body.clone();
+                assert!(entry["message"].as_str().unwrap().contains("the request was canceled"), "{entry}");
+                break;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let items = stopped["items"].as_array().unwrap_or_else(|| panic!("{kind:?}: the runner never stopped"));
+        let queried = items.iter().filter(|l| l["action_type"] == "access" && l["status"] == "complete").count();
+        assert!(queried <= 1, "{kind:?}: at most the collection in flight was queried: {items:?}");
+        assert!(!items.iter().any(|l| l["action_type"] == "erasure"), "{kind:?}: nothing was masked: {items:?}");
+
+        let got = send(
+            &service,
+            TestRequest::get().uri(&format!("/api/v1/privacy-request/{id}")).insert_header(bearer(&root)),
+        )
+        .await;
+        assert_eq!(got.body["status"], "canceled");
+        let package_dir = app.dir.path().join("results").join(&id);
+        let files: Vec<_> =
+            std::fs::read_dir(&package_dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+        assert!(files.is_empty(), "{kind:?}: no package, not even a staged one: {files:?}");
+        assert_eq!(db.text("SELECT name FROM customer WHERE id = 1").as_deref(), Some("John Customer"), "{kind:?}");
+        let results = send(
+            &service,
+            TestRequest::get()
+                .uri(&format!("/api/v1/privacy-request/{id}/access-results"))
+                .insert_header(bearer(&root)),
+        )
+        .await;
+        assert_eq!(results.status, StatusCode::BAD_REQUEST, "{kind:?}: a canceled request has no results");
+    }
+}

@@ -60,6 +60,34 @@ fn committed_openapi_document_matches_the_code() {
     );
 }
 
+#[test]
+fn every_reference_in_the_openapi_document_resolves() {
+    fn refs<'a>(value: &'a Value, found: &mut BTreeSet<&'a str>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(target)) = map.get("$ref") {
+                    found.insert(target);
+                }
+                map.values().for_each(|v| refs(v, found));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+            _ => {}
+        }
+    }
+    let document: Value = serde_json::from_str(COMMITTED).unwrap();
+    let mut found = BTreeSet::new();
+    refs(&document, &mut found);
+    assert!(found.len() > 50, "{found:?}");
+    let missing: Vec<&&str> = found
+        .iter()
+        .filter(|target| {
+            let name = target.strip_prefix("#/components/schemas/").unwrap_or(target);
+            document["components"]["schemas"].get(name).is_none()
+        })
+        .collect();
+    assert!(missing.is_empty(), "references to nothing: {missing:?}");
+}
+
 #[actix_web::test]
 async fn openapi_is_served_and_swagger_ui_answers_with_and_without_slash() {
     let app = TestApp::new();

@@ -6,12 +6,16 @@
 //! | `LETHE__SERVER__BIND` | `127.0.0.1:8080` |
 //! | `LETHE__SERVER__WORKERS` | number of CPUs |
 //! | `LETHE__SERVER__DATA_DIR` | `./data` |
+//! | `LETHE__SERVER__PUBLIC_URL` | unset (links use the request's Host) |
 //! | `LETHE__DATABASE__URL` | `sqlite://<data_dir>/lethe.db` (or `postgres://user@host/db`) |
 //! | `LETHE__DATABASE__POOL_SIZE` | `16` |
 //! | `LETHE__SECURITY__ROOT_CLIENT_ID` | `lethe_root` |
 //! | `LETHE__SECURITY__ROOT_CLIENT_SECRET` | generated on first start, printed once |
 //! | `LETHE__SECURITY__APP_ENCRYPTION_KEY` | generated into `<data_dir>/app_encryption.key` |
 //! | `LETHE__SECURITY__OAUTH_ACCESS_TOKEN_EXPIRE_MINUTES` | `11520` (8 days) |
+//! | `LETHE__SECURITY__TOKEN_FAILURE_LIMIT_PER_MINUTE` | `10` |
+//! | `LETHE__SECURITY__TRUSTED_PROXY_HEADER` | unset |
+//! | `LETHE__JOBS__RETENTION_DAYS` | `30` |
 //! | `LETHE__STORAGE__PATH` | `<data_dir>/results` |
 //! | `LETHE__SECURITY__ENV` | `prod` (or `dev`: verification codes go to the log when no SMTP server is set) |
 //! | `LETHE__EXECUTION__SUBJECT_IDENTITY_VERIFICATION_REQUIRED` | `false` |
@@ -80,6 +84,10 @@ pub struct ServerSettings {
     pub workers: Option<usize>,
     /// Directory for the default SQLite database, the generated key and result packages.
     pub data_dir: PathBuf,
+    /// The URL clients reach this server at (`https://privacy.example.com`), the base of links
+    /// Lethe hands out (access-package downloads). Unset: taken from the request's Host header,
+    /// which is wrong behind a proxy that rewrites it.
+    pub public_url: Option<String>,
 }
 
 impl Default for ServerSettings {
@@ -88,6 +96,7 @@ impl Default for ServerSettings {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             workers: None,
             data_dir: PathBuf::from("./data"),
+            public_url: None,
         }
     }
 }
@@ -125,6 +134,13 @@ pub struct SecuritySettings {
     pub subject_request_download_link_ttl_seconds: u64,
     /// Requests per minute one client address may send to the public `POST /privacy-request`.
     pub public_request_rate_limit_per_minute: u32,
+    /// Failed `POST /oauth/token` attempts per minute one client address may make (429 beyond);
+    /// successful ones never count.
+    pub token_failure_limit_per_minute: u32,
+    /// A header a trusted reverse proxy sets to the client's address (`X-Forwarded-For`,
+    /// `X-Real-IP`); the per-address limits key on its last entry instead of the proxy's
+    /// address. Unset (the default): the header is ignored, since clients can forge it.
+    pub trusted_proxy_header: Option<String>,
     /// `prod` or `dev`; in `dev` without SMTP, verification codes are written to the log.
     pub env: Environment,
 }
@@ -208,6 +224,8 @@ impl Default for SecuritySettings {
             oauth_access_token_expire_minutes: 11_520,
             subject_request_download_link_ttl_seconds: 432_000,
             public_request_rate_limit_per_minute: 60,
+            token_failure_limit_per_minute: 10,
+            trusted_proxy_header: None,
             env: Environment::Prod,
         }
     }
@@ -278,11 +296,13 @@ pub struct JobSettings {
     pub poll_interval_ms: u64,
     /// Seconds between checks of schedules (the reassessment cron); 0 turns the scheduler off.
     pub scheduler_seconds: u64,
+    /// Days finished (succeeded or failed) jobs are kept before they are deleted; 0 keeps them.
+    pub retention_days: u32,
 }
 
 impl Default for JobSettings {
     fn default() -> Self {
-        JobSettings { workers: 4, lease_seconds: 30, poll_interval_ms: 500, scheduler_seconds: 30 }
+        JobSettings { workers: 4, lease_seconds: 30, poll_interval_ms: 500, scheduler_seconds: 30, retention_days: 30 }
     }
 }
 
@@ -362,6 +382,23 @@ impl Settings {
         }
         if self.security.public_request_rate_limit_per_minute == 0 {
             return invalid("security.public_request_rate_limit_per_minute", "must be at least 1");
+        }
+        if self.security.token_failure_limit_per_minute == 0 {
+            return invalid("security.token_failure_limit_per_minute", "must be at least 1");
+        }
+        if self
+            .security
+            .trusted_proxy_header
+            .as_deref()
+            .is_some_and(|h| actix_web::http::header::HeaderName::from_bytes(h.trim().as_bytes()).is_err())
+        {
+            return invalid("security.trusted_proxy_header", "must be a header name such as X-Forwarded-For");
+        }
+        if let Some(url) = &self.server.public_url {
+            match url::Url::parse(url.trim()) {
+                Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {}
+                _ => return invalid("server.public_url", "must be an http(s) URL such as https://privacy.example.com"),
+            }
         }
         if self.execution.identity_verification_code_ttl_seconds == 0 {
             return invalid("execution.identity_verification_code_ttl_seconds", "must be at least 1");
@@ -472,9 +509,17 @@ mod tests {
                 ("LETHE__SMTP__USERNAME", "mailer"),
                 ("LETHE__SMTP__PASSWORD", "smtp-pw"),
                 ("LETHE__SMTP__FROM", "privacy@example.com"),
+                ("LETHE__SERVER__PUBLIC_URL", "https://privacy.example.com/lethe"),
+                ("LETHE__SECURITY__TOKEN_FAILURE_LIMIT_PER_MINUTE", "3"),
+                ("LETHE__SECURITY__TRUSTED_PROXY_HEADER", "X-Forwarded-For"),
+                ("LETHE__JOBS__RETENTION_DAYS", "7"),
             ]),
         )
         .unwrap();
+        assert_eq!(settings.server.public_url.as_deref(), Some("https://privacy.example.com/lethe"));
+        assert_eq!(settings.security.token_failure_limit_per_minute, 3);
+        assert_eq!(settings.security.trusted_proxy_header.as_deref(), Some("X-Forwarded-For"));
+        assert_eq!(settings.jobs.retention_days, 7);
         assert_eq!(settings.security.env, Environment::Dev);
         assert!(settings.execution.subject_identity_verification_required);
         assert!(settings.execution.require_manual_request_approval);
@@ -537,6 +582,13 @@ mod tests {
         assert!(err.to_string().contains("smtp.tls"), "{err}");
         let err = Settings::load_from(None, env(&[("LETHE__SECURITY__APP_ENCRYPTION_KEY", "short")])).unwrap_err();
         assert_eq!(err.to_string(), "configuration key `security.app_encryption_key`: must be exactly 32 bytes");
+        for (variable, key) in [
+            ("LETHE__SERVER__PUBLIC_URL", "server.public_url"),
+            ("LETHE__SECURITY__TRUSTED_PROXY_HEADER", "security.trusted_proxy_header"),
+        ] {
+            let err = Settings::load_from(None, env(&[(variable, "not a url or header")])).unwrap_err();
+            assert!(err.to_string().contains(key), "{err}");
+        }
     }
 
     #[test]

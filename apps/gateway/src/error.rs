@@ -14,7 +14,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 /// One part of a validation error location: a key or a list index.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum LocPart {
     /// An object key (`"body"`, `"patterns"`).
@@ -22,6 +22,23 @@ pub enum LocPart {
     /// A list index.
     Index(usize),
 }
+
+// Stated in words, not as `string | integer`: generated clients (openapi-generator's Python
+// models) turn any typed union here into a wrapper object and then fail to read the plain
+// strings and numbers of a `loc` inside the one-of `detail`.
+impl utoipa::PartialSchema for LocPart {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
+            .description(Some(
+                "One part of a validation error location: a key (a string, `\"body\"`) or a list index (a \
+                 non-negative integer, `0`)",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for LocPart {}
 
 impl From<&str> for LocPart {
     fn from(key: &str) -> Self {
@@ -39,7 +56,7 @@ impl From<usize> for LocPart {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ValidationIssue {
     /// Where: `["body", "patterns", 0]`, `["query", "page"]`, `["path", "id"]`.
-    #[schema(example = json!(["body", "patterns", 0]))]
+    #[schema(inline, example = json!(["body", "patterns", 0]))]
     pub loc: Vec<LocPart>,
     /// What is wrong.
     #[schema(example = "Invalid regex pattern: [invalid")]

@@ -2,6 +2,7 @@
 //! OAuth2 auth, OpenAPI and Swagger UI. The only crate that knows HTTP.
 
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod limit;

@@ -11,6 +11,8 @@ Usage: lethe [--config PATH] [COMMAND]
 
 Commands:
   serve     run the server (default)
+  demo      set up a sample customer database and a demo client, print the commands of a
+            first access request, and run the server
   migrate   apply database migrations and exit
   openapi   print the OpenAPI document and exit
 
@@ -21,6 +23,7 @@ Options:
 
 enum Command {
     Serve,
+    Demo,
     Migrate,
     OpenApi,
 }
@@ -41,6 +44,7 @@ fn parse_args() -> Result<(Command, Option<PathBuf>), String> {
             }
             "--config" => config = Some(PathBuf::from(args.next().ok_or("--config needs a path")?)),
             "serve" if command.is_none() => command = Some(Command::Serve),
+            "demo" if command.is_none() => command = Some(Command::Demo),
             "migrate" if command.is_none() => command = Some(Command::Migrate),
             "openapi" if command.is_none() => command = Some(Command::OpenApi),
             other => return Err(format!("unexpected argument `{other}`\n\n{USAGE}")),
@@ -67,11 +71,15 @@ fn run() -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Serve | Command::OpenApi => {
+        Command::Serve | Command::Demo | Command::OpenApi => {
             let listener = TcpListener::bind(settings.server.bind)
                 .map_err(|e| format!("cannot listen on {}: {e}", settings.server.bind))?;
             let address = listener.local_addr().map_err(|e| e.to_string())?;
             let app = Application::build(settings).map_err(|e| e.to_string())?;
+            if let Command::Demo = command {
+                let demo = gateway::demo::prepare(&app).map_err(|e| e.to_string())?;
+                print!("{}", gateway::demo::instructions(&demo, &format!("http://{address}")));
+            }
             print!("{}", app.banner(address));
             actix_web::rt::System::new().block_on(app.run(listener)).map_err(|e| e.to_string())
         }

@@ -78,6 +78,19 @@ pub fn document() -> OpenApi {
 /// [`document`] go through here, so they are the same).
 pub fn finish(api: &mut OpenApi) {
     add_shared_responses(api);
+    // Bodies named only inside `IntoResponses` enums, which utoipa-actix-web does not collect.
+    register::<dsr_core::ManualRequest>(api);
+    register::<dsr_core::ManualInput>(api);
+}
+
+/// Adds `T`'s schema, and every schema it refers to, to the components.
+fn register<T: utoipa::ToSchema>(api: &mut OpenApi) {
+    let mut schemas = vec![(T::name().into_owned(), T::schema())];
+    T::schemas(&mut schemas);
+    let components = api.components.get_or_insert_with(Default::default);
+    for (name, schema) in schemas {
+        components.schemas.entry(name).or_insert(schema);
+    }
 }
 
 /// Documents the answers every operation shares, where its own annotation does not already:

@@ -47,6 +47,9 @@ pub enum StartupError {
     /// Binding or serving failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// `lethe demo` could not set up its sample data.
+    #[error("demo: {0}")]
+    Demo(String),
 }
 
 /// How the root client's secret is known, for the start-up banner.
@@ -162,6 +165,11 @@ impl Application {
         request_settings.code_delivery = code_delivery(&settings)?;
         let requests = DieselRequestService::new(database.clone(), key.clone(), request_settings, redaction.clone())
             .with_job_signal(signal.clone());
+        // Customer-store connections: opened by requests, closed when their connection changes
+        // (here, or in another gateway process on the same PostgreSQL).
+        let stores = requests.stores();
+        let closing = stores.clone();
+        feed.on(dsr_core::CONNECTIONS_TOPIC, move || closing.close_all());
         let mut assessments =
             assessments::DieselAssessmentService::new(database.clone()).with_job_signal(signal.clone());
         if let Some(model) = chat_model(&settings)? {
@@ -176,11 +184,14 @@ impl Application {
                 threads: settings.jobs.workers,
                 lease: Duration::from_secs(settings.jobs.lease_seconds),
                 poll_interval: Duration::from_millis(settings.jobs.poll_interval_ms),
+                retention: (settings.jobs.retention_days > 0)
+                    .then(|| Duration::from_secs(u64::from(settings.jobs.retention_days) * 24 * 3600)),
             };
             let worker = Worker::new(database.clone(), config, signal)
                 .handle(dsr_core::QUEUE, Arc::new(requests.clone()))
                 .handle(assessments::QUEUE, Arc::new(assessments.clone()))
-                .handle(assessments::POLL_QUEUE, Arc::new(assessments::QuestionnairePoller(assessments.clone())));
+                .handle(assessments::POLL_QUEUE, Arc::new(assessments::QuestionnairePoller(assessments.clone())))
+                .handle(assessments::REASSESS_QUEUE, Arc::new(assessments::ScheduledReassessment(assessments.clone())));
             Some(worker.start()?)
         } else {
             None
@@ -201,12 +212,17 @@ impl Application {
             auth: Arc::new(auth),
             redaction,
             notices: Arc::new(DieselNoticesService::new(database.clone())),
-            dsr: Arc::new(DieselDsrService::new(database.clone(), key)),
+            dsr: Arc::new(DieselDsrService::new(database.clone(), key).with_stores(stores)),
             requests: Arc::new(requests),
             assessments,
             public_limiter: Arc::new(crate::limit::AddressLimiter::per_minute(
                 settings.security.public_request_rate_limit_per_minute,
             )),
+            token_failures: Arc::new(crate::limit::FailureLimiter::per_minute(
+                settings.security.token_failure_limit_per_minute,
+            )),
+            client_address: crate::limit::ClientAddress::new(settings.security.trusted_proxy_header.as_deref()),
+            public_url: settings.server.public_url.as_deref().map(|u| u.trim().trim_end_matches('/').to_owned()),
         };
         let listener = feed.start_listener(&database, &settings.database_url());
         Ok(Application { settings, state, root_secret, _listener: listener, worker, _scheduler: scheduler })
@@ -353,7 +369,8 @@ fn load_or_create_app_key(settings: &Settings) -> Result<AppKey, StartupError> {
     }
 }
 
-fn write_private_file(path: &Path, contents: &str) -> std::io::Result<()> {
+/// Writes a new file readable only by its owner (mode 0600 on Unix), synced.
+pub(crate) fn write_private_file(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;

@@ -28,4 +28,10 @@ pub struct AppState {
     pub assessments: Arc<dyn AssessmentService>,
     /// Per-address limit of the public request route.
     pub public_limiter: Arc<crate::limit::AddressLimiter>,
+    /// Per-address budget of failed token requests.
+    pub token_failures: Arc<crate::limit::FailureLimiter>,
+    /// How the client's address is found (the peer, or a trusted proxy's header).
+    pub client_address: crate::limit::ClientAddress,
+    /// The base of links handed out (`https://privacy.example.com`), when configured.
+    pub public_url: Option<String>,
 }

@@ -244,3 +244,112 @@ fn openapi_command_prints_the_committed_document() {
     let committed = include_str!("../../../openapi/openapi.json");
     assert_eq!(String::from_utf8_lossy(&output.stdout), committed);
 }
+
+/// One step of the README's walkthrough: its name, shell commands and the output shown.
+struct Step {
+    name: String,
+    commands: String,
+    expected: Option<(String, String)>,
+}
+
+/// The walkthrough steps of the README, in order: each `<!-- walkthrough: NAME -->` marker,
+/// the `sh` block after it, and the output block (`text` or `json`) right after that.
+fn walkthrough() -> Vec<Step> {
+    let readme = include_str!("../../../README.md");
+    let mut steps = Vec::new();
+    for part in readme.split("<!-- walkthrough: ").skip(1) {
+        let name = part.split(" -->").next().unwrap().to_owned();
+        let mut blocks = part.split("```").skip(1).step_by(2);
+        let commands = blocks.next().unwrap().strip_prefix("sh\n").unwrap().to_owned();
+        let after_commands = part.splitn(3, "```").nth(2).unwrap();
+        let expected = after_commands.trim_start().strip_prefix("```").and_then(|rest| {
+            let (kind, body) = rest.split_once('\n')?;
+            Some((kind.to_owned(), body.split("```").next()?.to_owned()))
+        });
+        steps.push(Step { name, commands, expected });
+    }
+    steps
+}
+
+#[test]
+fn the_readme_walkthrough_runs_as_written_against_lethe_demo() {
+    if Command::new("curl").arg("--version").output().is_err() {
+        assert!(!db::testing::in_ci(), "CI must have curl");
+        eprintln!("the README walkthrough needs curl; not run");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_str().unwrap();
+    let mut server = {
+        let mut child = lethe(&[("LETHE__SERVER__DATA_DIR", data_dir)])
+            .arg("demo")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut banner = Vec::new();
+        let base = loop {
+            let line = lines.recv_timeout(Duration::from_secs(30)).expect("lethe demo starts");
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                break rest.split_whitespace().next().unwrap().to_owned();
+            }
+            banner.push(line);
+        };
+        Server { child, base, banner, lines }
+    };
+    let export = server.banner.iter().find(|l| l.trim().starts_with("export LETHE=")).expect("the export line").clone();
+    assert!(export.contains(&format!("LETHE={}", server.base)), "{export}");
+    assert!(server.banner.iter().any(|l| l.contains("Demo data is ready")), "{:#?}", server.banner);
+
+    let steps = walkthrough();
+    let names: Vec<&str> = steps.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["submit", "watch", "download", "erase", "watch", "erasure-log"]);
+    // One shell session, as a reader would have: the export line, then each step in order. A
+    // watch step is repeated until it shows what the README shows (the request may still run).
+    let mut script = format!("set -euo pipefail\n{}\n", export.trim());
+    for (i, step) in steps.iter().enumerate() {
+        script.push_str(&format!("echo '### {i}'\n"));
+        match (&step.name[..], &step.expected) {
+            ("watch", Some((_, expected))) => script.push_str(&format!(
+                "for _ in $(seq 1 200); do out=$({}); [ \"$out\" = '{}' ] && break; sleep 0.05; done; echo \"$out\"\n",
+                step.commands.trim(),
+                expected.trim()
+            )),
+            _ => script.push_str(&format!("{}\n", step.commands.trim())),
+        }
+    }
+    let output = Command::new("bash").arg("-c").arg(&script).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{script}\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let outputs: Vec<&str> =
+        stdout.split("### ").skip(1).map(|part| part.split_once('\n').map_or("", |(_, o)| o)).collect();
+    assert_eq!(outputs.len(), steps.len(), "{stdout}");
+    for (step, got) in steps.iter().zip(outputs) {
+        match &step.expected {
+            Some((kind, expected)) if kind == "json" => {
+                let got: serde_json::Value =
+                    serde_json::from_str(got).unwrap_or_else(|e| panic!("{}: {e}: {got}", step.name));
+                let expected: serde_json::Value = serde_json::from_str(expected).unwrap();
+                assert_eq!(got, expected, "step {}", step.name);
+            }
+            Some((_, expected)) => assert_eq!(got.trim(), expected.trim(), "step {}", step.name),
+            None => assert!(got.trim().is_empty(), "step {} prints nothing: {got}", step.name),
+        }
+    }
+
+    // Swagger UI is there, and the demo client it names can get a token.
+    let client = reqwest::blocking::Client::new();
+    assert_eq!(client.get(server.url("/docs/")).send().unwrap().status(), 200);
+    let credentials = server.banner.iter().find_map(|l| l.split("a demo client (").nth(1)).unwrap().to_owned();
+    let (id, rest) = credentials.split_once(", secret ").unwrap();
+    let secret = rest.split(')').next().unwrap();
+    assert_eq!(token(&client, &server, id, secret).status(), 200);
+    let _ = server.child.kill();
+}

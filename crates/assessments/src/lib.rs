@@ -28,7 +28,10 @@ pub use model::{
 pub use questionnaire::{POLL_QUEUE, QuestionnairePoller, SlackSetup};
 pub use report::{ExportMode, PdfReport};
 pub use risk::Criterion;
-pub use service::{AssessmentService, DieselAssessmentService, MAX_ANSWER_CHARS, MAX_SYSTEMS, MAX_TEMPLATES};
+pub use service::{
+    AssessmentService, DieselAssessmentService, MAX_ANSWER_CHARS, MAX_SYSTEMS, MAX_TEMPLATES, REASSESS_QUEUE,
+    ScheduledReassessment,
+};
 pub use system::{PrivacyDeclaration, System};
 pub use templates::Coverage;
 

@@ -107,8 +107,33 @@ pub trait AssessmentService: Send + Sync {
     fn pdf_report(&self, id: &str, mode: crate::report::ExportMode) -> Result<crate::report::PdfReport>;
 
     /// Fires the reassessment schedule if an occurrence is due and no other process has claimed
-    /// it; answers how many re-evaluations were queued (`None`: nothing fired here).
-    fn fire_due_reassessment(&self, worker: &str, at: chrono::DateTime<chrono::Utc>) -> Result<Option<usize>>;
+    /// it: the firing is claimed and a job queued (on [`REASSESS_QUEUE`]) that re-evaluates every
+    /// outdated assessment, retried with backoff when that fails. Answers whether it fired here.
+    fn fire_due_reassessment(&self, worker: &str, at: chrono::DateTime<chrono::Utc>) -> Result<bool>;
+}
+
+/// The job queue of scheduled reassessments: one job per cron firing.
+pub const REASSESS_QUEUE: &str = "assessments.reassess";
+/// Attempts of a scheduled reassessment (2 s, 4 s, 8 s, … apart) before it is given up.
+const REASSESS_ATTEMPTS: i32 = 8;
+
+/// Runs the scheduled reassessments queued on [`REASSESS_QUEUE`]: re-evaluates every outdated
+/// assessment, retried with backoff when that fails.
+pub struct ScheduledReassessment(pub DieselAssessmentService);
+
+impl db::jobs::JobHandler for ScheduledReassessment {
+    fn run(&self, job: &db::jobs::Job) -> std::result::Result<(), db::jobs::JobFailure> {
+        match self.0.re_evaluate("scheduler", ReEvaluate::default()) {
+            Ok(tasks) => {
+                tracing::info!(queued = tasks.len(), "scheduled reassessment queued its re-evaluations");
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, attempt = job.attempts, "scheduled reassessment failed; it will be retried");
+                Err(db::jobs::JobFailure::retry(format!("Scheduled reassessment failed: {e}")))
+            }
+        }
+    }
 }
 
 /// [`AssessmentService`] over the database; also the job handler of [`QUEUE`].
@@ -832,25 +857,36 @@ impl AssessmentService for DieselAssessmentService {
         self.pdf_report_impl(id, mode)
     }
 
-    fn fire_due_reassessment(&self, worker: &str, at: chrono::DateTime<chrono::Utc>) -> Result<Option<usize>> {
+    fn fire_due_reassessment(&self, worker: &str, at: chrono::DateTime<chrono::Utc>) -> Result<bool> {
         let mut conn = self.conn()?;
         let config = config::view(repo::find_config(&mut conn)?.as_ref());
         if !config.reassessment_enabled {
-            return Ok(None);
+            return Ok(false);
         }
-        let Ok(cron) = config::parse_cron(&config.reassessment_cron) else { return Ok(None) };
-        let Ok(fire) = cron.find_previous_occurrence(&at, true) else { return Ok(None) };
+        let Ok(cron) = config::parse_cron(&config.reassessment_cron) else { return Ok(false) };
+        let Ok(fire) = cron.find_previous_occurrence(&at, true) else { return Ok(false) };
         // A firing missed by more than this (every gateway was down) is skipped, not caught up.
         if at - fire > chrono::Duration::minutes(10) {
-            return Ok(None);
+            return Ok(false);
         }
         let fire = fire.naive_utc().with_nanosecond(0).unwrap_or(fire.naive_utc());
-        if !repo::claim_firing(&mut conn, "reassessment", fire, worker)? {
-            return Ok(None);
+        // The firing is claimed and its job queued together: a re-evaluation that then fails is
+        // retried by the job (with backoff), never lost with its claim.
+        let claimed = conn.write_transaction(|c| {
+            if !repo::claim_firing(c, "reassessment", fire, worker)? {
+                return Ok::<_, AssessmentError>(false);
+            }
+            let job = NewJob::new(REASSESS_QUEUE, serde_json::json!({"fire_at": fire.and_utc().to_rfc3339()}))
+                .unique_key(format!("reassessment:{}", fire.and_utc().to_rfc3339()))
+                .max_attempts(REASSESS_ATTEMPTS);
+            db::jobs::enqueue(c, &job)?;
+            Ok(true)
+        })?;
+        if claimed {
+            self.wake();
+            tracing::info!(fire_at = %fire, "scheduled reassessment fired");
         }
-        let tasks = self.re_evaluate("scheduler", ReEvaluate::default())?;
-        tracing::info!(fire_at = %fire, queued = tasks.len(), "scheduled reassessment fired");
-        Ok(Some(tasks.len()))
+        Ok(claimed)
     }
 }
 

@@ -168,7 +168,7 @@ pub struct System {
     pub uses_profiling: bool,
     /// The legal bases for that profiling.
     #[serde(default)]
-    #[schema(value_type = Vec<ProfilingLegalBasis>, max_items = 3)]
+    #[schema(value_type = Vec<ProfilingLegalBasis>, max_items = 200)]
     pub legal_basis_for_profiling: Vec<String>,
     /// Personal data leaves the EEA (or the UK).
     #[serde(default)]
@@ -236,7 +236,7 @@ pub struct System {
     /// Deprecated in fideslang (ignored there); kept as given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<Object>>)]
-    pub cookies: Option<Vec<Value>>,
+    pub cookies: Option<Vec<Map<String, Value>>>,
 }
 
 fn default_organization() -> String {
@@ -261,9 +261,26 @@ pub struct SystemMetadata {
     pub endpoint_address: Option<String>,
     /// Its port (numbers are kept as text, as fideslang does).
     #[serde(default, deserialize_with = "text_or_number")]
-    #[schema(value_type = Option<SystemText>)]
+    #[schema(value_type = Option<TextOrNumber>)]
     pub endpoint_port: Option<String>,
 }
+
+/// The OpenAPI schema of a text (at most [`MAX_TEXT`] characters) or a number.
+#[derive(Debug, Clone, Copy)]
+pub struct TextOrNumber;
+
+impl utoipa::PartialSchema for TextOrNumber {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+        ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::String, Type::Number]))
+            .description(Some("A text of at most 10,000 characters, or a number (kept as its text)"))
+            .max_length(Some(MAX_TEXT))
+            .into()
+    }
+}
+
+impl ToSchema for TextOrNumber {}
 
 /// A text, or a number kept as its text (fideslang coerces numbers to strings here).
 fn text_or_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
@@ -368,7 +385,7 @@ pub struct PrivacyDeclaration {
     /// Deprecated in fideslang (ignored there); kept as given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<Object>>)]
-    pub cookies: Option<Vec<Value>>,
+    pub cookies: Option<Vec<Map<String, Value>>>,
 }
 
 impl PrivacyDeclaration {
@@ -464,6 +481,7 @@ impl System {
             ("legal_basis_for_transfers", self.legal_basis_for_transfers.len()),
             ("dataset_references", self.dataset_references.len()),
             ("tags", self.tags.as_ref().map_or(0, Vec::len)),
+            ("legal_basis_for_profiling", self.legal_basis_for_profiling.len()),
             ("egress", self.egress.as_ref().map_or(0, Vec::len)),
             ("ingress", self.ingress.as_ref().map_or(0, Vec::len)),
         ];
@@ -471,9 +489,8 @@ impl System {
         let egress: Vec<&str> = self.egress.iter().flatten().map(|f| f.fides_key.as_str()).collect();
         let ingress: Vec<&str> = self.ingress.iter().flatten().map(|f| f.fides_key.as_str()).collect();
         for (i, declaration) in self.privacy_declarations.iter_mut().enumerate() {
-            let at = |field: &str| {
-                [key("privacy_declarations"), vec![Loc::Index(i), Loc::Key(field.to_owned())]].concat()
-            };
+            let at =
+                |field: &str| [key("privacy_declarations"), vec![Loc::Index(i), Loc::Key(field.to_owned())]].concat();
             declaration.validate(taxonomy, &at, &mut problems);
             // fideslang: a declaration's flows name flows the system declares.
             for (field, known, keys) in

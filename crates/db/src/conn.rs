@@ -86,11 +86,13 @@ fn establish(backend: Backend, target: &str) -> Result<DbConn> {
         Backend::Postgres => Ok(DbConn::Postgresql(PgConnection::establish(target)?)),
         Backend::Sqlite => {
             let mut conn = SqliteConnection::establish(target)?;
-            // WAL lets readers run beside the single writer; busy_timeout makes writers wait
-            // for the lock instead of failing; foreign keys are off by default in SQLite.
+            // busy_timeout first, so that everything after it (switching a new file to WAL
+            // takes a lock, and the pool opens connections in parallel) waits for a lock instead
+            // of failing with "database is locked"; WAL lets readers run beside the single
+            // writer; foreign keys are off by default in SQLite.
             conn.batch_execute(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                 PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                 PRAGMA foreign_keys = ON;",
             )?;
             Ok(DbConn::Sqlite(conn))
         }

@@ -400,6 +400,16 @@ pub fn reap_expired(conn: &mut DbConn) -> Result<usize> {
     .execute(conn)?)
 }
 
+/// Deletes succeeded and failed jobs that finished before `before` (queued and running jobs are
+/// never touched). Returns how many.
+pub fn prune_finished(conn: &mut DbConn, before: NaiveDateTime) -> Result<usize> {
+    let finished = [JobStatus::Succeeded.as_str(), JobStatus::Failed.as_str()];
+    Ok(diesel::delete(
+        jobs::table.filter(jobs::status.eq_any(finished)).filter(jobs::finished_at.assume_not_null().lt(before)),
+    )
+    .execute(conn)?)
+}
+
 fn truncate(s: &str, max: usize) -> &str {
     match s.char_indices().nth(max) {
         Some((i, _)) => &s[..i],
@@ -480,6 +490,8 @@ pub struct WorkerConfig {
     pub lease: Duration,
     /// How often an idle worker looks for jobs other processes enqueued.
     pub poll_interval: Duration,
+    /// How long finished (succeeded or failed) jobs are kept; `None` keeps them forever.
+    pub retention: Option<Duration>,
 }
 
 impl Default for WorkerConfig {
@@ -489,6 +501,7 @@ impl Default for WorkerConfig {
             threads: 2,
             lease: Duration::from_secs(30),
             poll_interval: Duration::from_millis(500),
+            retention: Some(Duration::from_secs(30 * 24 * 3600)),
         }
     }
 }
@@ -499,7 +512,12 @@ pub struct Worker {
     handlers: HashMap<String, Arc<dyn JobHandler>>,
     config: WorkerConfig,
     signal: JobSignal,
+    /// When this process last pruned finished jobs (one thread does it, about hourly).
+    last_prune: Mutex<Option<std::time::Instant>>,
 }
+
+/// How often a worker process prunes finished jobs.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// A running [`Worker`]: stop it with [`WorkerHandle::shutdown`].
 pub struct WorkerHandle {
@@ -522,7 +540,7 @@ impl WorkerHandle {
 impl Worker {
     /// A worker over `db`, woken early by `signal`.
     pub fn new(db: Database, config: WorkerConfig, signal: JobSignal) -> Worker {
-        Worker { db, handlers: HashMap::new(), config, signal }
+        Worker { db, handlers: HashMap::new(), config, signal, last_prune: Mutex::new(None) }
     }
 
     /// Registers the handler of a queue.
@@ -558,6 +576,7 @@ impl Worker {
                     tracing::warn!(error = %e, "reaping expired jobs failed");
                 }
             }
+            self.prune_if_due();
             match self.claim_one(name, &queues) {
                 Ok(Some(job)) => self.execute(name, &job),
                 Ok(None) => self.signal.wait(seen, self.config.poll_interval),
@@ -566,6 +585,26 @@ impl Worker {
                     self.signal.wait(seen, self.config.poll_interval);
                 }
             }
+        }
+    }
+
+    /// Deletes finished jobs older than the retention, at most once per [`PRUNE_EVERY`] in this
+    /// process (the first time at start).
+    fn prune_if_due(&self) {
+        let Some(retention) = self.config.retention else { return };
+        {
+            let Ok(mut last) = self.last_prune.lock() else { return };
+            if last.is_some_and(|at| at.elapsed() < PRUNE_EVERY) {
+                return;
+            }
+            *last = Some(std::time::Instant::now());
+        }
+        let kept = chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+        let before = now().checked_sub_signed(kept).unwrap_or(NaiveDateTime::MIN);
+        match self.db.conn().and_then(|mut c| prune_finished(&mut c, before)) {
+            Ok(0) => {}
+            Ok(pruned) => tracing::info!(pruned, "deleted finished jobs past their retention"),
+            Err(e) => tracing::warn!(error = %e, "pruning finished jobs failed"),
         }
     }
 

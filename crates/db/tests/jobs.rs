@@ -232,3 +232,68 @@ fn worker_runs_handlers_and_records_outcomes() {
     let failed = jobs::find(&mut conn, &failing).unwrap().unwrap();
     assert_eq!(failed.last_error.as_deref(), Some("refused"));
 }
+
+#[test]
+fn finished_jobs_past_their_retention_are_pruned_and_nothing_else() {
+    use db::schema::jobs as j;
+    use diesel::prelude::*;
+    let db = TestDb::new();
+    let mut conn = db.database().conn().unwrap();
+    let mut finish = |queue: &str, succeed: bool, days_ago: i64| {
+        let id = jobs::enqueue(&mut conn, &NewJob::new(queue, json!({})).max_attempts(1)).unwrap();
+        jobs::claim(&mut conn, "w", &queues(&[queue]), LEASE).unwrap().unwrap();
+        if succeed {
+            assert!(jobs::complete(&mut conn, &id, "w").unwrap());
+        } else {
+            assert_eq!(jobs::fail(&mut conn, &id, "w", "broken", false).unwrap(), FailOutcome::Failed);
+        }
+        let at = db::now() - chrono::TimeDelta::days(days_ago);
+        diesel::update(j::table.find(&id)).set(j::finished_at.eq(Some(at))).execute(&mut *conn).unwrap();
+        id
+    };
+    let old_done = finish("a", true, 40);
+    let old_failed = finish("b", false, 31);
+    let recent_done = finish("c", true, 29);
+    let queued = jobs::enqueue(&mut conn, &NewJob::new("d", json!({}))).unwrap();
+    let running = jobs::enqueue(&mut conn, &NewJob::new("e", json!({}))).unwrap();
+    jobs::claim(&mut conn, "w", &queues(&["e"]), LEASE).unwrap().unwrap();
+
+    let pruned = jobs::prune_finished(&mut conn, db::now() - chrono::TimeDelta::days(30)).unwrap();
+    assert_eq!(pruned, 2);
+    assert!(jobs::find(&mut conn, &old_done).unwrap().is_none());
+    assert!(jobs::find(&mut conn, &old_failed).unwrap().is_none());
+    for kept in [&recent_done, &queued, &running] {
+        assert!(jobs::find(&mut conn, kept).unwrap().is_some(), "{kept} is kept");
+    }
+}
+
+#[test]
+fn a_worker_prunes_finished_jobs_past_their_retention_when_it_starts() {
+    use db::schema::jobs as j;
+    use diesel::prelude::*;
+    let db = TestDb::new();
+    let mut conn = db.database().conn().unwrap();
+    let id = jobs::enqueue(&mut conn, &NewJob::new("old", json!({}))).unwrap();
+    jobs::claim(&mut conn, "w", &queues(&["old"]), LEASE).unwrap().unwrap();
+    jobs::complete(&mut conn, &id, "w").unwrap();
+    let at = db::now() - chrono::TimeDelta::days(3);
+    diesel::update(j::table.find(&id)).set(j::finished_at.eq(Some(at))).execute(&mut *conn).unwrap();
+
+    struct Nothing;
+    impl JobHandler for Nothing {
+        fn run(&self, _: &Job) -> Result<(), JobFailure> {
+            Ok(())
+        }
+    }
+    let config = WorkerConfig { retention: Some(Duration::from_secs(2 * 24 * 3600)), ..WorkerConfig::default() };
+    let worker = Worker::new(db.database().clone(), config, JobSignal::default())
+        .handle("q", Arc::new(Nothing))
+        .start()
+        .unwrap();
+    let started = Instant::now();
+    while jobs::find(&mut conn, &id).unwrap().is_some() {
+        assert!(started.elapsed() < Duration::from_secs(10), "the worker never pruned the job");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    worker.shutdown();
+}

@@ -29,6 +29,8 @@ enum Conn {
 pub struct Store {
     secrets: Secrets,
     idle: Mutex<Vec<Conn>>,
+    /// Set when the connection was deleted or its secrets changed: nothing is pooled any more.
+    closed: std::sync::atomic::AtomicBool,
 }
 
 #[derive(diesel::QueryableByName)]
@@ -110,7 +112,15 @@ impl FieldInput {
 impl Store {
     /// A store for validated secrets; nothing is opened yet.
     pub fn new(secrets: Secrets) -> Store {
-        Store { secrets, idle: Mutex::new(Vec::new()) }
+        Store { secrets, idle: Mutex::new(Vec::new()), closed: std::sync::atomic::AtomicBool::new(false) }
+    }
+
+    /// Closes the idle connections now; those in use are closed when they are returned.
+    pub fn close(&self) {
+        self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.clear();
+        }
     }
 
     fn checkout(&self) -> Result<Conn, String> {
@@ -133,6 +143,7 @@ impl Store {
     fn checkin(&self, conn: Conn) {
         if let Ok(mut idle) = self.idle.lock()
             && idle.len() < MAX_IDLE
+            && !self.closed.load(std::sync::atomic::Ordering::SeqCst)
         {
             idle.push(conn);
         }
@@ -345,13 +356,33 @@ fn sqlite_query<'a>(node: &Node, inputs: &[&FieldInput]) -> BoxedSqlQuery<'a, Sq
 /// An open store and the fingerprint of the secrets it was opened with.
 type OpenStore = (Vec<u8>, Arc<Store>);
 
-/// Open stores by connection key, replaced when a connection's secrets change.
-#[derive(Default)]
+/// Open stores by connection key, replaced when a connection's secrets change. A handle: clones
+/// share the same stores (the request service opens them, the connection service closes them).
+#[derive(Clone, Default)]
 pub struct Stores {
-    open: Mutex<HashMap<String, OpenStore>>,
+    open: Arc<Mutex<HashMap<String, OpenStore>>>,
 }
 
 impl Stores {
+    /// Closes the pooled connections of `connection` (deleted, or given new secrets).
+    pub fn close(&self, connection: &str) {
+        let closed = self.open.lock().ok().and_then(|mut open| open.remove(connection));
+        if let Some((_, store)) = closed {
+            store.close();
+        }
+    }
+
+    /// Closes every pooled connection (another process changed a connection).
+    pub fn close_all(&self) {
+        let closed: Vec<OpenStore> = match self.open.lock() {
+            Ok(mut open) => open.drain().map(|(_, store)| store).collect(),
+            Err(_) => return,
+        };
+        for (_, store) in closed {
+            store.close();
+        }
+    }
+
     /// The store of `connection`, reusing the open one while `fingerprint` (the sealed secrets)
     /// is unchanged.
     pub fn get(&self, connection: &str, fingerprint: &[u8], secrets: impl FnOnce() -> Secrets) -> Arc<Store> {

@@ -35,7 +35,12 @@ pub struct Dataset {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_categories: Option<Vec<String>>,
     /// Dataset metadata (`after`, `namespace`, `redact`); `fidesops_meta` is accepted too.
-    #[serde(default, alias = "fidesops_meta", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "fidesops_meta",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "validation::json::optional_object"
+    )]
     #[schema(value_type = Option<Object>)]
     pub fides_meta: Option<Value>,
     /// Everything else (name, description, tags, …), kept as given.
@@ -55,7 +60,12 @@ pub struct Collection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_categories: Option<Vec<String>>,
     /// Collection metadata (`after`, `erase_after`, `skip_processing`, `redact`).
-    #[serde(default, alias = "fidesops_meta", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "fidesops_meta",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "validation::json::optional_object"
+    )]
     #[schema(value_type = Option<Object>)]
     pub fides_meta: Option<Value>,
     /// Everything else, kept as given.

@@ -33,5 +33,5 @@ pub use request::{
     PrivacyRequestCreate, PrivacyRequestList, QUEUE, RequestFilter, RequestService, RequestSettings, RequestStatus,
     ReviewRequestIds, ReviewWithReason, SortDirection, SortField, VERIFICATION_ATTEMPTS, VerificationCode,
 };
-pub use service::{DieselDsrService, DsrService, MASKING_STRATEGIES};
+pub use service::{CONNECTIONS_TOPIC, DieselDsrService, DsrService, MASKING_STRATEGIES};
 pub use taxonomy::{DataCategoryKey, DataSubjectKey, DataUseKey, Taxonomy, TaxonomyItem};

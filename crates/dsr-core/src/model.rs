@@ -46,8 +46,12 @@ pub struct MaskingStrategy {
     #[schema(example = "hmac")]
     pub strategy: String,
     /// Strategy settings.
-    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
-    #[schema(value_type = Object)]
+    #[serde(
+        default,
+        skip_serializing_if = "serde_json::Value::is_null",
+        deserialize_with = "validation::json::object_or_null"
+    )]
+    #[schema(value_type = Option<Object>)]
     pub configuration: serde_json::Value,
 }
 

@@ -74,23 +74,55 @@ pub fn render(package: &Map<String, Value>, format: ResponseFormat, key: Option<
 
 /// Writes `bytes` to `dir/name` so that readers see the whole file or none of it.
 pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    stage(dir, name, bytes)?.commit()
+}
+
+/// A package written under a temporary name, not yet visible under its own.
+#[derive(Debug)]
+pub struct Staged {
+    temporary: PathBuf,
+    path: PathBuf,
+}
+
+/// Writes `bytes` (mode 0600, synced) under a temporary name in `dir`, to be published as
+/// `name` by [`Staged::commit`] or removed by [`Staged::discard`].
+pub fn stage(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<Staged> {
     std::fs::create_dir_all(dir)?;
-    let path = dir.join(name);
-    let temporary = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4()));
+    let staged = Staged { path: dir.join(name), temporary: dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4())) };
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let written = (|| {
-        let mut file = options.open(&temporary)?;
+        let mut file = options.open(&staged.temporary)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, &path)
+        file.sync_all()
     })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
+    match written {
+        Ok(()) => Ok(staged),
+        Err(e) => {
+            staged.discard();
+            Err(e)
+        }
     }
-    written.map(|()| path)
+}
+
+impl Staged {
+    /// Publishes the package under its name (an atomic rename).
+    pub fn commit(self) -> std::io::Result<PathBuf> {
+        match std::fs::rename(&self.temporary, &self.path) {
+            Ok(()) => Ok(self.path),
+            Err(e) => {
+                self.discard();
+                Err(e)
+            }
+        }
+    }
+
+    /// Removes the staged bytes.
+    pub fn discard(self) {
+        let _ = std::fs::remove_file(&self.temporary);
+    }
 }
 
 #[cfg(test)]

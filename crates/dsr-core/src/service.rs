@@ -1,10 +1,12 @@
 //! The DSR service: the seam the gateway calls.
 
 use crypto::AppKey;
+use db::changes::ChangeFeed;
 use db::{Database, DbConn};
 use serde::Serialize;
 
 use crate::connections::{Connection, ConnectionCreate, ConnectionType, Secrets, TestResult, TestStatus};
+use crate::connector::Stores;
 use crate::datasets::MAX_DATASETS;
 use crate::datasets::{self, Dataset};
 use crate::error::{DsrError, Result};
@@ -95,7 +97,13 @@ pub struct DieselDsrService {
     db: Database,
     key: AppKey,
     taxonomy: Taxonomy,
+    /// The request service's open stores, closed here when their connection changes.
+    stores: Stores,
 }
+
+/// Change-feed topic: a connection was deleted or got new secrets; other processes close their
+/// stores (they reopen with the current secrets when next needed).
+pub const CONNECTIONS_TOPIC: &str = "connections";
 
 fn new_id(prefix: &str) -> String {
     format!("{prefix}_{}", uuid::Uuid::new_v4())
@@ -136,7 +144,14 @@ pub(crate) fn open_secrets(key: &AppKey, row: &ConnectionRow) -> Result<Option<S
 impl DieselDsrService {
     /// A service over `db` with the embedded taxonomy, sealing secrets with `key`.
     pub fn new(db: Database, key: AppKey) -> DieselDsrService {
-        DieselDsrService { db, key, taxonomy: Taxonomy::embedded() }
+        DieselDsrService { db, key, taxonomy: Taxonomy::embedded(), stores: Stores::default() }
+    }
+
+    /// Closes `stores` (the request service's, [`crate::DieselRequestService::stores`]) when a
+    /// connection is deleted or given new secrets.
+    pub fn with_stores(mut self, stores: Stores) -> DieselDsrService {
+        self.stores = stores;
+        self
     }
 
     fn connection_row(conn: &mut DbConn, key: &str) -> Result<ConnectionRow> {
@@ -577,8 +592,11 @@ impl DsrService for DieselDsrService {
         conn.write_transaction(|c| {
             let row = Self::connection_row(c, key)?;
             repo::delete_connection(c, &row.id)?;
-            Ok(())
-        })
+            ChangeFeed::publish(c, CONNECTIONS_TOPIC)?;
+            Ok::<_, DsrError>(())
+        })?;
+        self.stores.close(key);
+        Ok(())
     }
 
     fn set_connection_secrets(&self, key: &str, secrets: serde_json::Value, verify: bool) -> Result<TestResult> {
@@ -589,7 +607,13 @@ impl DsrService for DieselDsrService {
         let plain = serde_json::to_vec(&secrets.to_json()).map_err(|e| DsrError::InvalidSecrets(e.to_string()))?;
         row.secrets = Some(crypto::seal(&self.key, &plain));
         row.updated_at = db::now();
-        repo::save_connection(&mut *self.db.conn()?, &row, true)?;
+        self.db.conn()?.write_transaction(|c| {
+            repo::save_connection(c, &row, true)?;
+            ChangeFeed::publish(c, CONNECTIONS_TOPIC)?;
+            Ok::<_, DsrError>(())
+        })?;
+        // Connections opened with the old secrets go now, not when the next request notices.
+        self.stores.close(key);
         let msg = format!("Secrets updated for ConnectionConfig with key: {key}.");
         if verify {
             self.run_test(&row, &secrets, msg)

@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
 
 pub mod integer;
+pub mod json;
 pub mod text;

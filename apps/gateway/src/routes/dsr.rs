@@ -440,6 +440,7 @@ pub async fn test_connection(
 #[utoipa::path(tag = "Datasets", params(("connection_key" = String, Path, description = "Connection key")),
     request_body = dsr_core::DatasetList,
     responses((status = 200, description = "What was stored and what was refused", body = BulkResponse<Dataset>), AuthErrors,
+        (status = 400, description = "A manual_request connection (it has fields, not datasets)", body = ErrorBody),
         (status = 404, description = "Unknown connection", body = ErrorBody), (status = 422, description = "Not a list of datasets", body = ErrorBody)),
     security(("oauth2" = ["dataset:create_or_update"])))]
 #[patch("/api/v1/connection/{connection_key}/dataset")]
@@ -458,6 +459,7 @@ pub async fn upsert_datasets(
 #[utoipa::path(tag = "Datasets", params(("connection_key" = String, Path, description = "Connection key")),
     request_body(content = dsr_core::DatasetFile, content_type = "application/x-yaml", description = "dataset:\n  - fides_key: ...\n    collections: [...]"),
     responses((status = 200, description = "What was stored and what was refused", body = BulkResponse<Dataset>), AuthErrors,
+        (status = 400, description = "A manual_request connection (it has fields, not datasets)", body = ErrorBody),
         (status = 404, description = "Unknown connection", body = ErrorBody),
         (status = 422, description = "Not YAML, or not a dataset file (the detail names the line)", body = ErrorBody)),
     security(("oauth2" = ["dataset:create_or_update"])))]
@@ -527,6 +529,51 @@ pub async fn delete_dataset(
     Ok(no_content())
 }
 
+/// Answers of `PATCH …/access_manual_request` and its Fides alias.
+#[derive(utoipa::IntoResponses)]
+pub enum ManualFieldsSaved {
+    /// Stored.
+    #[response(status = 200, description = "The fields, labels defaulted")]
+    Saved(ManualRequest),
+    /// Not that kind of connection.
+    #[response(status = 400, description = "Not a manual_request connection")]
+    NotManual(ErrorBody),
+    /// No connection.
+    #[response(status = 404, description = "No such connection")]
+    NotFound(ErrorBody),
+    /// Bad fields.
+    #[response(status = 422, description = "Invalid fields (named)")]
+    Invalid(ErrorBody),
+}
+
+/// Answers of `GET …/access_manual_request` and its Fides alias.
+#[derive(utoipa::IntoResponses)]
+pub enum ManualFieldsRead {
+    /// The fields.
+    #[response(status = 200, description = "The fields")]
+    Found(ManualRequest),
+    /// Not that kind of connection.
+    #[response(status = 400, description = "Not a manual_request connection")]
+    NotManual(ErrorBody),
+    /// Nothing there.
+    #[response(status = 404, description = "No such connection, or no fields set")]
+    NotFound(ErrorBody),
+}
+
+/// Answers of `DELETE …/access_manual_request` and its Fides alias.
+#[derive(utoipa::IntoResponses)]
+pub enum ManualFieldsRemoved {
+    /// Gone.
+    #[response(status = 204, description = "Removed")]
+    Removed,
+    /// Not that kind of connection.
+    #[response(status = 400, description = "Not a manual_request connection")]
+    NotManual(ErrorBody),
+    /// Nothing there.
+    #[response(status = 404, description = "No such connection, or no fields set")]
+    NotFound(ErrorBody),
+}
+
 async fn save_manual_fields(
     state: web::Data<AppState>,
     key: web::Path<String>,
@@ -555,10 +602,7 @@ async fn remove_manual_fields(state: web::Data<AppState>, key: web::Path<String>
 /// null). Empty or repeated names → 422 naming the field.
 #[utoipa::path(tag = "Manual requests", params(("connection_key" = String, Path, description = "A manual_request connection")),
     request_body = ManualFieldsUpdate,
-    responses((status = 200, description = "The fields, labels defaulted", body = ManualRequest),
-        (status = 400, description = "Not a manual_request connection", body = ErrorBody),
-        (status = 404, description = "No such connection", body = ErrorBody),
-        (status = 422, description = "Invalid fields (named)", body = ErrorBody), AuthErrors),
+    responses(ManualFieldsSaved, AuthErrors),
     security(("oauth2" = ["webhook:create_or_update"])))]
 #[patch("/api/v1/connection/{connection_key}/access_manual_request")]
 pub async fn set_manual_fields(
@@ -574,7 +618,7 @@ pub async fn set_manual_fields(
 #[utoipa::path(tag = "Manual requests", operation_id = "set_manual_fields_webhook",
     params(("connection_key" = String, Path, description = "A manual_request connection")),
     request_body = ManualFieldsUpdate,
-    responses((status = 200, description = "The fields", body = ManualRequest), AuthErrors),
+    responses(ManualFieldsSaved, AuthErrors),
     security(("oauth2" = ["webhook:create_or_update"])))]
 #[patch("/api/v1/connection/{connection_key}/access_manual_webhook")]
 pub async fn set_manual_fields_webhook(
@@ -588,9 +632,7 @@ pub async fn set_manual_fields_webhook(
 
 /// The fields a `manual_request` connection asks for.
 #[utoipa::path(tag = "Manual requests", params(("connection_key" = String, Path, description = "A manual_request connection")),
-    responses((status = 200, description = "The fields", body = ManualRequest),
-        (status = 400, description = "Not a manual_request connection", body = ErrorBody),
-        (status = 404, description = "No such connection, or no fields set", body = ErrorBody), AuthErrors),
+    responses(ManualFieldsRead, AuthErrors),
     security(("oauth2" = ["webhook:read"])))]
 #[get("/api/v1/connection/{connection_key}/access_manual_request")]
 pub async fn get_manual_fields(
@@ -604,7 +646,7 @@ pub async fn get_manual_fields(
 /// Fides' name of the manual request fields.
 #[utoipa::path(tag = "Manual requests", operation_id = "get_manual_fields_webhook",
     params(("connection_key" = String, Path, description = "A manual_request connection")),
-    responses((status = 200, description = "The fields", body = ManualRequest), AuthErrors),
+    responses(ManualFieldsRead, AuthErrors),
     security(("oauth2" = ["webhook:read"])))]
 #[get("/api/v1/connection/{connection_key}/access_manual_webhook")]
 pub async fn get_manual_fields_webhook(
@@ -617,8 +659,7 @@ pub async fn get_manual_fields_webhook(
 
 /// Removes a manual request's fields: requests stop waiting for it.
 #[utoipa::path(tag = "Manual requests", params(("connection_key" = String, Path, description = "A manual_request connection")),
-    responses((status = 204, description = "Removed"),
-        (status = 404, description = "No such connection, or no fields set", body = ErrorBody), AuthErrors),
+    responses(ManualFieldsRemoved, AuthErrors),
     security(("oauth2" = ["webhook:delete"])))]
 #[delete("/api/v1/connection/{connection_key}/access_manual_request")]
 pub async fn delete_manual_fields(
@@ -632,7 +673,7 @@ pub async fn delete_manual_fields(
 /// Fides' name of the manual request fields.
 #[utoipa::path(tag = "Manual requests", operation_id = "delete_manual_fields_webhook",
     params(("connection_key" = String, Path, description = "A manual_request connection")),
-    responses((status = 204, description = "Removed"), AuthErrors),
+    responses(ManualFieldsRemoved, AuthErrors),
     security(("oauth2" = ["webhook:delete"])))]
 #[delete("/api/v1/connection/{connection_key}/access_manual_webhook")]
 pub async fn delete_manual_fields_webhook(

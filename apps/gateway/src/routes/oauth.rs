@@ -69,6 +69,7 @@ fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
         (status = 200, description = "A bearer token", body = AccessToken),
         (status = 401, description = "Unknown client or wrong secret", body = ErrorBody),
         (status = 422, description = "Malformed form or unsupported grant_type", body = ErrorBody),
+        (status = 429, description = "Too many failed attempts from this address; see Retry-After", body = ErrorBody),
     )
 )]
 #[post("/api/v1/oauth/token")]
@@ -77,7 +78,31 @@ pub async fn create_access_token(
     body: Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let form: TokenRequest = serde_urlencoded::from_bytes(&body).map_err(|e| {
+    // Failures are budgeted per address (brute force); a client that succeeds never counts.
+    let address = state.client_address.of(&req);
+    if let Some(wait) = address.and_then(|a| state.token_failures.blocked(a)) {
+        return Ok(too_many(
+            wait,
+            format!("Too many failed token requests: {} per minute", state.token_failures.per_minute_limit()),
+        ));
+    }
+    let issued = issue_token(&req, &body, &state).await;
+    if let (Err(ApiError::Auth(AuthError::InvalidCredentials)), Some(address)) = (&issued, address) {
+        state.token_failures.record(address);
+    }
+    issued
+}
+
+/// A 429 with `Retry-After` (whole seconds, at least 1).
+pub(crate) fn too_many(wait: std::time::Duration, message: String) -> HttpResponse {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    HttpResponse::TooManyRequests()
+        .insert_header((actix_web::http::header::RETRY_AFTER, seconds.max(1).to_string()))
+        .json(ErrorBody { detail: crate::error::Detail::Message(message) })
+}
+
+async fn issue_token(req: &HttpRequest, body: &[u8], state: &web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let form: TokenRequest = serde_urlencoded::from_bytes(body).map_err(|e| {
         ApiError::validation(vec![ValidationIssue::new(vec!["body".into()], e.to_string(), "value_error")])
     })?;
     if let Some(grant) = form.grant_type.as_deref().filter(|g| *g != "client_credentials") {
@@ -87,7 +112,7 @@ pub async fn create_access_token(
             "value_error",
         )]));
     }
-    let (client_id, client_secret) = match (basic_credentials(&req), form.client_id, form.client_secret) {
+    let (client_id, client_secret) = match (basic_credentials(req), form.client_id, form.client_secret) {
         (Some(basic), _, _) => basic,
         (None, Some(id), Some(secret)) => (id, secret),
         _ => return Err(AuthError::InvalidCredentials.into()),

@@ -65,22 +65,16 @@ fn check_bulk(len: usize, loc: &[&str]) -> Result<(), ApiError> {
 pub async fn create_public(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: Json<Vec<PrivacyRequestCreate>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(address) = req.peer_addr().map(|a| a.ip())
+    // The limit is this route's gate: decided before the body is looked at.
+    if let Some(address) = state.client_address.of(&req)
         && let Err(wait) = state.public_limiter.check(address)
     {
-        let seconds = wait.as_secs().max(1);
-        return Ok(HttpResponse::TooManyRequests().insert_header((header::RETRY_AFTER, seconds.to_string())).json(
-            ErrorBody {
-                detail: crate::error::Detail::Message(format!(
-                    "Rate limit exceeded: {} per 1 minute",
-                    state.public_limiter.per_minute_limit()
-                )),
-            },
-        ));
+        let limit = state.public_limiter.per_minute_limit();
+        return Ok(crate::routes::oauth::too_many(wait, format!("Rate limit exceeded: {limit} per 1 minute")));
     }
-    let items = body.0;
+    let items: Vec<PrivacyRequestCreate> = crate::extract::parse_json(&body)?;
     check_bulk(items.len(), &["body"])?;
     let created = blocking(&state.requests, move |s| s.create(items, None)).await?;
     Ok(HttpResponse::Ok().json(created))
@@ -294,8 +288,13 @@ pub async fn access_results(
     let id = id.into_inner();
     let lookup = id.clone();
     let tokens = blocking(&state.requests, move |s| s.access_result_tokens(&lookup)).await?;
-    let info = req.connection_info();
-    let base = format!("{}://{}", info.scheme(), info.host());
+    let base = match &state.public_url {
+        Some(base) => base.clone(),
+        None => {
+            let info = req.connection_info();
+            format!("{}://{}", info.scheme(), info.host())
+        }
+    };
     let access_result_urls = tokens
         .into_iter()
         .map(|token| format!("{base}/api/v1/privacy-request/{id}/access-package?token={token}"))
@@ -431,15 +430,43 @@ async fn read_manual(state: web::Data<AppState>, path: web::Path<(String, String
     Ok(HttpResponse::Ok().json(found))
 }
 
+/// Answers of an upload of manual input and its Fides alias.
+#[derive(utoipa::IntoResponses)]
+pub enum ManualInputSaved {
+    /// Stored.
+    #[response(status = 200, description = "Stored")]
+    Saved(ManualInput),
+    /// Wrong state or kind.
+    #[response(status = 400, description = "Not awaiting input, or not a manual_request connection")]
+    NotNow(ErrorBody),
+    /// Nothing there.
+    #[response(status = 404, description = "No such request, connection or fields")]
+    NotFound(ErrorBody),
+    /// Bad upload.
+    #[response(status = 422, description = "An unknown label or a non-scalar value (named)")]
+    Invalid(ErrorBody),
+}
+
+/// Answers of reading manual input and its Fides alias.
+#[derive(utoipa::IntoResponses)]
+pub enum ManualInputRead {
+    /// The upload.
+    #[response(status = 200, description = "The upload")]
+    Found(ManualInput),
+    /// Not that kind of connection.
+    #[response(status = 400, description = "Not a manual_request connection")]
+    NotManual(ErrorBody),
+    /// Nothing there.
+    #[response(status = 404, description = "No such request, connection or fields")]
+    NotFound(ErrorBody),
+}
+
 /// Uploads what a person found in a manual request's system for a request in `requires_input`:
 /// the connection's labels, all optional; `{}` means "searched, nothing found". Unknown labels → 422.
 #[utoipa::path(tag = "Manual requests",
     params(("id" = String, Path, description = "pri_…"), ("connection_key" = String, Path, description = "A manual_request connection")),
     request_body(content = Object, example = json!({"first_name": "Jane", "last_name": "Customer"})),
-    responses((status = 200, description = "Stored", body = ManualInput),
-        (status = 400, description = "Not awaiting input, or not a manual_request connection", body = ErrorBody),
-        (status = 404, description = "No such request, connection or fields", body = ErrorBody),
-        (status = 422, description = "An unknown label or a non-scalar value (named)", body = ErrorBody), AuthErrors),
+    responses(ManualInputSaved, AuthErrors),
     security(("oauth2" = ["privacy-request:upload_data"])))]
 #[patch("/api/v1/privacy-request/{id}/access_manual_request/{connection_key}")]
 pub async fn upload_manual_input(
@@ -454,8 +481,8 @@ pub async fn upload_manual_input(
 /// Fides' name of the manual upload (`manual_webhook` connections).
 #[utoipa::path(tag = "Manual requests", operation_id = "upload_manual_input_webhook",
     params(("id" = String, Path, description = "pri_…"), ("connection_key" = String, Path, description = "A manual_request connection")),
-    request_body = Object,
-    responses((status = 200, description = "Stored", body = ManualInput), AuthErrors),
+    request_body(content = Object, example = json!({"first_name": "Jane", "last_name": "Customer"})),
+    responses(ManualInputSaved, AuthErrors),
     security(("oauth2" = ["privacy-request:upload_data"])))]
 #[patch("/api/v1/privacy-request/{id}/access_manual_webhook/{connection_key}")]
 pub async fn upload_manual_input_webhook(
@@ -470,8 +497,7 @@ pub async fn upload_manual_input_webhook(
 /// What was uploaded for a request and a manual request connection (`checked` false until then).
 #[utoipa::path(tag = "Manual requests",
     params(("id" = String, Path, description = "pri_…"), ("connection_key" = String, Path, description = "A manual_request connection")),
-    responses((status = 200, description = "The upload", body = ManualInput),
-        (status = 404, description = "No such request, connection or fields", body = ErrorBody), AuthErrors),
+    responses(ManualInputRead, AuthErrors),
     security(("oauth2" = ["privacy-request:view_data"])))]
 #[get("/api/v1/privacy-request/{id}/access_manual_request/{connection_key}")]
 pub async fn get_manual_input(
@@ -485,7 +511,7 @@ pub async fn get_manual_input(
 /// Fides' name of the manual upload view.
 #[utoipa::path(tag = "Manual requests", operation_id = "get_manual_input_webhook",
     params(("id" = String, Path, description = "pri_…"), ("connection_key" = String, Path, description = "A manual_request connection")),
-    responses((status = 200, description = "The upload", body = ManualInput), AuthErrors),
+    responses(ManualInputRead, AuthErrors),
     security(("oauth2" = ["privacy-request:view_data"])))]
 #[get("/api/v1/privacy-request/{id}/access_manual_webhook/{connection_key}")]
 pub async fn get_manual_input_webhook(

@@ -79,7 +79,7 @@ pub struct PrivacyRequestCreate {
     /// The subject's identities: `email`, `phone_number` (E.164), other known keys as strings,
     /// custom ones as `{"label", "value"}`. At least one must be non-empty.
     #[schema(value_type = Object, example = json!({"email": "customer-1@example.com"}))]
-    pub identity: Value,
+    pub identity: serde_json::Map<String, Value>,
     /// The policy to apply.
     #[schema(example = "default_access_policy")]
     pub policy_key: String,

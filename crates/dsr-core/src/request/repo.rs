@@ -104,6 +104,24 @@ fn running(
     privacy_requests::table.find(id).filter(privacy_requests::status.eq(RequestStatus::InProcessing.as_str()))
 }
 
+/// Whether request `id` is still executing (not canceled, say), as committed now.
+pub(crate) fn is_running(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
+    Ok(running(id).select(privacy_requests::id).first::<String>(conn).optional()?.is_some())
+}
+
+/// Inside a write transaction: whether request `id` is still executing, holding it so that a
+/// cancel waits until the transaction ends (PostgreSQL: a row lock; SQLite: the write
+/// transaction already excludes every other writer).
+pub(crate) fn lock_if_running(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
+    let found = match conn {
+        DbConn::Postgresql(pg) => {
+            running(id).select(privacy_requests::id).for_update().first::<String>(pg).optional()?
+        }
+        DbConn::Sqlite(sqlite) => running(id).select(privacy_requests::id).first::<String>(sqlite).optional()?,
+    };
+    Ok(found.is_some())
+}
+
 pub(crate) fn finish(conn: &mut DbConn, id: &str, at: NaiveDateTime, files: &str) -> QueryResult<usize> {
     diesel::update(running(id))
         .set((

@@ -46,6 +46,32 @@ pub(super) struct Log {
     action: ActionType,
 }
 
+/// Why a step ended early: it failed, the request was canceled meanwhile, or Lethe's own
+/// database failed (the job is retried).
+enum Stop {
+    Failed(StepFailure),
+    Canceled,
+    Db(DsrError),
+}
+
+impl From<StepFailure> for Stop {
+    fn from(failure: StepFailure) -> Stop {
+        Stop::Failed(failure)
+    }
+}
+
+impl From<DsrError> for Stop {
+    fn from(e: DsrError) -> Stop {
+        Stop::Db(e)
+    }
+}
+
+impl From<db::DbError> for Stop {
+    fn from(e: db::DbError) -> Stop {
+        Stop::Db(e.into())
+    }
+}
+
 /// Why a step failed: the collection (if one) and the message.
 struct StepFailure {
     collection: Option<Address>,
@@ -220,14 +246,21 @@ impl DieselRequestService {
         Ok(Graph::build(&pairs).map(|graph| World { graph, datasets, stores, writable }))
     }
 
-    /// Runs the access step: every planned collection queried in order.
+    /// Whether request `id` is still executing (checked between steps: a cancel stops it).
+    fn still_running(&self, id: &str) -> Result<bool> {
+        Ok(repo::is_running(&mut *self.inner.db.conn()?, id)?)
+    }
+
+    /// Runs the access step: every planned collection queried in order, stopping before the
+    /// next one when the request was canceled.
     fn access(
         &self,
+        id: &str,
         world: &World,
         identity: &super::Identity,
         targets: &[String],
         logs: &mut Vec<Log>,
-    ) -> std::result::Result<BTreeMap<usize, Vec<Value>>, StepFailure> {
+    ) -> std::result::Result<BTreeMap<usize, Vec<Value>>, Stop> {
         let keys: Vec<&str> = identity.keys().collect();
         let plan =
             graph::plan(&world.graph, &keys, targets).map_err(|e| StepFailure { collection: None, message: e.0 })?;
@@ -244,6 +277,9 @@ impl DieselRequestService {
         }
         let mut results: BTreeMap<usize, Vec<Value>> = BTreeMap::new();
         for step in plan.steps {
+            if !self.still_running(id)? {
+                return Err(Stop::Canceled);
+            }
             let node = &world.graph.nodes[step.node];
             let mut by_field: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
             for input in &step.inputs {
@@ -294,7 +330,10 @@ impl DieselRequestService {
         Ok(results)
     }
 
-    /// Renders and stores one package per access rule.
+    /// Renders one package per access rule and stores them: written under temporary names,
+    /// then published together while the request is held as still running, so a canceled
+    /// request leaves no package. `Ok(None)`: canceled meanwhile; `Err(Ok(message))`: the
+    /// packages could not be written.
     fn upload(
         &self,
         id: &str,
@@ -303,7 +342,47 @@ impl DieselRequestService {
         results: &BTreeMap<String, Vec<Value>>,
         manual: &[(String, Value)],
         key: Option<&[u8]>,
-    ) -> std::result::Result<Vec<ResultFile>, String> {
+    ) -> Result<std::result::Result<Option<Vec<ResultFile>>, String>> {
+        let staged = match self.stage_packages(id, world, policy, results, manual, key) {
+            Ok(staged) => staged,
+            Err(message) => return Ok(Err(message)),
+        };
+        let mut conn = self.inner.db.conn()?;
+        let mut staged = Some(staged);
+        let published = conn.write_transaction(|c| -> Result<std::result::Result<Option<Vec<ResultFile>>, String>> {
+            let staged = staged.take().unwrap_or_default();
+            if !repo::lock_if_running(c, id)? {
+                staged.into_iter().for_each(|(_, package)| package.discard());
+                return Ok(Ok(None));
+            }
+            let mut files = Vec::new();
+            let mut packages = staged.into_iter();
+            for (file, package) in packages.by_ref() {
+                if let Err(e) = package.commit() {
+                    packages.for_each(|(_, rest)| rest.discard());
+                    return Ok(Err(format!("writing {}: {e}", file.file)));
+                }
+                files.push(file);
+            }
+            Ok(Ok(Some(files)))
+        });
+        if let Some(left) = staged {
+            // The transaction never ran the closure: nothing was published.
+            left.into_iter().for_each(|(_, package)| package.discard());
+        }
+        published
+    }
+
+    /// Renders and stages one package per access rule.
+    fn stage_packages(
+        &self,
+        id: &str,
+        world: &World,
+        policy: &Policy,
+        results: &BTreeMap<String, Vec<Value>>,
+        manual: &[(String, Value)],
+        key: Option<&[u8]>,
+    ) -> std::result::Result<Vec<(ResultFile, package::Staged)>, String> {
         let redactor =
             self.inner.redaction.redactor(entity_rules(&world.datasets)).map_err(|e| format!("redaction: {e}"))?;
         let mut files = Vec::new();
@@ -326,18 +405,25 @@ impl DieselRequestService {
             let format = rule.storage_destination.as_ref().map_or(ResponseFormat::Json, |s| s.format);
             let rendered = package::render(&package, format, key)?;
             let file = format!("{}.{}", rule.key, rendered.extension);
-            package::write_atomically(&self.inner.settings.storage_dir.join(id), &file, &rendered.bytes)
-                .map_err(|e| format!("writing {file}: {e}"))?;
-            files.push(ResultFile { rule: rule.key.clone(), file });
+            let staged = match package::stage(&self.inner.settings.storage_dir.join(id), &file, &rendered.bytes) {
+                Ok(staged) => staged,
+                Err(e) => {
+                    files.into_iter().for_each(|(_, staged): (ResultFile, package::Staged)| staged.discard());
+                    return Err(format!("writing {file}: {e}"));
+                }
+            };
+            files.push((ResultFile { rule: rule.key.clone(), file }, staged));
         }
         Ok(files)
     }
 
     /// Masks, collection by collection, the fields the erasure rules target in the rows access
-    /// found; each collection's rows change in one transaction on its store.
+    /// found; each collection's rows change in one transaction on its store, made while the
+    /// request is held as still running, so nothing is masked once a cancel has committed.
     #[expect(clippy::too_many_arguments, reason = "the step's inputs, all borrowed from run")]
     fn erase(
         &self,
+        id: &str,
         world: &World,
         identity_keys: &[&str],
         all_targets: &[String],
@@ -345,7 +431,7 @@ impl DieselRequestService {
         results: &BTreeMap<String, Vec<Value>>,
         secrets: &MaskingSecrets,
         logs: &mut Vec<Log>,
-    ) -> std::result::Result<(), StepFailure> {
+    ) -> std::result::Result<(), Stop> {
         let plan = graph::plan(&world.graph, identity_keys, all_targets)
             .map_err(|e| StepFailure { collection: None, message: e.0 })?;
         let order =
@@ -370,10 +456,10 @@ impl DieselRequestService {
             }
             let fail = |message: String| StepFailure { collection: Some(node.address.clone()), message };
             if !world.writable.contains(&node.connection) {
-                return Err(fail(format!(
+                return Err(Stop::Failed(fail(format!(
                     "No values were erased since this connection {} has not been given write access",
                     node.connection
-                )));
+                ))));
             }
             // Rows are found by their primary key, or without one by the fields the collection
             // was reached through.
@@ -409,7 +495,19 @@ impl DieselRequestService {
                     Some(RowUpdate { set, filter })
                 })
                 .collect();
-            let changed = world.store(node).map_err(fail)?.update(node, &updates).map_err(fail)?;
+            let store = world.store(node).map_err(fail)?;
+            let mut conn = self.inner.db.conn()?;
+            let masked_rows = conn.write_transaction(|c| -> Result<Option<std::result::Result<usize, String>>> {
+                if !repo::lock_if_running(c, id)? {
+                    return Ok(None);
+                }
+                Ok(Some(store.update(node, &updates)))
+            })?;
+            drop(conn);
+            let changed = match masked_rows {
+                None => return Err(Stop::Canceled),
+                Some(outcome) => outcome.map_err(fail)?,
+            };
             let mut message = format!("Masked {changed} row(s)");
             if !left.is_empty() {
                 message.push_str(&format!("; left alone: {}", left.join("; ")));
@@ -501,16 +599,18 @@ impl DieselRequestService {
         let from_checkpoint = checkpoint.is_some();
         let results: BTreeMap<String, Vec<Value>> = match checkpoint {
             Some(sealed) => self.open_json(&sealed, &format!("checkpoint of {id}"))?,
-            None => match self.access(&world, &identity, &targets, &mut logs) {
+            None => match self.access(id, &world, &identity, &targets, &mut logs) {
                 Ok(results) => results
                     .into_iter()
                     .map(|(node, rows)| (world.graph.nodes[node].address.to_string(), rows))
                     .collect(),
-                Err(failure) => {
+                Err(Stop::Failed(failure)) => {
                     let failed = failure.collection.as_ref().map(Address::to_string);
                     logs.push(failure.log(&world, ActionType::Access));
                     return self.record_failure(id, "access", failed.as_deref(), logs, None);
                 }
+                Err(Stop::Canceled) => return self.record_canceled(id, "access", logs),
+                Err(Stop::Db(e)) => return Err(e),
             },
         };
         // Before the first write to the subject's stores: the results erasure works from, and
@@ -542,8 +642,9 @@ impl DieselRequestService {
         };
         let queried = started.elapsed();
         let files = if has_access {
-            match self.upload(id, &world, &policy, &results, &manual, key.as_deref()) {
-                Ok(files) => files,
+            match self.upload(id, &world, &policy, &results, &manual, key.as_deref())? {
+                Ok(Some(files)) => files,
+                Ok(None) => return self.record_canceled(id, "upload_access", logs),
                 Err(message) => {
                     logs.push(Log::error(UPLOAD, None, None, format!("Access package upload failed: {message}")));
                     let sealed = self.seal_json(&results)?;
@@ -556,10 +657,15 @@ impl DieselRequestService {
         let uploaded = started.elapsed();
         if let Some(secrets) = &secrets {
             let keys: Vec<&str> = identity.keys().collect();
-            if let Err(failure) = self.erase(&world, &keys, &targets, &erasure_rules, &results, secrets, &mut logs) {
-                let failed = failure.collection.as_ref().map(Address::to_string);
-                logs.push(failure.log(&world, ActionType::Erasure));
-                return self.record_failure(id, "erasure", failed.as_deref(), logs, None);
+            match self.erase(id, &world, &keys, &targets, &erasure_rules, &results, secrets, &mut logs) {
+                Ok(()) => {}
+                Err(Stop::Failed(failure)) => {
+                    let failed = failure.collection.as_ref().map(Address::to_string);
+                    logs.push(failure.log(&world, ActionType::Erasure));
+                    return self.record_failure(id, "erasure", failed.as_deref(), logs, None);
+                }
+                Err(Stop::Canceled) => return self.record_canceled(id, "erasure", logs),
+                Err(Stop::Db(e)) => return Err(e),
             }
         }
         self.record_success(id, &files, logs, resumed, secrets.is_some())?;
@@ -644,6 +750,20 @@ impl DieselRequestService {
             }
             Ok(())
         })
+    }
+
+    /// Keeps the log of what ran before a cancel stopped the request, and says where it stopped;
+    /// the request stays canceled.
+    fn record_canceled(&self, id: &str, step: &str, mut logs: Vec<Log>) -> Result<()> {
+        logs.push(Log::status(
+            EXECUTION,
+            "canceled",
+            format!("Execution stopped before the {step} step went on: the request was canceled"),
+        ));
+        let mut conn = self.inner.db.conn()?;
+        conn.write_transaction(|c| Self::append_logs(c, id, logs))?;
+        tracing::info!(privacy_request_id = id, step, "stopped: the request was canceled");
+        Ok(())
     }
 
     /// Marks a request whose job ran out of attempts as failed (best effort).

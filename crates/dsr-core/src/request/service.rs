@@ -189,6 +189,12 @@ impl DieselRequestService {
         }
     }
 
+    /// The open customer stores, to share with the connection service (which closes a
+    /// connection's store when it is deleted or given new secrets).
+    pub fn stores(&self) -> Stores {
+        self.inner.stores.clone()
+    }
+
     /// Wakes this process's workers when requests are queued.
     pub fn with_job_signal(mut self, signal: JobSignal) -> DieselRequestService {
         self.signal = Some(signal);
