@@ -50,17 +50,14 @@ pub const MAX_TEXT: usize = 10_000;
 pub const MAX_ITEMS: usize = 200;
 
 macro_rules! choice_schema {
-    ($($(#[$doc:meta])* $name:ident => $values:ident;)+) => {$(
+    ($($(#[$doc:meta])* $name:ident => $values:ident, $description:literal;)+) => {$(
         $(#[$doc])*
         #[derive(Debug, Clone, Copy)]
         pub struct $name;
 
         impl utoipa::PartialSchema for $name {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                utoipa::openapi::schema::ObjectBuilder::new()
-                    .schema_type(utoipa::openapi::schema::Type::String)
-                    .enum_values(Some($values.iter().copied()))
-                    .into()
+                validation::text::one_of($description, $values.iter().copied())
             }
         }
 
@@ -70,15 +67,15 @@ macro_rules! choice_schema {
 
 choice_schema! {
     /// Schema: one of [`LEGAL_BASES`].
-    LegalBasis => LEGAL_BASES;
+    LegalBasis => LEGAL_BASES, "A lawful basis for processing (GDPR Art. 6(1)), as Fides names it";
     /// Schema: one of [`SPECIAL_CATEGORY_BASES`].
-    SpecialCategoryLegalBasis => SPECIAL_CATEGORY_BASES;
+    SpecialCategoryLegalBasis => SPECIAL_CATEGORY_BASES, "An Art. 9(2) condition, as fideslang 3 or 2 names it";
     /// Schema: one of [`RESPONSIBILITIES`].
-    Responsibility => RESPONSIBILITIES;
+    Responsibility => RESPONSIBILITIES, "The operator's role: Controller, Processor or Sub-Processor";
     /// Schema: one of [`PROFILING_BASES`].
-    ProfilingLegalBasis => PROFILING_BASES;
+    ProfilingLegalBasis => PROFILING_BASES, "A legal basis for profiling with a legal effect (Art. 22(2))";
     /// Schema: one of [`FLOW_TYPES`].
-    FlowType => FLOW_TYPES;
+    FlowType => FLOW_TYPES, "What a data flow connects to: a system, a dataset or the system's users";
 }
 
 /// Schema of a free text on a system: at most [`MAX_TEXT`] characters (blank counts as absent).

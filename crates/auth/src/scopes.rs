@@ -132,11 +132,7 @@ pub struct ScopeName;
 
 impl utoipa::PartialSchema for ScopeName {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .description(Some("A scope of the registry (`GET /api/v1/oauth/scope`)"))
-            .enum_values(Some(ALL.iter().copied()))
-            .into()
+        validation::text::one_of("A scope of the registry (`GET /api/v1/oauth/scope`)", ALL.iter().copied())
     }
 }
 

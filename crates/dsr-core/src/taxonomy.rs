@@ -114,11 +114,10 @@ macro_rules! key_schema {
         impl utoipa::PartialSchema for $name {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
                 let keys: Vec<String> = Taxonomy::embedded().$list().iter().map(|i| i.fides_key.clone()).collect();
-                utoipa::openapi::schema::ObjectBuilder::new()
-                    .schema_type(utoipa::openapi::schema::Type::String)
-                    .description(Some(concat!("A ", $what, " of the fideslang taxonomy (`GET /api/v1/", stringify!($list), "`)")))
-                    .enum_values(Some(keys))
-                    .into()
+                validation::text::one_of(
+                    concat!("A ", $what, " of the fideslang taxonomy (`GET /api/v1/", stringify!($list), "`)"),
+                    keys,
+                )
             }
         }
 

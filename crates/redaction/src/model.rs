@@ -3,21 +3,17 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// Schema of one pattern: 1 to [`crate::MAX_PATTERN_LENGTH`] characters.
-pub type PatternText = PatternLength;
-
 /// The OpenAPI schema of one pattern's text.
 #[derive(Debug, Clone, Copy)]
 pub struct PatternLength;
 
 impl utoipa::PartialSchema for PatternLength {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .description(Some("A regular expression (Rust `regex` syntax), 1 to 500 characters"))
-            .min_length(Some(1))
-            .max_length(Some(crate::MAX_PATTERN_LENGTH))
-            .into()
+        validation::text::length(
+            "A regular expression (Rust `regex` syntax), 1 to 500 characters",
+            1,
+            crate::MAX_PATTERN_LENGTH,
+        )
     }
 }
 
@@ -34,6 +30,6 @@ impl ToSchema for PatternLength {
 pub struct RedactionPatterns {
     /// At most 100 patterns of at most 500 characters each; every one must be a valid regex
     /// (Rust `regex` syntax).
-    #[schema(value_type = Vec<PatternText>, max_items = 100)]
+    #[schema(value_type = Vec<PatternLength>, max_items = 100)]
     pub patterns: Vec<String>,
 }

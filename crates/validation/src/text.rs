@@ -97,6 +97,21 @@ pub type NonBlankTextString = NonBlank<TEXT_MAX>;
 /// A non-blank text of any length.
 pub type NonBlankString = NonBlank<0>;
 
+/// Schema of a string that is one of `values`.
+pub fn one_of<I: IntoIterator<Item = T>, T: Into<serde_json::Value>>(description: &str, values: I) -> RefOr<Schema> {
+    ObjectBuilder::new().schema_type(Type::String).description(Some(description)).enum_values(Some(values)).into()
+}
+
+/// Schema of a string of `min` to `max` characters.
+pub fn length(description: &str, min: usize, max: usize) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .min_length(Some(min))
+        .max_length(Some(max))
+        .into()
+}
+
 /// Schema of a string matching `pattern`, at most `max` characters.
 pub fn pattern(description: &str, pattern: &str, max: Option<usize>) -> RefOr<Schema> {
     string(description, max, false, Some(pattern.to_owned()))

@@ -141,11 +141,7 @@ pub struct TemplateId;
 
 impl utoipa::PartialSchema for TemplateId {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .description(Some("A template id (`GET /templates`)"))
-            .enum_values(Some(TEMPLATES.iter().map(|t| t.id)))
-            .into()
+        validation::text::one_of("A template id (`GET /templates`)", TEMPLATES.iter().map(|t| t.id))
     }
 }
 

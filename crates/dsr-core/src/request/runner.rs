@@ -113,6 +113,16 @@ impl World {
     }
 }
 
+/// What a request's packages are made of.
+#[derive(Clone, Copy)]
+struct PackageSource<'a> {
+    world: &'a World,
+    policy: &'a Policy,
+    results: &'a BTreeMap<String, Vec<Value>>,
+    manual: &'a [(String, Value)],
+    key: Option<&'a [u8]>,
+}
+
 /// An erasure rule: its strategy and targets.
 struct ErasureRule {
     strategy: Strategy,
@@ -332,18 +342,14 @@ impl DieselRequestService {
 
     /// Renders one package per access rule and stores them: written under temporary names,
     /// then published together while the request is held as still running, so a canceled
-    /// request leaves no package. `Ok(None)`: canceled meanwhile; `Err(Ok(message))`: the
+    /// request leaves no package. `Ok(Ok(None))`: canceled meanwhile; `Ok(Err(message))`: the
     /// packages could not be written.
     fn upload(
         &self,
         id: &str,
-        world: &World,
-        policy: &Policy,
-        results: &BTreeMap<String, Vec<Value>>,
-        manual: &[(String, Value)],
-        key: Option<&[u8]>,
+        source: &PackageSource<'_>,
     ) -> Result<std::result::Result<Option<Vec<ResultFile>>, String>> {
-        let staged = match self.stage_packages(id, world, policy, results, manual, key) {
+        let staged = match self.stage_packages(id, source) {
             Ok(staged) => staged,
             Err(message) => return Ok(Err(message)),
         };
@@ -377,12 +383,9 @@ impl DieselRequestService {
     fn stage_packages(
         &self,
         id: &str,
-        world: &World,
-        policy: &Policy,
-        results: &BTreeMap<String, Vec<Value>>,
-        manual: &[(String, Value)],
-        key: Option<&[u8]>,
+        source: &PackageSource<'_>,
     ) -> std::result::Result<Vec<(ResultFile, package::Staged)>, String> {
+        let PackageSource { world, policy, results, manual, key } = *source;
         let redactor =
             self.inner.redaction.redactor(entity_rules(&world.datasets)).map_err(|e| format!("redaction: {e}"))?;
         let mut files = Vec::new();
@@ -642,7 +645,14 @@ impl DieselRequestService {
         };
         let queried = started.elapsed();
         let files = if has_access {
-            match self.upload(id, &world, &policy, &results, &manual, key.as_deref())? {
+            let source = PackageSource {
+                world: &world,
+                policy: &policy,
+                results: &results,
+                manual: &manual,
+                key: key.as_deref(),
+            };
+            match self.upload(id, &source)? {
                 Ok(Some(files)) => files,
                 Ok(None) => return self.record_canceled(id, "upload_access", logs),
                 Err(message) => {
