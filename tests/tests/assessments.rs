@@ -976,3 +976,25 @@ async fn fides_system_documents_load_unchanged_and_answer_questions() {
     assert!(recipients.contains("Mailing house (shared: "), "{recipients}");
     assert!(recipients.contains("Email"), "shared categories by name: {recipients}");
 }
+
+#[actix_web::test]
+async fn bodies_documented_as_optional_may_be_absent_empty_or_null() {
+    let app = TestApp::new();
+    let service = test::init_service(gateway::build_app(app.state())).await;
+    let root = app.root_token();
+    for body in ["", "  ", "null", "{}"] {
+        let reply = call(
+            &service,
+            &root,
+            TestRequest::post()
+                .uri(&format!("{BASE}/re-evaluate"))
+                .insert_header(("content-type", "application/json"))
+                .set_payload(body),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{body:?}: {}", reply.body);
+    }
+    let refused =
+        call(&service, &root, TestRequest::post().uri(&format!("{BASE}/re-evaluate")).set_payload("[]")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+}

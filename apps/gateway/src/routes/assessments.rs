@@ -55,9 +55,12 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(export_pdf);
 }
 
-/// A JSON body that may be left out entirely (every field optional).
+/// A JSON body that may be left out entirely, or be `null` (every field optional).
 fn optional_json<T: Default + serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) { Ok(T::default()) } else { crate::extract::parse_json(body) }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    Ok(crate::extract::parse_json::<Option<T>>(body)?.unwrap_or_default())
 }
 
 fn status(code: StatusCode, body: impl serde::Serialize) -> HttpResponse {
@@ -358,11 +361,7 @@ pub async fn re_evaluate(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let request: ReEvaluate = if body.iter().all(u8::is_ascii_whitespace) {
-        ReEvaluate::default()
-    } else {
-        crate::extract::parse_json(&body)?
-    };
+    let request: ReEvaluate = optional_json(&body)?;
     let actor = auth.principal.client_id;
     Ok(status(StatusCode::ACCEPTED, blocking(&state.assessments, move |s| s.re_evaluate(&actor, request)).await?))
 }
