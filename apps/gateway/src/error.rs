@@ -8,71 +8,12 @@ use assessments::AssessmentError;
 use auth::AuthError;
 use db::DbError;
 use dsr_core::DsrError;
-use notices_ropa::{FieldIssue, NoticesError};
+use notices_ropa::NoticesError;
 use redaction::RedactionError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// One part of a validation error location: a key or a list index.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
-pub enum LocPart {
-    /// An object key (`"body"`, `"patterns"`).
-    Key(String),
-    /// A list index.
-    Index(usize),
-}
-
-// Stated in words, not as `string | integer`: generated clients (openapi-generator's Python
-// models) turn any typed union here into a wrapper object and then fail to read the plain
-// strings and numbers of a `loc` inside the one-of `detail`.
-impl utoipa::PartialSchema for LocPart {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
-            .description(Some(
-                "One part of a validation error location: a key (a string, `\"body\"`) or a list index (a \
-                 non-negative integer, `0`)",
-            ))
-            .into()
-    }
-}
-
-impl ToSchema for LocPart {}
-
-impl From<&str> for LocPart {
-    fn from(key: &str) -> Self {
-        LocPart::Key(key.to_owned())
-    }
-}
-
-impl From<usize> for LocPart {
-    fn from(index: usize) -> Self {
-        LocPart::Index(index)
-    }
-}
-
-/// One validation problem.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct ValidationIssue {
-    /// Where: `["body", "patterns", 0]`, `["query", "page"]`, `["path", "id"]`.
-    #[schema(inline, example = json!(["body", "patterns", 0]))]
-    pub loc: Vec<LocPart>,
-    /// What is wrong.
-    #[schema(example = "Invalid regex pattern: [invalid")]
-    pub msg: String,
-    /// A machine-readable kind: `value_error`, `missing`, `type_error`, `json_invalid`.
-    #[serde(rename = "type")]
-    #[schema(example = "value_error")]
-    pub kind: String,
-}
-
-impl ValidationIssue {
-    /// An issue at `loc`.
-    pub fn new(loc: Vec<LocPart>, msg: impl Into<String>, kind: &str) -> Self {
-        ValidationIssue { loc, msg: msg.into(), kind: kind.to_owned() }
-    }
-}
+pub use validation::{Loc, Problem};
 
 /// The `detail` of an error body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -81,7 +22,7 @@ pub enum Detail {
     /// A message.
     Message(String),
     /// Validation problems, one per field.
-    Issues(Vec<ValidationIssue>),
+    Issues(Vec<Problem>),
 }
 
 /// Every error response has this body.
@@ -132,29 +73,20 @@ impl ApiError {
         ApiError::Http { status, detail: Detail::Message(message.into()) }
     }
 
-    /// 422 with validation issues.
-    pub fn validation(issues: Vec<ValidationIssue>) -> ApiError {
-        ApiError::Http { status: StatusCode::UNPROCESSABLE_ENTITY, detail: Detail::Issues(issues) }
+    /// 422 with validation problems, located already (`["body", …]`).
+    pub fn validation(problems: Vec<Problem>) -> ApiError {
+        ApiError::Http { status: StatusCode::UNPROCESSABLE_ENTITY, detail: Detail::Issues(problems) }
     }
 
-    /// 422 for invalid fields of `source` (`"body"` or `"query"`).
-    pub fn fields(source: &str, issues: &[FieldIssue]) -> ApiError {
-        ApiError::validation(
-            issues
-                .iter()
-                .map(|issue| {
-                    ValidationIssue::new(
-                        vec![source.into(), issue.field.as_str().into()],
-                        issue.message.clone(),
-                        "value_error",
-                    )
-                })
-                .collect(),
-        )
+    /// 422 with the problems a domain found in the input that came from `root` (`body`, `query`).
+    pub fn invalid(root: &str, problems: Vec<Problem>) -> ApiError {
+        let (status, detail) = located(StatusCode::UNPROCESSABLE_ENTITY, root, &problems);
+        ApiError::Http { status, detail }
     }
 
     fn parts(&self) -> (StatusCode, Detail) {
         let message = |status: StatusCode, text: String| (status, Detail::Message(text));
+        let unprocessable = |problems: &[Problem]| located(StatusCode::UNPROCESSABLE_ENTITY, "body", problems);
         match self {
             ApiError::Auth(e) => match e {
                 AuthError::InvalidCredentials | AuthError::InvalidToken(_) => {
@@ -163,9 +95,7 @@ impl ApiError {
                 AuthError::MissingScopes(_) | AuthError::CannotGrant(_) | AuthError::RootClientImmutable => {
                     message(StatusCode::FORBIDDEN, e.to_string())
                 }
-                AuthError::UnknownScopes(unknown) => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, Detail::Issues(scope_issues(unknown, &["body", "scopes"])))
-                }
+                AuthError::Invalid(problems) => unprocessable(problems),
                 AuthError::ClientNotFound(_) => message(StatusCode::NOT_FOUND, e.to_string()),
                 AuthError::Db(db) => db_parts(db),
             },
@@ -173,49 +103,16 @@ impl ApiError {
                 RedactionError::TooManyPatterns { .. } | RedactionError::SetTooLarge => {
                     message(StatusCode::BAD_REQUEST, e.to_string())
                 }
-                RedactionError::InvalidPatterns(issues) => (
-                    StatusCode::BAD_REQUEST,
-                    Detail::Issues(
-                        issues
-                            .iter()
-                            .map(|issue| {
-                                ValidationIssue::new(
-                                    vec!["body".into(), "patterns".into(), issue.index.into()],
-                                    issue.message.clone(),
-                                    "value_error",
-                                )
-                            })
-                            .collect(),
-                    ),
-                ),
+                // The spec answers invalid patterns with 400.
+                RedactionError::InvalidPatterns(problems) => located(StatusCode::BAD_REQUEST, "body", problems),
                 RedactionError::Db(db) => db_parts(db),
             },
             ApiError::Dsr(e) => match e {
                 DsrError::NotFound(_) => message(StatusCode::NOT_FOUND, e.to_string()),
                 DsrError::Conflict(_) => message(StatusCode::CONFLICT, e.to_string()),
-                DsrError::TooMany { .. } => message(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
                 DsrError::BadRequest(_) => message(StatusCode::BAD_REQUEST, e.to_string()),
                 DsrError::Forbidden(_) => message(StatusCode::FORBIDDEN, e.to_string()),
-                DsrError::InvalidSecrets(msg) => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Detail::Issues(vec![ValidationIssue::new(vec!["body".into()], msg.clone(), "value_error")]),
-                ),
-                DsrError::UnknownCategories(unknown) => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Detail::Issues(
-                        unknown
-                            .iter()
-                            .map(|(index, category)| {
-                                ValidationIssue::new(
-                                    vec!["body".into(), (*index).into(), "data_category".into()],
-                                    format!("Invalid data categories: [{category}]"),
-                                    "value_error",
-                                )
-                            })
-                            .collect(),
-                    ),
-                ),
-                DsrError::Invalid(issues) => invalid_body(issues),
+                DsrError::Invalid(problems) => unprocessable(problems),
                 DsrError::Db(db) => db_parts(db),
             },
             ApiError::Assessments(e) => match e {
@@ -223,13 +120,13 @@ impl ApiError {
                 AssessmentError::Conflict(_) => message(StatusCode::CONFLICT, e.to_string()),
                 AssessmentError::BadRequest(_) => message(StatusCode::BAD_REQUEST, e.to_string()),
                 AssessmentError::Upstream(_) => message(StatusCode::BAD_GATEWAY, e.to_string()),
-                AssessmentError::Invalid(issues) => invalid_body(issues),
+                AssessmentError::Invalid(problems) => unprocessable(problems),
                 AssessmentError::Db(db) => db_parts(db),
             },
             ApiError::Notices(e) => match e {
                 NoticesError::NotFound(_) => message(StatusCode::NOT_FOUND, e.to_string()),
                 NoticesError::Conflict(_) => message(StatusCode::CONFLICT, e.to_string()),
-                NoticesError::Invalid(issues) => ApiError::fields("body", issues).parts(),
+                NoticesError::Invalid(problems) => unprocessable(problems),
                 NoticesError::Db(db) => db_parts(db),
             },
             ApiError::Db(db) => db_parts(db),
@@ -239,33 +136,11 @@ impl ApiError {
     }
 }
 
-/// 422 for problems located below the request body.
-fn invalid_body(issues: &[dsr_core::InvalidInput]) -> (StatusCode, Detail) {
-    let issues = issues
-        .iter()
-        .map(|issue| {
-            let mut loc = vec![LocPart::from("body")];
-            loc.extend(issue.loc.iter().map(|part| match part {
-                dsr_core::Loc::Key(key) => LocPart::Key(key.clone()),
-                dsr_core::Loc::Index(index) => LocPart::Index(*index),
-            }));
-            ValidationIssue::new(loc, issue.message.clone(), "value_error")
-        })
-        .collect();
-    (StatusCode::UNPROCESSABLE_ENTITY, Detail::Issues(issues))
-}
-
-/// Validation issues for unknown scope names, located under `base` (the scope list's place in
-/// the request) at each name's index.
-pub fn scope_issues(unknown: &[(usize, String)], base: &[&str]) -> Vec<ValidationIssue> {
-    unknown
-        .iter()
-        .map(|(index, scope)| {
-            let mut loc: Vec<LocPart> = base.iter().map(|part| LocPart::from(*part)).collect();
-            loc.push(LocPart::Index(*index));
-            ValidationIssue::new(loc, format!("Invalid scope: {scope}"), "value_error")
-        })
-        .collect()
+/// The one converter of domain problems: each located under `root` (where the input the domain
+/// was given came from: `body`, `query`).
+fn located(status: StatusCode, root: &str, problems: &[Problem]) -> (StatusCode, Detail) {
+    let root = [Loc::from(root)];
+    (status, Detail::Issues(problems.iter().map(|p| p.clone().under(&root)).collect()))
 }
 
 fn db_parts(e: &DbError) -> (StatusCode, Detail) {

@@ -14,7 +14,9 @@ use auth::{AuthError, Principal};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, LocPart, ValidationIssue};
+use validation::{Loc, Problem};
+
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// A JSON request body. Unlike `actix_web::web::Json`, a body that does not fit `T` is answered
@@ -62,7 +64,7 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     let pairs = form_urlencoded::parse(query.as_bytes());
     let result: Result<T, _> = serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs));
     result.map_err(|e| {
-        let mut loc = vec![LocPart::from("query")];
+        let mut loc = vec![Loc::from("query")];
         loc.extend(path_parts(e.path()));
         ApiError::validation(vec![data_issue(loc, e.into_inner().to_string())])
     })
@@ -74,7 +76,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // Strict: a struct is read only from an object, never from the array of its fields.
     let result: Result<T, _> = serde_path_to_error::deserialize(crate::strict::Strict(&mut deserializer));
     let value = result.map_err(|e| {
-        let mut loc = vec![LocPart::from("body")];
+        let mut loc = vec![Loc::from("body")];
         loc.extend(path_parts(e.path()));
         ApiError::validation(vec![issue_from_json(loc, e.inner())])
     })?;
@@ -82,42 +84,42 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
-fn path_parts(path: &serde_path_to_error::Path) -> Vec<LocPart> {
+fn path_parts(path: &serde_path_to_error::Path) -> Vec<Loc> {
     use serde_path_to_error::Segment;
     path.iter()
         .filter_map(|segment| match segment {
-            Segment::Seq { index } => Some(LocPart::Index(*index)),
-            Segment::Map { key } => Some(LocPart::Key(key.clone())),
-            Segment::Enum { variant } => Some(LocPart::Key(variant.clone())),
+            Segment::Seq { index } => Some(Loc::Index(*index)),
+            Segment::Map { key } => Some(Loc::Key(key.clone())),
+            Segment::Enum { variant } => Some(Loc::Key(variant.clone())),
             Segment::Unknown => None,
         })
         .collect()
 }
 
-fn issue_from_json(loc: Vec<LocPart>, e: &serde_json::Error) -> ValidationIssue {
+fn issue_from_json(loc: Vec<Loc>, e: &serde_json::Error) -> Problem {
     use serde_json::error::Category;
     let text = e.to_string();
     // serde_json appends " at line L column C"; the location is in `loc` already.
     let message = text.split(" at line ").next().unwrap_or(&text).to_owned();
     match e.classify() {
         Category::Syntax | Category::Eof => {
-            ValidationIssue::new(loc, format!("JSON decode error: {message}"), "json_invalid")
+            Problem::new(loc, format!("JSON decode error: {message}")).of_kind(validation::problem::JSON_INVALID)
         }
-        Category::Io => ValidationIssue::new(loc, "Could not read the request body", "json_invalid"),
+        Category::Io => Problem::new(loc, "Could not read the request body").of_kind(validation::problem::JSON_INVALID),
         Category::Data => data_issue(loc, message),
     }
 }
 
 /// A serde data error (missing field, wrong type, bad value) as a validation issue at `loc`;
 /// a missing field is named in the location, as FastAPI does.
-fn data_issue(mut loc: Vec<LocPart>, message: String) -> ValidationIssue {
+fn data_issue(mut loc: Vec<Loc>, message: String) -> Problem {
     if let Some(field) = message.strip_prefix("missing field `").and_then(|rest| rest.strip_suffix('`')) {
-        loc.push(LocPart::from(field));
-        ValidationIssue::new(loc, "Field required", "missing")
+        loc.push(Loc::from(field));
+        Problem::new(loc, "Field required").of_kind(validation::problem::MISSING)
     } else if message.starts_with("invalid type") {
-        ValidationIssue::new(loc, message, "type_error")
+        Problem::new(loc, message).of_kind(validation::problem::TYPE_ERROR)
     } else {
-        ValidationIssue::new(loc, message, "value_error")
+        Problem::new(loc, message).of_kind(validation::problem::VALUE_ERROR)
     }
 }
 
@@ -210,7 +212,7 @@ mod tests {
         patterns: Vec<String>,
     }
 
-    fn issues(body: &str) -> Vec<ValidationIssue> {
+    fn issues(body: &str) -> Vec<Problem> {
         match parse_json::<Body>(body.as_bytes()).unwrap_err() {
             ApiError::Http { detail: Detail::Issues(issues), status } => {
                 assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -224,14 +226,17 @@ mod tests {
     fn missing_field_is_named() {
         assert_eq!(
             issues("{}"),
-            vec![ValidationIssue::new(vec!["body".into(), "patterns".into()], "Field required", "missing")]
+            vec![
+                Problem::new(vec!["body".into(), "patterns".into()], "Field required")
+                    .of_kind(validation::problem::MISSING)
+            ]
         );
     }
 
     #[test]
     fn wrong_type_points_at_the_list_item() {
         let found = issues(r#"{"patterns": ["a", 7]}"#);
-        assert_eq!(found[0].loc, vec![LocPart::from("body"), "patterns".into(), 1.into()]);
+        assert_eq!(found[0].loc, vec![Loc::from("body"), "patterns".into(), 1.into()]);
         assert_eq!(found[0].kind, "type_error");
         assert_eq!(found[0].msg, "invalid type: integer `7`, expected a string");
     }
@@ -247,7 +252,7 @@ mod tests {
     #[test]
     fn not_an_object_is_a_type_error_on_the_body() {
         let found = issues("7");
-        assert_eq!(found[0].loc, vec![LocPart::from("body")]);
+        assert_eq!(found[0].loc, vec![Loc::from("body")]);
         assert_eq!(found[0].kind, "type_error");
     }
 }

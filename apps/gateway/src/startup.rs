@@ -25,7 +25,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::{Environment, Settings, SmtpTls};
-use crate::error::{ApiError, Detail, ErrorBody, LocPart, ValidationIssue};
+use crate::error::{ApiError, Detail, ErrorBody, Problem};
 use crate::state::AppState;
 use crate::{openapi, routes};
 
@@ -432,7 +432,7 @@ async fn fallback(req: HttpRequest, routes: web::Data<KnownRoutes>) -> HttpRespo
 }
 
 fn extractor_error(source: &str, message: String) -> actix_web::Error {
-    ApiError::validation(vec![ValidationIssue::new(vec![LocPart::from(source)], message, "value_error")]).into()
+    ApiError::validation(vec![Problem::new(validation::loc![source], message)]).into()
 }
 
 /// Gives error responses that actix produced itself (no JSON body) the API's error body.

@@ -3,9 +3,9 @@
 
 use std::str::FromStr;
 
-use dsr_core::Loc;
 use serde::Serialize;
 use utoipa::ToSchema;
+use validation::Loc;
 
 use crate::error::{AssessmentError, Result};
 use crate::model::{Config, ConfigUpdate};
@@ -112,11 +112,11 @@ pub fn parse_cron(expression: &str) -> std::result::Result<croner::Cron, String>
     croner::Cron::from_str(expression).map_err(|e| format!("Invalid cron expression '{expression}': {e}"))
 }
 
-fn check_model(field: &str, value: Option<String>, problems: &mut Vec<dsr_core::InvalidInput>) -> Option<String> {
+fn check_model(field: &str, value: Option<String>, problems: &mut Vec<validation::Problem>) -> Option<String> {
     let value = value?;
     let trimmed = value.trim();
     if trimmed.is_empty() || value.chars().count() > MAX_MODEL_CHARS || value.chars().any(char::is_control) {
-        problems.push(dsr_core::InvalidInput::new(
+        problems.push(validation::Problem::new(
             vec![Loc::Key(field.to_owned())],
             format!("A model identifier must be 1-{MAX_MODEL_CHARS} printable characters; send null for the default"),
         ));
@@ -140,7 +140,7 @@ pub(crate) fn apply(existing: Option<&ConfigRow>, update: ConfigUpdate) -> Resul
     if let Some(cron) = update.reassessment_cron {
         let cron = cron.trim().to_owned();
         if let Err(message) = parse_cron(&cron) {
-            problems.push(dsr_core::InvalidInput::new(vec![Loc::Key("reassessment_cron".into())], message));
+            problems.push(validation::Problem::new(vec![Loc::Key("reassessment_cron".into())], message));
         }
         row.reassessment_cron = cron;
     }

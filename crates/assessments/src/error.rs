@@ -1,6 +1,7 @@
 //! Errors of the assessments crate.
 
-use dsr_core::{DsrError, InvalidInput, Loc};
+use dsr_core::DsrError;
+use validation::{Loc, Problem};
 
 /// What can go wrong with systems, assessments, answers, tasks and configuration.
 #[derive(Debug, thiserror::Error)]
@@ -18,8 +19,8 @@ pub enum AssessmentError {
     #[error("{0}")]
     Upstream(String),
     /// Invalid input, each problem located below the body (`["template_ids", 1]`).
-    #[error("{}", .0.iter().map(|i| i.message.as_str()).collect::<Vec<_>>().join("; "))]
-    Invalid(Vec<InvalidInput>),
+    #[error("{}", .0.iter().map(|p| p.msg.as_str()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<Problem>),
     /// Storage failed.
     #[error(transparent)]
     Db(#[from] db::DbError),
@@ -28,7 +29,7 @@ pub enum AssessmentError {
 impl AssessmentError {
     /// One invalid value at `loc` below the body.
     pub fn invalid(loc: Vec<Loc>, message: impl Into<String>) -> AssessmentError {
-        AssessmentError::Invalid(vec![InvalidInput::new(loc, message)])
+        AssessmentError::Invalid(vec![Problem::new(loc, message)])
     }
 
     /// Reading datasets through `dsr-core` can only fail in storage.

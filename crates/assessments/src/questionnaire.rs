@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use db::jobs::{Job, JobFailure, JobHandler, NewJob};
 use db::{DbConn, now, utc};
-use dsr_core::{InvalidInput, Loc};
 use messaging::{ChatMessage, Slack, SlackError, ThreadMessage};
 use serde_json::json;
+use validation::{Loc, Problem};
 
 use crate::error::{AssessmentError, Result};
 use crate::evaluate::Changes;
@@ -125,7 +125,7 @@ impl DieselAssessmentService {
                     match template.question(qid) {
                         Some((_, q)) if !chosen.iter().any(|c| c.id == q.id) => chosen.push(q),
                         Some(_) => {}
-                        None => problems.push(InvalidInput::new(
+                        None => problems.push(Problem::new(
                             vec![Loc::Key("question_ids".into()), Loc::Index(i)],
                             format!("Question '{qid}' is not part of template '{}'", template.id),
                         )),

@@ -7,9 +7,10 @@ use chrono::Timelike;
 
 use db::jobs::{JobSignal, NewJob};
 use db::{Database, DbConn, now, utc};
-use dsr_core::{InvalidInput, Loc, Taxonomy};
+use dsr_core::Taxonomy;
 use messaging::ChatModel;
 use serde_json::json;
+use validation::{Loc, Problem};
 
 use crate::config::{self, ConfigDefaults};
 use crate::error::{AssessmentError, Result};
@@ -313,11 +314,11 @@ fn report_unknown(
     field: &str,
     noun: &str,
     known: impl Fn(&str) -> bool,
-    problems: &mut Vec<InvalidInput>,
+    problems: &mut Vec<Problem>,
 ) {
     for (i, value) in requested.iter().enumerate() {
         if !known(value) {
-            problems.push(InvalidInput::new(
+            problems.push(Problem::new(
                 vec![Loc::Key(field.to_owned()), Loc::Index(i)],
                 format!("Unknown {noun} '{value}'"),
             ));
@@ -524,13 +525,12 @@ impl AssessmentService for DieselAssessmentService {
         let template_ids = distinct(&request.template_ids, "template_ids", MAX_TEMPLATES)?;
         let mut problems = Vec::new();
         if template_ids.is_empty() {
-            problems
-                .push(InvalidInput::new(vec![Loc::Key("template_ids".into())], "At least one template is required"));
+            problems.push(Problem::new(vec![Loc::Key("template_ids".into())], "At least one template is required"));
         }
         for (i, id) in request.template_ids.iter().enumerate() {
             if templates::find(id).is_none() {
                 let known: Vec<&str> = templates::TEMPLATES.iter().map(|t| t.id).collect();
-                problems.push(InvalidInput::new(
+                problems.push(Problem::new(
                     vec![Loc::Key("template_ids".into()), Loc::Index(i)],
                     format!("Unknown template '{id}'; available: {}", known.join(", ")),
                 ));
@@ -538,7 +538,7 @@ impl AssessmentService for DieselAssessmentService {
         }
         let system_ids = match &request.system_ids {
             Some(ids) if ids.is_empty() => {
-                problems.push(InvalidInput::new(
+                problems.push(Problem::new(
                     vec![Loc::Key("system_ids".into())],
                     "Name at least one system, or omit system_ids to assess every system",
                 ));

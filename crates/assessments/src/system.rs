@@ -2,10 +2,11 @@
 //! checked against the fideslang taxonomy and Fides' enumerations at the boundary.
 
 use chrono::{DateTime, Utc};
-use dsr_core::{InvalidInput, Loc, Taxonomy};
+use dsr_core::Taxonomy;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
+use validation::{Loc, Problem};
 
 /// Fides' lawful bases for processing (GDPR Art. 6(1)).
 pub const LEGAL_BASES: &[&str] =
@@ -412,7 +413,7 @@ impl System {
 
     /// Checks the system, reporting every problem with its place in the body. Blank optional
     /// texts are normalised to absent.
-    pub fn validate(&mut self, taxonomy: &Taxonomy) -> Result<(), Vec<InvalidInput>> {
+    pub fn validate(&mut self, taxonomy: &Taxonomy) -> Result<(), Vec<Problem>> {
         let mut problems = Vec::new();
         let key = |k: &str| vec![Loc::Key(k.to_owned())];
         check_key(key("fides_key"), &self.fides_key, &mut problems);
@@ -457,7 +458,7 @@ impl System {
         );
         for (i, basis) in self.legal_basis_for_transfers.iter().enumerate() {
             if validation::text::is_blank(basis) || basis.chars().count() > 200 {
-                problems.push(InvalidInput::new(
+                problems.push(Problem::new(
                     at_index(key("legal_basis_for_transfers"), i),
                     "A transfer mechanism must be 1-200 characters",
                 ));
@@ -465,7 +466,7 @@ impl System {
         }
         check_keys(key("dataset_references"), &self.dataset_references, &mut problems);
         if self.cookie_max_age_seconds.is_some_and(|s| s < 0) {
-            problems.push(InvalidInput::new(key("cookie_max_age_seconds"), "Must be 0 or more seconds"));
+            problems.push(Problem::new(key("cookie_max_age_seconds"), "Must be 0 or more seconds"));
         }
         for (field, flows) in [("egress", &self.egress), ("ingress", &self.ingress)] {
             for (i, flow) in flows.iter().flatten().enumerate() {
@@ -495,7 +496,7 @@ impl System {
             {
                 for (j, flow) in keys.iter().flatten().enumerate() {
                     if !known.contains(&flow.as_str()) {
-                        problems.push(InvalidInput::new(
+                        problems.push(Problem::new(
                             at_index(at(field), j),
                             format!("The system defines no {field} with '{flow}'"),
                         ));
@@ -508,23 +509,21 @@ impl System {
 }
 
 impl DataFlow {
-    fn validate(&self, taxonomy: &Taxonomy, loc: Vec<Loc>, problems: &mut Vec<InvalidInput>) {
+    fn validate(&self, taxonomy: &Taxonomy, loc: Vec<Loc>, problems: &mut Vec<Problem>) {
         let at = |field: &str| [loc.clone(), vec![Loc::Key(field.to_owned())]].concat();
         check_key(at("fides_key"), &self.fides_key, problems);
         if !FLOW_TYPES.contains(&self.flow_type.as_str()) {
-            problems.push(InvalidInput::new(
+            problems.push(Problem::new(
                 at("type"),
                 format!("Unknown value '{}'; expected one of {}", self.flow_type, FLOW_TYPES.join(", ")),
             ));
         } else if (self.fides_key == "user") != (self.flow_type == "user") {
-            problems.push(InvalidInput::new(
-                at("type"),
-                "The 'user' fides_key is required for, and requires, the type 'user'",
-            ));
+            problems
+                .push(Problem::new(at("type"), "The 'user' fides_key is required for, and requires, the type 'user'"));
         }
         for (i, category) in self.data_categories.iter().flatten().enumerate() {
             if !taxonomy.is_data_category(category) {
-                problems.push(InvalidInput::new(
+                problems.push(Problem::new(
                     at_index(at("data_categories"), i),
                     format!("Invalid data category: {category}"),
                 ));
@@ -536,13 +535,13 @@ impl DataFlow {
 }
 
 impl PrivacyDeclaration {
-    fn validate(&mut self, taxonomy: &Taxonomy, at: &dyn Fn(&str) -> Vec<Loc>, problems: &mut Vec<InvalidInput>) {
+    fn validate(&mut self, taxonomy: &Taxonomy, at: &dyn Fn(&str) -> Vec<Loc>, problems: &mut Vec<Problem>) {
         if !taxonomy.is_data_use(&self.data_use) {
-            problems.push(InvalidInput::new(at("data_use"), format!("Invalid data use: {}", self.data_use)));
+            problems.push(Problem::new(at("data_use"), format!("Invalid data use: {}", self.data_use)));
         }
         for (i, category) in self.data_categories.iter().enumerate() {
             if !taxonomy.is_data_category(category) {
-                problems.push(InvalidInput::new(
+                problems.push(Problem::new(
                     at_index(at("data_categories"), i),
                     format!("Invalid data category: {category}"),
                 ));
@@ -550,10 +549,8 @@ impl PrivacyDeclaration {
         }
         for (i, subject) in self.data_subjects.iter().enumerate() {
             if !taxonomy.is_data_subject(subject) {
-                problems.push(InvalidInput::new(
-                    at_index(at("data_subjects"), i),
-                    format!("Invalid data subject: {subject}"),
-                ));
+                problems
+                    .push(Problem::new(at_index(at("data_subjects"), i), format!("Invalid data subject: {subject}")));
             }
         }
         for (field, len) in [
@@ -566,7 +563,7 @@ impl PrivacyDeclaration {
             ("ingress", self.ingress.as_ref().map_or(0, Vec::len)),
         ] {
             if len > MAX_ITEMS {
-                problems.push(InvalidInput::new(at(field), format!("At most {MAX_ITEMS} items are allowed")));
+                problems.push(Problem::new(at(field), format!("At most {MAX_ITEMS} items are allowed")));
             }
         }
         check_choice(at("legal_basis_for_processing"), &self.legal_basis_for_processing, LEGAL_BASES, problems);
@@ -596,18 +593,18 @@ fn at_index(mut loc: Vec<Loc>, index: usize) -> Vec<Loc> {
     loc
 }
 
-fn check_lengths(base: &[Loc], lengths: &[(&str, usize)], problems: &mut Vec<InvalidInput>) {
+fn check_lengths(base: &[Loc], lengths: &[(&str, usize)], problems: &mut Vec<Problem>) {
     for (field, len) in lengths {
         if *len > MAX_ITEMS {
             let loc = [base.to_vec(), vec![Loc::Key((*field).to_owned())]].concat();
-            problems.push(InvalidInput::new(loc, format!("At most {MAX_ITEMS} items are allowed")));
+            problems.push(Problem::new(loc, format!("At most {MAX_ITEMS} items are allowed")));
         }
     }
 }
 
-fn check_key(loc: Vec<Loc>, value: &str, problems: &mut Vec<InvalidInput>) {
+fn check_key(loc: Vec<Loc>, value: &str, problems: &mut Vec<Problem>) {
     if !is_fides_key(value) {
-        problems.push(InvalidInput::new(
+        problems.push(Problem::new(
             loc,
             format!(
                 "FidesKeys must only contain alphanumeric characters, '.', '_', '<', '>' or '-'. Value provided: {value}"
@@ -616,36 +613,35 @@ fn check_key(loc: Vec<Loc>, value: &str, problems: &mut Vec<InvalidInput>) {
     }
 }
 
-fn check_url(loc: Vec<Loc>, value: Option<&str>, problems: &mut Vec<InvalidInput>) {
+fn check_url(loc: Vec<Loc>, value: Option<&str>, problems: &mut Vec<Problem>) {
     if let Some(value) = value
         && url::Url::parse(value.trim()).is_err()
     {
-        problems.push(InvalidInput::new(loc, format!("Invalid URL: {value}")));
+        problems.push(Problem::new(loc, format!("Invalid URL: {value}")));
     }
 }
 
-fn check_text(loc: Vec<Loc>, value: &mut Option<String>, problems: &mut Vec<InvalidInput>) {
+fn check_text(loc: Vec<Loc>, value: &mut Option<String>, problems: &mut Vec<Problem>) {
     if value.as_deref().is_some_and(|v| v.chars().count() > MAX_TEXT) {
-        problems.push(InvalidInput::new(loc, format!("At most {MAX_TEXT} characters are allowed")));
+        problems.push(Problem::new(loc, format!("At most {MAX_TEXT} characters are allowed")));
     }
     if value.as_deref().is_some_and(validation::text::is_blank) {
         *value = None;
     }
 }
 
-fn check_choice(loc: Vec<Loc>, value: &Option<String>, allowed: &[&str], problems: &mut Vec<InvalidInput>) {
+fn check_choice(loc: Vec<Loc>, value: &Option<String>, allowed: &[&str], problems: &mut Vec<Problem>) {
     if let Some(value) = value
         && !allowed.contains(&value.as_str())
     {
-        problems
-            .push(InvalidInput::new(loc, format!("Unknown value '{value}'; expected one of {}", allowed.join(", "))));
+        problems.push(Problem::new(loc, format!("Unknown value '{value}'; expected one of {}", allowed.join(", "))));
     }
 }
 
-fn check_choices(loc: Vec<Loc>, values: &[String], allowed: &[&str], problems: &mut Vec<InvalidInput>) {
+fn check_choices(loc: Vec<Loc>, values: &[String], allowed: &[&str], problems: &mut Vec<Problem>) {
     for (i, value) in values.iter().enumerate() {
         if !allowed.contains(&value.as_str()) {
-            problems.push(InvalidInput::new(
+            problems.push(Problem::new(
                 at_index(loc.clone(), i),
                 format!("Unknown value '{value}'; expected one of {}", allowed.join(", ")),
             ));
@@ -653,10 +649,10 @@ fn check_choices(loc: Vec<Loc>, values: &[String], allowed: &[&str], problems: &
     }
 }
 
-fn check_keys(loc: Vec<Loc>, keys: &[String], problems: &mut Vec<InvalidInput>) {
+fn check_keys(loc: Vec<Loc>, keys: &[String], problems: &mut Vec<Problem>) {
     for (i, dataset) in keys.iter().enumerate() {
         if !is_fides_key(dataset) {
-            problems.push(InvalidInput::new(at_index(loc.clone(), i), format!("Invalid dataset key: {dataset}")));
+            problems.push(Problem::new(at_index(loc.clone(), i), format!("Invalid dataset key: {dataset}")));
         }
     }
 }

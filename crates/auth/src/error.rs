@@ -12,9 +12,9 @@ pub enum AuthError {
     /// The token is valid but lacks a scope the operation needs.
     #[error("Not Authorized for this action. Required scope(s): [{}]", .0.join(", "))]
     MissingScopes(Vec<String>),
-    /// Scope names that are not in the registry, with their positions in the request.
-    #[error("Invalid scope(s): {}", .0.iter().map(|(_, s)| s.as_str()).collect::<Vec<_>>().join(", "))]
-    UnknownScopes(Vec<(usize, String)>),
+    /// Scope names that are not in the registry, each located in the input.
+    #[error("{}", .0.iter().map(|p| p.msg.as_str()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<validation::Problem>),
     /// A client may only grant scopes it holds itself.
     #[error("Cannot grant scopes you do not hold: [{}]", .0.join(", "))]
     CannotGrant(Vec<String>),

@@ -149,11 +149,16 @@ fn parse_scopes(stored: &str) -> Result<Vec<String>> {
 
 /// Checks scope names against the registry and what `caller` may grant; returns them sorted and
 /// de-duplicated.
-fn grantable(caller: &Principal, requested: Vec<String>) -> Result<Vec<String>> {
-    let unknown: Vec<(usize, String)> =
-        requested.iter().enumerate().filter(|(_, s)| !scopes::is_known(s)).map(|(i, s)| (i, s.clone())).collect();
+/// The scopes `caller` may grant of `requested`, which sits at `loc` in the input.
+fn grantable(caller: &Principal, requested: Vec<String>, loc: &[validation::Loc]) -> Result<Vec<String>> {
+    let unknown: Vec<validation::Problem> = requested
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !scopes::is_known(s))
+        .map(|(i, s)| validation::Problem::new(validation::loc![i], format!("Invalid scope: {s}")).under(loc))
+        .collect();
     if !unknown.is_empty() {
-        return Err(AuthError::UnknownScopes(unknown));
+        return Err(AuthError::Invalid(unknown));
     }
     let set: BTreeSet<String> = requested.into_iter().collect();
     let not_held: Vec<String> = set.iter().filter(|s| !caller.has_scope(s)).cloned().collect();
@@ -213,7 +218,7 @@ impl AuthService for DieselAuthService {
     }
 
     fn create_client(&self, caller: &Principal, request: ClientCreate) -> Result<ClientCreated> {
-        let granted = grantable(caller, request.scopes)?;
+        let granted = grantable(caller, request.scopes, &[validation::Loc::from("scopes")])?;
         let client_id = crypto::random_hex(16);
         let client_secret = crypto::random_hex(16);
         let scopes = serde_json::to_string(&granted).map_err(|e| AuthError::Db(db::DbError::Corrupt(e.to_string())))?;
@@ -243,7 +248,7 @@ impl AuthService for DieselAuthService {
     }
 
     fn set_client_scopes(&self, caller: &Principal, client_id: &str, scopes: Vec<String>) -> Result<Vec<String>> {
-        let granted = grantable(caller, scopes)?;
+        let granted = grantable(caller, scopes, &[])?;
         let stored = serde_json::to_string(&granted).map_err(|e| AuthError::Db(db::DbError::Corrupt(e.to_string())))?;
         self.change(|c| {
             let client = repo::find(c, client_id)?.ok_or_else(|| AuthError::ClientNotFound(client_id.to_owned()))?;

@@ -89,7 +89,9 @@ fn unknown_scopes_are_rejected_with_their_positions() {
     let root = root_principal(&service);
     let request = ClientCreate { scopes: vec![scopes::SCOPE_READ.into(), "made:up".into()], name: None };
     match service.create_client(&root, request) {
-        Err(AuthError::UnknownScopes(unknown)) => assert_eq!(unknown, vec![(1, "made:up".to_string())]),
+        Err(AuthError::Invalid(unknown)) => {
+            assert_eq!(unknown, vec![validation::Problem::new(validation::loc!["scopes", 1], "Invalid scope: made:up")])
+        }
         other => panic!("{other:?}"),
     }
 }

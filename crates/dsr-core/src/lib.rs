@@ -21,7 +21,7 @@ pub use connections::{
     AccessLevel, Connection, ConnectionCreate, ConnectionList, ConnectionType, TestResult, TestStatus,
 };
 pub use datasets::{Dataset, DatasetFile, DatasetList, MAX_DATASETS, StoredDataset};
-pub use error::{DsrError, InvalidInput, Loc, Result};
+pub use error::{DsrError, Result};
 pub use manual::{ManualField, ManualFieldsUpdate, ManualInput, ManualRequest};
 pub use model::{
     ActionType, BulkBody, BulkFailure, BulkResponse, FidesPage, MAX_BULK, MaskingStrategy, MaskingStrategyResponse,

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::{InvalidInput, Loc};
+use validation::{Loc, Problem};
 
 /// Longest `pii_field` or `dsr_package_label`.
 pub const MAX_LABEL: usize = 200;
@@ -79,19 +79,18 @@ pub fn snake_case(text: &str) -> String {
 }
 
 /// Trims names, defaults labels and checks Fides' rules; every problem is located.
-pub fn normalise(fields: Vec<ManualField>) -> Result<Vec<ManualField>, Vec<InvalidInput>> {
+pub fn normalise(fields: Vec<ManualField>) -> Result<Vec<ManualField>, Vec<Problem>> {
     let at = |i: usize, key: &str| vec![Loc::Key("fields".into()), Loc::Index(i), Loc::Key(key.into())];
     let mut problems = Vec::new();
     if fields.is_empty() {
-        problems.push(InvalidInput::new(vec![Loc::Key("fields".into())], "List should have at least 1 item"));
+        problems.push(Problem::new(vec![Loc::Key("fields".into())], "List should have at least 1 item"));
     }
     let mut out: Vec<ManualField> = Vec::new();
     for (i, field) in fields.into_iter().enumerate() {
         // Lengths count the text as given, as the schema's maxLength does.
         let pii = field.pii_field.trim().to_owned();
         if pii.is_empty() || field.pii_field.chars().count() > MAX_LABEL {
-            problems
-                .push(InvalidInput::new(at(i, "pii_field"), format!("pii_field must be 1 to {MAX_LABEL} characters")));
+            problems.push(Problem::new(at(i, "pii_field"), format!("pii_field must be 1 to {MAX_LABEL} characters")));
             continue;
         }
         let given = field.dsr_package_label.as_deref().unwrap_or_default();
@@ -100,17 +99,16 @@ pub fn normalise(fields: Vec<ManualField>) -> Result<Vec<ManualField>, Vec<Inval
             None => snake_case(&pii),
         };
         if label.is_empty() || given.chars().count() > MAX_LABEL || label.chars().count() > MAX_LABEL {
-            problems.push(InvalidInput::new(
+            problems.push(Problem::new(
                 at(i, "dsr_package_label"),
                 format!("dsr_package_label must be 1 to {MAX_LABEL} characters"),
             ));
             continue;
         }
         if out.iter().any(|f| f.pii_field == pii) {
-            problems
-                .push(InvalidInput::new(at(i, "pii_field"), format!("pii_fields must be unique ('{pii}' repeats)")));
+            problems.push(Problem::new(at(i, "pii_field"), format!("pii_fields must be unique ('{pii}' repeats)")));
         } else if out.iter().any(|f| f.dsr_package_label.as_deref() == Some(label.as_str())) {
-            problems.push(InvalidInput::new(
+            problems.push(Problem::new(
                 at(i, "dsr_package_label"),
                 format!("dsr_package_labels must be unique ('{label}' repeats)"),
             ));

@@ -229,6 +229,15 @@ impl<T> Default for BulkResponse<T> {
 /// Most items one bulk write takes.
 pub const MAX_BULK: usize = 50;
 
+/// Refuses a list of `len` items at `loc` when it holds more than `max` (the one place a bulk
+/// limit is checked).
+pub(crate) fn check_bulk(loc: Vec<validation::Loc>, len: usize, max: usize) -> crate::Result<()> {
+    match validation::problem::at_most(loc, len, max) {
+        Some(problem) => Err(crate::DsrError::Invalid(vec![problem])),
+        None => Ok(()),
+    }
+}
+
 /// The OpenAPI schema of a bulk request body: a list of at most `N` items of `T`
 /// (`request_body = BulkBody<PolicyCreate>`). Only a schema; handlers take `Vec<T>`.
 pub struct BulkBody<T, const N: usize = MAX_BULK>(std::marker::PhantomData<T>);

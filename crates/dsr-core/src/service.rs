@@ -9,6 +9,8 @@ use crate::connections::{Connection, ConnectionCreate, ConnectionType, Secrets, 
 use crate::connector::Stores;
 use crate::datasets::MAX_DATASETS;
 use crate::datasets::{self, Dataset};
+use validation::Problem;
+
 use crate::error::{DsrError, Result};
 use crate::keys;
 use crate::manual::{self, ManualField, ManualRequest};
@@ -233,9 +235,7 @@ impl DieselDsrService {
         items: Vec<I>,
         mut save: impl FnMut(&mut DbConn, &I) -> std::result::Result<T, ItemError>,
     ) -> Result<BulkResponse<T>> {
-        if items.len() > max {
-            return Err(DsrError::TooMany { max });
-        }
+        crate::model::check_bulk(Vec::new(), items.len(), max)?;
         let mut conn = self.db.conn()?;
         let mut response = BulkResponse::default();
         for item in items {
@@ -419,14 +419,19 @@ impl DsrService for DieselDsrService {
     }
 
     fn upsert_targets(&self, policy: &str, rule: &str, items: Vec<TargetCreate>) -> Result<BulkResponse<Target>> {
-        let unknown: Vec<(usize, String)> = items
+        let unknown: Vec<Problem> = items
             .iter()
             .enumerate()
             .filter(|(_, t)| !self.taxonomy.is_data_category(&t.data_category))
-            .map(|(i, t)| (i, t.data_category.clone()))
+            .map(|(i, t)| {
+                Problem::new(
+                    validation::loc![i, "data_category"],
+                    format!("Invalid data categories: [{}]", t.data_category),
+                )
+            })
             .collect();
         if !unknown.is_empty() {
-            return Err(DsrError::UnknownCategories(unknown));
+            return Err(DsrError::Invalid(unknown));
         }
         let (policy, rule) = {
             let mut conn = self.db.conn()?;
@@ -603,8 +608,8 @@ impl DsrService for DieselDsrService {
         let mut row = Self::connection_row(&mut *self.db.conn()?, key)?;
         let kind = ConnectionType::parse(&row.connection_type)
             .ok_or_else(|| DsrError::BadRequest(format!("Connection {key} has an unsupported type")))?;
-        let secrets = Secrets::parse(kind, secrets).map_err(DsrError::InvalidSecrets)?;
-        let plain = serde_json::to_vec(&secrets.to_json()).map_err(|e| DsrError::InvalidSecrets(e.to_string()))?;
+        let secrets = Secrets::parse(kind, secrets).map_err(|message| DsrError::invalid(Vec::new(), message))?;
+        let plain = serde_json::to_vec(&secrets.to_json()).map_err(|e| DsrError::invalid(Vec::new(), e.to_string()))?;
         row.secrets = Some(crypto::seal(&self.key, &plain));
         row.updated_at = db::now();
         self.db.conn()?.write_transaction(|c| {

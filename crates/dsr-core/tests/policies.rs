@@ -75,7 +75,13 @@ fn policies_are_upserted_by_key_and_bad_items_fail_alone() {
     assert_eq!(renamed.succeeded[0].name, "Renamed");
     assert_eq!(s.list_policies().unwrap().len(), 3, "updated, not duplicated (beside the two seeded policies)");
     let too_many = (0..51).map(|i| policy(&format!("p{i}"))).collect();
-    assert!(matches!(s.upsert_policies(too_many), Err(DsrError::TooMany { max: 50 })));
+    match s.upsert_policies(too_many) {
+        Err(DsrError::Invalid(problems)) => {
+            assert_eq!(problems[0].msg, "List should have at most 50 items after validation, not 51");
+            assert_eq!(problems[0].kind, "too_long");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -127,7 +133,13 @@ fn targets_need_known_categories_unique_per_rule_and_no_erasure_overlap() {
         .unwrap();
 
     match s.upsert_targets("p", "erase_names", vec![target("user.name"), target("user.telepathy")]) {
-        Err(DsrError::UnknownCategories(unknown)) => assert_eq!(unknown, vec![(1, "user.telepathy".to_string())]),
+        Err(DsrError::Invalid(unknown)) => assert_eq!(
+            unknown,
+            vec![validation::Problem::new(
+                validation::loc![1, "data_category"],
+                "Invalid data categories: [user.telepathy]"
+            )]
+        ),
         other => panic!("{other:?}"),
     }
     assert!(s.list_targets("p", "erase_names").unwrap().is_empty(), "nothing stored");

@@ -1,20 +1,6 @@
 //! Errors of the notices and RoPA crate.
 
-/// A rejected field of a request body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldIssue {
-    /// The field, e.g. `content_url`.
-    pub field: String,
-    /// What is wrong with it.
-    pub message: String,
-}
-
-impl FieldIssue {
-    /// An issue with `field`.
-    pub fn new(field: &str, message: impl Into<String>) -> FieldIssue {
-        FieldIssue { field: field.to_owned(), message: message.into() }
-    }
-}
+use validation::Problem;
 
 /// What can go wrong with notices, purposes, the catalog and RoPA.
 #[derive(Debug, thiserror::Error)]
@@ -25,9 +11,9 @@ pub enum NoticesError {
     /// A unique slug is taken.
     #[error("{0}")]
     Conflict(String),
-    /// Request fields failed validation.
-    #[error("invalid request: {}", .0.iter().map(|i| format!("{}: {}", i.field, i.message)).collect::<Vec<_>>().join("; "))]
-    Invalid(Vec<FieldIssue>),
+    /// Request fields failed validation, each problem located below the input.
+    #[error("invalid request: {}", .0.iter().map(|p| p.msg.as_str()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<Problem>),
     /// Storage failed.
     #[error(transparent)]
     Db(#[from] db::DbError),
@@ -42,7 +28,7 @@ impl From<diesel::result::Error> for NoticesError {
 impl NoticesError {
     /// One invalid field.
     pub fn invalid(field: &str, message: impl Into<String>) -> NoticesError {
-        NoticesError::Invalid(vec![FieldIssue::new(field, message)])
+        NoticesError::Invalid(vec![Problem::new(validation::loc![field], message)])
     }
 }
 

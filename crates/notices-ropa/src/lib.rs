@@ -7,7 +7,7 @@ mod repo;
 mod service;
 mod validate;
 
-pub use error::{FieldIssue, NoticesError, Result};
+pub use error::{NoticesError, Result};
 pub use model::{
     MappingStatus, Notice, NoticeCreate, NoticeStatus, NoticeUpdate, Org, OrgCreate, Page, PageParams, Paging, Product,
     ProductCreate, ProductUpdate, Purpose, PurposeCreate, PurposeUpdate, RopaFilter, RopaParams, RopaRow, RopaScope,

@@ -508,15 +508,18 @@ pub struct Paging {
 
 impl Paging {
     /// Checks `limit` (1..100, default 20) and `offset` (≥ 0, default 0); issues name the field.
-    pub fn parse(limit: Option<i64>, offset: Option<i64>) -> Result<Paging, Vec<crate::FieldIssue>> {
+    pub fn parse(limit: Option<i64>, offset: Option<i64>) -> Result<Paging, Vec<validation::Problem>> {
         let mut issues = Vec::new();
         let limit = limit.unwrap_or(20);
         if !(1..=100).contains(&limit) {
-            issues.push(crate::FieldIssue::new("limit", "Input should be between 1 and 100"));
+            issues.push(validation::Problem::new(validation::loc!["limit"], "Input should be between 1 and 100"));
         }
         let offset = offset.unwrap_or(0);
         if offset < 0 {
-            issues.push(crate::FieldIssue::new("offset", "Input should be greater than or equal to 0"));
+            issues.push(validation::Problem::new(
+                validation::loc!["offset"],
+                "Input should be greater than or equal to 0",
+            ));
         }
         if issues.is_empty() { Ok(Paging { limit, offset }) } else { Err(issues) }
     }
@@ -539,7 +542,7 @@ pub struct RopaFilter {
 
 impl RopaParams {
     /// Splits the query into validated paging and filters.
-    pub fn parse(self) -> Result<(Paging, RopaFilter), Vec<crate::FieldIssue>> {
+    pub fn parse(self) -> Result<(Paging, RopaFilter), Vec<validation::Problem>> {
         let paging = Paging::parse(self.limit, self.offset)?;
         let non_empty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
         Ok((

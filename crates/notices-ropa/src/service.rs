@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use db::Database;
 
-use crate::error::{FieldIssue, NoticesError, Result};
+use validation::Problem;
+
+use crate::error::{NoticesError, Result};
 use crate::model::{
     Notice, NoticeCreate, NoticeStatus, NoticeUpdate, Org, OrgCreate, Page, Paging, Product, ProductCreate,
     ProductUpdate, Purpose, PurposeCreate, PurposeUpdate, RopaFilter, RopaRow, RopaScope, RopaSummary, Space,
@@ -83,7 +85,7 @@ fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-fn check(issues: Vec<FieldIssue>) -> Result<()> {
+fn check(issues: Vec<Problem>) -> Result<()> {
     if issues.is_empty() { Ok(()) } else { Err(NoticesError::Invalid(issues)) }
 }
 
@@ -94,15 +96,11 @@ fn conflict_on_unique<T>(result: diesel::QueryResult<T>, message: String) -> Res
     })
 }
 
-fn check_validity(
-    issues: &mut Vec<FieldIssue>,
-    from: Option<chrono::NaiveDateTime>,
-    to: Option<chrono::NaiveDateTime>,
-) {
+fn check_validity(issues: &mut Vec<Problem>, from: Option<chrono::NaiveDateTime>, to: Option<chrono::NaiveDateTime>) {
     if let (Some(from), Some(to)) = (from, to)
         && to < from
     {
-        issues.push(FieldIssue::new("valid_to", "valid_to must not be before valid_from"));
+        issues.push(Problem::new(validation::loc!["valid_to"], "valid_to must not be before valid_from"));
     }
 }
 
@@ -153,13 +151,13 @@ impl DieselNoticesService {
         conn: &mut db::DbConn,
         space_id: &str,
         purpose: &Option<String>,
-        issues: &mut Vec<FieldIssue>,
+        issues: &mut Vec<Problem>,
     ) -> Result<()> {
         if let Some(purpose) = purpose
             && !repo::purpose_in_space(conn, space_id, purpose)?
         {
-            issues.push(FieldIssue::new(
-                "processing_purpose_id",
+            issues.push(Problem::new(
+                validation::loc!["processing_purpose_id"],
                 format!("Processing purpose '{purpose}' does not belong to a privacy notice of this space"),
             ));
         }

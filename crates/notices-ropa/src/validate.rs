@@ -4,7 +4,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use validation::text;
 
-use crate::error::FieldIssue;
+use validation::Problem;
 
 /// Slugs route URLs (`/spaces/{slug}`); `org` would collide with `/spaces/org/{org_slug}`.
 pub(crate) const RESERVED_SLUGS: &[&str] = &["org"];
@@ -13,38 +13,41 @@ const MAX_TEXT: usize = text::NAME_MAX;
 const MAX_URL: usize = 2048;
 
 /// Lowercase letters, digits and single hyphens between them; at most 64 characters.
-pub(crate) fn slug(field: &str, value: &str, issues: &mut Vec<FieldIssue>) {
+pub(crate) fn slug(field: &str, value: &str, issues: &mut Vec<Problem>) {
     let well_formed = !value.is_empty()
         && value.len() <= MAX_SLUG
         && value
             .split('-')
             .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
     if !well_formed {
-        issues.push(FieldIssue::new(
-            field,
+        issues.push(Problem::new(
+            validation::loc![field],
             "Slug must be 1-64 lowercase letters, digits and hyphens, not starting or ending with a hyphen",
         ));
     } else if RESERVED_SLUGS.contains(&value) {
-        issues.push(FieldIssue::new(field, format!("Slug '{value}' is reserved")));
+        issues.push(Problem::new(validation::loc![field], format!("Slug '{value}' is reserved")));
     }
 }
 
 /// A required, non-blank text of bounded length (as given, as the schema's `maxLength`
 /// counts); returns it trimmed.
-pub(crate) fn required(field: &str, value: &str, issues: &mut Vec<FieldIssue>) -> String {
+pub(crate) fn required(field: &str, value: &str, issues: &mut Vec<Problem>) -> String {
     if text::is_blank(value) {
-        issues.push(FieldIssue::new(field, "Field must not be empty"));
+        issues.push(Problem::new(validation::loc![field], "Field must not be empty"));
     } else if text::chars(value) > MAX_TEXT {
-        issues.push(FieldIssue::new(field, format!("Field must be at most {MAX_TEXT} characters")));
+        issues.push(Problem::new(validation::loc![field], format!("Field must be at most {MAX_TEXT} characters")));
     }
     value.trim().to_owned()
 }
 
 /// An optional text of bounded length (as given): trimmed, blank becomes absent.
-pub(crate) fn optional(field: &str, value: Option<String>, issues: &mut Vec<FieldIssue>) -> Option<String> {
+pub(crate) fn optional(field: &str, value: Option<String>, issues: &mut Vec<Problem>) -> Option<String> {
     let value = value?;
     if text::chars(&value) > text::TEXT_MAX {
-        issues.push(FieldIssue::new(field, format!("Field must be at most {} characters", text::TEXT_MAX)));
+        issues.push(Problem::new(
+            validation::loc![field],
+            format!("Field must be at most {} characters", text::TEXT_MAX),
+        ));
     }
     Some(value.trim().to_owned()).filter(|v| !v.is_empty())
 }
@@ -56,12 +59,12 @@ pub(crate) fn list(values: Vec<String>) -> Vec<String> {
 
 /// An external http(s) URL: parsed, with a public host name or address (no loopback, private,
 /// link-local or single-label intranet hosts). Returns the normalised URL.
-pub(crate) fn external_url(field: &str, value: Option<String>, issues: &mut Vec<FieldIssue>) -> Option<String> {
+pub(crate) fn external_url(field: &str, value: Option<String>, issues: &mut Vec<Problem>) -> Option<String> {
     let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())?;
     match check_url(&value) {
         Ok(url) => Some(url),
         Err(message) => {
-            issues.push(FieldIssue::new(field, message));
+            issues.push(Problem::new(validation::loc![field], message));
             None
         }
     }

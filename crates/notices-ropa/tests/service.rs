@@ -57,9 +57,9 @@ fn duplicate_slugs_conflict_and_the_reserved_slug_is_refused() {
     let again = s.create_space(SpaceCreate { slug: "web".into(), name: "x".into(), org_slug: "acme".into() });
     assert!(matches!(again, Err(NoticesError::Conflict(_))));
     let reserved = s.create_space(SpaceCreate { slug: "org".into(), name: "x".into(), org_slug: "acme".into() });
-    assert!(matches!(reserved, Err(NoticesError::Invalid(i)) if i[0].field == "slug"));
+    assert!(matches!(reserved, Err(NoticesError::Invalid(i)) if i[0].loc == validation::loc!["slug"]));
     let unknown_org = s.create_space(SpaceCreate { slug: "other".into(), name: "x".into(), org_slug: "nope".into() });
-    assert!(matches!(unknown_org, Err(NoticesError::Invalid(i)) if i[0].field == "org_slug"));
+    assert!(matches!(unknown_org, Err(NoticesError::Invalid(i)) if i[0].loc == validation::loc!["org_slug"]));
 }
 
 #[test]
@@ -98,7 +98,7 @@ fn products_can_only_map_to_purposes_of_their_own_space() {
             ProductCreate { name: "x".into(), processing_purpose_id: Some(foreign.id.clone()), ..Default::default() },
         )
         .unwrap_err();
-    assert!(matches!(err, NoticesError::Invalid(i) if i[0].field == "processing_purpose_id"));
+    assert!(matches!(err, NoticesError::Invalid(i) if i[0].loc == validation::loc!["processing_purpose_id"]));
     let p = product(&s, "web", "x", |_| {});
     let update = ProductUpdate { processing_purpose_id: Some(Some(foreign.id)), ..Default::default() };
     assert!(matches!(s.update_product("web", &p.id, update), Err(NoticesError::Invalid(_))));

@@ -1,14 +1,5 @@
 //! Errors of the redaction crate.
 
-/// One rejected pattern: where it is in the list and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PatternIssue {
-    /// 0-based position in the submitted list.
-    pub index: usize,
-    /// What is wrong, phrased for the API client.
-    pub message: String,
-}
-
 /// What can go wrong managing redaction patterns.
 #[derive(Debug, thiserror::Error)]
 pub enum RedactionError {
@@ -18,9 +9,9 @@ pub enum RedactionError {
         /// The limit.
         max: usize,
     },
-    /// One or more patterns are invalid; nothing was stored.
-    #[error("invalid redaction patterns: {}", .0.iter().map(|i| format!("[{}] {}", i.index, i.message)).collect::<Vec<_>>().join("; "))]
-    InvalidPatterns(Vec<PatternIssue>),
+    /// One or more patterns are invalid (each located: `["patterns", 3]`); nothing was stored.
+    #[error("invalid redaction patterns: {}", .0.iter().map(|p| p.msg.as_str()).collect::<Vec<_>>().join("; "))]
+    InvalidPatterns(Vec<validation::Problem>),
     /// The patterns compile one by one but together exceed the matcher's size limit.
     #[error("The patterns together are too complex to compile; simplify or remove some")]
     SetTooLarge,

@@ -8,7 +8,7 @@ mod repo;
 mod service;
 
 pub use engine::{EntityRedaction, EntityRules, Redactor};
-pub use error::{PatternIssue, RedactionError, Result};
+pub use error::{RedactionError, Result};
 pub use model::RedactionPatterns;
 pub use patterns::{MAX_PATTERN_LENGTH, MAX_PATTERNS, PatternSet};
 pub use service::{DieselRedactionService, RedactionService};

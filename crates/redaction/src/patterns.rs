@@ -2,7 +2,9 @@
 
 use regex::{RegexBuilder, RegexSet, RegexSetBuilder};
 
-use crate::error::{PatternIssue, RedactionError, Result};
+use validation::Problem;
+
+use crate::error::{RedactionError, Result};
 
 /// Most patterns one set may hold.
 pub const MAX_PATTERNS: usize = 100;
@@ -42,7 +44,7 @@ impl PatternSet {
             } else {
                 continue;
             };
-            issues.push(PatternIssue { index, message });
+            issues.push(Problem::new(validation::loc!["patterns", index], message));
         }
         if !issues.is_empty() {
             return Err(RedactionError::InvalidPatterns(issues));
@@ -141,9 +143,9 @@ mod tests {
         assert_eq!(
             issues,
             vec![
-                PatternIssue { index: 1, message: "Invalid regex pattern: [invalid".into() },
-                PatternIssue { index: 2, message: "Pattern exceeds maximum length of 500 characters".into() },
-                PatternIssue { index: 3, message: "Pattern cannot be empty".into() },
+                Problem::new(validation::loc!["patterns", 1], "Invalid regex pattern: [invalid"),
+                Problem::new(validation::loc!["patterns", 2], "Pattern exceeds maximum length of 500 characters"),
+                Problem::new(validation::loc!["patterns", 3], "Pattern cannot be empty"),
             ]
         );
     }

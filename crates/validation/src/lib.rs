@@ -2,4 +2,7 @@
 
 pub mod integer;
 pub mod json;
+pub mod problem;
 pub mod text;
+
+pub use problem::{Loc, Problem};

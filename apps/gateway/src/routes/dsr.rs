@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::error::{ApiError, ErrorBody, ValidationIssue};
+use crate::error::{ApiError, ErrorBody, Problem};
 use crate::extract::{Authorized, Json, Query};
 use crate::routes::oauth::AuthErrors;
 use crate::routes::{blocking, page_request};
@@ -475,11 +475,7 @@ pub async fn upsert_datasets_yaml(
         serde_norway::Deserializer::from_slice(&body),
     ))
     .map_err(|e| {
-        ApiError::validation(vec![ValidationIssue::new(
-            vec!["body".into()],
-            format!("Invalid dataset YAML: {e}"),
-            "value_error",
-        )])
+        ApiError::validation(vec![Problem::new(validation::loc!["body"], format!("Invalid dataset YAML: {e}"))])
     })?;
     Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.upsert_datasets(&key, file.dataset)).await?))
 }

@@ -8,7 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use dsr_core::{PageQuery, PageRequest};
 
-use crate::error::{ApiError, ValidationIssue};
+use crate::error::{ApiError, Problem};
 
 pub mod assessments;
 pub mod dsr;
@@ -47,7 +47,7 @@ where
 
 /// Validates Fides' `page`/`size` parameters; the 422 names the bad one.
 pub(crate) fn page_request(query: PageQuery) -> Result<PageRequest, ApiError> {
-    query.parse().map_err(|(field, msg)| {
-        ApiError::validation(vec![ValidationIssue::new(vec!["query".into(), field.into()], msg, "value_error")])
-    })
+    query
+        .parse()
+        .map_err(|(field, msg)| ApiError::validation(vec![Problem::new(validation::loc!["query", field], msg)]))
 }

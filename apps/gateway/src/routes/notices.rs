@@ -72,7 +72,7 @@ fn paged<T: Serialize>(page: Page<T>) -> HttpResponse {
 }
 
 fn paging(params: PageParams) -> Result<Paging, ApiError> {
-    Paging::parse(params.limit, params.offset).map_err(|issues| ApiError::fields("query", &issues))
+    Paging::parse(params.limit, params.offset).map_err(|problems| ApiError::invalid("query", problems))
 }
 
 fn created<T: Serialize>(body: T) -> HttpResponse {
@@ -295,7 +295,7 @@ pub async fn delete_product(
 // ---- RoPA ----
 
 async fn report(state: web::Data<AppState>, scope: Scope, params: RopaParams) -> Result<HttpResponse, ApiError> {
-    let (paging, filter) = params.parse().map_err(|issues| ApiError::fields("query", &issues))?;
+    let (paging, filter) = params.parse().map_err(|problems| ApiError::invalid("query", problems))?;
     Ok(paged(blocking(&state.notices, move |s| s.ropa_report(scope.as_ropa(), &filter, paging)).await?))
 }
 

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa::{IntoResponses, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::error::{ApiError, ErrorBody, ValidationIssue, scope_issues};
+use crate::error::{ApiError, ErrorBody, Problem};
 use crate::extract::{Authorized, Json};
 use crate::routes::blocking;
 use crate::scope;
@@ -102,14 +102,12 @@ pub(crate) fn too_many(wait: std::time::Duration, message: String) -> HttpRespon
 }
 
 async fn issue_token(req: &HttpRequest, body: &[u8], state: &web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let form: TokenRequest = serde_urlencoded::from_bytes(body).map_err(|e| {
-        ApiError::validation(vec![ValidationIssue::new(vec!["body".into()], e.to_string(), "value_error")])
-    })?;
+    let form: TokenRequest = serde_urlencoded::from_bytes(body)
+        .map_err(|e| ApiError::validation(vec![Problem::new(validation::loc!["body"], e.to_string())]))?;
     if let Some(grant) = form.grant_type.as_deref().filter(|g| *g != "client_credentials") {
-        return Err(ApiError::validation(vec![ValidationIssue::new(
-            vec!["body".into(), "grant_type".into()],
+        return Err(ApiError::validation(vec![Problem::new(
+            validation::loc!["body", "grant_type"],
             format!("Unsupported grant_type '{grant}': only client_credentials is supported"),
-            "value_error",
         )]));
     }
     let (client_id, client_secret) = match (basic_credentials(req), form.client_id, form.client_secret) {
@@ -184,13 +182,7 @@ pub async fn set_client_scopes(
     body: Json<Vec<String>>,
 ) -> Result<HttpResponse, ApiError> {
     let service = state.auth.clone();
-    let scopes = web::block(move || service.set_client_scopes(&auth.principal, &client_id, body.0)).await?.map_err(
-        |e| match e {
-            // The body is the list itself, so positions sit directly under "body".
-            AuthError::UnknownScopes(unknown) => ApiError::validation(scope_issues(&unknown, &["body"])),
-            other => other.into(),
-        },
-    )?;
+    let scopes = web::block(move || service.set_client_scopes(&auth.principal, &client_id, body.0)).await??;
     Ok(HttpResponse::Ok().json(scopes))
 }
 

@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use dsr_core::{
-    AccessResultUrls, BulkResponse, ExecutionLog, FidesPage, MAX_BULK, ManualInput, PageQuery, PrivacyRequest,
+    AccessResultUrls, BulkResponse, ExecutionLog, FidesPage, ManualInput, PageQuery, PrivacyRequest,
     PrivacyRequestCreate, RequestFilter, RequestStatus, ReviewRequestIds, ReviewWithReason, SortDirection, SortField,
     VerificationCode,
 };
@@ -14,7 +14,7 @@ use serde_json::Value;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::error::{ApiError, ErrorBody, LocPart, ValidationIssue};
+use crate::error::{ApiError, ErrorBody, Problem};
 use crate::extract::{Authorized, Json, Query};
 use crate::routes::oauth::AuthErrors;
 use crate::routes::{blocking, page_request};
@@ -41,18 +41,6 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(resume_from_requires_input);
 }
 
-/// At most [`MAX_BULK`] items in the list at `loc`.
-fn check_bulk(len: usize, loc: &[&str]) -> Result<(), ApiError> {
-    if len > MAX_BULK {
-        return Err(ApiError::validation(vec![ValidationIssue::new(
-            loc.iter().map(|part| LocPart::from(*part)).collect(),
-            format!("List should have at most {MAX_BULK} items after validation, not {len}"),
-            "too_long",
-        )]));
-    }
-    Ok(())
-}
-
 /// Creates privacy requests (public, as in Fides; limited per client address). Each item
 /// succeeds or fails on its own: unknown policy, no identity, an `encryption_key` that is not
 /// exactly 16 bytes.
@@ -75,7 +63,6 @@ pub async fn create_public(
         return Ok(crate::routes::oauth::too_many(wait, format!("Rate limit exceeded: {limit} per 1 minute")));
     }
     let items: Vec<PrivacyRequestCreate> = crate::extract::parse_json(&body)?;
-    check_bulk(items.len(), &["body"])?;
     let created = blocking(&state.requests, move |s| s.create(items, None)).await?;
     Ok(HttpResponse::Ok().json(created))
 }
@@ -93,7 +80,6 @@ pub async fn create_authenticated(
     body: Json<Vec<PrivacyRequestCreate>>,
 ) -> Result<HttpResponse, ApiError> {
     let items = body.0;
-    check_bulk(items.len(), &["body"])?;
     let client = auth.principal.client_id;
     let created = blocking(&state.requests, move |s| s.create(items, Some(client))).await?;
     Ok(HttpResponse::Ok().json(created))
@@ -156,11 +142,13 @@ fn statuses(req: &HttpRequest) -> Result<Vec<RequestStatus>, ApiError> {
         .map(|(_, v)| {
             RequestStatus::parse(&v).ok_or_else(|| {
                 let allowed: Vec<&str> = RequestStatus::ALL.iter().map(|s| s.as_str()).collect();
-                ApiError::validation(vec![ValidationIssue::new(
-                    vec![LocPart::from("query"), LocPart::from("status")],
-                    format!("Input should be one of: {} (got '{v}')", allowed.join(", ")),
-                    "enum",
-                )])
+                ApiError::validation(vec![
+                    Problem::new(
+                        validation::loc!["query", "status"],
+                        format!("Input should be one of: {} (got '{v}')", allowed.join(", ")),
+                    )
+                    .of_kind(validation::problem::ENUM),
+                ])
             })
         })
         .collect()
@@ -371,7 +359,6 @@ pub async fn approve_requests(
     body: Json<ReviewRequestIds>,
 ) -> Result<HttpResponse, ApiError> {
     let ids = body.0.request_ids;
-    check_bulk(ids.len(), &["body", "request_ids"])?;
     let reviewer = auth.principal.client_id;
     let done = blocking(&state.requests, move |s| s.approve(ids, &reviewer)).await?;
     Ok(HttpResponse::Ok().json(done))
@@ -390,7 +377,6 @@ pub async fn deny_requests(
     body: Json<ReviewWithReason>,
 ) -> Result<HttpResponse, ApiError> {
     let ReviewWithReason { request_ids, reason } = body.0;
-    check_bulk(request_ids.len(), &["body", "request_ids"])?;
     let reviewer = auth.principal.client_id;
     let done = blocking(&state.requests, move |s| s.deny(request_ids, &reviewer, reason)).await?;
     Ok(HttpResponse::Ok().json(done))
@@ -408,7 +394,6 @@ pub async fn cancel_requests(
     body: Json<ReviewWithReason>,
 ) -> Result<HttpResponse, ApiError> {
     let ReviewWithReason { request_ids, reason } = body.0;
-    check_bulk(request_ids.len(), &["body", "request_ids"])?;
     let done = blocking(&state.requests, move |s| s.cancel(request_ids, reason)).await?;
     Ok(HttpResponse::Ok().json(done))
 }

@@ -10,7 +10,9 @@ use super::model::{PrivacyRequest, RequestStatus};
 use super::repo::{self, VerificationRow};
 use super::runner::Log;
 use super::service::{CodeDelivery, DieselRequestService, VERIFICATION_ATTEMPTS, not_found};
-use crate::error::{DsrError, InvalidInput, Loc, Result};
+use validation::{Loc, Problem};
+
+use crate::error::{DsrError, Result};
 use crate::manual::{self, ManualInput};
 use crate::model::{BulkFailure, BulkResponse, MAX_BULK};
 use crate::repo as config_repo;
@@ -132,9 +134,7 @@ impl DieselRequestService {
 
     /// Applies a review to each request on its own.
     pub(super) fn review_all(&self, ids: Vec<String>, review: Review<'_>) -> Result<BulkResponse<PrivacyRequest>> {
-        if ids.len() > MAX_BULK {
-            return Err(DsrError::TooMany { max: MAX_BULK });
-        }
+        crate::model::check_bulk(validation::loc!["request_ids"], ids.len(), MAX_BULK)?;
         let mut conn = self.inner.db.conn()?;
         let mut response = BulkResponse::default();
         let mut queued = false;
@@ -230,7 +230,7 @@ impl DieselRequestService {
             let mut problems = Vec::new();
             for (label, value) in &data {
                 if !labels.contains(&label.as_str()) {
-                    problems.push(InvalidInput::new(
+                    problems.push(Problem::new(
                         vec![Loc::Key(label.clone())],
                         format!(
                             "Extra inputs are not permitted: '{label}' is not a label of {key} (labels: {})",
@@ -238,7 +238,7 @@ impl DieselRequestService {
                         ),
                     ));
                 } else if matches!(value, Value::Object(_) | Value::Array(_)) {
-                    problems.push(InvalidInput::new(
+                    problems.push(Problem::new(
                         vec![Loc::Key(label.clone())],
                         "Input should be a string, number, boolean or null",
                     ));

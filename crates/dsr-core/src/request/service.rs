@@ -457,9 +457,7 @@ impl RequestService for DieselRequestService {
         items: Vec<PrivacyRequestCreate>,
         submitted_by: Option<String>,
     ) -> Result<BulkResponse<PrivacyRequest>> {
-        if items.len() > MAX_BULK {
-            return Err(DsrError::TooMany { max: MAX_BULK });
-        }
+        crate::model::check_bulk(Vec::new(), items.len(), MAX_BULK)?;
         let mut conn = self.inner.db.conn()?;
         let mut policies = HashMap::new();
         let mut response = BulkResponse::default();
