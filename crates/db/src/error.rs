@@ -13,7 +13,7 @@ pub enum DbError {
     Connect(#[from] diesel::ConnectionError),
     /// A query failed.
     #[error(transparent)]
-    Query(#[from] DieselError),
+    Query(DieselError),
     /// No pooled connection became free in time.
     #[error("database connection pool: {0}")]
     Pool(#[from] r2d2::Error),
@@ -23,6 +23,27 @@ pub enum DbError {
     /// A stored value could not be decoded (corrupt JSON in a text column, say).
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+}
+
+impl From<DieselError> for DbError {
+    /// A stored value a row type could not read (a text enum meeting an unknown value) is
+    /// corrupt data, not a failed query.
+    fn from(e: DieselError) -> DbError {
+        match e {
+            DieselError::DeserializationError(inner) => {
+                // Diesel wraps the row type's error with the field's name; say both.
+                let mut causes = vec![inner.to_string()];
+                let mut source = inner.source();
+                while let Some(cause) = source {
+                    causes.push(cause.to_string());
+                    source = cause.source();
+                }
+                causes.dedup();
+                DbError::Corrupt(causes.join(": "))
+            }
+            other => DbError::Query(other),
+        }
+    }
 }
 
 impl DbError {

@@ -24,38 +24,17 @@ use crate::error::{DbError, Result};
 use crate::schema::jobs;
 use crate::time::now;
 
-/// Job states as stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobStatus {
-    /// Waiting for a worker (possibly until `run_at`, after a failure).
-    Queued,
-    /// Held by a worker under a lease.
-    Running,
-    /// Done.
-    Succeeded,
-    /// Failed for good: attempts used up.
-    Failed,
-}
-
-impl JobStatus {
-    /// The stored text.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobStatus::Queued => "queued",
-            JobStatus::Running => "running",
-            JobStatus::Succeeded => "succeeded",
-            JobStatus::Failed => "failed",
-        }
-    }
-
-    fn parse(s: &str) -> Result<JobStatus> {
-        Ok(match s {
-            "queued" => JobStatus::Queued,
-            "running" => JobStatus::Running,
-            "succeeded" => JobStatus::Succeeded,
-            "failed" => JobStatus::Failed,
-            other => return Err(DbError::Corrupt(format!("unknown job status `{other}`"))),
-        })
+crate::text_enum! {
+    /// Job states as stored.
+    pub enum JobStatus {
+        /// Waiting for a worker (possibly until `run_at`, after a failure).
+        Queued => "queued",
+        /// Held by a worker under a lease.
+        Running => "running",
+        /// Done.
+        Succeeded => "succeeded",
+        /// Failed for good: attempts used up.
+        Failed => "failed",
     }
 }
 
@@ -137,7 +116,7 @@ struct JobRow {
     id: String,
     queue: String,
     payload: String,
-    status: String,
+    status: JobStatus,
     attempts: i32,
     max_attempts: i32,
     run_at: NaiveDateTime,
@@ -156,7 +135,7 @@ impl TryFrom<JobRow> for Job {
         Ok(Job {
             payload: serde_json::from_str(&row.payload)
                 .map_err(|e| DbError::Corrupt(format!("job {} payload: {e}", row.id)))?,
-            status: JobStatus::parse(&row.status)?,
+            status: row.status,
             id: row.id,
             queue: row.queue,
             attempts: row.attempts,
@@ -178,7 +157,7 @@ struct NewJobRow<'a> {
     id: &'a str,
     queue: &'a str,
     payload: String,
-    status: &'static str,
+    status: JobStatus,
     attempts: i32,
     max_attempts: i32,
     run_at: NaiveDateTime,
@@ -196,7 +175,7 @@ pub fn enqueue(conn: &mut DbConn, job: &NewJob) -> Result<String> {
         id: &id,
         queue: &job.queue,
         payload: job.payload.to_string(),
-        status: JobStatus::Queued.as_str(),
+        status: JobStatus::Queued,
         attempts: 0,
         max_attempts: job.max_attempts.max(1),
         run_at: job.run_at.unwrap_or(at),
@@ -237,10 +216,10 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<Job>> {
 /// out with attempts left. A macro because the expression is used with two concrete backends.
 macro_rules! claimable {
     ($at:expr, $queues:expr) => {{
-        let due = jobs::status.eq(JobStatus::Queued.as_str()).and(jobs::run_at.le($at));
+        let due = jobs::status.eq(JobStatus::Queued).and(jobs::run_at.le($at));
         // `locked_until` is always set on running rows.
         let expired = jobs::status
-            .eq(JobStatus::Running.as_str())
+            .eq(JobStatus::Running)
             .and(jobs::locked_until.assume_not_null().lt($at))
             .and(jobs::attempts.lt(jobs::max_attempts));
         jobs::queue.eq_any($queues).and(due.or(expired))
@@ -271,7 +250,7 @@ pub fn claim(conn: &mut DbConn, worker: &str, queues: &[String], lease: Duration
         };
         let Some(id) = id else { return Ok(None) };
         let claimed = (
-            jobs::status.eq(JobStatus::Running.as_str()),
+            jobs::status.eq(JobStatus::Running),
             jobs::attempts.eq(jobs::attempts + 1),
             jobs::locked_by.eq(worker),
             jobs::locked_until.eq(at + lease_delta(lease)),
@@ -308,7 +287,7 @@ pub fn heartbeat(conn: &mut DbConn, id: &str, worker: &str, lease: Duration) -> 
 
 #[diesel::dsl::auto_type(no_type_alias)]
 fn held<'a>(id: &'a str, worker: &'a str) -> _ {
-    let running: &'static str = JobStatus::Running.as_str();
+    let running: JobStatus = JobStatus::Running;
     jobs::table.filter(jobs::id.eq(id).and(jobs::locked_by.eq(worker)).and(jobs::status.eq(running)))
 }
 
@@ -317,7 +296,7 @@ pub fn complete(conn: &mut DbConn, id: &str, worker: &str) -> Result<bool> {
     let at = now();
     let updated = diesel::update(held(id, worker))
         .set((
-            jobs::status.eq(JobStatus::Succeeded.as_str()),
+            jobs::status.eq(JobStatus::Succeeded),
             jobs::locked_by.eq(None::<String>),
             jobs::locked_until.eq(None::<NaiveDateTime>),
             jobs::last_error.eq(None::<String>),
@@ -352,7 +331,7 @@ pub fn fail(conn: &mut DbConn, id: &str, worker: &str, error: &str, retryable: b
             let due = at + lease_delta(backoff(attempts));
             diesel::update(held(id, worker))
                 .set((
-                    jobs::status.eq(JobStatus::Queued.as_str()),
+                    jobs::status.eq(JobStatus::Queued),
                     jobs::run_at.eq(due),
                     jobs::locked_by.eq(None::<String>),
                     jobs::locked_until.eq(None::<NaiveDateTime>),
@@ -364,7 +343,7 @@ pub fn fail(conn: &mut DbConn, id: &str, worker: &str, error: &str, retryable: b
         } else {
             diesel::update(held(id, worker))
                 .set((
-                    jobs::status.eq(JobStatus::Failed.as_str()),
+                    jobs::status.eq(JobStatus::Failed),
                     jobs::locked_by.eq(None::<String>),
                     jobs::locked_until.eq(None::<NaiveDateTime>),
                     jobs::last_error.eq(error),
@@ -384,13 +363,13 @@ pub fn reap_expired(conn: &mut DbConn) -> Result<usize> {
     Ok(diesel::update(
         jobs::table.filter(
             jobs::status
-                .eq(JobStatus::Running.as_str())
+                .eq(JobStatus::Running)
                 .and(jobs::locked_until.assume_not_null().lt(at))
                 .and(jobs::attempts.ge(jobs::max_attempts)),
         ),
     )
     .set((
-        jobs::status.eq(JobStatus::Failed.as_str()),
+        jobs::status.eq(JobStatus::Failed),
         jobs::locked_by.eq(None::<String>),
         jobs::locked_until.eq(None::<NaiveDateTime>),
         jobs::last_error.eq("lease expired on the last attempt (worker stopped)"),
@@ -403,7 +382,7 @@ pub fn reap_expired(conn: &mut DbConn) -> Result<usize> {
 /// Deletes succeeded and failed jobs that finished before `before` (queued and running jobs are
 /// never touched). Returns how many.
 pub fn prune_finished(conn: &mut DbConn, before: NaiveDateTime) -> Result<usize> {
-    let finished = [JobStatus::Succeeded.as_str(), JobStatus::Failed.as_str()];
+    let finished = [JobStatus::Succeeded, JobStatus::Failed];
     Ok(diesel::delete(
         jobs::table.filter(jobs::status.eq_any(finished)).filter(jobs::finished_at.assume_not_null().lt(before)),
     )

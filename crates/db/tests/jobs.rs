@@ -297,3 +297,18 @@ fn a_worker_prunes_finished_jobs_past_their_retention_when_it_starts() {
     }
     worker.shutdown();
 }
+
+#[test]
+fn a_stored_status_the_code_does_not_know_is_corrupt_data_not_a_default() {
+    use diesel::connection::SimpleConnection;
+    let db = TestDb::new();
+    let mut conn = db.database().conn().unwrap();
+    let id = jobs::enqueue(&mut conn, &NewJob::new("q", json!({}))).unwrap();
+    conn.batch_execute(&format!("UPDATE jobs SET status = 'exploded' WHERE id = '{id}'")).unwrap();
+    match jobs::find(&mut conn, &id) {
+        Err(db::DbError::Corrupt(message)) => {
+            assert!(message.ends_with("stored data is invalid: unknown JobStatus `exploded`"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
