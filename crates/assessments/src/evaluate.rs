@@ -13,7 +13,7 @@ use crate::facts::Facts;
 use crate::model::{AnswerSource, AnswerStatus, AssessmentStatus};
 use crate::prefill::{self, Context, Prefill, RelatedAssessment};
 use crate::repo::{self, AnswerRow, AssessmentRow, AuditRow, EvidenceRow, VersionRow};
-use crate::risk::screen;
+use crate::risk::{RiskLevel, screen};
 use crate::templates::TemplateDef;
 use crate::{Result, new_id};
 
@@ -90,8 +90,8 @@ impl Changes {
             question_id: answer.question_id.clone(),
             version_number: answer.version_number,
             answer: answer.answer.clone(),
-            source: answer.source.clone(),
-            status: answer.status.clone(),
+            source: answer.source,
+            status: answer.status,
             created_by: created_by.to_owned(),
             created_at: self.at,
         });
@@ -99,7 +99,13 @@ impl Changes {
     }
 
     /// Records a status change, if there is one.
-    pub(crate) fn status_change(&mut self, actor: &str, from: &str, to: &str, details: serde_json::Value) {
+    pub(crate) fn status_change(
+        &mut self,
+        actor: &str,
+        from: AssessmentStatus,
+        to: AssessmentStatus,
+        details: serde_json::Value,
+    ) {
         if from != to {
             let mut all = json!({"from": from, "to": to});
             if let (Some(all), Some(extra)) = (all.as_object_mut(), details.as_object()) {
@@ -169,7 +175,7 @@ pub(crate) fn evaluate(
                     group_id: group_id.to_owned(),
                     question_id: question.id.to_owned(),
                     seq: i32::try_from(evidence.len()).unwrap_or(i32::MAX),
-                    kind: citation.kind.as_str().to_owned(),
+                    kind: citation.kind,
                     label: citation.label.clone(),
                     value: citation.value.clone(),
                     source_id: citation.source_id.clone(),
@@ -178,9 +184,9 @@ pub(crate) fn evaluate(
             }
         }
         let existing = current.get_mut(question.id);
-        let human = existing.as_ref().is_some_and(|a| {
-            matches!(AnswerSource::parse(&a.source), Some(AnswerSource::UserInput | AnswerSource::TeamInput))
-        });
+        let human = existing
+            .as_ref()
+            .is_some_and(|a| matches!(Some(a.source), Some(AnswerSource::UserInput | AnswerSource::TeamInput)));
         if human {
             outcome.kept += 1;
             continue;
@@ -198,8 +204,8 @@ pub(crate) fn evaluate(
                     assessment_id: row.id.clone(),
                     question_id: question.id.to_owned(),
                     answer: text,
-                    source: source.as_str().to_owned(),
-                    status: status.as_str().to_owned(),
+                    source,
+                    status,
                     version_number: 1,
                     updated_at: at,
                 };
@@ -213,19 +219,19 @@ pub(crate) fn evaluate(
                 inserts.push(answer);
                 outcome.generated += 1;
             }
-            (Some(answer), None) if answer.answer.is_empty() || answer.source == AnswerSource::AiAnalysis.as_str() => {
+            (Some(answer), None) if answer.answer.is_empty() || answer.source == AnswerSource::AiAnalysis => {
                 // Nothing to withdraw, or an earlier draft the model could not improve on now.
             }
             (Some(answer), candidate) => {
                 let cleared = candidate.is_none();
                 let (text, status, source, actor) =
                     candidate.unwrap_or((String::new(), AnswerStatus::NeedsInput, AnswerSource::System, SYSTEM_ACTOR));
-                if answer.answer == text && answer.status == status.as_str() && answer.source == source.as_str() {
+                if answer.answer == text && answer.status == status && answer.source == source {
                     continue;
                 }
                 answer.answer = text;
-                answer.status = status.as_str().to_owned();
-                answer.source = source.as_str().to_owned();
+                answer.status = status;
+                answer.source = source;
                 answer.version_number += 1;
                 answer.updated_at = at;
                 let version_id = changes.version(answer, actor);
@@ -250,10 +256,10 @@ pub(crate) fn evaluate(
     for answer in inserts {
         current.insert(answer.question_id.clone(), answer);
     }
-    let completeness = completeness(template, |id| current.get(id).and_then(|a| AnswerStatus::parse(&a.status)));
+    let completeness = completeness(template, |id| current.get(id).map(|a| a.status));
     let status = if completeness >= 100.0 { AssessmentStatus::Completed } else { AssessmentStatus::InProgress };
-    let risk_level = screening.is_high().then(|| "high".to_owned());
-    changes.status_change(SYSTEM_ACTOR, &row.status, status.as_str(), json!({"task_id": task_id}));
+    let risk_level = screening.is_high().then_some(RiskLevel::High);
+    changes.status_change(SYSTEM_ACTOR, row.status, status, json!({"task_id": task_id}));
     if risk_level != row.risk_level {
         changes.audit(SYSTEM_ACTOR, "risk_changed", None, json!({"from": row.risk_level, "to": risk_level}));
     }
@@ -270,7 +276,7 @@ pub(crate) fn evaluate(
         conn,
         &AssessmentRow {
             system_name: facts.system.display_name().to_owned(),
-            status: status.as_str().to_owned(),
+            status,
             risk_level,
             risk_criteria: serde_json::to_string(&screening.all()).unwrap_or_else(|_| "[]".to_owned()),
             completeness,

@@ -35,13 +35,13 @@ impl DieselAssessmentService {
         let mut conn = self.db.conn()?;
         let open: Vec<TaskRow> = repo::find_tasks(&mut conn, task_ids)?
             .into_iter()
-            .filter(|t| t.status == TaskStatus::Pending.as_str() || t.status == TaskStatus::Running.as_str())
+            .filter(|t| t.status == TaskStatus::Pending || t.status == TaskStatus::Running)
             .collect();
         if open.is_empty() {
             return Ok(()); // done before, or deleted with their assessments
         }
         let ids: Vec<String> = open.iter().map(|t| t.id.clone()).collect();
-        repo::set_tasks(&mut conn, &ids, TaskStatus::Running.as_str(), 10.0, None, now())?;
+        repo::set_tasks(&mut conn, &ids, TaskStatus::Running, 10.0, None, now())?;
         // The model is asked before the write transaction: its calls take seconds, and the
         // transaction holds the assessments' locks (on SQLite, the database's write lock).
         let mut drafts: HashMap<String, ai::Drafts> = HashMap::new();
@@ -61,7 +61,7 @@ impl DieselAssessmentService {
                     Ok(()) => {}
                     Err(Refusal(message)) => {
                         tracing::warn!(task = %task.id, assessment = %row.id, error = %message, "assessment task failed");
-                        repo::set_tasks(conn, std::slice::from_ref(&task.id), TaskStatus::Failed.as_str(), 0.0, Some(&message), now())?;
+                        repo::set_tasks(conn, std::slice::from_ref(&task.id), TaskStatus::Failed, 0.0, Some(&message), now())?;
                     }
                 }
             }
@@ -104,7 +104,7 @@ impl DieselAssessmentService {
             ai_drafts: drafts.map_or(&no_drafts, |d| &d.answers),
         };
         let outcome = evaluate::evaluate(conn, row, &inputs, &task.id, at)?;
-        repo::set_tasks(conn, std::slice::from_ref(&task.id), TaskStatus::Complete.as_str(), 100.0, None, at)?;
+        repo::set_tasks(conn, std::slice::from_ref(&task.id), TaskStatus::Complete, 100.0, None, at)?;
         if let Some(note) = drafts.and_then(ai::Drafts::summary) {
             repo::set_task_message(conn, &task.id, &note)?;
         }
@@ -135,15 +135,14 @@ impl DieselAssessmentService {
         let facts = Facts::load(conn, system)?;
         let screening = screen(&facts);
         let cx = Context { facts: &facts, screening: &screening, taxonomy: &self.taxonomy, related: &[] };
-        let answers: HashMap<String, String> =
+        let answers: HashMap<String, AnswerSource> =
             repo::answers_of(conn, &row.id)?.into_iter().map(|a| (a.question_id, a.source)).collect();
         let open: Vec<&'static QuestionDef> = template
             .questions()
             .map(|(_, q)| q)
             .filter(|q| {
-                let human = answers
-                    .get(q.id)
-                    .is_some_and(|s| s == AnswerSource::UserInput.as_str() || s == AnswerSource::TeamInput.as_str());
+                let human =
+                    answers.get(q.id).is_some_and(|s| matches!(s, AnswerSource::UserInput | AnswerSource::TeamInput));
                 !human && prefill::answer(q.rule, q.coverage, &cx).is_none()
             })
             .collect();
@@ -158,10 +157,10 @@ impl DieselAssessmentService {
         let recorded = self.db.conn().map_err(AssessmentError::from).and_then(|mut conn| {
             let open: Vec<String> = repo::find_tasks(&mut conn, task_ids)?
                 .into_iter()
-                .filter(|t| t.status == TaskStatus::Pending.as_str() || t.status == TaskStatus::Running.as_str())
+                .filter(|t| t.status == TaskStatus::Pending || t.status == TaskStatus::Running)
                 .map(|t| t.id)
                 .collect();
-            Ok(repo::set_tasks(&mut conn, &open, status.as_str(), 0.0, message, now())?)
+            Ok(repo::set_tasks(&mut conn, &open, status, 0.0, message, now())?)
         });
         if let Err(e) = recorded {
             tracing::error!(error = %e, "could not record the tasks' state after a failed generation");

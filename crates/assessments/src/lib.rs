@@ -38,9 +38,7 @@ pub use templates::Coverage;
 /// The job queue of generation and re-evaluation.
 pub const QUEUE: &str = "assessments.generate";
 
-/// A new id with a readable prefix (`pri_…` for assessments, as in the spec). Time-ordered
-/// (UUIDv7), so the hundreds of rows one generation writes land at the end of each index
-/// instead of on random pages.
-pub(crate) fn new_id(prefix: &str) -> String {
-    format!("{prefix}_{}", uuid::Uuid::now_v7().simple())
-}
+/// Ids are `db::id::new_id`'s: a readable prefix (`pri_…` for assessments, as in the spec) and a
+/// time-ordered UUIDv7, so the hundreds of rows one generation writes land at the end of each
+/// index instead of on random pages.
+pub(crate) use db::id::new_id;

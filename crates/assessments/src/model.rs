@@ -9,37 +9,9 @@ use crate::risk::Criterion;
 use crate::system::System;
 use crate::templates::Coverage;
 
-macro_rules! text_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal,)+ }) => {
-        $(#[$doc])*
-        // `rename_all` (not a rename per variant, which utoipa cannot read through a macro) gives
-        // serde and the OpenAPI schema the same wire text; a test checks it equals `as_str`.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name {
-            $($(#[$vdoc])* $variant,)+
-        }
-
-        impl $name {
-            /// Every value.
-            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
-
-            /// The stored and wire text.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text,)+ }
-            }
-
-            /// Reads the stored text.
-            pub fn parse(text: &str) -> Option<$name> {
-                match text { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-
-text_enum! {
+db::text_enum! {
     /// Where an assessment stands.
-    AssessmentStatus {
+    pub enum AssessmentStatus {
         /// Some required question lacks a complete answer.
         InProgress => "in_progress",
         /// Every required question has a complete answer.
@@ -49,9 +21,9 @@ text_enum! {
     }
 }
 
-text_enum! {
+db::text_enum! {
     /// Where an answer came from.
-    AnswerSource {
+    pub enum AnswerSource {
         /// Written from inventory facts.
         System => "system",
         /// Drafted by the language model.
@@ -63,9 +35,9 @@ text_enum! {
     }
 }
 
-text_enum! {
+db::text_enum! {
     /// How settled an answer is.
-    AnswerStatus {
+    pub enum AnswerStatus {
         /// Answered.
         Complete => "complete",
         /// A draft a person must confirm.
@@ -75,9 +47,9 @@ text_enum! {
     }
 }
 
-text_enum! {
+db::text_enum! {
     /// The kind of record a piece of evidence cites.
-    EvidenceKind {
+    pub enum EvidenceKind {
         /// A system field.
         System => "system",
         /// A privacy declaration (processing activity).
@@ -91,9 +63,9 @@ text_enum! {
     }
 }
 
-text_enum! {
+db::text_enum! {
     /// Where a task stands.
-    TaskStatus {
+    pub enum TaskStatus {
         /// Waiting for a worker.
         Pending => "pending",
         /// A worker is generating.
@@ -105,9 +77,9 @@ text_enum! {
     }
 }
 
-text_enum! {
+db::text_enum! {
     /// What a task does.
-    TaskAction {
+    pub enum TaskAction {
         /// First generation of an assessment.
         Generate => "generate",
         /// Refresh from the current inventory, keeping human answers.

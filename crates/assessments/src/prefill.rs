@@ -153,7 +153,7 @@ pub struct RelatedAssessment {
     /// Its template.
     pub template_id: String,
     /// Its status.
-    pub status: String,
+    pub status: crate::model::AssessmentStatus,
     /// Its completeness.
     pub completeness: f64,
 }

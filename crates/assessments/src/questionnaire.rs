@@ -15,7 +15,8 @@ use validation::{Loc, Problem};
 use crate::error::{AssessmentError, Result};
 use crate::evaluate::Changes;
 use crate::model::{
-    AnswerSource, AnswerStatus, QuestionnaireQuestion, QuestionnaireSend, QuestionnaireStatus, RemindersSent,
+    AnswerSource, AnswerStatus, EvidenceKind, QuestionnaireQuestion, QuestionnaireSend, QuestionnaireStatus,
+    RemindersSent,
 };
 use crate::repo::{self, EvidenceRow, PostedRow, QuestionnaireRow};
 use crate::service::{DieselAssessmentService, template_of};
@@ -112,7 +113,7 @@ impl DieselAssessmentService {
         let row = repo::find_assessment(&mut conn, id)?
             .ok_or_else(|| AssessmentError::NotFound(format!("No privacy assessment found with id '{id}'")))?;
         let template = template_of(&row)?;
-        let statuses: HashMap<String, String> = repo::answers_of(&mut conn, id)?
+        let statuses: HashMap<String, AnswerStatus> = repo::answers_of(&mut conn, id)?
             .into_iter()
             .filter(|a| !a.answer.is_empty())
             .map(|a| (a.question_id, a.status))
@@ -139,7 +140,7 @@ impl DieselAssessmentService {
             None => template
                 .questions()
                 .map(|(_, q)| q)
-                .filter(|q| statuses.get(q.id).is_none_or(|s| s == AnswerStatus::NeedsInput.as_str()))
+                .filter(|q| statuses.get(q.id).is_none_or(|s| *s == AnswerStatus::NeedsInput))
                 .collect(),
         };
         if questions.is_empty() {
@@ -344,7 +345,7 @@ impl DieselAssessmentService {
                     group_id: evidence_group,
                     question_id: question_id.clone(),
                     seq: i32::MAX,
-                    kind: "team_input".to_owned(),
+                    kind: EvidenceKind::TeamInput,
                     label: format!("Slack thread in {channel} ({} message(s))", transcript.len()),
                     value: transcript.join("\n"),
                     source_id: format!("{channel}/{thread}"),

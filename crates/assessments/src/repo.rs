@@ -9,6 +9,9 @@ use db::schema::{
 };
 use diesel::prelude::*;
 
+use crate::model::{AnswerSource, AnswerStatus, AssessmentStatus, EvidenceKind, TaskAction, TaskStatus};
+use crate::risk::RiskLevel;
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = systems)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
@@ -28,8 +31,8 @@ pub(crate) struct AssessmentRow {
     pub(crate) template_id: String,
     pub(crate) system_id: String,
     pub(crate) system_name: String,
-    pub(crate) status: String,
-    pub(crate) risk_level: Option<String>,
+    pub(crate) status: AssessmentStatus,
+    pub(crate) risk_level: Option<RiskLevel>,
     pub(crate) risk_criteria: String,
     pub(crate) completeness: f64,
     pub(crate) ai_enabled: bool,
@@ -48,8 +51,8 @@ pub(crate) struct AnswerRow {
     pub(crate) assessment_id: String,
     pub(crate) question_id: String,
     pub(crate) answer: String,
-    pub(crate) source: String,
-    pub(crate) status: String,
+    pub(crate) source: AnswerSource,
+    pub(crate) status: AnswerStatus,
     pub(crate) version_number: i32,
     pub(crate) updated_at: NaiveDateTime,
 }
@@ -63,8 +66,8 @@ pub(crate) struct VersionRow {
     pub(crate) question_id: String,
     pub(crate) version_number: i32,
     pub(crate) answer: String,
-    pub(crate) source: String,
-    pub(crate) status: String,
+    pub(crate) source: AnswerSource,
+    pub(crate) status: AnswerStatus,
     pub(crate) created_by: String,
     pub(crate) created_at: NaiveDateTime,
 }
@@ -78,7 +81,7 @@ pub(crate) struct EvidenceRow {
     pub(crate) group_id: String,
     pub(crate) question_id: String,
     pub(crate) seq: i32,
-    pub(crate) kind: String,
+    pub(crate) kind: EvidenceKind,
     pub(crate) label: String,
     pub(crate) value: String,
     pub(crate) source_id: String,
@@ -104,8 +107,8 @@ pub(crate) struct AuditRow {
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub(crate) struct TaskRow {
     pub(crate) id: String,
-    pub(crate) action_type: String,
-    pub(crate) status: String,
+    pub(crate) action_type: TaskAction,
+    pub(crate) status: TaskStatus,
     pub(crate) progress: f64,
     pub(crate) error: Option<String>,
     pub(crate) assessment_id: String,
@@ -216,13 +219,13 @@ pub(crate) fn lock_assessment(conn: &mut DbConn, id: &str) -> QueryResult<Option
 
 pub(crate) fn list_assessments(
     conn: &mut DbConn,
-    status: Option<&str>,
+    status: Option<AssessmentStatus>,
     template_id: Option<&str>,
     system_id: Option<&str>,
 ) -> QueryResult<Vec<AssessmentRow>> {
     let mut query = assessments::table.select(AssessmentRow::as_select()).into_boxed();
     if let Some(status) = status {
-        query = query.filter(assessments::status.eq(status.to_owned()));
+        query = query.filter(assessments::status.eq(status));
     }
     if let Some(template) = template_id {
         query = query.filter(assessments::template_id.eq(template.to_owned()));
@@ -255,7 +258,12 @@ pub(crate) fn lock_assessments_of_system(conn: &mut DbConn, system_id: &str) -> 
     }
 }
 
-pub(crate) fn set_status(conn: &mut DbConn, id: &str, status: &str, at: NaiveDateTime) -> QueryResult<usize> {
+pub(crate) fn set_status(
+    conn: &mut DbConn,
+    id: &str,
+    status: AssessmentStatus,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(assessments::table.filter(assessments::id.eq(id)))
         .set((assessments::status.eq(status), assessments::updated_at.eq(at)))
         .execute(conn)
@@ -265,7 +273,7 @@ pub(crate) fn set_progress(
     conn: &mut DbConn,
     id: &str,
     completeness: f64,
-    status: &str,
+    status: AssessmentStatus,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(assessments::table.filter(assessments::id.eq(id)))
@@ -370,7 +378,7 @@ pub(crate) fn replace_evidence(conn: &mut DbConn, assessment_id: &str, rows: &[E
     diesel::delete(
         assessment_evidence::table
             .filter(assessment_evidence::assessment_id.eq(assessment_id))
-            .filter(assessment_evidence::kind.ne("team_input")),
+            .filter(assessment_evidence::kind.ne(EvidenceKind::TeamInput)),
     )
     .execute(conn)?;
     insert_all!(conn, assessment_evidence::table, rows)
@@ -466,7 +474,7 @@ pub(crate) fn find_tasks(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<T
 pub(crate) fn set_tasks(
     conn: &mut DbConn,
     ids: &[String],
-    status: &str,
+    status: TaskStatus,
     progress: f64,
     error: Option<&str>,
     at: NaiveDateTime,

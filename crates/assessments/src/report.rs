@@ -5,8 +5,6 @@
 use std::collections::HashMap;
 
 use pdf_export::{Block, Document};
-use serde::Deserialize;
-use utoipa::ToSchema;
 
 use crate::error::{AssessmentError, Result};
 use crate::model::{AnswerSource, AnswerStatus};
@@ -14,15 +12,16 @@ use crate::repo::{self, AnswerRow, EvidenceRow, VersionRow};
 use crate::risk::Criterion;
 use crate::service::{DieselAssessmentService, template_of};
 
-/// Who the report is for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ExportMode {
-    /// With sources, evidence and answer versions.
-    #[default]
-    Internal,
-    /// Questions and answers only.
-    External,
+db::text_enum! {
+    /// Who the report is for.
+    #[derive(Default)]
+    pub enum ExportMode {
+        /// With sources, evidence and answer versions.
+        #[default]
+        Internal => "internal",
+        /// Questions and answers only.
+        External => "external",
+    }
 }
 
 /// A rendered report.
@@ -34,13 +33,12 @@ pub struct PdfReport {
     pub bytes: Vec<u8>,
 }
 
-fn source_label(source: &str) -> &'static str {
-    match AnswerSource::parse(source) {
-        Some(AnswerSource::System) => "system inventory",
-        Some(AnswerSource::AiAnalysis) => "AI draft",
-        Some(AnswerSource::UserInput) => "manual input",
-        Some(AnswerSource::TeamInput) => "team (Slack)",
-        None => "unknown",
+fn source_label(source: AnswerSource) -> &'static str {
+    match source {
+        AnswerSource::System => "system inventory",
+        AnswerSource::AiAnalysis => "AI draft",
+        AnswerSource::UserInput => "manual input",
+        AnswerSource::TeamInput => "team (Slack)",
     }
 }
 
@@ -63,15 +61,15 @@ impl DieselAssessmentService {
                 versions.entry(v.question_id.clone()).or_default().push(v);
             }
         }
-        let criteria: Vec<Criterion> = serde_json::from_str(&row.risk_criteria).unwrap_or_default();
+        let criteria: Vec<Criterion> = db::stored_json(&row.risk_criteria, "assessment risk criteria")?;
         let today = db::utc(db::now()).format("%Y-%m-%d").to_string();
         let mut fields = vec![
             ("System".to_owned(), format!("{} ({})", row.system_name, row.system_id)),
             ("Template".to_owned(), template.name.to_owned()),
-            ("Status".to_owned(), row.status.replace('_', " ")),
+            ("Status".to_owned(), row.status.as_str().replace('_', " ")),
             (
                 "Risk".to_owned(),
-                match row.risk_level.as_deref() {
+                match row.risk_level {
                     Some(level) => format!(
                         "{level} ({})",
                         criteria.iter().map(|c| c.title.as_str()).collect::<Vec<_>>().join("; ")
@@ -98,12 +96,8 @@ impl DieselAssessmentService {
                 if mode == ExportMode::External {
                     continue;
                 }
-                let status = answer
-                    .and_then(|a| AnswerStatus::parse(&a.status))
-                    .unwrap_or(AnswerStatus::NeedsInput)
-                    .as_str()
-                    .replace('_', " ");
-                let source = answer.map_or("none", |a| source_label(&a.source));
+                let status = answer.map_or(AnswerStatus::NeedsInput, |a| a.status).as_str().replace('_', " ");
+                let source = answer.map_or("none", |a| source_label(a.source));
                 blocks.push(Block::Note(format!("{} · source: {source} · status: {status}", question.id)));
                 for e in evidence.get(question.id).into_iter().flatten() {
                     blocks.push(Block::Note(format!("Evidence [{}] {}: {}", e.kind, e.label, e.value)));
@@ -115,7 +109,7 @@ impl DieselAssessmentService {
                         "Earlier version {} by {} ({}) at {}: {}",
                         v.version_number,
                         v.created_by,
-                        source_label(&v.source),
+                        source_label(v.source),
                         db::to_rfc3339(v.created_at),
                         if text.is_empty() { "(cleared)".to_owned() } else { text }
                     )));

@@ -11,6 +11,14 @@ use utoipa::ToSchema;
 
 use crate::facts::Facts;
 
+db::text_enum! {
+    /// How risky the screening found the processing (absent: not high).
+    pub enum RiskLevel {
+        /// A DPIA is required (Art. 35).
+        High => "high",
+    }
+}
+
 /// Art. 9 special categories and Art. 10 criminal data (fideslang keys and their subtrees).
 pub(crate) const SPECIAL: &[&str] = &[
     "user.demographic.race_ethnicity",

@@ -24,7 +24,7 @@ use crate::model::{
 };
 use crate::questionnaire::SlackSetup;
 use crate::repo::{self, AnswerRow, AssessmentRow, SystemRow, TaskRow};
-use crate::risk::screen;
+use crate::risk::{RiskLevel, screen};
 use crate::system::System;
 use crate::templates::{self, TemplateDef};
 use crate::{QUEUE, new_id};
@@ -205,14 +205,10 @@ pub(crate) fn template_of(row: &AssessmentRow) -> Result<&'static TemplateDef> {
         .ok_or_else(|| AssessmentError::Db(db::DbError::Corrupt(format!("unknown template {}", row.template_id))))
 }
 
-fn assessment_status(row: &AssessmentRow) -> AssessmentStatus {
-    AssessmentStatus::parse(&row.status).unwrap_or(AssessmentStatus::InProgress)
-}
-
 fn summary(row: &AssessmentRow, task_id: Option<String>) -> AssessmentSummary {
     AssessmentSummary {
         id: row.id.clone(),
-        status: assessment_status(row),
+        status: row.status,
         risk_level: row.risk_level.as_ref().map(|_| "high"),
         completeness: row.completeness,
         template_id: row.template_id.clone(),
@@ -227,8 +223,8 @@ fn summary(row: &AssessmentRow, task_id: Option<String>) -> AssessmentSummary {
 
 fn task(row: TaskRow) -> Task {
     Task {
-        action_type: TaskAction::parse(&row.action_type).unwrap_or(TaskAction::Generate),
-        status: TaskStatus::parse(&row.status).unwrap_or(TaskStatus::Pending),
+        action_type: row.action_type,
+        status: row.status,
         progress: row.progress,
         error: row.error,
         assessment_id: row.assessment_id,
@@ -248,8 +244,8 @@ fn question(def: &templates::QuestionDef, answer: Option<&AnswerRow>) -> Assessm
         guidance: def.guidance.to_owned(),
         required: def.required,
         answer: answer.map(|a| a.answer.clone()),
-        answer_source: answer.and_then(|a| AnswerSource::parse(&a.source)),
-        answer_status: answer.and_then(|a| AnswerStatus::parse(&a.status)).unwrap_or(AnswerStatus::NeedsInput),
+        answer_source: answer.map(|a| a.source),
+        answer_status: answer.map_or(AnswerStatus::NeedsInput, |a| a.status),
         updated_at: answer.map(|a| utc(a.updated_at)),
     }
 }
@@ -339,8 +335,8 @@ fn queue_tasks(
         .iter()
         .map(|assessment_id| TaskRow {
             id: new_id("tsk"),
-            action_type: action.as_str().to_owned(),
-            status: TaskStatus::Pending.as_str().to_owned(),
+            action_type: action,
+            status: TaskStatus::Pending,
             progress: 0.0,
             error: None,
             assessment_id: assessment_id.clone(),
@@ -378,7 +374,7 @@ impl DieselAssessmentService {
         let mut marked = 0;
         for row in repo::lock_assessments_of_system(conn, key)? {
             let (Some(stored), Some(snapshot)) = (&row.snapshot_hash, &row.snapshot) else { continue };
-            if row.status == AssessmentStatus::Outdated.as_str() || hash.as_ref() == Some(stored) {
+            if row.status == AssessmentStatus::Outdated || hash.as_ref() == Some(stored) {
                 continue;
             }
             let at = now();
@@ -386,12 +382,12 @@ impl DieselAssessmentService {
                 Some(facts) => ("system_changed", changed_facts(snapshot, facts)),
                 None => ("system_deleted", Vec::new()),
             };
-            repo::set_status(conn, &row.id, AssessmentStatus::Outdated.as_str(), at)?;
+            repo::set_status(conn, &row.id, AssessmentStatus::Outdated, at)?;
             let mut changes = Changes::start(conn, &row.id, at)?;
             changes.status_change(
                 actor,
-                &row.status,
-                AssessmentStatus::Outdated.as_str(),
+                row.status,
+                AssessmentStatus::Outdated,
                 json!({"reason": reason, "system_id": key, "changed_facts": changed}),
             );
             changes.save(conn)?;
@@ -420,8 +416,8 @@ impl DieselAssessmentService {
                 assessment_id: id.to_owned(),
                 question_id: question_id.to_owned(),
                 answer: text,
-                source: source.as_str().to_owned(),
-                status: status.as_str().to_owned(),
+                source,
+                status,
                 version_number: previous.as_ref().map_or(1, |p| p.version_number + 1),
                 updated_at: at,
             };
@@ -435,17 +431,16 @@ impl DieselAssessmentService {
             if let Some(details) = details.as_object_mut() {
                 details.insert("version_id".into(), json!(version_id));
                 details.insert("version_number".into(), json!(answer.version_number));
-                details.insert("previous_source".into(), json!(previous.as_ref().map(|p| p.source.clone())));
+                details.insert("previous_source".into(), json!(previous.as_ref().map(|p| p.source)));
             }
             changes.audit(actor, action, Some(question_id), details);
-            let statuses: HashMap<String, String> =
+            let statuses: HashMap<String, AnswerStatus> =
                 repo::answers_of(conn, id)?.into_iter().map(|a| (a.question_id, a.status)).collect();
-            let completeness =
-                evaluate::completeness(template, |q| statuses.get(q).and_then(|s| AnswerStatus::parse(s)));
-            let status = evaluate::status_for(assessment_status(&row), completeness);
-            changes.status_change(actor, &row.status, status.as_str(), json!({"question_id": question_id}));
+            let completeness = evaluate::completeness(template, |q| statuses.get(q).copied());
+            let status = evaluate::status_for(row.status, completeness);
+            changes.status_change(actor, row.status, status, json!({"question_id": question_id}));
             changes.save(conn)?;
-            repo::set_progress(conn, id, completeness, status.as_str(), at)?;
+            repo::set_progress(conn, id, completeness, status, at)?;
             Ok::<_, AssessmentError>(AnswerChanged {
                 question: question(def, Some(&answer)),
                 version_id,
@@ -575,8 +570,8 @@ impl AssessmentService for DieselAssessmentService {
                         template_id: template_id.clone(),
                         system_id: facts.system.fides_key.clone(),
                         system_name: facts.system.display_name().to_owned(),
-                        status: AssessmentStatus::InProgress.as_str().to_owned(),
-                        risk_level: screening.is_high().then(|| "high".to_owned()),
+                        status: AssessmentStatus::InProgress,
+                        risk_level: screening.is_high().then_some(RiskLevel::High),
                         risk_criteria: serde_json::to_string(&screening.all()).unwrap_or_else(|_| "[]".to_owned()),
                         completeness: 0.0,
                         ai_enabled: request.ai_enabled,
@@ -617,7 +612,7 @@ impl AssessmentService for DieselAssessmentService {
         let mut conn = self.conn()?;
         let rows = repo::list_assessments(
             &mut conn,
-            filter.status.map(AssessmentStatus::as_str),
+            filter.status,
             filter.template_id.as_deref(),
             filter.system_id.as_deref(),
         )?;
@@ -634,7 +629,7 @@ impl AssessmentService for DieselAssessmentService {
             self.load_summaries(&mut conn, std::slice::from_ref(&row))?.pop().unwrap_or_else(|| summary(&row, None));
         Ok(Assessment {
             summary,
-            risk_criteria: serde_json::from_str(&row.risk_criteria).unwrap_or_default(),
+            risk_criteria: db::stored_json(&row.risk_criteria, "assessment risk criteria")?,
             last_evaluated_at: row.last_evaluated_at.map(utc),
             question_groups: template
                 .groups
@@ -682,8 +677,8 @@ impl AssessmentService for DieselAssessmentService {
         Ok(repo::versions_of(&mut conn, id, question_id)?
             .into_iter()
             .map(|v| AnswerVersion {
-                source: AnswerSource::parse(&v.source).unwrap_or(AnswerSource::System),
-                status: AnswerStatus::parse(&v.status).unwrap_or(AnswerStatus::NeedsInput),
+                source: v.source,
+                status: v.status,
                 created_at: utc(v.created_at),
                 version_number: v.version_number,
                 answer: v.answer,
@@ -704,8 +699,8 @@ impl AssessmentService for DieselAssessmentService {
                         "No version '{version_id}' of question '{question}' in this assessment"
                     ))
                 })?;
-            let source = AnswerSource::parse(&version.source).unwrap_or(AnswerSource::UserInput);
-            let status = AnswerStatus::parse(&version.status).unwrap_or(AnswerStatus::Complete);
+            let source = version.source;
+            let status = version.status;
             let details = json!({"restored_version_id": version.id, "restored_version_number": version.version_number});
             Ok((version.answer, source, status, "answer_reverted", details))
         })
@@ -714,16 +709,18 @@ impl AssessmentService for DieselAssessmentService {
     fn audit_log(&self, id: &str) -> Result<Vec<AuditEntry>> {
         let mut conn = self.conn()?;
         self.assessment_in(&mut conn, id)?;
-        Ok(repo::audit_of(&mut conn, id)?
+        repo::audit_of(&mut conn, id)?
             .into_iter()
-            .map(|a| AuditEntry {
-                details: serde_json::from_str(&a.details).unwrap_or_else(|_| json!({})),
-                timestamp: utc(a.created_at),
-                actor: a.actor,
-                action: a.action,
-                question_id: a.question_id,
+            .map(|a| {
+                Ok(AuditEntry {
+                    details: db::stored_json(&a.details, "audit entry details")?,
+                    timestamp: utc(a.created_at),
+                    actor: a.actor,
+                    action: a.action,
+                    question_id: a.question_id,
+                })
             })
-            .collect())
+            .collect()
     }
 
     fn group_evidence(&self, id: &str, group_id: &str) -> Result<EvidenceByType> {
@@ -738,7 +735,7 @@ impl AssessmentService for DieselAssessmentService {
         }
         let mut out = EvidenceByType::default();
         for e in repo::evidence_of_group(&mut conn, id, group_id)? {
-            let Some(kind) = EvidenceKind::parse(&e.kind) else { continue };
+            let Some(kind) = Some(e.kind) else { continue };
             let item = EvidenceItem {
                 kind,
                 label: e.label,
@@ -771,7 +768,7 @@ impl AssessmentService for DieselAssessmentService {
                 }
                 ids
             }
-            None => repo::list_assessments(&mut conn, Some(AssessmentStatus::Outdated.as_str()), None, None)?
+            None => repo::list_assessments(&mut conn, Some(AssessmentStatus::Outdated), None, None)?
                 .into_iter()
                 .map(|r| r.id)
                 .collect(),
@@ -796,13 +793,13 @@ impl AssessmentService for DieselAssessmentService {
         let created = conn.write_transaction(|conn| {
             let old = repo::find_task(conn, id)?
                 .ok_or_else(|| AssessmentError::NotFound(format!("No assessment task found with id '{id}'")))?;
-            if old.status != TaskStatus::Failed.as_str() {
+            if old.status != TaskStatus::Failed {
                 return Err(AssessmentError::BadRequest(format!(
                     "Only failed tasks can be retried; task '{id}' is {}",
                     old.status
                 )));
             }
-            let action = TaskAction::parse(&old.action_type).unwrap_or(TaskAction::Generate);
+            let action = old.action_type;
             let mut rows = queue_tasks(conn, actor, action, std::slice::from_ref(&old.assessment_id), Some(id))?;
             rows.pop().ok_or_else(|| AssessmentError::Db(db::DbError::Corrupt("no task queued".into())))
         })?;

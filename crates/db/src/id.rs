@@ -5,7 +5,12 @@
 
 /// A new id `<prefix>_<uuid v7>`.
 pub fn new_id(prefix: &str) -> String {
-    format!("{prefix}_{}", uuid::Uuid::now_v7())
+    format!("{prefix}_{}", new_uuid())
+}
+
+/// A new bare time-ordered UUID, for records whose contract shows plain UUIDs (notices, RoPA).
+pub fn new_uuid() -> String {
+    uuid::Uuid::now_v7().to_string()
 }
 
 /// Declares an id newtype with its prefix: `id_type!(RequestId, "pri")`.

@@ -17,7 +17,7 @@ mod time;
 
 pub use conn::{Backend, Database, DbConn, DbPool, MultiBackend, PooledConn};
 pub use error::{DbError, Result};
-pub use text::TextEnum;
+pub use text::{TextEnum, stored_json};
 pub use time::{now, to_rfc3339, utc};
 
 /// What [`text_enum!`] expands to refers to; not part of the API.

@@ -31,7 +31,8 @@ pub trait TextEnum: Sized + Copy + 'static {
     }
 }
 
-/// Declares a text enum:
+/// Declares a text enum (`#[derive(Default)]` before `enum` and `#[default]` on a variant give it
+/// a default):
 ///
 /// ```
 /// db::text_enum! {
@@ -52,11 +53,13 @@ pub trait TextEnum: Sized + Copy + 'static {
 macro_rules! text_enum {
     (
         $(#[doc = $doc:literal])*
+        $(#[derive($($extra:path),+)])?
         $vis:vis enum $name:ident {
-            $($(#[doc = $vdoc:literal])* $variant:ident => $text:literal $(| $alias:literal)*,)+
+            $($(#[$vmeta:meta])* $variant:ident => $text:literal $(| $alias:literal)*,)+
         }
     ) => {
         $(#[doc = $doc])*
+        $(#[derive($($extra),+)])?
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
             $crate::__private::serde::Serialize, $crate::__private::serde::Deserialize,
@@ -65,7 +68,7 @@ macro_rules! text_enum {
         #[serde(crate = "db::__private::serde")]
         #[diesel(sql_type = $crate::__private::diesel::sql_types::Text)]
         $vis enum $name {
-            $($(#[doc = $vdoc])* #[serde(rename = $text $(, alias = $alias)*)] $variant,)+
+            $($(#[$vmeta])* #[serde(rename = $text $(, alias = $alias)*)] $variant,)+
         }
 
         impl $crate::TextEnum for $name {
@@ -154,4 +157,10 @@ macro_rules! __text_enum_sql {
             }
         }
     };
+}
+
+/// Reads a JSON column back: text the code itself wrote, so text that does not parse as `T` is a
+/// [`crate::DbError::Corrupt`] naming `what`, never a default.
+pub fn stored_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> crate::Result<T> {
+    serde_json::from_str(text).map_err(|e| crate::DbError::Corrupt(format!("{what}: {e}")))
 }

@@ -7,56 +7,25 @@ use diesel::{Connection as _, PgConnection, RunQueryDsl, SqliteConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// Kind of data store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ConnectionType {
-    /// A PostgreSQL database.
-    Postgres,
-    /// A SQLite database file.
-    Sqlite,
-    /// Data a person looks up and uploads per request (Fides' `manual_webhook` is an alias).
-    #[serde(rename = "manual_request", alias = "manual_webhook")]
-    ManualRequest,
-}
-
-impl ConnectionType {
-    /// The stored text.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConnectionType::Postgres => "postgres",
-            ConnectionType::Sqlite => "sqlite",
-            ConnectionType::ManualRequest => "manual_request",
-        }
-    }
-
-    pub(crate) fn parse(text: &str) -> Option<ConnectionType> {
-        match text {
-            "postgres" => Some(ConnectionType::Postgres),
-            "sqlite" => Some(ConnectionType::Sqlite),
-            "manual_request" | "manual_webhook" => Some(ConnectionType::ManualRequest),
-            _ => None,
-        }
+db::text_enum! {
+    /// Kind of data store.
+    pub enum ConnectionType {
+        /// A PostgreSQL database.
+        Postgres => "postgres",
+        /// A SQLite database file.
+        Sqlite => "sqlite",
+        /// Data a person looks up and uploads per request (Fides' `manual_webhook` is an alias).
+        ManualRequest => "manual_request" | "manual_webhook",
     }
 }
 
-/// What Lethe may do through a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum AccessLevel {
-    /// Access requests only.
-    Read,
-    /// Access and erasure.
-    Write,
-}
-
-impl AccessLevel {
-    /// The stored text.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccessLevel::Read => "read",
-            AccessLevel::Write => "write",
-        }
+db::text_enum! {
+    /// What Lethe may do through a connection.
+    pub enum AccessLevel {
+        /// Access requests only.
+        Read => "read",
+        /// Access and erasure.
+        Write => "write",
     }
 }
 
@@ -280,14 +249,14 @@ impl SqliteSecrets {
     }
 }
 
-/// Outcome of a connection test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum TestStatus {
-    /// Connected.
-    Succeeded,
-    /// Could not connect; see `failure_reason`.
-    Failed,
+db::text_enum! {
+    /// Outcome of a connection test.
+    pub enum TestStatus {
+        /// Connected.
+        Succeeded => "succeeded",
+        /// Could not connect; see `failure_reason`.
+        Failed => "failed",
+    }
 }
 
 /// Answer of a secrets update or a connection test (Fides' `TestStatusMessage`).

@@ -3,39 +3,17 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-/// What a rule does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ActionType {
-    /// Collect the subject's data into a package.
-    Access,
-    /// Mask the subject's data.
-    Erasure,
-    /// Consent preferences (not executed by Lethe).
-    Consent,
-    /// Updates (not supported, as in Fides).
-    Update,
-}
-
-impl ActionType {
-    /// The stored text.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActionType::Access => "access",
-            ActionType::Erasure => "erasure",
-            ActionType::Consent => "consent",
-            ActionType::Update => "update",
-        }
-    }
-
-    pub(crate) fn parse(text: &str) -> Option<ActionType> {
-        Some(match text {
-            "access" => ActionType::Access,
-            "erasure" => ActionType::Erasure,
-            "consent" => ActionType::Consent,
-            "update" => ActionType::Update,
-            _ => return None,
-        })
+db::text_enum! {
+    /// What a rule does.
+    pub enum ActionType {
+        /// Collect the subject's data into a package.
+        Access => "access",
+        /// Mask the subject's data.
+        Erasure => "erasure",
+        /// Consent preferences (not executed by Lethe).
+        Consent => "consent",
+        /// Updates (not supported, as in Fides).
+        Update => "update",
     }
 }
 
@@ -62,24 +40,26 @@ pub struct MaskingStrategyResponse {
     pub strategy: String,
 }
 
-/// Output format of access packages.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ResponseFormat {
-    /// One JSON document.
-    #[default]
-    Json,
-    /// A zip of one CSV per collection.
-    Csv,
+db::text_enum! {
+    /// Output format of access packages.
+    #[derive(Default)]
+    pub enum ResponseFormat {
+        /// One JSON document.
+        #[default]
+        Json => "json",
+        /// A zip of one CSV per collection.
+        Csv => "csv",
+    }
 }
 
-/// Kind of storage destination.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum StorageType {
-    /// Files under `LETHE__STORAGE__PATH`, served by signed links.
-    #[default]
-    Local,
+db::text_enum! {
+    /// Kind of storage destination.
+    #[derive(Default)]
+    pub enum StorageType {
+        /// Files under `LETHE__STORAGE__PATH`, served by signed links.
+        #[default]
+        Local => "local",
+    }
 }
 
 /// A storage destination.

@@ -7,6 +7,7 @@ use db::DbConn;
 use db::schema::{connections, datasets, policies, rule_targets, rules, storage_configs};
 use diesel::prelude::*;
 
+use crate::connections::{AccessLevel, ConnectionType};
 use crate::model::{
     ActionType, MaskingStrategy, MaskingStrategyResponse, Policy, ResponseFormat, Rule, StorageConfig, StorageType,
     Target,
@@ -19,20 +20,15 @@ pub(crate) struct StorageRow {
     pub(crate) id: String,
     pub(crate) key: String,
     pub(crate) name: String,
-    pub(crate) storage_type: String,
-    pub(crate) format: String,
+    pub(crate) storage_type: StorageType,
+    pub(crate) format: ResponseFormat,
     pub(crate) created_at: NaiveDateTime,
     pub(crate) updated_at: NaiveDateTime,
 }
 
 impl From<StorageRow> for StorageConfig {
     fn from(row: StorageRow) -> StorageConfig {
-        StorageConfig {
-            key: row.key,
-            name: row.name,
-            storage_type: StorageType::Local,
-            format: if row.format == "csv" { ResponseFormat::Csv } else { ResponseFormat::Json },
-        }
+        StorageConfig { key: row.key, name: row.name, storage_type: row.storage_type, format: row.format }
     }
 }
 
@@ -58,7 +54,7 @@ pub(crate) struct RuleRow {
     pub(crate) key: String,
     pub(crate) policy_id: String,
     pub(crate) name: String,
-    pub(crate) action_type: String,
+    pub(crate) action_type: ActionType,
     pub(crate) storage_destination_key: Option<String>,
     pub(crate) masking_strategy: Option<String>,
     pub(crate) created_at: NaiveDateTime,
@@ -67,7 +63,7 @@ pub(crate) struct RuleRow {
 
 impl RuleRow {
     pub(crate) fn action(&self) -> ActionType {
-        ActionType::parse(&self.action_type).unwrap_or(ActionType::Access)
+        self.action_type
     }
 }
 
@@ -252,8 +248,8 @@ pub(crate) struct ConnectionRow {
     pub(crate) id: String,
     pub(crate) key: String,
     pub(crate) name: String,
-    pub(crate) connection_type: String,
-    pub(crate) access: String,
+    pub(crate) connection_type: ConnectionType,
+    pub(crate) access: AccessLevel,
     pub(crate) disabled: bool,
     pub(crate) description: Option<String>,
     pub(crate) secrets: Option<Vec<u8>>,

@@ -2,6 +2,7 @@
 
 use crypto::AppKey;
 use db::changes::ChangeFeed;
+use db::id::new_id;
 use db::{Database, DbConn};
 use serde::Serialize;
 
@@ -15,8 +16,8 @@ use crate::error::{DsrError, Result};
 use crate::keys;
 use crate::manual::{self, ManualField, ManualRequest};
 use crate::model::{
-    ActionType, BulkFailure, BulkResponse, MAX_BULK, Policy, PolicyCreate, ResponseFormat, Rule, RuleCreate,
-    StorageConfig, StorageConfigCreate, Target, TargetCreate,
+    ActionType, BulkFailure, BulkResponse, MAX_BULK, Policy, PolicyCreate, Rule, RuleCreate, StorageConfig,
+    StorageConfigCreate, Target, TargetCreate,
 };
 use crate::repo::{self, ConnectionRow, DatasetRow, PolicyRow, RuleRow, StorageRow, TargetRow};
 use crate::taxonomy::{Taxonomy, is_same_or_ancestor};
@@ -107,10 +108,6 @@ pub struct DieselDsrService {
 /// stores (they reopen with the current secrets when next needed).
 pub const CONNECTIONS_TOPIC: &str = "connections";
 
-fn new_id(prefix: &str) -> String {
-    format!("{prefix}_{}", uuid::Uuid::new_v4())
-}
-
 /// Why one bulk item failed: a message for the client, or a storage error that fails the call.
 enum ItemError {
     Refused(String),
@@ -139,8 +136,7 @@ pub(crate) fn open_secrets(key: &AppKey, row: &ConnectionRow) -> Result<Option<S
     let corrupt = |what: &str| DsrError::Db(db::DbError::Corrupt(format!("secrets of connection {}: {what}", row.key)));
     let plain = crypto::open(key, sealed).map_err(|_| corrupt("cannot be decrypted with the current app key"))?;
     let value: serde_json::Value = serde_json::from_slice(&plain).map_err(|_| corrupt("not JSON"))?;
-    let kind = ConnectionType::parse(&row.connection_type).ok_or_else(|| corrupt("unknown connection type"))?;
-    Secrets::parse(kind, value).map(Some).map_err(|e| corrupt(&e))
+    Secrets::parse(row.connection_type, value).map(Some).map_err(|e| corrupt(&e))
 }
 
 impl DieselDsrService {
@@ -164,7 +160,7 @@ impl DieselDsrService {
     /// A connection that must be of type `manual_request`.
     fn manual_connection(conn: &mut DbConn, key: &str) -> Result<ConnectionRow> {
         let row = Self::connection_row(conn, key)?;
-        if row.connection_type != ConnectionType::ManualRequest.as_str() {
+        if row.connection_type != ConnectionType::ManualRequest {
             return Err(DsrError::BadRequest(format!(
                 "Connection config with key '{key}' is of type {}, not manual_request",
                 row.connection_type
@@ -191,12 +187,8 @@ impl DieselDsrService {
     fn to_connection(&self, row: ConnectionRow) -> Result<Connection> {
         let secrets = self.secrets_of(&row)?.map(|s| s.masked());
         Ok(Connection {
-            connection_type: ConnectionType::parse(&row.connection_type).unwrap_or(ConnectionType::Postgres),
-            access: if row.access == "write" {
-                crate::connections::AccessLevel::Write
-            } else {
-                crate::connections::AccessLevel::Read
-            },
+            connection_type: row.connection_type,
+            access: row.access,
             secrets,
             last_test_timestamp: row.last_test_at.map(db::utc),
             last_test_succeeded: row.last_test_succeeded,
@@ -383,7 +375,7 @@ impl DsrService for DieselDsrService {
                 key,
                 policy_id: policy.id.clone(),
                 name: item.name.trim().to_owned(),
-                action_type: item.action_type.as_str().to_owned(),
+                action_type: item.action_type,
                 storage_destination_key: item.storage_destination_key.clone(),
                 masking_strategy: item.masking_strategy.as_ref().and_then(|m| serde_json::to_string(m).ok()),
                 updated_at: now,
@@ -504,12 +496,8 @@ impl DsrService for DieselDsrService {
                 created_at: existing.as_ref().map_or(now, |s| s.created_at),
                 key,
                 name: item.name.trim().to_owned(),
-                storage_type: "local".to_owned(),
-                format: match item.format {
-                    ResponseFormat::Json => "json",
-                    ResponseFormat::Csv => "csv",
-                }
-                .to_owned(),
+                storage_type: item.storage_type,
+                format: item.format,
                 updated_at: now,
             };
             repo::save_storage(c, &row, exists)?;
@@ -554,10 +542,8 @@ impl DsrService for DieselDsrService {
             let now = db::now();
             let exists = existing.is_some();
             // Secrets of another type no longer fit: changing the type clears them.
-            let secrets = existing
-                .as_ref()
-                .filter(|e| e.connection_type == item.connection_type.as_str())
-                .and_then(|e| e.secrets.clone());
+            let secrets =
+                existing.as_ref().filter(|e| e.connection_type == item.connection_type).and_then(|e| e.secrets.clone());
             let row = ConnectionRow {
                 id: existing.as_ref().map_or_else(|| new_id("con"), |e| e.id.clone()),
                 created_at: existing.as_ref().map_or(now, |e| e.created_at),
@@ -565,8 +551,8 @@ impl DsrService for DieselDsrService {
                 last_test_succeeded: existing.as_ref().and_then(|e| e.last_test_succeeded),
                 key,
                 name: item.name.trim().to_owned(),
-                connection_type: item.connection_type.as_str().to_owned(),
-                access: item.access.as_str().to_owned(),
+                connection_type: item.connection_type,
+                access: item.access,
                 disabled: item.disabled,
                 description: item.description.clone().filter(|d| !d.trim().is_empty()),
                 secrets,
@@ -606,9 +592,8 @@ impl DsrService for DieselDsrService {
 
     fn set_connection_secrets(&self, key: &str, secrets: serde_json::Value, verify: bool) -> Result<TestResult> {
         let mut row = Self::connection_row(&mut *self.db.conn()?, key)?;
-        let kind = ConnectionType::parse(&row.connection_type)
-            .ok_or_else(|| DsrError::BadRequest(format!("Connection {key} has an unsupported type")))?;
-        let secrets = Secrets::parse(kind, secrets).map_err(|message| DsrError::invalid(Vec::new(), message))?;
+        let secrets =
+            Secrets::parse(row.connection_type, secrets).map_err(|message| DsrError::invalid(Vec::new(), message))?;
         let plain = serde_json::to_vec(&secrets.to_json()).map_err(|e| DsrError::invalid(Vec::new(), e.to_string()))?;
         row.secrets = Some(crypto::seal(&self.key, &plain));
         row.updated_at = db::now();
@@ -637,7 +622,7 @@ impl DsrService for DieselDsrService {
 
     fn upsert_datasets(&self, connection: &str, items: Vec<Dataset>) -> Result<BulkResponse<Dataset>> {
         let connection = Self::connection_row(&mut *self.db.conn()?, connection)?;
-        if connection.connection_type == ConnectionType::ManualRequest.as_str() {
+        if connection.connection_type == ConnectionType::ManualRequest {
             return Err(DsrError::BadRequest(format!(
                 "Connection {} is a manual_request connection: it has fields, not datasets",
                 connection.key

@@ -221,37 +221,15 @@ pub struct ProductUpdate {
     pub recipients: Option<Vec<String>>,
 }
 
-/// Lifecycle of a notice version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub enum NoticeStatus {
-    /// Being written (the default).
-    #[serde(rename = "DRAFT")]
-    Draft,
-    /// In force.
-    #[serde(rename = "ACTIVE")]
-    Active,
-    /// Superseded or retired.
-    #[serde(rename = "ARCHIVED")]
-    Archived,
-}
-
-impl NoticeStatus {
-    /// The stored text.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NoticeStatus::Draft => "DRAFT",
-            NoticeStatus::Active => "ACTIVE",
-            NoticeStatus::Archived => "ARCHIVED",
-        }
-    }
-
-    pub(crate) fn parse(text: &str) -> Option<NoticeStatus> {
-        match text {
-            "DRAFT" => Some(NoticeStatus::Draft),
-            "ACTIVE" => Some(NoticeStatus::Active),
-            "ARCHIVED" => Some(NoticeStatus::Archived),
-            _ => None,
-        }
+db::text_enum! {
+    /// Lifecycle of a notice version.
+    pub enum NoticeStatus {
+        /// Being written (the default).
+        Draft => "DRAFT",
+        /// In force.
+        Active => "ACTIVE",
+        /// Superseded or retired.
+        Archived => "ARCHIVED",
     }
 }
 
@@ -449,17 +427,18 @@ pub struct RopaSummary {
     pub with_compliance_gap: i64,
 }
 
-/// Whether a product is mapped to a purpose.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum MappingStatus {
-    /// Mapped to a purpose.
-    Mapped,
-    /// Not mapped.
-    Unmapped,
-    /// Either.
-    #[default]
-    All,
+db::text_enum! {
+    /// Whether a product is mapped to a purpose.
+    #[derive(Default)]
+    pub enum MappingStatus {
+        /// Mapped to a purpose.
+        Mapped => "mapped",
+        /// Not mapped.
+        Unmapped => "unmapped",
+        /// Either.
+        #[default]
+        All => "all",
+    }
 }
 
 /// Pagination: `limit` 1..100 (default 20) and `offset` (default 0).

@@ -100,7 +100,7 @@ pub(crate) struct NoticeRow {
     pub(crate) space_id: String,
     pub(crate) name: String,
     pub(crate) version: String,
-    pub(crate) status: String,
+    pub(crate) status: NoticeStatus,
     pub(crate) content_url: Option<String>,
     pub(crate) valid_from: Option<NaiveDateTime>,
     pub(crate) valid_to: Option<NaiveDateTime>,
@@ -110,15 +110,13 @@ pub(crate) struct NoticeRow {
 
 impl NoticeRow {
     pub(crate) fn into_notice(self, space_name: Option<String>, purposes: Vec<Purpose>) -> Result<Notice> {
-        let status = NoticeStatus::parse(&self.status)
-            .ok_or_else(|| NoticesError::Db(db::DbError::Corrupt(format!("notice status `{}`", self.status))))?;
         Ok(Notice {
             id: self.id,
             space_id: self.space_id,
             space_name,
             name: self.name,
             version: self.version,
-            status,
+            status: self.status,
             content_url: self.content_url,
             valid_from: self.valid_from.map(utc),
             valid_to: self.valid_to.map(utc),

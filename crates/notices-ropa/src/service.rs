@@ -81,9 +81,7 @@ pub struct DieselNoticesService {
     export_chunk: usize,
 }
 
-fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
+use db::id::new_uuid as new_id;
 
 fn check(issues: Vec<Problem>) -> Result<()> {
     if issues.is_empty() { Ok(()) } else { Err(NoticesError::Invalid(issues)) }
@@ -382,7 +380,7 @@ impl NoticesService for DieselNoticesService {
             space_id: space.id,
             name,
             version,
-            status: request.status.unwrap_or(NoticeStatus::Draft).as_str().to_owned(),
+            status: request.status.unwrap_or(NoticeStatus::Draft),
             content_url,
             valid_from,
             valid_to,
@@ -413,7 +411,7 @@ impl NoticesService for DieselNoticesService {
                 row.version = validate::required("version", &version, &mut issues);
             }
             if let Some(status) = request.status {
-                row.status = status.as_str().to_owned();
+                row.status = status;
             }
             if let Some(url) = request.content_url {
                 row.content_url = validate::external_url("content_url", url, &mut issues);

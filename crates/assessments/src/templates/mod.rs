@@ -7,21 +7,18 @@ mod fria;
 mod gdpr;
 mod uk;
 
-use serde::Serialize;
-use utoipa::ToSchema;
-
 use crate::prefill::Rule;
 
-/// How much of an answer the inventory can give.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Coverage {
-    /// The facts answer the question: the answer is `complete`.
-    Full,
-    /// The facts give a draft a person must confirm: the answer is `partial`.
-    Partial,
-    /// Only a person can answer.
-    None,
+db::text_enum! {
+    /// How much of an answer the inventory can give.
+    pub enum Coverage {
+        /// The facts answer the question: the answer is `complete`.
+        Full => "full",
+        /// The facts give a draft a person must confirm: the answer is `partial`.
+        Partial => "partial",
+        /// Only a person can answer.
+        None => "none",
+    }
 }
 
 /// A template question.

@@ -7,66 +7,49 @@ use utoipa::ToSchema;
 
 use crate::model::{ActionType, Policy};
 
-/// Status of a privacy request (Fides' names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RequestStatus {
-    /// Waiting for the subject's verification code.
-    IdentityUnverified,
-    /// Waiting for manual input.
-    RequiresInput,
-    /// Accepted, not started.
-    Pending,
-    /// Approved by a reviewer.
-    Approved,
-    /// Denied by a reviewer.
-    Denied,
-    /// Running.
-    InProcessing,
-    /// Done; results stored.
-    Complete,
-    /// Paused.
-    Paused,
-    /// Canceled.
-    Canceled,
-    /// Failed; see the execution log, retry from the failed step.
-    Error,
+db::text_enum! {
+    /// Status of a privacy request (Fides' names).
+    pub enum RequestStatus {
+        /// Waiting for the subject's verification code.
+        IdentityUnverified => "identity_unverified",
+        /// Waiting for manual input.
+        RequiresInput => "requires_input",
+        /// Accepted, not started.
+        Pending => "pending",
+        /// Approved by a reviewer.
+        Approved => "approved",
+        /// Denied by a reviewer.
+        Denied => "denied",
+        /// Running.
+        InProcessing => "in_processing",
+        /// Done; results stored.
+        Complete => "complete",
+        /// Paused.
+        Paused => "paused",
+        /// Canceled.
+        Canceled => "canceled",
+        /// Failed; see the execution log, retry from the failed step.
+        Error => "error",
+    }
 }
 
-impl RequestStatus {
-    /// Every status.
-    pub const ALL: [RequestStatus; 10] = [
-        RequestStatus::IdentityUnverified,
-        RequestStatus::RequiresInput,
-        RequestStatus::Pending,
-        RequestStatus::Approved,
-        RequestStatus::Denied,
-        RequestStatus::InProcessing,
-        RequestStatus::Complete,
-        RequestStatus::Paused,
-        RequestStatus::Canceled,
-        RequestStatus::Error,
-    ];
-
-    /// The stored (and wire) text.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestStatus::IdentityUnverified => "identity_unverified",
-            RequestStatus::RequiresInput => "requires_input",
-            RequestStatus::Pending => "pending",
-            RequestStatus::Approved => "approved",
-            RequestStatus::Denied => "denied",
-            RequestStatus::InProcessing => "in_processing",
-            RequestStatus::Complete => "complete",
-            RequestStatus::Paused => "paused",
-            RequestStatus::Canceled => "canceled",
-            RequestStatus::Error => "error",
-        }
-    }
-
-    /// Parses the stored text.
-    pub fn parse(text: &str) -> Option<RequestStatus> {
-        RequestStatus::ALL.into_iter().find(|s| s.as_str() == text)
+db::text_enum! {
+    /// What an execution log entry records about its step.
+    pub enum LogStatus {
+        /// The step started, or the request resumed.
+        InProcessing => "in_processing",
+        /// The step finished.
+        Complete => "complete",
+        /// The step failed; the request can be retried from it.
+        Error => "error",
+        /// The step had nothing to do.
+        Skipped => "skipped",
+        /// The request was canceled.
+        Canceled => "canceled",
+        /// A reviewer denied the request.
+        Denied => "denied",
+        /// The request waits for manual input.
+        RequiresInput => "requires_input",
     }
 }
 
@@ -227,36 +210,38 @@ pub struct AccessResultUrls {
     pub access_result_urls: Vec<String>,
 }
 
-/// Sort direction of the request list.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum SortDirection {
-    /// Oldest first.
-    Asc,
-    /// Newest first (default).
-    #[default]
-    Desc,
+db::text_enum! {
+    /// Sort direction of the request list.
+    #[derive(Default)]
+    pub enum SortDirection {
+        /// Oldest first.
+        Asc => "asc",
+        /// Newest first (default).
+        #[default]
+        Desc => "desc",
+    }
 }
 
-/// Fields the request list can be sorted by.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SortField {
-    /// Creation time (default).
-    #[default]
-    CreatedAt,
-    /// Subject's request time.
-    RequestedAt,
-    /// Start of execution.
-    StartedProcessingAt,
-    /// End of execution.
-    FinishedProcessingAt,
-    /// Status.
-    Status,
-    /// External id.
-    ExternalId,
-    /// Id.
-    Id,
+db::text_enum! {
+    /// Fields the request list can be sorted by.
+    #[derive(Default)]
+    pub enum SortField {
+        /// Creation time (default).
+        #[default]
+        CreatedAt => "created_at",
+        /// Subject's request time.
+        RequestedAt => "requested_at",
+        /// Start of execution.
+        StartedProcessingAt => "started_processing_at",
+        /// End of execution.
+        FinishedProcessingAt => "finished_processing_at",
+        /// Status.
+        Status => "status",
+        /// External id.
+        ExternalId => "external_id",
+        /// Id.
+        Id => "id",
+    }
 }
 
 /// Filters of the request list.

@@ -8,7 +8,8 @@ use db::schema::{
 };
 use diesel::prelude::*;
 
-use super::model::{RequestFilter, RequestStatus, SortDirection, SortField};
+use super::model::{LogStatus, RequestFilter, RequestStatus, SortDirection, SortField};
+use crate::model::ActionType;
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug)]
 #[diesel(table_name = privacy_requests)]
@@ -16,7 +17,7 @@ use super::model::{RequestFilter, RequestStatus, SortDirection, SortField};
 pub(crate) struct RequestRow {
     pub(crate) id: String,
     pub(crate) external_id: Option<String>,
-    pub(crate) status: String,
+    pub(crate) status: RequestStatus,
     pub(crate) policy_id: String,
     pub(crate) identity: Vec<u8>,
     pub(crate) encryption_key: Option<Vec<u8>>,
@@ -49,8 +50,8 @@ pub(crate) struct LogRow {
     pub(crate) dataset_name: Option<String>,
     pub(crate) collection_name: Option<String>,
     pub(crate) connection_key: Option<String>,
-    pub(crate) action_type: String,
-    pub(crate) status: String,
+    pub(crate) action_type: ActionType,
+    pub(crate) status: LogStatus,
     pub(crate) message: Option<String>,
     pub(crate) fields_affected: String,
     pub(crate) created_at: NaiveDateTime,
@@ -86,7 +87,7 @@ pub(crate) fn start_processing(
     let runnable = [RequestStatus::Pending, RequestStatus::Approved, RequestStatus::InProcessing].map(|s| s.as_str());
     let changed = diesel::update(privacy_requests::table.find(id).filter(privacy_requests::status.eq_any(runnable)))
         .set((
-            privacy_requests::status.eq(RequestStatus::InProcessing.as_str()),
+            privacy_requests::status.eq(RequestStatus::InProcessing),
             privacy_requests::updated_at.eq(at),
             privacy_requests::started_processing_at.eq(started),
         ))
@@ -99,9 +100,9 @@ fn running(
     id: &str,
 ) -> diesel::dsl::Filter<
     diesel::dsl::Find<privacy_requests::table, &str>,
-    diesel::dsl::Eq<privacy_requests::status, &'static str>,
+    diesel::dsl::Eq<privacy_requests::status, RequestStatus>,
 > {
-    privacy_requests::table.find(id).filter(privacy_requests::status.eq(RequestStatus::InProcessing.as_str()))
+    privacy_requests::table.find(id).filter(privacy_requests::status.eq(RequestStatus::InProcessing))
 }
 
 /// Whether request `id` is still executing (not canceled, say), as committed now.
@@ -125,7 +126,7 @@ pub(crate) fn lock_if_running(conn: &mut DbConn, id: &str) -> QueryResult<bool> 
 pub(crate) fn finish(conn: &mut DbConn, id: &str, at: NaiveDateTime, files: &str) -> QueryResult<usize> {
     diesel::update(running(id))
         .set((
-            privacy_requests::status.eq(RequestStatus::Complete.as_str()),
+            privacy_requests::status.eq(RequestStatus::Complete),
             privacy_requests::finished_processing_at.eq(at),
             privacy_requests::updated_at.eq(at),
             privacy_requests::failed_step.eq(None::<String>),
@@ -144,7 +145,7 @@ pub(crate) fn fail(
 ) -> QueryResult<usize> {
     diesel::update(running(id))
         .set((
-            privacy_requests::status.eq(RequestStatus::Error.as_str()),
+            privacy_requests::status.eq(RequestStatus::Error),
             privacy_requests::finished_processing_at.eq(at),
             privacy_requests::updated_at.eq(at),
             privacy_requests::failed_step.eq(step),
@@ -155,15 +156,14 @@ pub(crate) fn fail(
 
 /// Moves a failed request back to in_processing; false when it was not in error.
 pub(crate) fn restart(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
-    let changed = diesel::update(
-        privacy_requests::table.find(id).filter(privacy_requests::status.eq(RequestStatus::Error.as_str())),
-    )
-    .set((
-        privacy_requests::status.eq(RequestStatus::InProcessing.as_str()),
-        privacy_requests::updated_at.eq(at),
-        privacy_requests::finished_processing_at.eq(None::<NaiveDateTime>),
-    ))
-    .execute(conn)?;
+    let changed =
+        diesel::update(privacy_requests::table.find(id).filter(privacy_requests::status.eq(RequestStatus::Error)))
+            .set((
+                privacy_requests::status.eq(RequestStatus::InProcessing),
+                privacy_requests::updated_at.eq(at),
+                privacy_requests::finished_processing_at.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
     Ok(changed == 1)
 }
 
@@ -355,17 +355,16 @@ pub(crate) fn review(
     reason: Option<&str>,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let changed = diesel::update(
-        privacy_requests::table.find(id).filter(privacy_requests::status.eq(RequestStatus::Pending.as_str())),
-    )
-    .set((
-        privacy_requests::status.eq(to.as_str()),
-        privacy_requests::updated_at.eq(at),
-        privacy_requests::reviewed_at.eq(at),
-        privacy_requests::reviewed_by.eq(by),
-        privacy_requests::deny_reason.eq(reason),
-    ))
-    .execute(conn)?;
+    let changed =
+        diesel::update(privacy_requests::table.find(id).filter(privacy_requests::status.eq(RequestStatus::Pending)))
+            .set((
+                privacy_requests::status.eq(to.as_str()),
+                privacy_requests::updated_at.eq(at),
+                privacy_requests::reviewed_at.eq(at),
+                privacy_requests::reviewed_by.eq(by),
+                privacy_requests::deny_reason.eq(reason),
+            ))
+            .execute(conn)?;
     Ok(changed == 1)
 }
 
@@ -375,7 +374,7 @@ pub(crate) fn cancel(conn: &mut DbConn, id: &str, reason: Option<&str>, at: Naiv
         .map(|s| s.as_str());
     let changed = diesel::update(privacy_requests::table.find(id).filter(privacy_requests::status.ne_all(ended)))
         .set((
-            privacy_requests::status.eq(RequestStatus::Canceled.as_str()),
+            privacy_requests::status.eq(RequestStatus::Canceled),
             privacy_requests::updated_at.eq(at),
             privacy_requests::canceled_at.eq(at),
             privacy_requests::cancel_reason.eq(reason),
@@ -387,12 +386,10 @@ pub(crate) fn cancel(conn: &mut DbConn, id: &str, reason: Option<&str>, at: Naiv
 /// Marks the identity of an unverified request verified; false when it was not unverified.
 pub(crate) fn mark_verified(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
     let changed = diesel::update(
-        privacy_requests::table
-            .find(id)
-            .filter(privacy_requests::status.eq(RequestStatus::IdentityUnverified.as_str())),
+        privacy_requests::table.find(id).filter(privacy_requests::status.eq(RequestStatus::IdentityUnverified)),
     )
     .set((
-        privacy_requests::status.eq(RequestStatus::Pending.as_str()),
+        privacy_requests::status.eq(RequestStatus::Pending),
         privacy_requests::updated_at.eq(at),
         privacy_requests::identity_verified_at.eq(at),
     ))

@@ -2,6 +2,7 @@
 //! reviewer's approval, denial or cancellation, and manual input that pauses it in
 //! `requires_input` until a person uploads what they found.
 
+use super::model::LogStatus;
 use chrono::Duration as ChronoDuration;
 use db::DbConn;
 use serde_json::{Map, Value};
@@ -92,7 +93,7 @@ impl DieselRequestService {
         let mut conn = self.inner.db.conn()?;
         let attempt = conn.write_transaction(|c| -> Result<Attempt> {
             let row = Self::request_row(c, id)?;
-            if row.status != RequestStatus::IdentityUnverified.as_str() {
+            if row.status != RequestStatus::IdentityUnverified {
                 return Ok(Attempt::Refused(DsrError::BadRequest(format!(
                     "Invalid identity verification request. Privacy request '{id}' status = {}.",
                     row.status
@@ -152,12 +153,12 @@ impl DieselRequestService {
                     Review::Deny { reviewer, reason } => {
                         let changed = repo::review(c, &id, RequestStatus::Denied, reviewer, *reason, at)?;
                         let message = format!("Denied by {reviewer}: {}", reason.unwrap_or("no reason given"));
-                        (changed, RequestStatus::Denied, Some(Log::status(REVIEW, "denied", message)))
+                        (changed, RequestStatus::Denied, Some(Log::status(REVIEW, LogStatus::Denied, message)))
                     }
                     Review::Cancel { reason } => {
                         let changed = repo::cancel(c, &id, *reason, at)?;
                         let message = format!("Canceled: {}", reason.unwrap_or("no reason given"));
-                        (changed, RequestStatus::Canceled, Some(Log::status(REVIEW, "canceled", message)))
+                        (changed, RequestStatus::Canceled, Some(Log::status(REVIEW, LogStatus::Canceled, message)))
                     }
                 };
                 if !changed {
@@ -220,7 +221,7 @@ impl DieselRequestService {
         conn.write_transaction(|c| {
             let row = Self::request_row(c, id)?;
             let (connection_id, fields) = Self::manual_fields(c, key)?;
-            if row.status != RequestStatus::RequiresInput.as_str() {
+            if row.status != RequestStatus::RequiresInput {
                 return Err(DsrError::BadRequest(format!(
                     "Invalid access manual request upload: privacy request '{id}' status = {}.",
                     row.status
@@ -288,7 +289,7 @@ impl DieselRequestService {
         let mut conn = self.inner.db.conn()?;
         let resumed = conn.write_transaction(|c| -> Result<PrivacyRequest> {
             let row = Self::request_row(c, id)?;
-            if row.status != RequestStatus::RequiresInput.as_str() {
+            if row.status != RequestStatus::RequiresInput {
                 return Err(DsrError::BadRequest(format!(
                     "Cannot resume privacy request from requires_input: privacy request '{id}' status = {}.",
                     row.status
@@ -307,7 +308,7 @@ impl DieselRequestService {
             Self::append_logs(
                 c,
                 id,
-                vec![Log::status(MANUAL, "in_processing", "Resumed with the uploaded manual input".to_owned())],
+                vec![Log::status(MANUAL, LogStatus::InProcessing, "Resumed with the uploaded manual input".to_owned())],
             )?;
             // The answer shows the request as resumed, whatever a worker does next.
             let resumed = self.get_one(c, id)?;
@@ -326,7 +327,7 @@ impl DieselRequestService {
                 return Ok(false);
             }
             let message = format!("Waiting for manual input: {}", missing.join(", "));
-            Self::append_logs(c, id, vec![Log::status(MANUAL, "requires_input", message)])?;
+            Self::append_logs(c, id, vec![Log::status(MANUAL, LogStatus::RequiresInput, message)])?;
             Ok(true)
         })
     }

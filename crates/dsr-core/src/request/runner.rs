@@ -9,13 +9,14 @@
 //! subject's rows unfindable) with the same per-request secrets, so running it twice writes
 //! the same values.
 
+use super::model::LogStatus;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 use super::repo::{self, LogRow};
-use super::service::{DieselRequestService, ResultFile, new_id};
+use super::service::{DieselRequestService, ResultFile};
 use crate::connector::{FieldInput, RowUpdate, Store};
 use crate::datasets::{Dataset, Field};
 use crate::error::{DsrError, Result};
@@ -27,6 +28,7 @@ use crate::package;
 use crate::repo as config_repo;
 use crate::request::model::{FieldAffected, RequestStatus};
 use crate::service::{DieselDsrService, open_secrets};
+use db::id::new_id;
 
 /// Name under which traversal problems are logged (as Fides).
 const TRAVERSAL: &str = "Dataset traversal";
@@ -40,7 +42,7 @@ pub(super) struct Log {
     dataset: String,
     collection: Option<String>,
     connection: Option<String>,
-    status: &'static str,
+    status: LogStatus,
     message: String,
     fields: Vec<FieldAffected>,
     action: ActionType,
@@ -240,7 +242,7 @@ impl DieselRequestService {
             if stores.contains_key(&connection_row.key) {
                 continue;
             }
-            if connection_row.access == crate::AccessLevel::Write.as_str() {
+            if connection_row.access == crate::AccessLevel::Write {
                 writable.push(connection_row.key.clone());
             }
             let store = match open_secrets(&self.inner.key, &connection_row)? {
@@ -279,7 +281,7 @@ impl DieselRequestService {
                 dataset: address.dataset.clone(),
                 collection: Some(address.collection.clone()),
                 connection: world.graph.node(&address).map(|n| n.connection.clone()),
-                status: "skipped",
+                status: LogStatus::Skipped,
                 message,
                 fields: Vec::new(),
                 action: ActionType::Access,
@@ -330,7 +332,7 @@ impl DieselRequestService {
                 dataset: node.address.dataset.clone(),
                 collection: Some(node.address.collection.clone()),
                 connection: Some(node.connection.clone()),
-                status: "complete",
+                status: LogStatus::Complete,
                 message: format!("Found {} row(s)", rows.len()),
                 fields,
                 action: ActionType::Access,
@@ -442,7 +444,7 @@ impl DieselRequestService {
         for step in order {
             let node = &world.graph.nodes[step.node];
             let (masked, left) = fields_to_mask(node, rules);
-            let log = |status: &'static str, message: String, fields: Vec<FieldAffected>| Log {
+            let log = |status: LogStatus, message: String, fields: Vec<FieldAffected>| Log {
                 dataset: node.address.dataset.clone(),
                 collection: Some(node.address.collection.clone()),
                 connection: Some(node.connection.clone()),
@@ -453,7 +455,11 @@ impl DieselRequestService {
             };
             if masked.is_empty() {
                 if !left.is_empty() {
-                    logs.push(log("skipped", format!("No values were erased: {}", left.join("; ")), Vec::new()));
+                    logs.push(log(
+                        LogStatus::Skipped,
+                        format!("No values were erased: {}", left.join("; ")),
+                        Vec::new(),
+                    ));
                 }
                 continue;
             }
@@ -523,7 +529,7 @@ impl DieselRequestService {
                     data_categories: m.field.categories.clone(),
                 })
                 .collect();
-            logs.push(log("complete", message, fields));
+            logs.push(log(LogStatus::Complete, message, fields));
         }
         Ok(())
     }
@@ -711,8 +717,8 @@ impl DieselRequestService {
                 dataset_name: Some(log.dataset),
                 collection_name: log.collection,
                 connection_key: log.connection,
-                action_type: log.action.as_str().to_owned(),
-                status: log.status.to_owned(),
+                action_type: log.action,
+                status: log.status,
                 message: Some(log.message),
                 fields_affected: serde_json::to_string(&log.fields).unwrap_or_else(|_| "[]".to_owned()),
                 created_at: at,
@@ -767,7 +773,7 @@ impl DieselRequestService {
     fn record_canceled(&self, id: &str, step: &str, mut logs: Vec<Log>) -> Result<()> {
         logs.push(Log::status(
             EXECUTION,
-            "canceled",
+            LogStatus::Canceled,
             format!("Execution stopped before the {step} step went on: the request was canceled"),
         ));
         let mut conn = self.inner.db.conn()?;
@@ -786,7 +792,7 @@ impl DieselRequestService {
             .conn()
             .ok()
             .and_then(|mut c| repo::find_request(&mut c, id).ok().flatten())
-            .is_some_and(|r| r.status == RequestStatus::InProcessing.as_str());
+            .is_some_and(|r| r.status == RequestStatus::InProcessing);
         if still_running && let Err(e) = self.record_failure(id, "access", None, logs, None) {
             tracing::error!(error = %e, privacy_request_id = id, "could not mark the request failed");
         }
@@ -799,7 +805,7 @@ impl Log {
             dataset: dataset.to_owned(),
             collection,
             connection,
-            status: "error",
+            status: LogStatus::Error,
             message,
             fields: Vec::new(),
             action: ActionType::Access,
@@ -807,7 +813,7 @@ impl Log {
     }
 
     /// An entry about the request as a whole (review, manual input), under `name`.
-    pub(super) fn status(name: &str, status: &'static str, message: String) -> Log {
+    pub(super) fn status(name: &str, status: LogStatus, message: String) -> Log {
         Log {
             dataset: name.to_owned(),
             collection: None,

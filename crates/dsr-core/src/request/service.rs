@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use crypto::AppKey;
+use db::id::new_id;
 use db::jobs::{self, Job, JobFailure, JobHandler, JobSignal, NewJob};
 use db::{Database, DbConn};
 use redaction::RedactionService;
@@ -15,8 +16,7 @@ use serde_json::{Map, Value};
 
 use super::identity::Identity;
 use super::model::{
-    ActionRequiredDetails, ExecutionLog, FieldAffected, PrivacyRequest, PrivacyRequestCreate, RequestFilter,
-    RequestStatus,
+    ActionRequiredDetails, ExecutionLog, PrivacyRequest, PrivacyRequestCreate, RequestFilter, RequestStatus,
 };
 use super::repo::{self, LogRow, RequestRow};
 use crate::connector::Stores;
@@ -170,10 +170,6 @@ pub(super) fn not_found(id: &str) -> DsrError {
     DsrError::NotFound(format!("No privacy request found with id '{id}'."))
 }
 
-pub(super) fn new_id(prefix: &str) -> String {
-    format!("{prefix}_{}", uuid::Uuid::new_v4())
-}
-
 impl DieselRequestService {
     /// A service over `db`, sealing identities with `key`, writing packages as `settings` say
     /// and renaming names in them with `redaction`'s patterns.
@@ -268,7 +264,7 @@ impl DieselRequestService {
         let row = RequestRow {
             id: new_id("pri"),
             external_id: item.external_id,
-            status: if verify { RequestStatus::IdentityUnverified } else { RequestStatus::Pending }.as_str().to_owned(),
+            status: if verify { RequestStatus::IdentityUnverified } else { RequestStatus::Pending },
             policy_id: policy_row.id.clone(),
             identity: crypto::seal(&self.inner.key, &identity_json),
             encryption_key: item.encryption_key.map(|k| crypto::seal(&self.inner.key, k.as_bytes())),
@@ -357,7 +353,7 @@ impl DieselRequestService {
         if verbose {
             let request_ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             for row in repo::logs_of(conn, &request_ids)? {
-                logs.entry(row.privacy_request_id.clone()).or_default().push(to_log(row));
+                logs.entry(row.privacy_request_id.clone()).or_default().push(to_log(row)?);
             }
         }
         rows.into_iter()
@@ -392,17 +388,17 @@ fn result_files(row: &RequestRow) -> Result<Vec<ResultFile>> {
         .map_err(|e| DsrError::Db(db::DbError::Corrupt(format!("result files of {}: {e}", row.id))))
 }
 
-pub(super) fn to_log(row: LogRow) -> ExecutionLog {
-    ExecutionLog {
-        status: row.status,
+pub(super) fn to_log(row: LogRow) -> Result<ExecutionLog> {
+    Ok(ExecutionLog {
+        status: row.status.as_str().to_owned(),
         dataset_name: row.dataset_name,
         collection_name: row.collection_name,
         connection_key: row.connection_key,
-        fields_affected: serde_json::from_str::<Vec<FieldAffected>>(&row.fields_affected).unwrap_or_default(),
+        fields_affected: db::stored_json(&row.fields_affected, "execution log fields")?,
         message: row.message,
-        action_type: ActionType::parse(&row.action_type).unwrap_or(ActionType::Access),
+        action_type: row.action_type,
         updated_at: db::utc(row.updated_at),
-    }
+    })
 }
 
 fn to_response(
@@ -411,7 +407,7 @@ fn to_response(
     identity: Option<serde_json::Map<String, Value>>,
     results: Option<BTreeMap<String, Vec<ExecutionLog>>>,
 ) -> PrivacyRequest {
-    let status = RequestStatus::parse(&row.status).unwrap_or(RequestStatus::Error);
+    let status = row.status;
     let days_left = policy.execution_timeframe.map(|days| {
         let due = db::utc(row.requested_at) + chrono::Duration::days(i64::from(days));
         (due - Utc::now()).num_days()
@@ -515,7 +511,8 @@ impl RequestService for DieselRequestService {
         let mut conn = self.inner.db.conn()?;
         Self::request_row(&mut conn, id)?;
         let total = repo::count_logs(&mut conn, id)?;
-        let items = repo::logs_page(&mut conn, id, page.offset(), page.size)?.into_iter().map(to_log).collect();
+        let items =
+            repo::logs_page(&mut conn, id, page.offset(), page.size)?.into_iter().map(to_log).collect::<Result<_>>()?;
         Ok(FidesPage::new(items, total, page))
     }
 
@@ -541,7 +538,7 @@ impl RequestService for DieselRequestService {
     fn access_result_tokens(&self, id: &str) -> Result<Vec<String>> {
         let mut conn = self.inner.db.conn()?;
         let row = Self::request_row(&mut conn, id)?;
-        if row.status != RequestStatus::Complete.as_str() {
+        if row.status != RequestStatus::Complete {
             return Err(DsrError::BadRequest(format!(
                 "Access results for privacy request '{id}' are not available: its status is {}, not complete.",
                 row.status
