@@ -64,7 +64,7 @@ pub fn prepare(app: &Application) -> Result<Demo, StartupError> {
     let state = app.state();
     let database_path = std::fs::canonicalize(&database).unwrap_or_else(|_| database.clone());
     state
-        .dsr
+        .connections
         .upsert_connections(vec![ConnectionCreate {
             key: Some(CONNECTION.to_owned()),
             name: "Demo shop".to_owned(),
@@ -75,7 +75,7 @@ pub fn prepare(app: &Application) -> Result<Demo, StartupError> {
         }])
         .map_err(|e| failed("registering the demo connection", e))?;
     let tested = state
-        .dsr
+        .connections
         .set_connection_secrets(CONNECTION, serde_json::json!({"path": database_path.display().to_string()}), true)
         .map_err(|e| failed("storing the demo connection's secrets", e))?;
     if let Some(reason) = tested.failure_reason {
@@ -83,7 +83,7 @@ pub fn prepare(app: &Application) -> Result<Demo, StartupError> {
     }
     let file: DatasetFile = serde_norway::from_str(DATASET).map_err(|e| failed("reading the demo dataset", e))?;
     let stored =
-        state.dsr.upsert_datasets(CONNECTION, file.dataset).map_err(|e| failed("storing the demo dataset", e))?;
+        state.datasets.upsert_datasets(CONNECTION, file.dataset).map_err(|e| failed("storing the demo dataset", e))?;
     if let Some(refused) = stored.failed.first() {
         return Err(failed("storing the demo dataset", &refused.message));
     }

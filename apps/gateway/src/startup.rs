@@ -16,7 +16,10 @@ use crypto::AppKey;
 use db::Database;
 use db::changes::{ChangeFeed, ChangeListener};
 use db::jobs::{JobSignal, Worker, WorkerConfig, WorkerHandle};
-use dsr_core::{CodeDelivery, DieselDsrService, DieselRequestService, RequestSettings};
+use dsr_core::{
+    CodeDelivery, DieselConnectionService, DieselDatasetService, DieselManualFieldService, DieselPolicyService,
+    DieselRequestService, DieselStorageService, RequestSettings, Taxonomy,
+};
 use notices_ropa::DieselNoticesService;
 use redaction::DieselRedactionService;
 use secrecy::ExposeSecret;
@@ -212,7 +215,12 @@ impl Application {
             auth: Arc::new(auth),
             redaction,
             notices: Arc::new(DieselNoticesService::new(database.clone())),
-            dsr: Arc::new(DieselDsrService::new(database.clone(), key).with_stores(stores)),
+            taxonomy: Arc::new(Taxonomy::embedded()),
+            policies: Arc::new(DieselPolicyService::new(database.clone())),
+            storage: Arc::new(DieselStorageService::new(database.clone())),
+            connections: Arc::new(DieselConnectionService::new(database.clone(), key).with_stores(stores)),
+            datasets: Arc::new(DieselDatasetService::new(database.clone())),
+            manual_fields: Arc::new(DieselManualFieldService::new(database.clone())),
             requests: Arc::new(requests),
             assessments,
             public_limiter: Arc::new(crate::limit::AddressLimiter::per_minute(

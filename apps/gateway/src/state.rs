@@ -5,7 +5,9 @@ use std::sync::Arc;
 use assessments::AssessmentService;
 use auth::AuthService;
 use db::Database;
-use dsr_core::{DsrService, RequestService};
+use dsr_core::{
+    ConnectionService, DatasetService, ManualFieldService, PolicyService, RequestService, StorageService, Taxonomy,
+};
 use notices_ropa::NoticesService;
 use redaction::RedactionService;
 
@@ -18,8 +20,18 @@ pub struct AppState {
     pub auth: Arc<dyn AuthService>,
     /// Redaction patterns.
     pub redaction: Arc<dyn RedactionService>,
-    /// Taxonomy, policies, rules, targets, storage destinations.
-    pub dsr: Arc<dyn DsrService>,
+    /// The fideslang taxonomy.
+    pub taxonomy: Arc<Taxonomy>,
+    /// DSR policies, their rules and targets.
+    pub policies: Arc<dyn PolicyService>,
+    /// Storage destinations of access packages.
+    pub storage: Arc<dyn StorageService>,
+    /// Connections to the subject's data stores.
+    pub connections: Arc<dyn ConnectionService>,
+    /// Datasets of connections.
+    pub datasets: Arc<dyn DatasetService>,
+    /// Fields of manual request connections.
+    pub manual_fields: Arc<dyn ManualFieldService>,
     /// Catalog, privacy notices and the RoPA.
     pub notices: Arc<dyn NoticesService>,
     /// Privacy requests.

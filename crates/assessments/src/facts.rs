@@ -39,7 +39,7 @@ impl Facts {
     pub fn load(conn: &mut db::DbConn, system: System) -> crate::Result<Facts> {
         let mut datasets = Vec::new();
         for key in system.all_dataset_references() {
-            let fact = match dsr_core::datasets::find_stored(conn, &key).map_err(crate::AssessmentError::from_dsr)? {
+            let fact = match dsr_core::dataset::find_stored(conn, &key).map_err(crate::AssessmentError::from_dsr)? {
                 Some(stored) => DatasetFact {
                     name: stored.dataset.name().map(str::to_owned),
                     collections: stored.dataset.collections.iter().map(|c| c.name.clone()).collect(),

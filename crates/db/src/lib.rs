@@ -9,6 +9,7 @@ mod error;
 pub mod id;
 pub mod jobs;
 mod migrations;
+pub mod page;
 pub mod schema;
 #[cfg(feature = "test-util")]
 pub mod testing;
@@ -17,6 +18,7 @@ mod time;
 
 pub use conn::{Backend, Database, DbConn, DbPool, MultiBackend, PooledConn};
 pub use error::{DbError, Result};
+pub use page::{Page, Window};
 pub use text::{TextEnum, stored_json};
 pub use time::{now, to_rfc3339, utc};
 

@@ -13,7 +13,8 @@ use diesel::sqlite::Sqlite;
 use diesel::{Connection as _, PgConnection, RunQueryDsl, SqliteConnection};
 use serde_json::Value;
 
-use crate::connections::Secrets;
+use crate::connection::secrets::Secrets;
+use crate::error::StoreError;
 use crate::graph::Node;
 
 /// Idle connections kept per data store.
@@ -123,18 +124,18 @@ impl Store {
         }
     }
 
-    fn checkout(&self) -> Result<Conn, String> {
+    fn checkout(&self) -> Result<Conn, StoreError> {
         if let Some(conn) = self.idle.lock().ok().and_then(|mut idle| idle.pop()) {
             return Ok(conn);
         }
         match &self.secrets {
             Secrets::Postgres(pg) => {
-                PgConnection::establish(&pg.connection_string()).map(Conn::Pg).map_err(|e| e.to_string())
+                PgConnection::establish(&pg.connection_string()).map(Conn::Pg).map_err(StoreError::from_driver)
             }
             Secrets::Sqlite(sqlite) => {
                 let mut conn = sqlite.open()?;
                 diesel::connection::SimpleConnection::batch_execute(&mut conn, "PRAGMA busy_timeout = 5000;")
-                    .map_err(|e| e.to_string())?;
+                    .map_err(StoreError::from_driver)?;
                 Ok(Conn::Sqlite(conn))
             }
         }
@@ -151,7 +152,7 @@ impl Store {
 
     /// Rows of `node` where any input field has any of its values; `Err` carries the driver's
     /// message. With no input values nothing is queried.
-    pub fn select(&self, node: &Node, inputs: &[FieldInput]) -> Result<Vec<Value>, String> {
+    pub fn select(&self, node: &Node, inputs: &[FieldInput]) -> Result<Vec<Value>, StoreError> {
         let inputs: Vec<&FieldInput> = inputs.iter().filter(|i| !i.values.is_empty()).collect();
         if inputs.is_empty() {
             return Ok(Vec::new());
@@ -163,17 +164,19 @@ impl Store {
                 postgres_query(node, schema, &inputs).load::<JsonRow>(pg)
             }
             (Conn::Sqlite(sqlite), _) => sqlite_query(node, &inputs).load::<JsonRow>(sqlite),
-            _ => return Err("connection type changed while in use".to_owned()),
+            _ => return Err(StoreError("connection type changed while in use".to_owned())),
         };
         match result {
             Ok(rows) => {
                 self.checkin(conn);
                 rows.into_iter()
-                    .map(|r| serde_json::from_str(&r.lethe_row).map_err(|e| format!("row is not JSON: {e}")))
+                    .map(|r| {
+                        serde_json::from_str(&r.lethe_row).map_err(|e| StoreError(format!("row is not JSON: {e}")))
+                    })
                     .collect()
             }
             // The connection may be broken; drop it rather than reuse it.
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(StoreError::from_driver(e)),
         }
     }
 }
@@ -230,7 +233,7 @@ fn bind_sqlite<'a>(query: BoxedSqlQuery<'a, Sqlite, SqlQuery>, value: Value) -> 
 impl Store {
     /// Applies `updates` to rows of `node` in one transaction: all rows are masked or none.
     /// Returns the number of rows changed; `Err` carries the driver's message.
-    pub fn update(&self, node: &Node, updates: &[RowUpdate]) -> Result<usize, String> {
+    pub fn update(&self, node: &Node, updates: &[RowUpdate]) -> Result<usize, StoreError> {
         if updates.is_empty() {
             return Ok(0);
         }
@@ -260,14 +263,14 @@ impl Store {
                     Ok::<usize, diesel::result::Error>(changed)
                 })
             }
-            _ => return Err("connection type changed while in use".to_owned()),
+            _ => return Err(StoreError("connection type changed while in use".to_owned())),
         };
         match result {
             Ok(changed) => {
                 self.checkin(conn);
                 Ok(changed)
             }
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(StoreError::from_driver(e)),
         }
     }
 }

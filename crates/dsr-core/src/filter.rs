@@ -115,7 +115,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::datasets::Dataset;
+    use crate::dataset::model::Dataset;
     use crate::graph::Graph;
 
     fn node(collection: Value) -> Node {

@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::datasets::{Dataset, Field};
+use crate::dataset::model::{Dataset, Field};
 
 /// `dataset:collection`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -49,7 +49,7 @@ pub struct FieldSpec {
     /// Masked values are cut to this many characters.
     pub length: Option<usize>,
     /// A strategy replacing the rule's for this field.
-    pub masking_override: Option<crate::model::MaskingStrategy>,
+    pub masking_override: Option<crate::masking::MaskingStrategy>,
 }
 
 impl FieldSpec {

@@ -1,37 +1,51 @@
 #![doc = include_str!("../README.md")]
 
-pub mod connections;
+// Topics: shared, mostly pure logic the aggregates use.
+pub mod bulk;
 pub mod connector;
-pub mod datasets;
 mod error;
 pub mod filter;
 pub mod graph;
 pub mod keys;
-pub use keys::FidesKeyText;
-pub mod manual;
 pub mod masking;
-mod model;
 pub mod package;
-mod repo;
-pub mod request;
-mod service;
+pub mod page;
 pub mod taxonomy;
 
-pub use connections::{
-    AccessLevel, Connection, ConnectionCreate, ConnectionList, ConnectionType, TestResult, TestStatus,
+// Aggregates, lowest first: each owns its service, repository and rows.
+pub mod connection;
+pub mod dataset;
+pub mod manual;
+pub mod policy;
+pub mod request;
+pub mod storage;
+
+pub use bulk::{BulkBody, BulkFailure, BulkResponse, MAX_BULK};
+pub use connection::{
+    AccessLevel, CONNECTIONS_TOPIC, Connection, ConnectionCreate, ConnectionList, ConnectionService, ConnectionType,
+    DieselConnectionService, TestResult, TestStatus,
 };
-pub use datasets::{Dataset, DatasetFile, DatasetList, MAX_DATASETS, StoredDataset};
-pub use error::{DsrError, Result};
-pub use manual::{ManualField, ManualFieldsUpdate, ManualInput, ManualRequest};
-pub use model::{
-    ActionType, BulkBody, BulkFailure, BulkResponse, FidesPage, MAX_BULK, MaskingStrategy, MaskingStrategyResponse,
-    PageQuery, PageRequest, Policy, PolicyCreate, PolicyList, ResponseFormat, Rule, RuleCreate, RuleList,
-    StorageConfig, StorageConfigCreate, StorageConfigList, StorageType, Target, TargetCreate, TargetList,
+pub use dataset::{
+    Dataset, DatasetFile, DatasetList, DatasetService, DieselDatasetService, MAX_DATASETS, StoredDataset,
+};
+pub use error::{DsrError, Result, StoreError};
+pub use keys::FidesKeyText;
+pub use manual::{
+    DieselManualFieldService, ManualField, ManualFieldService, ManualFieldsUpdate, ManualInput, ManualRequest,
+};
+pub use masking::{MASKING_STRATEGIES, MaskingStrategy, MaskingStrategyResponse};
+pub use package::ResponseFormat;
+pub use page::{FidesPage, PageQuery, PageRequest};
+pub use policy::{
+    ActionType, DieselPolicyService, Policy, PolicyCreate, PolicyList, PolicyService, Rule, RuleCreate, RuleList,
+    Target, TargetCreate, TargetList,
 };
 pub use request::{
     AccessResultUrls, CodeDelivery, DieselRequestService, ExecutionLog, PackageDownload, PrivacyRequest,
     PrivacyRequestCreate, PrivacyRequestList, QUEUE, RequestFilter, RequestService, RequestSettings, RequestStatus,
     ReviewRequestIds, ReviewWithReason, SortDirection, SortField, VERIFICATION_ATTEMPTS, VerificationCode,
 };
-pub use service::{CONNECTIONS_TOPIC, DieselDsrService, DsrService, MASKING_STRATEGIES};
+pub use storage::{
+    DieselStorageService, StorageConfig, StorageConfigCreate, StorageConfigList, StorageService, StorageType,
+};
 pub use taxonomy::{DataCategoryKey, DataSubjectKey, DataUseKey, Taxonomy, TaxonomyItem};

@@ -2,12 +2,33 @@
 //! a strategy may mask, per-request secrets, format-preserving suffixes and truncation to a
 //! field's `length`.
 
+use crypto::masking::{self as primitives, Algorithm};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
-use crypto::masking::{self as primitives, Algorithm};
+/// A masking strategy as submitted: its name and configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MaskingStrategy {
+    /// `null_rewrite`, `string_rewrite`, `hash`, `hmac`, `random_string_rewrite` or `aes_encrypt`.
+    #[schema(example = "hmac")]
+    pub strategy: String,
+    /// Strategy settings.
+    #[serde(
+        default,
+        skip_serializing_if = "serde_json::Value::is_null",
+        deserialize_with = "validation::json::object_or_null"
+    )]
+    #[schema(value_type = Option<Object>)]
+    pub configuration: serde_json::Value,
+}
 
-use crate::model::MaskingStrategy;
+/// A masking strategy as returned: configurations may hold secrets and are never echoed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MaskingStrategyResponse {
+    /// The strategy's name.
+    pub strategy: String,
+}
 
 /// A parsed masking strategy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +71,7 @@ pub enum Strategy {
 }
 
 /// Names of the strategies, as rules and overrides spell them.
-pub const STRATEGY_NAMES: &[&str] =
+pub const MASKING_STRATEGIES: &[&str] =
     &["null_rewrite", "string_rewrite", "hash", "hmac", "random_string_rewrite", "aes_encrypt"];
 
 fn config_object(name: &str, configuration: &Value, allowed: &[&str]) -> Result<Map<String, Value>, String> {
@@ -131,7 +152,10 @@ impl Strategy {
                 Strategy::AesEncrypt { suffix: suffix(name, &config)? }
             }
             other => {
-                return Err(format!("Unknown masking strategy '{other}'; use one of: {}", STRATEGY_NAMES.join(", ")));
+                return Err(format!(
+                    "Unknown masking strategy '{other}'; use one of: {}",
+                    MASKING_STRATEGIES.join(", ")
+                ));
             }
         })
     }

@@ -7,7 +7,17 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::model::ResponseFormat;
+db::text_enum! {
+    /// Output format of access packages.
+    #[derive(Default)]
+    pub enum ResponseFormat {
+        /// One JSON document.
+        #[default]
+        Json => "json",
+        /// A zip of one CSV per collection.
+        Csv => "csv",
+    }
+}
 
 /// A rendered package.
 #[derive(Debug, Clone, PartialEq, Eq)]

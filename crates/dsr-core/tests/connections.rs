@@ -8,7 +8,7 @@ use dsr_core::*;
 fn secrets_are_sealed_at_rest_and_readable_only_with_the_app_key() {
     let db = TestDb::new();
     let key = crypto::AppKey::generate();
-    let service = DieselDsrService::new(db.database().clone(), key);
+    let service = DieselConnectionService::new(db.database().clone(), key);
     let created = service
         .upsert_connections(vec![ConnectionCreate {
             key: Some("pg".into()),
@@ -40,7 +40,7 @@ fn secrets_are_sealed_at_rest_and_readable_only_with_the_app_key() {
     assert_eq!(service.get_connection("pg").unwrap().secrets.unwrap()["password"], "**********");
 
     // Another key cannot read them: the failure is loud, not a silent empty secret.
-    let other = DieselDsrService::new(db.database().clone(), crypto::AppKey::generate());
+    let other = DieselConnectionService::new(db.database().clone(), crypto::AppKey::generate());
     assert!(matches!(other.get_connection("pg"), Err(DsrError::Db(_))));
 
     // Changing the type drops secrets that no longer fit.

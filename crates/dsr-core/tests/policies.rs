@@ -4,9 +4,15 @@
 use db::testing::TestDb;
 use dsr_core::*;
 
-fn service(db: &TestDb) -> DieselDsrService {
-    DieselDsrService::new(db.database().clone(), crypto::AppKey::generate())
+fn service(db: &TestDb) -> DieselPolicyService {
+    DieselPolicyService::new(db.database().clone())
 }
+
+fn storage(db: &TestDb) -> DieselStorageService {
+    DieselStorageService::new(db.database().clone())
+}
+
+const ALL: PageRequest = PageRequest { page: 1, size: 100 };
 
 fn policy(name: &str) -> PolicyCreate {
     PolicyCreate { name: name.into(), key: None, execution_timeframe: None }
@@ -73,7 +79,7 @@ fn policies_are_upserted_by_key_and_bad_items_fail_alone() {
         }])
         .unwrap();
     assert_eq!(renamed.succeeded[0].name, "Renamed");
-    assert_eq!(s.list_policies().unwrap().len(), 3, "updated, not duplicated (beside the two seeded policies)");
+    assert_eq!(s.list_policies(ALL).unwrap().total, 3, "updated, not duplicated (beside the two seeded policies)");
     let too_many = (0..51).map(|i| policy(&format!("p{i}"))).collect();
     match s.upsert_policies(too_many) {
         Err(DsrError::Invalid(problems)) => {
@@ -142,7 +148,7 @@ fn targets_need_known_categories_unique_per_rule_and_no_erasure_overlap() {
         ),
         other => panic!("{other:?}"),
     }
-    assert!(s.list_targets("p", "erase_names").unwrap().is_empty(), "nothing stored");
+    assert!(s.list_targets("p", "erase_names", ALL).unwrap().items.is_empty(), "nothing stored");
 
     let ok = s.upsert_targets("p", "erase_names", vec![target("user.name")]).unwrap();
     assert_eq!(ok.succeeded[0].key, "erase_names_user_name");
@@ -160,7 +166,10 @@ fn targets_need_known_categories_unique_per_rule_and_no_erasure_overlap() {
         overlap.failed[0].message,
         "Policy rules are invalid, action conflict in erasure rules detected for categories user.name and user.name.first"
     );
-    assert!(s.list_targets("p", "erase_contact").unwrap().is_empty(), "the conflicting target was rolled back");
+    assert!(
+        s.list_targets("p", "erase_contact", ALL).unwrap().items.is_empty(),
+        "the conflicting target was rolled back"
+    );
     let fine = s.upsert_targets("p", "erase_contact", vec![target("user.contact")]).unwrap();
     assert_eq!(fine.succeeded.len(), 1);
 
@@ -172,7 +181,8 @@ fn targets_need_known_categories_unique_per_rule_and_no_erasure_overlap() {
 fn storage_destinations_in_use_cannot_be_deleted_and_policies_cascade() {
     let db = TestDb::new();
     let s = service(&db);
-    let stored = s
+    let destinations = storage(&db);
+    let stored = destinations
         .upsert_storage(vec![StorageConfigCreate {
             key: Some("csv_out".into()),
             name: "CSV".into(),
@@ -188,9 +198,9 @@ fn storage_destinations_in_use_cannot_be_deleted_and_policies_cascade() {
     assert_eq!(saved.succeeded[0].storage_destination.as_ref().unwrap().key, "csv_out");
     s.upsert_targets("p", "access", vec![target("user")]).unwrap();
 
-    assert!(matches!(s.delete_storage("csv_out"), Err(DsrError::Conflict(_))));
+    assert!(matches!(destinations.delete_storage("csv_out"), Err(DsrError::Conflict(_))));
     s.delete_policy("p").unwrap();
     assert!(matches!(s.get_rule("p", "access"), Err(DsrError::NotFound(_))));
-    s.delete_storage("csv_out").unwrap();
-    assert!(matches!(s.get_storage("csv_out"), Err(DsrError::NotFound(_))));
+    destinations.delete_storage("csv_out").unwrap();
+    assert!(matches!(destinations.get_storage("csv_out"), Err(DsrError::NotFound(_))));
 }

@@ -8,7 +8,7 @@ use dsr_core::{
     Policy, PolicyCreate, Rule, RuleCreate, StorageConfig, StorageConfigCreate, Target, TargetCreate, TaxonomyItem,
     TestResult,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -57,16 +57,6 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(delete_manual_fields_webhook);
 }
 
-/// Slices a small, fully loaded list into Fides' page shape.
-fn page<T: Serialize>(all: Vec<T>, query: PageQuery) -> Result<HttpResponse, ApiError> {
-    let request = page_request(query)?;
-    let total = all.len() as i64;
-    let skip = usize::try_from(request.offset()).unwrap_or(usize::MAX);
-    let size = usize::try_from(request.size).unwrap_or(100);
-    let items: Vec<T> = all.into_iter().skip(skip).take(size).collect();
-    Ok(HttpResponse::Ok().json(FidesPage::new(items, total, request)))
-}
-
 fn no_content() -> HttpResponse {
     HttpResponse::build(StatusCode::NO_CONTENT).finish()
 }
@@ -81,7 +71,7 @@ pub async fn list_data_categories(
     _auth: Authorized<scope::DataCategoryRead>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    HttpResponse::Ok().json(state.dsr.taxonomy().data_categories())
+    HttpResponse::Ok().json(state.taxonomy.data_categories())
 }
 
 /// Lists the fideslang data uses.
@@ -89,7 +79,7 @@ pub async fn list_data_categories(
     security(("oauth2" = ["data_use:read"])))]
 #[get("/api/v1/data_use")]
 pub async fn list_data_uses(_auth: Authorized<scope::DataUseRead>, state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(state.dsr.taxonomy().data_uses())
+    HttpResponse::Ok().json(state.taxonomy.data_uses())
 }
 
 /// Lists the fideslang data subjects.
@@ -97,7 +87,7 @@ pub async fn list_data_uses(_auth: Authorized<scope::DataUseRead>, state: web::D
     security(("oauth2" = ["data_subject:read"])))]
 #[get("/api/v1/data_subject")]
 pub async fn list_data_subjects(_auth: Authorized<scope::DataSubjectRead>, state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(state.dsr.taxonomy().data_subjects())
+    HttpResponse::Ok().json(state.taxonomy.data_subjects())
 }
 
 // ---- policies ----
@@ -113,7 +103,7 @@ pub async fn upsert_policies(
     state: web::Data<AppState>,
     body: Json<Vec<PolicyCreate>>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.upsert_policies(body.0)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.policies, move |s| s.upsert_policies(body.0)).await?))
 }
 
 /// Lists policies with their rules and targets.
@@ -127,7 +117,8 @@ pub async fn list_policies(
     state: web::Data<AppState>,
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    page(blocking(&state.dsr, |s| s.list_policies()).await?, query.0)
+    let page = page_request(query.0)?;
+    Ok(HttpResponse::Ok().json(blocking(&state.policies, move |s| s.list_policies(page)).await?))
 }
 
 /// Gets a policy with its rules and targets.
@@ -140,7 +131,7 @@ pub async fn get_policy(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.get_policy(&key)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.policies, move |s| s.get_policy(&key)).await?))
 }
 
 /// Deletes a policy with its rules and targets.
@@ -153,7 +144,7 @@ pub async fn delete_policy(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    blocking(&state.dsr, move |s| s.delete_policy(&key)).await?;
+    blocking(&state.policies, move |s| s.delete_policy(&key)).await?;
     Ok(no_content())
 }
 
@@ -171,7 +162,7 @@ pub async fn upsert_rules(
     key: web::Path<String>,
     body: Json<Vec<RuleCreate>>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.upsert_rules(&key, body.0)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.policies, move |s| s.upsert_rules(&key, body.0)).await?))
 }
 
 /// Lists a policy's rules with their targets.
@@ -185,7 +176,8 @@ pub async fn list_rules(
     key: web::Path<String>,
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    page(blocking(&state.dsr, move |s| s.list_rules(&key)).await?, query.0)
+    let page = page_request(query.0)?;
+    Ok(HttpResponse::Ok().json(blocking(&state.policies, move |s| s.list_rules(&key, page)).await?))
 }
 
 /// Gets a rule of a policy.
@@ -200,7 +192,7 @@ pub async fn get_rule(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (policy, rule) = path.into_inner();
-    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.get_rule(&policy, &rule)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.policies, move |s| s.get_rule(&policy, &rule)).await?))
 }
 
 /// Deletes a rule with its targets.
@@ -215,7 +207,7 @@ pub async fn delete_rule(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (policy, rule) = path.into_inner();
-    blocking(&state.dsr, move |s| s.delete_rule(&policy, &rule)).await?;
+    blocking(&state.policies, move |s| s.delete_rule(&policy, &rule)).await?;
     Ok(no_content())
 }
 
@@ -237,7 +229,7 @@ pub async fn upsert_targets(
     body: Json<Vec<TargetCreate>>,
 ) -> Result<HttpResponse, ApiError> {
     let (policy, rule) = path.into_inner();
-    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.upsert_targets(&policy, &rule, body.0)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.policies, move |s| s.upsert_targets(&policy, &rule, body.0)).await?))
 }
 
 /// Lists a rule's targets.
@@ -253,7 +245,8 @@ pub async fn list_targets(
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (policy, rule) = path.into_inner();
-    page(blocking(&state.dsr, move |s| s.list_targets(&policy, &rule)).await?, query.0)
+    let page = page_request(query.0)?;
+    Ok(HttpResponse::Ok().json(blocking(&state.policies, move |s| s.list_targets(&policy, &rule, page)).await?))
 }
 
 /// Deletes a target.
@@ -269,7 +262,7 @@ pub async fn delete_target(
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (policy, rule, target) = path.into_inner();
-    blocking(&state.dsr, move |s| s.delete_target(&policy, &rule, &target)).await?;
+    blocking(&state.policies, move |s| s.delete_target(&policy, &rule, &target)).await?;
     Ok(no_content())
 }
 
@@ -286,7 +279,7 @@ pub async fn upsert_storage(
     state: web::Data<AppState>,
     body: Json<Vec<StorageConfigCreate>>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.upsert_storage(body.0)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.storage, move |s| s.upsert_storage(body.0)).await?))
 }
 
 /// Lists storage destinations.
@@ -299,7 +292,8 @@ pub async fn list_storage(
     state: web::Data<AppState>,
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    page(blocking(&state.dsr, |s| s.list_storage()).await?, query.0)
+    let page = page_request(query.0)?;
+    Ok(HttpResponse::Ok().json(blocking(&state.storage, move |s| s.list_storage(page)).await?))
 }
 
 /// Gets a storage destination.
@@ -312,7 +306,7 @@ pub async fn get_storage(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.get_storage(&key)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.storage, move |s| s.get_storage(&key)).await?))
 }
 
 /// Deletes a storage destination no rule uses (409 otherwise).
@@ -326,7 +320,7 @@ pub async fn delete_storage(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    blocking(&state.dsr, move |s| s.delete_storage(&key)).await?;
+    blocking(&state.storage, move |s| s.delete_storage(&key)).await?;
     Ok(no_content())
 }
 
@@ -343,7 +337,7 @@ pub async fn upsert_connections(
     state: web::Data<AppState>,
     body: Json<Vec<ConnectionCreate>>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.upsert_connections(body.0)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.connections, move |s| s.upsert_connections(body.0)).await?))
 }
 
 /// Lists connections, secrets masked.
@@ -356,7 +350,8 @@ pub async fn list_connections(
     state: web::Data<AppState>,
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    page(blocking(&state.dsr, |s| s.list_connections()).await?, query.0)
+    let page = page_request(query.0)?;
+    Ok(HttpResponse::Ok().json(blocking(&state.connections, move |s| s.list_connections(page)).await?))
 }
 
 /// Gets a connection, secrets masked.
@@ -369,7 +364,7 @@ pub async fn get_connection(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.get_connection(&key)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.connections, move |s| s.get_connection(&key)).await?))
 }
 
 /// Deletes a connection.
@@ -382,7 +377,7 @@ pub async fn delete_connection(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    blocking(&state.dsr, move |s| s.delete_connection(&key)).await?;
+    blocking(&state.connections, move |s| s.delete_connection(&key)).await?;
     Ok(no_content())
 }
 
@@ -414,7 +409,8 @@ pub async fn put_connection_secrets(
 ) -> Result<HttpResponse, ApiError> {
     let verify = query.0.verify.unwrap_or(false);
     let secrets = serde_json::Value::Object(body.0);
-    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.set_connection_secrets(&key, secrets, verify)).await?))
+    Ok(HttpResponse::Ok()
+        .json(blocking(&state.connections, move |s| s.set_connection_secrets(&key, secrets, verify)).await?))
 }
 
 /// Connects with the stored secrets and reports success or the driver's reason.
@@ -429,7 +425,7 @@ pub async fn test_connection(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.test_connection(&key)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.connections, move |s| s.test_connection(&key)).await?))
 }
 
 // ---- datasets ----
@@ -450,7 +446,7 @@ pub async fn upsert_datasets(
     key: web::Path<String>,
     body: Json<Vec<Dataset>>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.upsert_datasets(&key, body.0)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.datasets, move |s| s.upsert_datasets(&key, body.0)).await?))
 }
 
 /// A YAML dataset file: `dataset:` holding the list, as Fides writes them.
@@ -477,7 +473,7 @@ pub async fn upsert_datasets_yaml(
     .map_err(|e| {
         ApiError::validation(vec![Problem::new(validation::loc!["body"], format!("Invalid dataset YAML: {e}"))])
     })?;
-    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.upsert_datasets(&key, file.dataset)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.datasets, move |s| s.upsert_datasets(&key, file.dataset)).await?))
 }
 
 /// Lists a connection's datasets.
@@ -491,7 +487,8 @@ pub async fn list_datasets(
     key: web::Path<String>,
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    page(blocking(&state.dsr, move |s| s.list_datasets(&key)).await?, query.0)
+    let page = page_request(query.0)?;
+    Ok(HttpResponse::Ok().json(blocking(&state.datasets, move |s| s.list_datasets(&key, page)).await?))
 }
 
 /// Gets a dataset of a connection, as uploaded.
@@ -506,7 +503,7 @@ pub async fn get_dataset(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (connection, dataset) = path.into_inner();
-    Ok(HttpResponse::Ok().json(blocking(&state.dsr, move |s| s.get_dataset(&connection, &dataset)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.datasets, move |s| s.get_dataset(&connection, &dataset)).await?))
 }
 
 /// Deletes a dataset of a connection.
@@ -521,7 +518,7 @@ pub async fn delete_dataset(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (connection, dataset) = path.into_inner();
-    blocking(&state.dsr, move |s| s.delete_dataset(&connection, &dataset)).await?;
+    blocking(&state.datasets, move |s| s.delete_dataset(&connection, &dataset)).await?;
     Ok(no_content())
 }
 
@@ -577,19 +574,19 @@ async fn save_manual_fields(
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
     let fields = body.0.fields;
-    let saved = blocking(&state.dsr, move |s| s.set_manual_fields(&key, fields)).await?;
+    let saved = blocking(&state.manual_fields, move |s| s.set_manual_fields(&key, fields)).await?;
     Ok(HttpResponse::Ok().json(saved))
 }
 
 async fn read_manual_fields(state: web::Data<AppState>, key: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
-    let found = blocking(&state.dsr, move |s| s.get_manual_fields(&key)).await?;
+    let found = blocking(&state.manual_fields, move |s| s.get_manual_fields(&key)).await?;
     Ok(HttpResponse::Ok().json(found))
 }
 
 async fn remove_manual_fields(state: web::Data<AppState>, key: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
-    blocking(&state.dsr, move |s| s.delete_manual_fields(&key)).await?;
+    blocking(&state.manual_fields, move |s| s.delete_manual_fields(&key)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use crate::model::{ActionType, Policy};
+use crate::bulk::BulkBody;
+use crate::policy::{ActionType, Policy};
 
 db::text_enum! {
     /// Status of a privacy request (Fides' names).
@@ -54,7 +55,7 @@ db::text_enum! {
 }
 
 /// A bulk body of privacy requests to create.
-pub type PrivacyRequestList = crate::model::BulkBody<PrivacyRequestCreate>;
+pub type PrivacyRequestList = BulkBody<PrivacyRequestCreate>;
 
 /// One privacy request to create.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -282,12 +283,13 @@ pub struct RequestFilter {
 }
 
 impl RequestFilter {
-    /// Checks the combination of filters; the message is Fides'.
-    pub fn check(&self) -> Result<(), String> {
+    /// Checks the combination of filters (400 with Fides' message).
+    pub fn check(&self) -> crate::Result<()> {
+        let refused = |message: String| Err(crate::DsrError::BadRequest(message));
         if (self.completed_gt.is_some() || self.completed_lt.is_some())
             && (self.errored_gt.is_some() || self.errored_lt.is_some())
         {
-            return Err("Cannot specify both succeeded and failed query params.".to_owned());
+            return refused("Cannot specify both succeeded and failed query params.".to_owned());
         }
         let pairs = [
             ("created", self.created_gt, self.created_lt),
@@ -299,7 +301,7 @@ impl RequestFilter {
             if let (Some(gt), Some(lt)) = (gt, lt)
                 && lt <= gt
             {
-                return Err(format!("Value specified for {name}_lt: {lt} must be after {name}_gt: {gt}."));
+                return refused(format!("Value specified for {name}_lt: {lt} must be after {name}_gt: {gt}."));
             }
         }
         Ok(())

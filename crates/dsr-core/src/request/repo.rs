@@ -9,7 +9,7 @@ use db::schema::{
 use diesel::prelude::*;
 
 use super::model::{LogStatus, RequestFilter, RequestStatus, SortDirection, SortField};
-use crate::model::ActionType;
+use crate::policy::ActionType;
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug)]
 #[diesel(table_name = privacy_requests)]
@@ -167,10 +167,6 @@ pub(crate) fn restart(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryRe
     Ok(changed == 1)
 }
 
-pub(crate) fn count_using_policy(conn: &mut DbConn, policy_id: &str) -> QueryResult<i64> {
-    privacy_requests::table.filter(privacy_requests::policy_id.eq(policy_id)).count().get_result(conn)
-}
-
 /// The filtered request query; a macro because it is built twice (count and page).
 macro_rules! filtered {
     ($filter:expr, $digest:expr) => {{
@@ -237,11 +233,10 @@ pub(crate) fn list_requests(
     conn: &mut DbConn,
     filter: &RequestFilter,
     digest: Option<&str>,
-    offset: i64,
-    limit: i64,
+    window: db::Window,
 ) -> QueryResult<Vec<RequestRow>> {
     use privacy_requests as pr;
-    let query = filtered!(filter, digest).select(RequestRow::as_select()).offset(offset).limit(limit);
+    let query = filtered!(filter, digest).select(RequestRow::as_select()).offset(window.offset).limit(window.limit);
     let asc = filter.sort_direction == SortDirection::Asc;
     macro_rules! sorted {
         ($column:expr) => {
@@ -289,18 +284,17 @@ pub(crate) fn next_log_seq(conn: &mut DbConn, id: &str) -> QueryResult<i64> {
     Ok(max.map_or(0, |m| m + 1))
 }
 
-pub(crate) fn count_logs(conn: &mut DbConn, id: &str) -> QueryResult<i64> {
-    execution_logs::table.filter(execution_logs::privacy_request_id.eq(id)).count().get_result(conn)
-}
-
-pub(crate) fn logs_page(conn: &mut DbConn, id: &str, offset: i64, limit: i64) -> QueryResult<Vec<LogRow>> {
-    execution_logs::table
+/// One window of request `id`'s log, oldest first.
+pub(crate) fn logs_page(conn: &mut DbConn, id: &str, window: db::Window) -> QueryResult<db::Page<LogRow>> {
+    let total = execution_logs::table.filter(execution_logs::privacy_request_id.eq(id)).count().get_result(conn)?;
+    let items = execution_logs::table
         .filter(execution_logs::privacy_request_id.eq(id))
         .order(execution_logs::seq.asc())
-        .offset(offset)
-        .limit(limit)
+        .offset(window.offset)
+        .limit(window.limit)
         .select(LogRow::as_select())
-        .load(conn)
+        .load(conn)?;
+    Ok(db::Page { items, total })
 }
 
 pub(crate) fn logs_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<LogRow>> {
@@ -465,4 +459,29 @@ pub(crate) fn manual_inputs_of(conn: &mut DbConn, request_id: &str) -> QueryResu
         .order(connections::key.asc())
         .select((manual_request_inputs::connection_id, connections::key, manual_request_inputs::data))
         .load(conn)
+}
+
+/// The 404 of a privacy request.
+pub(crate) fn not_found(id: &str) -> crate::DsrError {
+    crate::DsrError::NotFound(format!("No privacy request found with id '{id}'."))
+}
+
+/// Request `id`, or a 404.
+pub(crate) fn request_row(conn: &mut DbConn, id: &str) -> crate::Result<RequestRow> {
+    find_request(conn, id)?.ok_or_else(|| not_found(id))
+}
+
+/// A stored package file: the access rule it is for and its file name.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct ResultFile {
+    pub(crate) rule: String,
+    pub(crate) file: String,
+}
+
+/// The package files stored for a request.
+pub(crate) fn result_files(row: &RequestRow) -> crate::Result<Vec<ResultFile>> {
+    match row.result_files.as_deref() {
+        Some(json) => Ok(db::stored_json(json, &format!("result files of {}", row.id))?),
+        None => Ok(Vec::new()),
+    }
 }

@@ -13,6 +13,7 @@ pub const MAX_LABEL: usize = 200;
 
 /// Schema of a `pii_field`.
 pub type PiiFieldText = validation::text::NonBlank<MAX_LABEL>;
+
 /// Schema of a `dsr_package_label`.
 pub type LabelText = validation::text::MaxChars<MAX_LABEL>;
 

@@ -14,7 +14,7 @@ use crate::taxonomy::Taxonomy;
 pub const MAX_DATASETS: usize = 1_000;
 
 /// A bulk body of datasets (at most [`MAX_DATASETS`]).
-pub type DatasetList = crate::model::BulkBody<Dataset, MAX_DATASETS>;
+pub type DatasetList = crate::bulk::BulkBody<Dataset, MAX_DATASETS>;
 
 /// A dataset file as Fides users keep them (`dataset: [...]`), the YAML upload's body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -118,7 +118,7 @@ pub struct FieldMeta {
     pub read_only: Option<bool>,
     /// Masks this field with another strategy than the rule's (one that needs no secrets).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub masking_strategy_override: Option<crate::model::MaskingStrategy>,
+    pub masking_strategy_override: Option<crate::masking::MaskingStrategy>,
     /// Everything else, kept as given.
     #[serde(flatten)]
     #[schema(value_type = Object)]
@@ -150,16 +150,6 @@ pub struct StoredDataset {
     pub dataset: Dataset,
     /// Its connection's key.
     pub connection_key: String,
-}
-
-/// Loads the stored dataset `fides_key`, whichever connection holds it, in the caller's
-/// transaction (other domains, such as assessments, cite datasets as evidence).
-pub fn find_stored(conn: &mut db::DbConn, fides_key: &str) -> crate::Result<Option<StoredDataset>> {
-    let Some((row, connection)) = crate::repo::find_dataset_with_connection(conn, fides_key)? else {
-        return Ok(None);
-    };
-    let dataset = crate::service::DieselDsrService::parse_dataset(&row)?;
-    Ok(Some(StoredDataset { dataset, connection_key: connection.key }))
 }
 
 impl Dataset {

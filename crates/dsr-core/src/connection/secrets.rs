@@ -1,84 +1,14 @@
-//! Connections to the subject's data stores: types, secrets (validated per type, sealed at rest,
-//! masked in responses) and a real connection test.
+//! Connection secrets: validated per connection type, sealed at rest with the application key,
+//! masked in responses, and a real connection test that reports the driver's reason.
 
-use chrono::{DateTime, Utc};
+use crypto::AppKey;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection as _, PgConnection, RunQueryDsl, SqliteConnection};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
-db::text_enum! {
-    /// Kind of data store.
-    pub enum ConnectionType {
-        /// A PostgreSQL database.
-        Postgres => "postgres",
-        /// A SQLite database file.
-        Sqlite => "sqlite",
-        /// Data a person looks up and uploads per request (Fides' `manual_webhook` is an alias).
-        ManualRequest => "manual_request" | "manual_webhook",
-    }
-}
-
-db::text_enum! {
-    /// What Lethe may do through a connection.
-    pub enum AccessLevel {
-        /// Access requests only.
-        Read => "read",
-        /// Access and erasure.
-        Write => "write",
-    }
-}
-
-/// A bulk body of connections.
-pub type ConnectionList = crate::model::BulkBody<ConnectionCreate>;
-
-/// A connection to create or update (by key).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ConnectionCreate {
-    /// Unique key; derived from `name` when absent.
-    #[serde(default)]
-    pub key: Option<String>,
-    /// Name.
-    pub name: String,
-    /// `postgres`, `sqlite` or `manual_request`.
-    pub connection_type: ConnectionType,
-    /// `read` or `write`.
-    pub access: AccessLevel,
-    /// Leave out of request execution.
-    #[serde(default)]
-    pub disabled: bool,
-    /// Description.
-    #[serde(default)]
-    pub description: Option<String>,
-}
-
-/// A connection as returned: secrets masked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct Connection {
-    /// Unique key.
-    pub key: String,
-    /// Name.
-    pub name: String,
-    /// `postgres` or `sqlite`.
-    pub connection_type: ConnectionType,
-    /// `read` or `write`.
-    pub access: AccessLevel,
-    /// Left out of request execution.
-    pub disabled: bool,
-    /// Description.
-    pub description: Option<String>,
-    /// The secrets with sensitive values replaced by `**********`; null until set.
-    #[schema(value_type = Option<Object>)]
-    pub secrets: Option<serde_json::Value>,
-    /// When the connection was last tested.
-    pub last_test_timestamp: Option<DateTime<Utc>>,
-    /// Whether that test succeeded.
-    pub last_test_succeeded: Option<bool>,
-    /// Creation time.
-    pub created_at: DateTime<Utc>,
-    /// Last change.
-    pub updated_at: DateTime<Utc>,
-}
+use super::model::ConnectionType;
+use super::repo::ConnectionRow;
+use crate::error::{DsrError, Result, StoreError};
 
 /// Secrets of a PostgreSQL connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,27 +55,33 @@ pub enum Secrets {
 
 /// Fields never shown again once stored.
 const SENSITIVE: &[&str] = &["password"];
+
 const MASK: &str = "**********";
 
 impl Secrets {
     /// Parses the secrets of a connection type; the error names the problem.
-    pub fn parse(connection_type: ConnectionType, value: serde_json::Value) -> Result<Secrets, String> {
+    pub fn parse(connection_type: ConnectionType, value: serde_json::Value) -> Result<Secrets> {
         let message = |e: serde_json::Error| {
             let text = e.to_string();
-            text.split(" at line ").next().unwrap_or(&text).to_owned()
+            DsrError::invalid(Vec::new(), text.split(" at line ").next().unwrap_or(&text))
         };
         let secrets = match connection_type {
             ConnectionType::Postgres => Secrets::Postgres(serde_json::from_value(value).map_err(message)?),
             ConnectionType::Sqlite => Secrets::Sqlite(serde_json::from_value(value).map_err(message)?),
             ConnectionType::ManualRequest => {
-                return Err("manual_request connections take no secrets: people upload their data".to_owned());
+                return Err(DsrError::invalid(
+                    Vec::new(),
+                    "manual_request connections take no secrets: people upload their data",
+                ));
             }
         };
         match &secrets {
             Secrets::Postgres(pg) if pg.host.trim().is_empty() || pg.dbname.trim().is_empty() => {
-                Err("host and dbname must not be empty".to_owned())
+                Err(DsrError::invalid(Vec::new(), "host and dbname must not be empty"))
             }
-            Secrets::Sqlite(sqlite) if sqlite.path.trim().is_empty() => Err("path must not be empty".to_owned()),
+            Secrets::Sqlite(sqlite) if sqlite.path.trim().is_empty() => {
+                Err(DsrError::invalid(Vec::new(), "path must not be empty"))
+            }
             _ => Ok(secrets),
         }
     }
@@ -173,21 +109,21 @@ impl Secrets {
     }
 
     /// Connects and runs a trivial query; `Err` carries the driver's reason.
-    pub fn test(&self) -> Result<(), String> {
+    pub fn test(&self) -> std::result::Result<(), StoreError> {
         match self {
             Secrets::Postgres(pg) => {
-                let mut conn = PgConnection::establish(&pg.connection_string()).map_err(|e| e.to_string())?;
-                conn.batch_execute("SELECT 1").map_err(|e| e.to_string())?;
+                let mut conn = PgConnection::establish(&pg.connection_string()).map_err(StoreError::from_driver)?;
+                conn.batch_execute("SELECT 1").map_err(StoreError::from_driver)?;
                 if let Some(schema) = &pg.db_schema {
                     let found: i64 = diesel::sql_query(
                         "SELECT COUNT(*) AS n FROM information_schema.schemata WHERE schema_name = $1",
                     )
                     .bind::<diesel::sql_types::Text, _>(schema)
                     .get_result::<Count>(&mut conn)
-                    .map_err(|e| e.to_string())?
+                    .map_err(StoreError::from_driver)?
                     .n;
                     if found == 0 {
-                        return Err(format!("schema \"{schema}\" does not exist"));
+                        return Err(StoreError(format!("schema \"{schema}\" does not exist")));
                     }
                 }
                 Ok(())
@@ -195,7 +131,7 @@ impl Secrets {
             Secrets::Sqlite(sqlite) => {
                 let mut conn = sqlite.open()?;
                 // Reading the schema fails on a file that is not a SQLite database.
-                conn.batch_execute("SELECT count(*) FROM sqlite_master").map_err(|e| e.to_string())
+                conn.batch_execute("SELECT count(*) FROM sqlite_master").map_err(StoreError::from_driver)
             }
         }
     }
@@ -230,10 +166,10 @@ impl PostgresSecrets {
 
 impl SqliteSecrets {
     /// Opens the existing database read-write; never creates a file.
-    pub fn open(&self) -> Result<SqliteConnection, String> {
+    pub fn open(&self) -> std::result::Result<SqliteConnection, StoreError> {
         let path = std::path::Path::new(&self.path);
         if !path.is_file() {
-            return Err(format!("no SQLite database file at {}", self.path));
+            return Err(StoreError(format!("no SQLite database file at {}", self.path)));
         }
         let encoded: String = self
             .path
@@ -245,29 +181,24 @@ impl SqliteSecrets {
                 other => other.to_string(),
             })
             .collect();
-        SqliteConnection::establish(&format!("file:{encoded}?mode=rw")).map_err(|e| e.to_string())
+        SqliteConnection::establish(&format!("file:{encoded}?mode=rw")).map_err(StoreError::from_driver)
     }
 }
 
-db::text_enum! {
-    /// Outcome of a connection test.
-    pub enum TestStatus {
-        /// Connected.
-        Succeeded => "succeeded",
-        /// Could not connect; see `failure_reason`.
-        Failed => "failed",
-    }
+/// The secrets sealed with the application key, as stored.
+pub(crate) fn seal(key: &AppKey, secrets: &Secrets) -> Result<Vec<u8>> {
+    let plain = serde_json::to_vec(&secrets.to_json()).map_err(|e| DsrError::invalid(Vec::new(), e.to_string()))?;
+    Ok(crypto::seal(key, &plain))
 }
 
-/// Answer of a secrets update or a connection test (Fides' `TestStatusMessage`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct TestResult {
-    /// What was done.
-    pub msg: String,
-    /// The test's outcome; null when no test ran.
-    pub test_status: Option<TestStatus>,
-    /// The driver's reason when the test failed.
-    pub failure_reason: Option<String>,
+/// A connection's secrets, opened with the application key.
+pub(crate) fn open(key: &AppKey, row: &ConnectionRow) -> Result<Option<Secrets>> {
+    let Some(sealed) = &row.secrets else { return Ok(None) };
+    let corrupt = |what: &str| DsrError::Db(db::DbError::Corrupt(format!("secrets of connection {}: {what}", row.key)));
+    let plain = crypto::open(key, sealed)
+        .map_err(|e| corrupt(&format!("cannot be decrypted with the current app key ({e})")))?;
+    let value: serde_json::Value = serde_json::from_slice(&plain).map_err(|e| corrupt(&format!("not JSON ({e})")))?;
+    Secrets::parse(row.connection_type, value).map(Some).map_err(|e| corrupt(&e.to_string()))
 }
 
 #[cfg(test)]
@@ -284,12 +215,13 @@ mod tests {
         let Secrets::Postgres(pg) = pg else { panic!() };
         assert_eq!(pg.port, 5432);
         assert_eq!(
-            Secrets::parse(ConnectionType::Postgres, serde_json::json!({"dbname": "x"})).unwrap_err(),
+            Secrets::parse(ConnectionType::Postgres, serde_json::json!({"dbname": "x"})).unwrap_err().to_string(),
             "missing field `host`"
         );
         assert!(
             Secrets::parse(ConnectionType::Sqlite, serde_json::json!({"path": "/x", "host": "y"}))
                 .unwrap_err()
+                .to_string()
                 .contains("unknown field")
         );
         assert!(Secrets::parse(ConnectionType::Sqlite, serde_json::json!({"path": " "})).is_err());
@@ -330,7 +262,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let missing = dir.join("missing.db");
         let secrets = Secrets::Sqlite(SqliteSecrets { path: missing.display().to_string() });
-        assert!(secrets.test().unwrap_err().contains("no SQLite database file"));
+        assert!(secrets.test().unwrap_err().0.contains("no SQLite database file"));
         assert!(!missing.exists());
         let text = dir.join("notes.txt");
         std::fs::write(&text, "definitely not a database, just some text long enough to fill a header").unwrap();

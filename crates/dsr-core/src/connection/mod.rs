@@ -1,0 +1,182 @@
+//! Connections to the subject's data stores (PostgreSQL, SQLite, and `manual_request`
+//! connections a person answers): secrets validated per type, sealed with the application key
+//! (AES-256-GCM), masked in every response, and a real connection test that reports the
+//! driver's reason. Open customer stores ([`Stores`]) are closed as soon as their connection is
+//! deleted or given new secrets; [`CONNECTIONS_TOPIC`] tells other gateway processes.
+
+pub(crate) mod model;
+pub(crate) mod repo;
+pub mod secrets;
+
+use crypto::AppKey;
+use db::Database;
+use db::changes::ChangeFeed;
+use db::id::new_id;
+
+pub use model::{AccessLevel, Connection, ConnectionCreate, ConnectionList, ConnectionType, TestResult, TestStatus};
+
+use crate::bulk::{BulkResponse, ItemError, MAX_BULK, refuse, save_each};
+use crate::connector::Stores;
+use crate::error::{DsrError, Result};
+use crate::keys;
+use crate::page::{FidesPage, PageRequest};
+use repo::ConnectionRow;
+use secrets::Secrets;
+
+/// Change-feed topic: a connection was deleted or got new secrets; other processes close their
+/// stores (they reopen with the current secrets when next needed).
+pub const CONNECTIONS_TOPIC: &str = "connections";
+
+/// Connections to the subject's data stores.
+pub trait ConnectionService: Send + Sync {
+    /// Creates or updates connections by key (at most 50); changing a connection's type clears
+    /// its secrets.
+    fn upsert_connections(&self, items: Vec<ConnectionCreate>) -> Result<BulkResponse<Connection>>;
+    /// A page of connections (secrets masked), by key.
+    fn list_connections(&self, page: PageRequest) -> Result<FidesPage<Connection>>;
+    /// One connection (secrets masked).
+    fn get_connection(&self, key: &str) -> Result<Connection>;
+    /// Deletes a connection with its datasets.
+    fn delete_connection(&self, key: &str) -> Result<()>;
+    /// Replaces a connection's secrets (validated for its type); `verify` tests them too.
+    fn set_connection_secrets(&self, key: &str, secrets: serde_json::Value, verify: bool) -> Result<TestResult>;
+    /// Connects with the stored secrets and reports the outcome.
+    fn test_connection(&self, key: &str) -> Result<TestResult>;
+}
+
+/// [`ConnectionService`] over the database; secrets are sealed with the application key.
+pub struct DieselConnectionService {
+    db: Database,
+    key: AppKey,
+    /// The request service's open stores, closed here when their connection changes.
+    stores: Stores,
+}
+
+impl DieselConnectionService {
+    /// A service over `db`, sealing secrets with `key`.
+    pub fn new(db: Database, key: AppKey) -> DieselConnectionService {
+        DieselConnectionService { db, key, stores: Stores::default() }
+    }
+
+    /// Closes `stores` (the request service's, [`crate::DieselRequestService::stores`]) when a
+    /// connection is deleted or given new secrets.
+    pub fn with_stores(mut self, stores: Stores) -> DieselConnectionService {
+        self.stores = stores;
+        self
+    }
+
+    fn to_connection(&self, row: ConnectionRow) -> Result<Connection> {
+        let secrets = secrets::open(&self.key, &row)?.map(|s| s.masked());
+        Ok(Connection {
+            connection_type: row.connection_type,
+            access: row.access,
+            secrets,
+            last_test_timestamp: row.last_test_at.map(db::utc),
+            last_test_succeeded: row.last_test_succeeded,
+            created_at: db::utc(row.created_at),
+            updated_at: db::utc(row.updated_at),
+            key: row.key,
+            name: row.name,
+            disabled: row.disabled,
+            description: row.description,
+        })
+    }
+
+    /// Runs the test, records its outcome on the connection and words the answer.
+    fn run_test(&self, row: &ConnectionRow, secrets: &Secrets, msg: String) -> Result<TestResult> {
+        let outcome = secrets.test();
+        repo::record_test(&mut *self.db.conn()?, &row.id, outcome.is_ok())?;
+        Ok(match outcome {
+            Ok(()) => TestResult { msg, test_status: Some(TestStatus::Succeeded), failure_reason: None },
+            Err(reason) => TestResult { msg, test_status: Some(TestStatus::Failed), failure_reason: Some(reason.0) },
+        })
+    }
+}
+
+impl ConnectionService for DieselConnectionService {
+    fn upsert_connections(&self, items: Vec<ConnectionCreate>) -> Result<BulkResponse<Connection>> {
+        let saved = save_each(&self.db, MAX_BULK, items, |c, item| {
+            if item.name.trim().is_empty() {
+                return refuse("name must not be empty");
+            }
+            let key = keys::key_or_name(item.key.as_deref(), &item.name).map_err(ItemError::Refused)?;
+            let existing = repo::find_connection(c, &key)?;
+            let now = db::now();
+            let exists = existing.is_some();
+            // Secrets of another type no longer fit: changing the type clears them.
+            let secrets =
+                existing.as_ref().filter(|e| e.connection_type == item.connection_type).and_then(|e| e.secrets.clone());
+            let row = ConnectionRow {
+                id: existing.as_ref().map_or_else(|| new_id("con"), |e| e.id.clone()),
+                created_at: existing.as_ref().map_or(now, |e| e.created_at),
+                last_test_at: existing.as_ref().and_then(|e| e.last_test_at),
+                last_test_succeeded: existing.as_ref().and_then(|e| e.last_test_succeeded),
+                key,
+                name: item.name.trim().to_owned(),
+                connection_type: item.connection_type,
+                access: item.access,
+                disabled: item.disabled,
+                description: item.description.clone().filter(|d| !d.trim().is_empty()),
+                secrets,
+                updated_at: now,
+            };
+            repo::save_connection(c, &row, exists)?;
+            Ok(row)
+        })?;
+        let mut response = BulkResponse { succeeded: Vec::new(), failed: saved.failed };
+        for row in saved.succeeded {
+            response.succeeded.push(self.to_connection(row)?);
+        }
+        Ok(response)
+    }
+
+    fn list_connections(&self, page: PageRequest) -> Result<FidesPage<Connection>> {
+        // Only the page's secrets are opened and masked.
+        let rows = repo::list_connections(&mut *self.db.conn()?, page.window())?;
+        Ok(FidesPage::of(rows.try_map(|row| self.to_connection(row))?, page))
+    }
+
+    fn get_connection(&self, key: &str) -> Result<Connection> {
+        let row = repo::connection_row(&mut *self.db.conn()?, key)?;
+        self.to_connection(row)
+    }
+
+    fn delete_connection(&self, key: &str) -> Result<()> {
+        let mut conn = self.db.conn()?;
+        conn.write_transaction(|c| {
+            let row = repo::connection_row(c, key)?;
+            repo::delete_connection(c, &row.id)?;
+            ChangeFeed::publish(c, CONNECTIONS_TOPIC)?;
+            Ok::<_, DsrError>(())
+        })?;
+        self.stores.close(key);
+        Ok(())
+    }
+
+    fn set_connection_secrets(&self, key: &str, secrets: serde_json::Value, verify: bool) -> Result<TestResult> {
+        let mut row = repo::connection_row(&mut *self.db.conn()?, key)?;
+        let secrets = Secrets::parse(row.connection_type, secrets)?;
+        row.secrets = Some(secrets::seal(&self.key, &secrets)?);
+        row.updated_at = db::now();
+        self.db.conn()?.write_transaction(|c| {
+            repo::save_connection(c, &row, true)?;
+            ChangeFeed::publish(c, CONNECTIONS_TOPIC)?;
+            Ok::<_, DsrError>(())
+        })?;
+        // Connections opened with the old secrets go now, not when the next request notices.
+        self.stores.close(key);
+        let msg = format!("Secrets updated for ConnectionConfig with key: {key}.");
+        if verify {
+            self.run_test(&row, &secrets, msg)
+        } else {
+            Ok(TestResult { msg, test_status: None, failure_reason: None })
+        }
+    }
+
+    fn test_connection(&self, key: &str) -> Result<TestResult> {
+        let row = repo::connection_row(&mut *self.db.conn()?, key)?;
+        let secrets = secrets::open(&self.key, &row)?
+            .ok_or_else(|| DsrError::BadRequest(format!("Connection config with key {key} has no secrets to test")))?;
+        self.run_test(&row, &secrets, format!("Test completed for ConnectionConfig with key: {key}."))
+    }
+}

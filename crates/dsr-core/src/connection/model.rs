@@ -1,0 +1,101 @@
+//! Wire types of connections.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::bulk::BulkBody;
+
+db::text_enum! {
+    /// Kind of data store.
+    pub enum ConnectionType {
+        /// A PostgreSQL database.
+        Postgres => "postgres",
+        /// A SQLite database file.
+        Sqlite => "sqlite",
+        /// Data a person looks up and uploads per request (Fides' `manual_webhook` is an alias).
+        ManualRequest => "manual_request" | "manual_webhook",
+    }
+}
+
+db::text_enum! {
+    /// What Lethe may do through a connection.
+    pub enum AccessLevel {
+        /// Access requests only.
+        Read => "read",
+        /// Access and erasure.
+        Write => "write",
+    }
+}
+
+/// A bulk body of connections.
+pub type ConnectionList = BulkBody<ConnectionCreate>;
+
+/// A connection to create or update (by key).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ConnectionCreate {
+    /// Unique key; derived from `name` when absent.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Name.
+    pub name: String,
+    /// `postgres`, `sqlite` or `manual_request`.
+    pub connection_type: ConnectionType,
+    /// `read` or `write`.
+    pub access: AccessLevel,
+    /// Leave out of request execution.
+    #[serde(default)]
+    pub disabled: bool,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// A connection as returned: secrets masked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Connection {
+    /// Unique key.
+    pub key: String,
+    /// Name.
+    pub name: String,
+    /// `postgres` or `sqlite`.
+    pub connection_type: ConnectionType,
+    /// `read` or `write`.
+    pub access: AccessLevel,
+    /// Left out of request execution.
+    pub disabled: bool,
+    /// Description.
+    pub description: Option<String>,
+    /// The secrets with sensitive values replaced by `**********`; null until set.
+    #[schema(value_type = Option<Object>)]
+    pub secrets: Option<serde_json::Value>,
+    /// When the connection was last tested.
+    pub last_test_timestamp: Option<DateTime<Utc>>,
+    /// Whether that test succeeded.
+    pub last_test_succeeded: Option<bool>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+db::text_enum! {
+    /// Outcome of a connection test.
+    pub enum TestStatus {
+        /// Connected.
+        Succeeded => "succeeded",
+        /// Could not connect; see `failure_reason`.
+        Failed => "failed",
+    }
+}
+
+/// Answer of a secrets update or a connection test (Fides' `TestStatusMessage`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TestResult {
+    /// What was done.
+    pub msg: String,
+    /// The test's outcome; null when no test ran.
+    pub test_status: Option<TestStatus>,
+    /// The driver's reason when the test failed.
+    pub failure_reason: Option<String>,
+}

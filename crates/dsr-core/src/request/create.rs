@@ -1,0 +1,186 @@
+//! Creating requests: each item is checked on its own (identity, policy, encryption key, a
+//! verification code sent when asked for), then every accepted item is stored with its job in
+//! one transaction. A problem with an item fails only that item (Fides' bulk shape); a database
+//! failure fails the call.
+
+use std::collections::HashMap;
+
+use db::id::new_id;
+use db::{Database, DbConn};
+use serde_json::Value;
+
+use super::identity::Identity;
+use super::model::{PrivacyRequest, PrivacyRequestCreate, RequestStatus};
+use super::queue::Queue;
+use super::repo::{self, RequestRow, VerificationRow};
+use super::settings::RequestSettings;
+use super::vault::Vault;
+use super::verify::Verifier;
+use super::view;
+use crate::bulk::{BulkFailure, BulkResponse, ItemError, MAX_BULK, check_bulk, refuse};
+use crate::error::Result;
+use crate::masking::MaskingSecrets;
+use crate::policy::repo::PolicyRow;
+use crate::policy::{ActionType, Policy};
+
+/// One create item that passed its checks.
+struct Accepted {
+    row: RequestRow,
+    digests: Vec<(String, String)>,
+    verification: Option<VerificationRow>,
+}
+
+/// Policies looked up once per call, by key (none: the key names no policy).
+type Policies = HashMap<String, Option<(PolicyRow, Policy)>>;
+
+/// Takes new requests in.
+#[derive(Clone)]
+pub(crate) struct Intake {
+    db: Database,
+    vault: Vault,
+    queue: Queue,
+    verifier: Verifier,
+    /// Requests through the public route wait for the subject's code.
+    verify_public: bool,
+    /// Requests wait for a reviewer's approval before they are queued.
+    manual_approval: bool,
+}
+
+impl Intake {
+    pub(crate) fn new(
+        db: Database,
+        vault: Vault,
+        queue: Queue,
+        verifier: Verifier,
+        settings: &RequestSettings,
+    ) -> Intake {
+        Intake {
+            db,
+            vault,
+            queue,
+            verifier,
+            verify_public: settings.identity_verification_required,
+            manual_approval: settings.manual_approval_required,
+        }
+    }
+
+    /// Creates requests (at most 50); `submitted_by` is the client of the authenticated route.
+    pub(crate) fn create(
+        &self,
+        items: Vec<PrivacyRequestCreate>,
+        submitted_by: Option<String>,
+    ) -> Result<BulkResponse<PrivacyRequest>> {
+        check_bulk(Vec::new(), items.len(), MAX_BULK)?;
+        let mut conn = self.db.conn()?;
+        let mut policies = Policies::new();
+        let mut response = BulkResponse::default();
+        let mut created = Vec::new();
+        // Only the public route asks the subject to prove their identity (as Fides).
+        let verify = submitted_by.is_none() && self.verify_public;
+        for item in items {
+            // Echoed as given when it fails (Fides' bulk shape).
+            let data = serde_json::to_value(&item).unwrap_or(Value::Null);
+            match self.accept(&mut conn, item, submitted_by.as_deref(), &mut policies, verify) {
+                Ok(accepted) => created.push(accepted),
+                Err(ItemError::Refused(message)) => response.failed.push(BulkFailure { message, data }),
+                Err(ItemError::Failed(e)) => return Err(e),
+            }
+        }
+        // Every accepted item in one transaction: each is stored with its job, or none is.
+        let queue = !verify && !self.manual_approval;
+        conn.write_transaction(|c| -> Result<()> {
+            for accepted in &created {
+                repo::insert_request(c, &accepted.row, &accepted.digests)?;
+                if let Some(verification) = &accepted.verification {
+                    repo::insert_verification(c, verification)?;
+                }
+                if queue {
+                    self.queue.enqueue(c, &accepted.row.id)?;
+                }
+            }
+            Ok(())
+        })?;
+        let created: Vec<RequestRow> = created.into_iter().map(|a| a.row).collect();
+        if queue && !created.is_empty() {
+            self.queue.notify();
+        }
+        response.succeeded = view::respond(&mut conn, &self.vault, created, false, false)?;
+        Ok(response)
+    }
+
+    /// Checks one create item and makes its row.
+    fn accept(
+        &self,
+        conn: &mut DbConn,
+        item: PrivacyRequestCreate,
+        submitted_by: Option<&str>,
+        policies: &mut Policies,
+        verify: bool,
+    ) -> std::result::Result<Accepted, ItemError> {
+        let identity = Identity::parse(&item.identity).map_err(|e| ItemError::Refused(e.to_string()))?;
+        if let Some(key) = &item.encryption_key
+            && key.len() != crypto::results::REQUEST_KEY_LEN
+        {
+            return refuse("Encryption key must be 16 bytes long");
+        }
+        if !policies.contains_key(&item.policy_key) {
+            let found = crate::policy::find_policy(conn, &item.policy_key)?;
+            policies.insert(item.policy_key.clone(), found);
+        }
+        let Some((policy_row, policy)) = policies.get(&item.policy_key).and_then(Option::as_ref) else {
+            return refuse(format!("Policy with key {} does not exist", item.policy_key));
+        };
+        let erasure = policy.rules.iter().any(|r| r.action_type == ActionType::Erasure);
+        if !erasure && !policy.rules.iter().any(|r| r.action_type == ActionType::Access) {
+            return refuse(format!("Policy {} has no access or erasure rules to execute", policy.key));
+        }
+        let email = identity.values("email").into_iter().find_map(|v| v.as_str().map(str::to_owned));
+        let verification = match (verify, email) {
+            (false, _) => None,
+            (true, Some(email)) => Some(email),
+            (true, None) => {
+                return refuse(
+                    "Verification message could not be sent: identity verification needs an email identity.",
+                );
+            }
+        };
+        let masking_secrets = match erasure {
+            true => Some(self.vault.seal_json(&MaskingSecrets::generate())?),
+            false => None,
+        };
+        let at = db::now();
+        let row = RequestRow {
+            id: new_id("pri"),
+            external_id: item.external_id,
+            status: if verify { RequestStatus::IdentityUnverified } else { RequestStatus::Pending },
+            policy_id: policy_row.id.clone(),
+            identity: self.vault.seal_json(&identity)?,
+            encryption_key: item.encryption_key.map(|k| self.vault.seal(k.as_bytes())),
+            source: item.source,
+            submitted_by: submitted_by.map(str::to_owned),
+            requested_at: item.requested_at.map_or(at, |t| t.naive_utc()),
+            created_at: at,
+            updated_at: at,
+            started_processing_at: None,
+            finished_processing_at: None,
+            failed_step: None,
+            failed_collection: None,
+            result_files: None,
+            reviewed_at: None,
+            reviewed_by: None,
+            deny_reason: None,
+            identity_verified_at: None,
+            canceled_at: None,
+            cancel_reason: None,
+            masking_secrets,
+        };
+        let digests = self.vault.identity_digests(&identity);
+        let verification = match verification {
+            Some(email) => {
+                Some(self.verifier.send_code(&row.id, &email, at).map_err(|e| ItemError::Refused(e.to_string()))?)
+            }
+            None => None,
+        };
+        Ok(Accepted { row, digests, verification })
+    }
+}

@@ -1,0 +1,67 @@
+//! How the request service is set up: where packages go, how long links and codes live, whether
+//! subjects verify their identity and reviewers approve, and the job queue requests run on.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Queue of privacy-request execution jobs.
+pub const QUEUE: &str = "privacy_requests";
+
+/// Claims an execution job gets before the request is marked failed.
+pub(crate) const JOB_ATTEMPTS: i32 = 5;
+
+/// Wrong codes a subject may give before the code is void (Fides' attempt limit).
+pub const VERIFICATION_ATTEMPTS: i32 = 3;
+
+/// How identity verification codes reach the subject.
+#[derive(Clone)]
+pub enum CodeDelivery {
+    /// By email, through this mailer.
+    Email(Arc<dyn messaging::Mailer>),
+    /// Written to the server log (development mode without SMTP): never for production.
+    Log,
+    /// No way to send: requests that need verification are refused.
+    Unavailable,
+}
+
+impl std::fmt::Debug for CodeDelivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CodeDelivery::Email(_) => "Email",
+            CodeDelivery::Log => "Log",
+            CodeDelivery::Unavailable => "Unavailable",
+        })
+    }
+}
+
+/// Settings of the request service.
+#[derive(Debug, Clone)]
+pub struct RequestSettings {
+    /// Directory access packages are written to.
+    pub storage_dir: PathBuf,
+    /// How long download links stay valid.
+    pub download_link_ttl: Duration,
+    /// Requests created through the public route wait for the subject's emailed code.
+    pub identity_verification_required: bool,
+    /// How codes are delivered.
+    pub code_delivery: CodeDelivery,
+    /// How long a code is valid.
+    pub verification_code_ttl: Duration,
+    /// Requests wait in `pending` until a reviewer approves them.
+    pub manual_approval_required: bool,
+}
+
+impl RequestSettings {
+    /// Settings with verification and approval off.
+    pub fn new(storage_dir: PathBuf, download_link_ttl: Duration) -> RequestSettings {
+        RequestSettings {
+            storage_dir,
+            download_link_ttl,
+            identity_verification_required: false,
+            code_delivery: CodeDelivery::Unavailable,
+            verification_code_ttl: Duration::from_secs(600),
+            manual_approval_required: false,
+        }
+    }
+}

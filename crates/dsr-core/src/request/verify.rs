@@ -1,0 +1,149 @@
+//! Identity verification: a six-digit code sent to the subject (only a keyed digest of it is
+//! stored), three attempts, an expiry; the right code lets the request go on to approval or
+//! execution.
+
+use std::time::Duration;
+
+use chrono::{Duration as ChronoDuration, NaiveDateTime};
+use db::Database;
+
+use super::model::{PrivacyRequest, RequestStatus};
+use super::queue::Queue;
+use super::repo::{self, VerificationRow};
+use super::settings::{CodeDelivery, RequestSettings, VERIFICATION_ATTEMPTS};
+use super::vault::Vault;
+use super::view;
+use crate::error::{DsrError, Result};
+
+/// The code could not reach the subject: the create item fails with this message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("Verification message could not be sent.")]
+pub(crate) struct NotSent;
+
+/// How a verification attempt ended (decided in a transaction, answered after it commits so a
+/// wrong attempt is counted).
+enum Attempt {
+    Verified(Box<PrivacyRequest>),
+    Refused(DsrError),
+}
+
+/// Sends codes and checks them.
+#[derive(Clone)]
+pub(crate) struct Verifier {
+    db: Database,
+    vault: Vault,
+    queue: Queue,
+    delivery: CodeDelivery,
+    ttl: Duration,
+    manual_approval: bool,
+}
+
+impl Verifier {
+    pub(crate) fn new(db: Database, vault: Vault, queue: Queue, settings: &RequestSettings) -> Verifier {
+        Verifier {
+            db,
+            vault,
+            queue,
+            delivery: settings.code_delivery.clone(),
+            ttl: settings.verification_code_ttl,
+            manual_approval: settings.manual_approval_required,
+        }
+    }
+
+    /// Issues a code for request `id`, delivers it, and returns what to store: only a keyed
+    /// digest of the code.
+    pub(crate) fn send_code(
+        &self,
+        id: &str,
+        email: &str,
+        at: NaiveDateTime,
+    ) -> std::result::Result<VerificationRow, NotSent> {
+        let code = crypto::random_code();
+        let minutes = self.ttl.as_secs().div_ceil(60);
+        match &self.delivery {
+            CodeDelivery::Email(mailer) => {
+                let message = messaging::Email {
+                    to: email.to_owned(),
+                    subject: "Your privacy request verification code".to_owned(),
+                    body: format!(
+                        "Your verification code is {code}.\n\nEnter it to confirm your privacy request. \
+                         It expires in {minutes} minute(s). If you did not make this request, ignore this email.\n"
+                    ),
+                };
+                mailer.send(&message).map_err(|e| {
+                    tracing::warn!(privacy_request_id = id, error = %e, "verification email not sent");
+                    NotSent
+                })?;
+            }
+            CodeDelivery::Log => {
+                tracing::warn!(
+                    privacy_request_id = id,
+                    verification_code = %code,
+                    "DEVELOPMENT MODE, NO SMTP CONFIGURED: identity verification code written to the log instead of emailed"
+                );
+            }
+            CodeDelivery::Unavailable => return Err(NotSent),
+        }
+        Ok(VerificationRow {
+            privacy_request_id: id.to_owned(),
+            code_digest: self.code_digest(id, &code),
+            expires_at: at + ChronoDuration::from_std(self.ttl).unwrap_or(ChronoDuration::minutes(10)),
+            failed_attempts: 0,
+            created_at: at,
+        })
+    }
+
+    fn code_digest(&self, id: &str, code: &str) -> String {
+        self.vault.digest(&format!("verification:{id}:{}", code.trim()))
+    }
+
+    /// Checks the subject's code for request `id`.
+    pub(crate) fn verify(&self, id: &str, code: &str) -> Result<PrivacyRequest> {
+        let digest = self.code_digest(id, code);
+        let mut conn = self.db.conn()?;
+        let attempt = conn.write_transaction(|c| -> Result<Attempt> {
+            let row = repo::request_row(c, id)?;
+            if row.status != RequestStatus::IdentityUnverified {
+                return Ok(Attempt::Refused(DsrError::BadRequest(format!(
+                    "Invalid identity verification request. Privacy request '{id}' status = {}.",
+                    row.status
+                ))));
+            }
+            let expired = || DsrError::BadRequest(format!("Identification code expired for {id}."));
+            let Some(stored) = repo::find_verification(c, id)? else { return Ok(Attempt::Refused(expired())) };
+            if stored.expires_at <= db::now() {
+                repo::delete_verification(c, id)?;
+                return Ok(Attempt::Refused(expired()));
+            }
+            if stored.failed_attempts >= VERIFICATION_ATTEMPTS {
+                repo::delete_verification(c, id)?;
+                return Ok(Attempt::Refused(DsrError::Forbidden(format!("Attempt limit hit for '{id}'"))));
+            }
+            if !constant_time_eq(stored.code_digest.as_bytes(), digest.as_bytes()) {
+                repo::count_failed_attempt(c, id)?;
+                return Ok(Attempt::Refused(DsrError::Forbidden(format!("Incorrect identification code for '{id}'"))));
+            }
+            repo::mark_verified(c, id, db::now())?;
+            repo::delete_verification(c, id)?;
+            // The answer shows the request as verified, whatever a worker does next.
+            let verified = view::one(c, &self.vault, id)?;
+            if !self.manual_approval {
+                self.queue.enqueue(c, id)?;
+            }
+            Ok(Attempt::Verified(Box::new(verified)))
+        })?;
+        match attempt {
+            Attempt::Refused(e) => Err(e),
+            Attempt::Verified(verified) => {
+                if !self.manual_approval {
+                    self.queue.notify();
+                }
+                Ok(*verified)
+            }
+        }
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
