@@ -18,8 +18,9 @@ use diesel::connection::SimpleConnection;
 use diesel::sql_types::Text;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 
-use crate::conn::{Backend, Database, DbConn};
+use crate::conn::{Backend, DbConn};
 use crate::error::Result;
+use crate::pool::Database;
 
 /// The PostgreSQL channel all topics travel on.
 pub const CHANNEL: &str = "lethe_changes";

@@ -19,8 +19,9 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::conn::{Database, DbConn};
+use crate::conn::DbConn;
 use crate::error::{DbError, Result};
+use crate::pool::Database;
 use crate::schema::jobs;
 use crate::time::now;
 

@@ -10,15 +10,17 @@ pub mod id;
 pub mod jobs;
 mod migrations;
 pub mod page;
+mod pool;
 pub mod schema;
 #[cfg(feature = "test-util")]
 pub mod testing;
 mod text;
 mod time;
 
-pub use conn::{Backend, Database, DbConn, DbPool, MultiBackend, PooledConn};
+pub use conn::{Backend, DbConn, MultiBackend};
 pub use error::{DbError, Result};
 pub use page::{Page, Window};
+pub use pool::{ConnectionManager, Database, DbPool, PooledConn};
 pub use text::{TextEnum, stored_json};
 pub use time::{now, to_rfc3339, utc};
 

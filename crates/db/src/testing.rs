@@ -6,7 +6,7 @@
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 
-use crate::conn::Database;
+use crate::pool::Database;
 
 /// A migrated, private database for one test.
 pub struct TestDb {
