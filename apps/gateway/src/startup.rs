@@ -50,6 +50,9 @@ pub enum StartupError {
     /// Binding or serving failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// The background schedule could not be started.
+    #[error("schedule: {0}")]
+    Schedule(#[from] assessments::AssessmentError),
     /// `lethe demo` could not set up its sample data.
     #[error("demo: {0}")]
     Demo(String),
@@ -75,52 +78,6 @@ pub struct Application {
     _listener: Option<ChangeListener>,
     /// Threads executing privacy requests; stopped when the application is dropped.
     worker: Option<WorkerHandle>,
-    /// Fires the reassessment schedule; stopped when the application is dropped.
-    _scheduler: Option<Scheduler>,
-}
-
-/// A thread that checks schedules (the reassessment cron) every few seconds. Each firing is
-/// claimed in the database, so with several gateways it runs once.
-struct Scheduler {
-    stop: Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Scheduler {
-    fn start(
-        service: Arc<dyn assessments::AssessmentService>,
-        name: String,
-        every: Duration,
-    ) -> std::io::Result<Scheduler> {
-        let stop = Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
-        let flag = Arc::clone(&stop);
-        let thread = std::thread::Builder::new().name("scheduler".into()).spawn(move || {
-            loop {
-                if let Err(e) = service.fire_due_reassessment(&name, chrono::Utc::now()) {
-                    tracing::warn!(error = %e, "checking the reassessment schedule failed");
-                }
-                let (lock, wake) = &*flag;
-                let Ok(stopped) = lock.lock() else { return };
-                match wake.wait_timeout_while(stopped, every, |stopped| !*stopped) {
-                    Ok((stopped, _)) if !*stopped => {}
-                    _ => return,
-                }
-            }
-        })?;
-        Ok(Scheduler { stop, thread: Some(thread) })
-    }
-}
-
-impl Drop for Scheduler {
-    fn drop(&mut self) {
-        if let Ok(mut stopped) = self.stop.0.lock() {
-            *stopped = true;
-        }
-        self.stop.1.notify_all();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
 }
 
 impl Drop for Application {
@@ -193,23 +150,18 @@ impl Application {
             let worker = Worker::new(database.clone(), config, signal)
                 .handle(dsr_core::QUEUE, Arc::new(requests.clone()))
                 .handle(assessments::QUEUE, Arc::new(assessments.clone()))
-                .handle(assessments::POLL_QUEUE, Arc::new(assessments::QuestionnairePoller(assessments.clone())))
-                .handle(assessments::REASSESS_QUEUE, Arc::new(assessments::ScheduledReassessment(assessments.clone())));
+                .handle(assessments::POLL_QUEUE, Arc::new(assessments.questionnaire_poller()))
+                .handle(assessments::SCHEDULE_QUEUE, Arc::new(assessments.schedule_check()))
+                .handle(assessments::REASSESS_QUEUE, Arc::new(assessments.scheduled_reassessment()));
             Some(worker.start()?)
         } else {
             None
         };
+        // The reassessment schedule is a chain of durable check jobs; any gateway seeds it.
+        if settings.jobs.scheduler_seconds > 0 {
+            assessments.start_schedule(Duration::from_secs(settings.jobs.scheduler_seconds))?;
+        }
         let assessments: Arc<dyn assessments::AssessmentService> = Arc::new(assessments);
-        let scheduler = if settings.jobs.scheduler_seconds > 0 {
-            let name = format!("lethe-{}-{}", std::process::id(), crypto::random_hex(4));
-            Some(Scheduler::start(
-                Arc::clone(&assessments),
-                name,
-                Duration::from_secs(settings.jobs.scheduler_seconds),
-            )?)
-        } else {
-            None
-        };
         let state = AppState {
             db: database.clone(),
             auth: Arc::new(auth),
@@ -222,7 +174,11 @@ impl Application {
             datasets: Arc::new(DieselDatasetService::new(database.clone())),
             manual_fields: Arc::new(DieselManualFieldService::new(database.clone())),
             requests: Arc::new(requests),
+            systems: Arc::new(
+                assessments::DieselSystemService::new(database.clone()).notifying(Arc::new(assessments::MarkOutdated)),
+            ),
             assessments,
+            assessment_config: Arc::new(assessments::DieselConfigService::new(database.clone())),
             public_limiter: Arc::new(crate::limit::AddressLimiter::per_minute(
                 settings.security.public_request_rate_limit_per_minute,
             )),
@@ -233,7 +189,7 @@ impl Application {
             public_url: settings.server.public_url.as_deref().map(|u| u.trim().trim_end_matches('/').to_owned()),
         };
         let listener = feed.start_listener(&database, &settings.database_url());
-        Ok(Application { settings, state, root_secret, _listener: listener, worker, _scheduler: scheduler })
+        Ok(Application { settings, state, root_secret, _listener: listener, worker })
     }
 
     /// The shared state handlers see.

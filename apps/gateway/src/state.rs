@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use assessments::AssessmentService;
+use assessments::{AssessmentService, ConfigService, SystemService};
 use auth::AuthService;
 use db::Database;
 use dsr_core::{
@@ -36,8 +36,12 @@ pub struct AppState {
     pub notices: Arc<dyn NoticesService>,
     /// Privacy requests.
     pub requests: Arc<dyn RequestService>,
-    /// Systems inventory and privacy assessments.
+    /// The systems inventory.
+    pub systems: Arc<dyn SystemService>,
+    /// Privacy assessments.
     pub assessments: Arc<dyn AssessmentService>,
+    /// The assessment configuration.
+    pub assessment_config: Arc<dyn ConfigService>,
     /// Per-address limit of the public request route.
     pub public_limiter: Arc<crate::limit::AddressLimiter>,
     /// Per-address budget of failed token requests.

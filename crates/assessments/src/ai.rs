@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use messaging::{ChatMessage, ChatModel, LlmError};
 
 use crate::facts::Facts;
-use crate::templates::{QuestionDef, TemplateDef};
+use crate::template::{QuestionDef, TemplateDef};
 
 /// Calls made at once by one generation (the client also bounds calls across the process).
 const PARALLEL: usize = 4;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::system::System;
+use crate::system::model::System;
 
 /// A dataset the system references, as far as the DSR side knows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

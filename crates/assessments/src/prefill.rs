@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::facts::Facts;
-use crate::model::{AnswerStatus, EvidenceKind};
+use crate::kinds::Coverage;
+use crate::kinds::{AnswerStatus, AssessmentStatus, EvidenceKind};
 use crate::risk::{SPECIAL, Screening, VULNERABLE, under};
-use crate::system::PrivacyDeclaration;
-use crate::templates::Coverage;
+use crate::system::model::PrivacyDeclaration;
 
 /// How the inventory answers a question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,7 +153,7 @@ pub struct RelatedAssessment {
     /// Its template.
     pub template_id: String,
     /// Its status.
-    pub status: crate::model::AssessmentStatus,
+    pub status: AssessmentStatus,
     /// Its completeness.
     pub completeness: f64,
 }

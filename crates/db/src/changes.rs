@@ -56,9 +56,11 @@ impl ChangeFeed {
     }
 
     /// Announces a change of `topic` to other processes when the surrounding transaction commits.
+    /// The payload is `<schema>:<topic>`: the channel is database-wide, and gateways of another
+    /// deployment in another schema of the same database are not told.
     pub fn publish(conn: &mut DbConn, topic: &str) -> Result<()> {
         if let DbConn::Postgresql(pg) = conn {
-            diesel::sql_query("SELECT pg_notify($1, $2)")
+            diesel::sql_query("SELECT pg_notify($1, current_schema() || ':' || $2)")
                 .bind::<Text, _>(CHANNEL)
                 .bind::<Text, _>(topic)
                 .execute(pg)?;
@@ -109,12 +111,26 @@ impl ChangeFeed {
                 }
             };
             backoff = POLL;
+            let schema =
+                match diesel::select(diesel::dsl::sql::<Text>("current_schema()")).get_result::<String>(&mut conn) {
+                    Ok(schema) => format!("{schema}:"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "change listener cannot read its schema; retrying");
+                        std::thread::sleep(backoff);
+                        continue;
+                    }
+                };
             // Whatever changed while we were not listening is unknown: start afresh.
             self.dispatch(None);
             'poll: while !stop.load(Ordering::SeqCst) {
                 for notification in conn.notifications_iter() {
                     match notification {
-                        Ok(n) => self.dispatch(Some(&n.payload)),
+                        // Changes of other schemas' deployments are not ours.
+                        Ok(n) => {
+                            if let Some(topic) = n.payload.strip_prefix(&schema) {
+                                self.dispatch(Some(topic));
+                            }
+                        }
                         Err(e) => {
                             tracing::warn!(error = %e, "change listener lost its connection; reconnecting");
                             break 'poll;

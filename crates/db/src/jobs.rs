@@ -170,7 +170,7 @@ struct NewJobRow<'a> {
 /// Adds a job and returns its id. With a `unique_key` that another job already holds, nothing
 /// is added and that job's id is returned.
 pub fn enqueue(conn: &mut DbConn, job: &NewJob) -> Result<String> {
-    let id = format!("job_{}", uuid::Uuid::new_v4());
+    let id = crate::id::new_id("job");
     let at = now();
     let row = NewJobRow {
         id: &id,

@@ -87,7 +87,7 @@ pub async fn create_system(
     state: web::Data<AppState>,
     body: Json<System>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(status(StatusCode::CREATED, blocking(&state.assessments, move |s| s.create_system(body.0)).await?))
+    Ok(status(StatusCode::CREATED, blocking(&state.systems, move |s| s.create_system(body.0)).await?))
 }
 
 /// Lists the systems, by key.
@@ -101,7 +101,8 @@ pub async fn list_systems(
     _auth: Authorized<scope::SystemRead>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(blocking(&state.assessments, |s| s.list_systems()).await?))
+    Ok(HttpResponse::Ok()
+        .json(blocking(&state.systems, |s| s.list_systems(db::Window::ALL).map(|page| page.items)).await?))
 }
 
 /// Replaces a system (the body names it by `fides_key`). Assessments generated from other facts
@@ -124,7 +125,7 @@ pub async fn update_system(
     body: Json<System>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = auth.principal.client_id;
-    Ok(HttpResponse::Ok().json(blocking(&state.assessments, move |s| s.update_system(&actor, body.0)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.systems, move |s| s.update_system(&actor, body.0)).await?))
 }
 
 /// Gets a system.
@@ -142,7 +143,7 @@ pub async fn get_system(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = path.into_inner();
-    Ok(HttpResponse::Ok().json(blocking(&state.assessments, move |s| s.get_system(&key)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.systems, move |s| s.get_system(&key)).await?))
 }
 
 /// Deletes a system. Its assessments stay, marked `outdated`.
@@ -160,7 +161,7 @@ pub async fn delete_system(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (key, actor) = (path.into_inner(), auth.principal.client_id);
-    Ok(HttpResponse::Ok().json(blocking(&state.assessments, move |s| s.delete_system(&actor, &key)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.systems, move |s| s.delete_system(&actor, &key)).await?))
 }
 
 // ---- templates ----
@@ -172,11 +173,8 @@ pub async fn delete_system(
     security(("oauth2" = ["privacy-assessment:read"]))
 )]
 #[get("/api/v1/plus/privacy-assessments/templates")]
-pub async fn list_templates(
-    _auth: Authorized<scope::AssessmentRead>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(state.assessments.templates()))
+pub async fn list_templates(_auth: Authorized<scope::AssessmentRead>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(assessments::template::all()))
 }
 
 /// Gets one template.
@@ -190,10 +188,9 @@ pub async fn list_templates(
 #[get("/api/v1/plus/privacy-assessments/templates/{template_id}")]
 pub async fn get_template(
     _auth: Authorized<scope::AssessmentRead>,
-    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(state.assessments.template(&path)?))
+    Ok(HttpResponse::Ok().json(assessments::template::get(&path)?))
 }
 
 // ---- tasks ----
@@ -209,7 +206,8 @@ pub async fn list_tasks(
     _auth: Authorized<scope::AssessmentRead>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(blocking(&state.assessments, |s| s.list_tasks()).await?))
+    Ok(HttpResponse::Ok()
+        .json(blocking(&state.assessments, |s| s.list_tasks(db::Window::ALL).map(|page| page.items)).await?))
 }
 
 /// Gets a task.
@@ -262,7 +260,7 @@ pub async fn get_config(
     _auth: Authorized<scope::AssessmentConfigRead>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(blocking(&state.assessments, |s| s.get_config()).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.assessment_config, |s| s.get_config()).await?))
 }
 
 /// Changes the configuration; fields left out keep their value, a null model restores the
@@ -280,7 +278,7 @@ pub async fn update_config(
     state: web::Data<AppState>,
     body: Json<ConfigUpdate>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(blocking(&state.assessments, move |s| s.update_config(body.0)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.assessment_config, move |s| s.update_config(body.0)).await?))
 }
 
 /// The default configuration values.
@@ -294,7 +292,7 @@ pub async fn config_defaults(
     _auth: Authorized<scope::AssessmentConfigRead>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(state.assessments.config_defaults()))
+    Ok(HttpResponse::Ok().json(state.assessment_config.config_defaults()))
 }
 
 // ---- questionnaire tone ----
@@ -310,7 +308,7 @@ pub async fn get_tone(
     _auth: Authorized<scope::AssessmentConfigRead>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(blocking(&state.assessments, |s| s.get_tone()).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.assessment_config, |s| s.get_tone()).await?))
 }
 
 /// Sets the tone prompt (required, 1–2,000 characters).
@@ -327,7 +325,7 @@ pub async fn set_tone(
     state: web::Data<AppState>,
     body: Json<Tone>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(blocking(&state.assessments, move |s| s.set_tone(body.0)).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.assessment_config, move |s| s.set_tone(body.0)).await?))
 }
 
 /// Restores the default tone prompt.
@@ -341,7 +339,7 @@ pub async fn reset_tone(
     _auth: Authorized<scope::AssessmentConfigUpdate>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(blocking(&state.assessments, |s| s.reset_tone()).await?))
+    Ok(HttpResponse::Ok().json(blocking(&state.assessment_config, |s| s.reset_tone()).await?))
 }
 
 // ---- assessments ----
@@ -400,7 +398,10 @@ pub async fn list_assessments(
     state: web::Data<AppState>,
     query: Query<AssessmentFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(blocking(&state.assessments, move |s| s.list_assessments(&query.0)).await?))
+    Ok(HttpResponse::Ok().json(
+        blocking(&state.assessments, move |s| s.list_assessments(&query.0, db::Window::ALL).map(|page| page.items))
+            .await?,
+    ))
 }
 
 /// Gets an assessment with its question groups and current answers.

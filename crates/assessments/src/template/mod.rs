@@ -3,28 +3,26 @@
 //! those facts give ([`Coverage`]).
 
 mod cpra;
+mod def;
 mod fria;
 mod gdpr;
 mod uk;
 
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub use def::{GroupDef, QuestionDef, TemplateDef};
+
+use crate::error::{AssessmentError, Result};
+use crate::kinds::Coverage;
+#[cfg(test)]
 use crate::prefill::Rule;
 
-db::text_enum! {
-    /// How much of an answer the inventory can give.
-    pub enum Coverage {
-        /// The facts answer the question: the answer is `complete`.
-        Full => "full",
-        /// The facts give a draft a person must confirm: the answer is `partial`.
-        Partial => "partial",
-        /// Only a person can answer.
-        None => "none",
-    }
-}
-
 /// A template question.
-#[derive(Debug)]
-pub struct QuestionDef {
-    /// Stable id, e.g. `dpia_1_2`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TemplateQuestion {
+    /// Stable id, used in answer paths.
+    #[schema(example = "dpia_1_2")]
     pub id: &'static str,
     /// The question.
     pub text: &'static str,
@@ -32,63 +30,35 @@ pub struct QuestionDef {
     pub guidance: &'static str,
     /// Counts towards completeness.
     pub required: bool,
-    /// How the inventory answers it.
-    pub rule: Rule,
+    /// Inventory fields that can answer it (empty: only a person can).
+    pub sources: &'static [&'static str],
     /// How much of the answer the inventory gives.
     pub coverage: Coverage,
 }
 
-/// A group of questions (one requirement of the regulation).
-#[derive(Debug)]
-pub struct GroupDef {
-    /// Stable id, e.g. `systematic_description`.
+/// A template question group.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TemplateGroup {
+    /// Stable id.
     pub id: &'static str,
     /// Title.
     pub title: &'static str,
     /// Questions in order.
-    pub questions: &'static [QuestionDef],
+    pub questions: Vec<TemplateQuestion>,
 }
 
-/// A template.
-#[derive(Debug)]
-pub struct TemplateDef {
-    /// Stable id, e.g. `gdpr_dpia`.
+/// An assessment template.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Template {
+    /// Template identifier.
+    #[schema(example = "gdpr_dpia")]
     pub id: &'static str,
-    /// Name.
+    /// Human-readable name.
     pub name: &'static str,
-    /// What it is for and where it comes from.
+    /// What it assesses and its regulatory context.
     pub description: &'static str,
-    /// Groups in order.
-    pub groups: &'static [GroupDef],
-}
-
-impl TemplateDef {
-    /// Every question with its group id, in order.
-    pub fn questions(&self) -> impl Iterator<Item = (&'static str, &'static QuestionDef)> + '_ {
-        self.groups.iter().flat_map(|g| g.questions.iter().map(move |q| (g.id, q)))
-    }
-
-    /// The question `id` with its group id.
-    pub fn question(&self, id: &str) -> Option<(&'static str, &'static QuestionDef)> {
-        self.questions().find(|(_, q)| q.id == id)
-    }
-
-    /// The group `id`.
-    pub fn group(&self, id: &str) -> Option<&'static GroupDef> {
-        self.groups.iter().find(|g| g.id == id)
-    }
-}
-
-/// A question; `required` and `coverage` are the common case unless stated.
-const fn q(
-    id: &'static str,
-    text: &'static str,
-    guidance: &'static str,
-    required: bool,
-    rule: Rule,
-    coverage: Coverage,
-) -> QuestionDef {
-    QuestionDef { id, text, guidance, required, rule, coverage }
+    /// Question groups in order.
+    pub question_groups: Vec<TemplateGroup>,
 }
 
 /// Every built-in template, in display order.
@@ -143,3 +113,42 @@ impl utoipa::PartialSchema for TemplateId {
 }
 
 impl utoipa::ToSchema for TemplateId {}
+
+/// A template as the API shows it.
+pub fn view(t: &TemplateDef) -> Template {
+    Template {
+        id: t.id,
+        name: t.name,
+        description: t.description,
+        question_groups: t
+            .groups
+            .iter()
+            .map(|g| TemplateGroup {
+                id: g.id,
+                title: g.title,
+                questions: g
+                    .questions
+                    .iter()
+                    .map(|q| TemplateQuestion {
+                        id: q.id,
+                        text: q.text,
+                        guidance: q.guidance,
+                        required: q.required,
+                        sources: q.rule.sources(),
+                        coverage: q.coverage,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Every built-in template, as the API shows them.
+pub fn all() -> Vec<Template> {
+    TEMPLATES.iter().map(|t| view(t)).collect()
+}
+
+/// The template `id`, as the API shows it (404 for an unknown id).
+pub fn get(id: &str) -> Result<Template> {
+    find(id).map(view).ok_or_else(|| AssessmentError::NotFound(format!("No assessment template found with id '{id}'")))
+}

@@ -2,7 +2,8 @@
 //! California Privacy Protection Agency (Cal. Code Regs. tit. 11, §§ 7150–7157; in force for
 //! processing from 1 January 2026).
 
-use super::{Coverage::*, GroupDef, TemplateDef, q};
+use super::def::{GroupDef, TemplateDef, q};
+use crate::kinds::Coverage::*;
 use crate::prefill::Rule;
 
 pub(super) static TEMPLATE: TemplateDef = TemplateDef {

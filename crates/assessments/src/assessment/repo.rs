@@ -1,27 +1,17 @@
-//! Diesel rows and queries. Functions take `&mut DbConn` so services compose them in one
-//! transaction.
+//! Assessment rows and queries: assessments, answers and their versions, evidence, the audit
+//! log, tasks, questionnaires and schedule firings. Functions take `&mut DbConn` so steps compose
+//! them in one transaction.
 
 use chrono::NaiveDateTime;
-use db::DbConn;
 use db::schema::{
-    answer_versions, assessment_answers, assessment_audit_log, assessment_config, assessment_evidence,
-    assessment_questionnaires, assessment_tasks, assessments, questionnaire_questions, schedule_runs, systems,
+    answer_versions, assessment_answers, assessment_audit_log, assessment_evidence, assessment_questionnaires,
+    assessment_tasks, assessments, questionnaire_questions, schedule_runs,
 };
+use db::{DbConn, Page, Window};
 use diesel::prelude::*;
 
-use crate::model::{AnswerSource, AnswerStatus, AssessmentStatus, EvidenceKind, TaskAction, TaskStatus};
+use crate::kinds::{AnswerSource, AnswerStatus, AssessmentStatus, EvidenceKind, TaskAction, TaskStatus};
 use crate::risk::RiskLevel;
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = systems)]
-#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
-pub(crate) struct SystemRow {
-    pub(crate) fides_key: String,
-    pub(crate) name: String,
-    pub(crate) body: String,
-    pub(crate) created_at: NaiveDateTime,
-    pub(crate) updated_at: NaiveDateTime,
-}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = assessments)]
@@ -119,20 +109,6 @@ pub(crate) struct TaskRow {
     pub(crate) message: Option<String>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = assessment_config)]
-#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
-#[diesel(treat_none_as_null = true)]
-pub(crate) struct ConfigRow {
-    pub(crate) id: String,
-    pub(crate) assessment_model: Option<String>,
-    pub(crate) chat_model: Option<String>,
-    pub(crate) reassessment_enabled: bool,
-    pub(crate) reassessment_cron: String,
-    pub(crate) updated_at: NaiveDateTime,
-    pub(crate) tone_prompt: Option<String>,
-}
-
 /// Inserts rows with multi-row statements of at most 1,000 rows (a round trip or statement per
 /// row would dominate generation; the chunks keep under both backends' bind-parameter limits).
 /// The multi-row form does not compile on the multi-backend connection, hence the match.
@@ -147,41 +123,6 @@ macro_rules! insert_all {
         QueryResult::Ok(())
     }};
 }
-
-// ---- systems ----
-
-pub(crate) fn find_system(conn: &mut DbConn, key: &str) -> QueryResult<Option<SystemRow>> {
-    systems::table.filter(systems::fides_key.eq(key)).select(SystemRow::as_select()).first(conn).optional()
-}
-
-/// The systems among `keys` (chunked to stay under bind-parameter limits).
-pub(crate) fn find_systems(conn: &mut DbConn, keys: &[String]) -> QueryResult<Vec<SystemRow>> {
-    let mut out = Vec::new();
-    for chunk in keys.chunks(1000) {
-        out.extend(systems::table.filter(systems::fides_key.eq_any(chunk)).select(SystemRow::as_select()).load(conn)?);
-    }
-    Ok(out)
-}
-
-pub(crate) fn list_systems(conn: &mut DbConn) -> QueryResult<Vec<SystemRow>> {
-    systems::table.select(SystemRow::as_select()).order(systems::fides_key.asc()).load(conn)
-}
-
-pub(crate) fn insert_system(conn: &mut DbConn, row: &SystemRow) -> QueryResult<usize> {
-    diesel::insert_into(systems::table).values(row).execute(conn)
-}
-
-pub(crate) fn update_system(conn: &mut DbConn, row: &SystemRow) -> QueryResult<usize> {
-    diesel::update(systems::table.filter(systems::fides_key.eq(&row.fides_key)))
-        .set((systems::name.eq(&row.name), systems::body.eq(&row.body), systems::updated_at.eq(row.updated_at)))
-        .execute(conn)
-}
-
-pub(crate) fn delete_system(conn: &mut DbConn, key: &str) -> QueryResult<usize> {
-    diesel::delete(systems::table.filter(systems::fides_key.eq(key))).execute(conn)
-}
-
-// ---- assessments ----
 
 pub(crate) fn insert_assessments(conn: &mut DbConn, rows: &[AssessmentRow]) -> QueryResult<()> {
     insert_all!(conn, assessments::table, rows)
@@ -217,23 +158,42 @@ pub(crate) fn lock_assessment(conn: &mut DbConn, id: &str) -> QueryResult<Option
     }
 }
 
+/// The assessments with these (optional) status, template and system.
+fn filtered<'a>(
+    status: Option<AssessmentStatus>,
+    template_id: Option<&'a str>,
+    system_id: Option<&'a str>,
+) -> assessments::BoxedQuery<'a, db::MultiBackend> {
+    let mut query = assessments::table.into_boxed();
+    if let Some(status) = status {
+        query = query.filter(assessments::status.eq(status));
+    }
+    if let Some(template) = template_id {
+        query = query.filter(assessments::template_id.eq(template));
+    }
+    if let Some(system) = system_id {
+        query = query.filter(assessments::system_id.eq(system));
+    }
+    query
+}
+
+/// One window of the assessments with these (optional) status, template and system, newest
+/// first.
 pub(crate) fn list_assessments(
     conn: &mut DbConn,
     status: Option<AssessmentStatus>,
     template_id: Option<&str>,
     system_id: Option<&str>,
-) -> QueryResult<Vec<AssessmentRow>> {
-    let mut query = assessments::table.select(AssessmentRow::as_select()).into_boxed();
-    if let Some(status) = status {
-        query = query.filter(assessments::status.eq(status));
-    }
-    if let Some(template) = template_id {
-        query = query.filter(assessments::template_id.eq(template.to_owned()));
-    }
-    if let Some(system) = system_id {
-        query = query.filter(assessments::system_id.eq(system.to_owned()));
-    }
-    query.order((assessments::created_at.desc(), assessments::id.asc())).load(conn)
+    window: Window,
+) -> QueryResult<Page<AssessmentRow>> {
+    let total = filtered(status, template_id, system_id).count().get_result(conn)?;
+    let items = filtered(status, template_id, system_id)
+        .select(AssessmentRow::as_select())
+        .order((assessments::created_at.desc(), assessments::id.asc()))
+        .offset(window.offset)
+        .limit(window.limit)
+        .load(conn)?;
+    Ok(Page { items, total })
 }
 
 pub(crate) fn assessments_of_system(conn: &mut DbConn, system_id: &str) -> QueryResult<Vec<AssessmentRow>> {
@@ -306,8 +266,6 @@ pub(crate) fn delete_assessment(conn: &mut DbConn, id: &str) -> QueryResult<usiz
     diesel::delete(assessments::table.filter(assessments::id.eq(id))).execute(conn)
 }
 
-// ---- answers and versions ----
-
 pub(crate) fn answers_of(conn: &mut DbConn, assessment_id: &str) -> QueryResult<Vec<AnswerRow>> {
     assessment_answers::table
         .filter(assessment_answers::assessment_id.eq(assessment_id))
@@ -371,8 +329,6 @@ pub(crate) fn find_version(conn: &mut DbConn, id: &str) -> QueryResult<Option<Ve
     answer_versions::table.filter(answer_versions::id.eq(id)).select(VersionRow::as_select()).first(conn).optional()
 }
 
-// ---- evidence ----
-
 /// Replaces the inventory evidence of an assessment (Slack threads, kind `team_input`, stay).
 pub(crate) fn replace_evidence(conn: &mut DbConn, assessment_id: &str, rows: &[EvidenceRow]) -> QueryResult<()> {
     diesel::delete(
@@ -409,8 +365,6 @@ pub(crate) fn evidence_of_group(
         .load(conn)
 }
 
-// ---- audit ----
-
 pub(crate) fn next_audit_seq(conn: &mut DbConn, assessment_id: &str) -> QueryResult<i64> {
     let max: Option<i64> = assessment_audit_log::table
         .filter(assessment_audit_log::assessment_id.eq(assessment_id))
@@ -431,8 +385,6 @@ pub(crate) fn audit_of(conn: &mut DbConn, assessment_id: &str) -> QueryResult<Ve
         .load(conn)
 }
 
-// ---- tasks ----
-
 pub(crate) fn insert_tasks(conn: &mut DbConn, rows: &[TaskRow]) -> QueryResult<()> {
     insert_all!(conn, assessment_tasks::table, rows)
 }
@@ -441,11 +393,16 @@ pub(crate) fn find_task(conn: &mut DbConn, id: &str) -> QueryResult<Option<TaskR
     assessment_tasks::table.filter(assessment_tasks::id.eq(id)).select(TaskRow::as_select()).first(conn).optional()
 }
 
-pub(crate) fn list_tasks(conn: &mut DbConn) -> QueryResult<Vec<TaskRow>> {
-    assessment_tasks::table
+/// One window of the tasks, newest first.
+pub(crate) fn list_tasks(conn: &mut DbConn, window: Window) -> QueryResult<Page<TaskRow>> {
+    let total = assessment_tasks::table.count().get_result(conn)?;
+    let items = assessment_tasks::table
         .select(TaskRow::as_select())
         .order((assessment_tasks::created_at.desc(), assessment_tasks::id.asc()))
-        .load(conn)
+        .offset(window.offset)
+        .limit(window.limit)
+        .load(conn)?;
+    Ok(Page { items, total })
 }
 
 /// The latest task of each of `assessment_ids`.
@@ -497,26 +454,6 @@ pub(crate) fn set_task_message(conn: &mut DbConn, id: &str, message: &str) -> Qu
         .set(assessment_tasks::message.eq(message))
         .execute(conn)
 }
-
-// ---- configuration ----
-
-pub(crate) fn find_config(conn: &mut DbConn) -> QueryResult<Option<ConfigRow>> {
-    assessment_config::table
-        .filter(assessment_config::id.eq("default"))
-        .select(ConfigRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-pub(crate) fn save_config(conn: &mut DbConn, row: &ConfigRow, exists: bool) -> QueryResult<usize> {
-    if exists {
-        diesel::update(assessment_config::table.filter(assessment_config::id.eq(&row.id))).set(row).execute(conn)
-    } else {
-        diesel::insert_into(assessment_config::table).values(row).execute(conn)
-    }
-}
-
-// ---- questionnaires ----
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = assessment_questionnaires)]
@@ -614,8 +551,6 @@ pub(crate) fn set_poll_round(conn: &mut DbConn, id: &str, round: i32) -> QueryRe
         .set(assessment_questionnaires::poll_round.eq(round))
         .execute(conn)
 }
-
-// ---- schedules ----
 
 /// Claims the firing of `schedule` at `fire_at` for `worker`; false when another process has.
 pub(crate) fn claim_firing(

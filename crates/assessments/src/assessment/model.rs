@@ -1,182 +1,22 @@
-//! Wire types: assessments, questions and answers, versions, audit entries, evidence, tasks,
-//! templates and configuration.
+//! Wire types of assessments: create bodies, summaries, questions and answers, versions, audit
+//! entries, evidence, tasks and questionnaires.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::kinds::{AnswerSource, AnswerStatus, AssessmentStatus, EvidenceKind, TaskAction, TaskStatus};
 use crate::risk::Criterion;
-use crate::system::System;
-use crate::templates::Coverage;
-
-db::text_enum! {
-    /// Where an assessment stands.
-    pub enum AssessmentStatus {
-        /// Some required question lacks a complete answer.
-        InProgress => "in_progress",
-        /// Every required question has a complete answer.
-        Completed => "completed",
-        /// The system changed since the answers were generated; re-evaluate.
-        Outdated => "outdated",
-    }
-}
-
-db::text_enum! {
-    /// Where an answer came from.
-    pub enum AnswerSource {
-        /// Written from inventory facts.
-        System => "system",
-        /// Drafted by the language model.
-        AiAnalysis => "ai_analysis",
-        /// Typed by a person through the API.
-        UserInput => "user_input",
-        /// Given by the team in the Slack questionnaire.
-        TeamInput => "team_input",
-    }
-}
-
-db::text_enum! {
-    /// How settled an answer is.
-    pub enum AnswerStatus {
-        /// Answered.
-        Complete => "complete",
-        /// A draft a person must confirm.
-        Partial => "partial",
-        /// Nobody has answered yet.
-        NeedsInput => "needs_input",
-    }
-}
-
-db::text_enum! {
-    /// The kind of record a piece of evidence cites.
-    pub enum EvidenceKind {
-        /// A system field.
-        System => "system",
-        /// A privacy declaration (processing activity).
-        PrivacyDeclaration => "privacy_declaration",
-        /// A data use of the taxonomy.
-        DataUse => "data_use",
-        /// A dataset.
-        Dataset => "dataset",
-        /// A Slack questionnaire thread.
-        TeamInput => "team_input",
-    }
-}
-
-db::text_enum! {
-    /// Where a task stands.
-    pub enum TaskStatus {
-        /// Waiting for a worker.
-        Pending => "pending",
-        /// A worker is generating.
-        Running => "running",
-        /// Done.
-        Complete => "complete",
-        /// Gave up; see `error`. Retry with `POST /tasks/{id}/retry`.
-        Failed => "failed",
-    }
-}
-
-db::text_enum! {
-    /// What a task does.
-    pub enum TaskAction {
-        /// First generation of an assessment.
-        Generate => "generate",
-        /// Refresh from the current inventory, keeping human answers.
-        ReEvaluate => "re_evaluate",
-    }
-}
-
-/// A template question.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TemplateQuestion {
-    /// Stable id, used in answer paths.
-    #[schema(example = "dpia_1_2")]
-    pub id: &'static str,
-    /// The question.
-    pub text: &'static str,
-    /// How to answer it.
-    pub guidance: &'static str,
-    /// Counts towards completeness.
-    pub required: bool,
-    /// Inventory fields that can answer it (empty: only a person can).
-    pub sources: &'static [&'static str],
-    /// How much of the answer the inventory gives.
-    pub coverage: Coverage,
-}
-
-/// A template question group.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TemplateGroup {
-    /// Stable id.
-    pub id: &'static str,
-    /// Title.
-    pub title: &'static str,
-    /// Questions in order.
-    pub questions: Vec<TemplateQuestion>,
-}
-
-/// An assessment template.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Template {
-    /// Template identifier.
-    #[schema(example = "gdpr_dpia")]
-    pub id: &'static str,
-    /// Human-readable name.
-    pub name: &'static str,
-    /// What it assesses and its regulatory context.
-    pub description: &'static str,
-    /// Question groups in order.
-    pub question_groups: Vec<TemplateGroup>,
-}
 
 /// Schema of an answer's text: non-blank, at most [`crate::MAX_ANSWER_CHARS`] characters.
 pub type AnswerText = validation::text::NonBlank<20_000>;
-
-/// The OpenAPI schema of a model identifier: 1 to 200 printable characters, not all blank.
-#[derive(Debug, Clone, Copy)]
-pub struct ModelName;
-
-impl utoipa::PartialSchema for ModelName {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        // No control character anywhere, and one that is not whitespace either.
-        let printable = r"[^\u0000-\u001f\u007f-\u009f]";
-        let visible = format!(r"[^\u0000-\u001f\u007f-\u009f{}]", validation::text::WHITESPACE_CLASS);
-        validation::text::pattern(
-            "A model identifier: 1 to 200 printable characters",
-            &format!("^{printable}*{visible}{printable}*$"),
-            Some(200),
-        )
-    }
-}
-
-impl ToSchema for ModelName {}
-
-/// The OpenAPI schema of a cron expression: five fields separated by whitespace (their values
-/// are checked by the server).
-#[derive(Debug, Clone, Copy)]
-pub struct CronExpression;
-
-impl utoipa::PartialSchema for CronExpression {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        let space = format!("[{}]", validation::text::WHITESPACE_CLASS);
-        let field = format!("[^{}]+", validation::text::WHITESPACE_CLASS);
-        validation::text::pattern(
-            "Five cron fields (minute hour day-of-month month day-of-week), UTC",
-            &format!("^{space}*{field}{space}+{field}{space}+{field}{space}+{field}{space}+{field}{space}*$"),
-            None,
-        )
-    }
-}
-
-impl ToSchema for CronExpression {}
 
 /// `POST /` — generate assessments.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssessmentCreate {
     /// Templates to generate (at least one).
-    #[schema(value_type = Vec<crate::templates::TemplateId>, min_items = 1, max_items = 20, example = json!(["gdpr_dpia"]))]
+    #[schema(value_type = Vec<crate::template::TemplateId>, min_items = 1, max_items = 20, example = json!(["gdpr_dpia"]))]
     pub template_ids: Vec<String>,
     /// Systems to assess (at least one when given); omitted or null means every system.
     #[serde(default)]
@@ -415,68 +255,6 @@ pub struct ReEvaluate {
     pub assessment_ids: Option<Vec<String>>,
 }
 
-/// The assessment configuration.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct Config {
-    /// Model for generation.
-    pub assessment_model: String,
-    /// Model for questionnaire chat.
-    pub chat_model: String,
-    /// Periodic re-evaluation of outdated assessments.
-    pub reassessment_enabled: bool,
-    /// When it runs (five-field cron, UTC).
-    #[schema(example = "0 9 * * *")]
-    pub reassessment_cron: String,
-}
-
-/// `PUT /config`: every field optional; a null model goes back to the default.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ConfigUpdate {
-    /// Model for generation; null restores the default.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<ModelName>)]
-    pub assessment_model: Option<Option<String>>,
-    /// Model for questionnaire chat; null restores the default.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<ModelName>)]
-    pub chat_model: Option<Option<String>>,
-    /// Periodic re-evaluation on or off.
-    #[serde(default)]
-    pub reassessment_enabled: Option<bool>,
-    /// Five-field cron expression (minute hour day-of-month month day-of-week), UTC.
-    #[serde(default)]
-    #[schema(value_type = Option<CronExpression>)]
-    pub reassessment_cron: Option<String>,
-}
-
-/// Tells a field given as `null` (`Some(None)`) from one left out (`None`).
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
-}
-
-/// `DELETE /api/v1/system/{fides_key}` answer (Fides' shape).
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct SystemDeleted {
-    /// `resource deleted`.
-    pub message: String,
-    /// The system as it was.
-    pub resource: System,
-}
-
-/// The questionnaire tone: instructions for phrasing questions to the team.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Tone {
-    /// How to phrase questions (1–2,000 characters).
-    #[schema(value_type = validation::text::NonBlankTextString)]
-    pub tone_prompt: String,
-}
-
 /// `POST /{id}/questionnaire`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -528,32 +306,4 @@ pub struct RemindersSent {
     pub question_ids: Vec<String>,
     /// Slack channel id.
     pub channel: String,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn wire<T: Serialize>(value: T) -> String {
-        serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-    }
-
-    #[test]
-    fn stored_text_is_the_wire_text_for_every_value() {
-        macro_rules! check {
-            ($($name:ident),+) => {$(
-                for value in $name::ALL {
-                    assert_eq!(wire(value), value.as_str(), "{value:?}");
-                    assert_eq!($name::parse(value.as_str()), Some(*value));
-                }
-            )+};
-        }
-        check!(AssessmentStatus, AnswerSource, AnswerStatus, EvidenceKind, TaskStatus, TaskAction);
-    }
-
-    #[test]
-    fn the_schema_lists_the_wire_text() {
-        let schema = serde_json::to_value(<TaskStatus as utoipa::PartialSchema>::schema()).unwrap_or_default();
-        assert_eq!(schema["enum"], serde_json::json!(["pending", "running", "complete", "failed"]));
-    }
 }

@@ -664,6 +664,15 @@ pub fn is_fides_key(key: &str) -> bool {
         && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '<' | '>' | '-'))
 }
 
+/// `DELETE /api/v1/system/{fides_key}` answer (Fides' shape).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct SystemDeleted {
+    /// `resource deleted`.
+    pub message: String,
+    /// The system as it was.
+    pub resource: System,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,8 @@
 //! `uk_gdpr_dpia`: a DPIA under the UK GDPR, in the seven steps of the ICO's guidance, with the
 //! Age Appropriate Design Code check for services children are likely to use.
 
-use super::{Coverage::*, GroupDef, TemplateDef, q};
+use super::def::{GroupDef, TemplateDef, q};
+use crate::kinds::Coverage::*;
 use crate::prefill::Rule;
 
 pub(super) static TEMPLATE: TemplateDef = TemplateDef {

@@ -3,13 +3,12 @@
 
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 use validation::Loc;
 
+use super::repo::ConfigRow;
 use crate::error::{AssessmentError, Result};
-use crate::model::{Config, ConfigUpdate};
-use crate::repo::ConfigRow;
 
 /// Model used for generation when none is configured.
 pub const DEFAULT_ASSESSMENT_MODEL: &str = "gpt-4o-mini";
@@ -145,6 +144,97 @@ pub(crate) fn apply(existing: Option<&ConfigRow>, update: ConfigUpdate) -> Resul
         row.reassessment_cron = cron;
     }
     if problems.is_empty() { Ok(row) } else { Err(AssessmentError::Invalid(problems)) }
+}
+
+/// The OpenAPI schema of a model identifier: 1 to 200 printable characters, not all blank.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelName;
+
+impl utoipa::PartialSchema for ModelName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        // No control character anywhere, and one that is not whitespace either.
+        let printable = r"[^\u0000-\u001f\u007f-\u009f]";
+        let visible = format!(r"[^\u0000-\u001f\u007f-\u009f{}]", validation::text::WHITESPACE_CLASS);
+        validation::text::pattern(
+            "A model identifier: 1 to 200 printable characters",
+            &format!("^{printable}*{visible}{printable}*$"),
+            Some(200),
+        )
+    }
+}
+
+impl ToSchema for ModelName {}
+
+/// The OpenAPI schema of a cron expression: five fields separated by whitespace (their values
+/// are checked by the server).
+#[derive(Debug, Clone, Copy)]
+pub struct CronExpression;
+
+impl utoipa::PartialSchema for CronExpression {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let space = format!("[{}]", validation::text::WHITESPACE_CLASS);
+        let field = format!("[^{}]+", validation::text::WHITESPACE_CLASS);
+        validation::text::pattern(
+            "Five cron fields (minute hour day-of-month month day-of-week), UTC",
+            &format!("^{space}*{field}{space}+{field}{space}+{field}{space}+{field}{space}+{field}{space}*$"),
+            None,
+        )
+    }
+}
+
+impl ToSchema for CronExpression {}
+
+/// The assessment configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Config {
+    /// Model for generation.
+    pub assessment_model: String,
+    /// Model for questionnaire chat.
+    pub chat_model: String,
+    /// Periodic re-evaluation of outdated assessments.
+    pub reassessment_enabled: bool,
+    /// When it runs (five-field cron, UTC).
+    #[schema(example = "0 9 * * *")]
+    pub reassessment_cron: String,
+}
+
+/// `PUT /config`: every field optional; a null model goes back to the default.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigUpdate {
+    /// Model for generation; null restores the default.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<ModelName>)]
+    pub assessment_model: Option<Option<String>>,
+    /// Model for questionnaire chat; null restores the default.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<ModelName>)]
+    pub chat_model: Option<Option<String>>,
+    /// Periodic re-evaluation on or off.
+    #[serde(default)]
+    pub reassessment_enabled: Option<bool>,
+    /// Five-field cron expression (minute hour day-of-month month day-of-week), UTC.
+    #[serde(default)]
+    #[schema(value_type = Option<CronExpression>)]
+    pub reassessment_cron: Option<String>,
+}
+
+/// Tells a field given as `null` (`Some(None)`) from one left out (`None`).
+fn present<'de, D, T>(deserializer: D) -> std::result::Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// The questionnaire tone: instructions for phrasing questions to the team.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tone {
+    /// How to phrase questions (1–2,000 characters).
+    #[schema(value_type = validation::text::NonBlankTextString)]
+    pub tone_prompt: String,
 }
 
 #[cfg(test)]

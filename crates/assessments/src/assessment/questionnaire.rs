@@ -1,30 +1,34 @@
-//! The Slack questionnaire: each selected question is posted as its own message; a durable
-//! polling job reads the threads, and the human replies become `team_input` answers with the
-//! thread as evidence. Reminders go into the threads nobody answered.
+//! The Slack questionnaire: the questions of an assessment that need input are posted to a
+//! channel (rephrased by the chat model in the configured tone when one is set), each thread is
+//! read on a schedule (a durable job per round), and the team's replies become the answers, with
+//! the thread as evidence. Reminders go to threads without a reply.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use db::jobs::{Job, JobFailure, JobHandler, NewJob};
-use db::{DbConn, now, utc};
-use messaging::{ChatMessage, Slack, SlackError, ThreadMessage};
+use db::{Database, DbConn, now, utc};
+use messaging::{ChatMessage, ChatModel, Posted, Slack, SlackError, ThreadMessage};
 use serde_json::json;
 use validation::{Loc, Problem};
 
+use super::answer::Answers;
+use super::changes::Changes;
+use super::model::{QuestionnaireQuestion, QuestionnaireSend, QuestionnaireStatus, RemindersSent};
+use super::repo::{self, AssessmentRow, EvidenceRow, PostedRow, QuestionnaireRow};
+use super::view;
+use super::wake::Wake;
+use crate::config::model as config;
+use crate::config::repo as config_repo;
 use crate::error::{AssessmentError, Result};
-use crate::evaluate::Changes;
-use crate::model::{
-    AnswerSource, AnswerStatus, EvidenceKind, QuestionnaireQuestion, QuestionnaireSend, QuestionnaireStatus,
-    RemindersSent,
-};
-use crate::repo::{self, EvidenceRow, PostedRow, QuestionnaireRow};
-use crate::service::{DieselAssessmentService, template_of};
-use crate::templates::QuestionDef;
-use crate::{config, new_id};
+use crate::kinds::{AnswerSource, AnswerStatus, EvidenceKind};
+use crate::new_id;
+use crate::template::{QuestionDef, TemplateDef};
 
 /// The job queue that reads questionnaire threads.
 pub const POLL_QUEUE: &str = "assessments.questionnaire";
+
 /// Threads are read for this long after the questionnaire was sent.
 const POLL_FOR: chrono::Duration = chrono::Duration::days(14);
 
@@ -57,7 +61,137 @@ pub(crate) fn human_replies(thread: &[ThreadMessage], parent_ts: &str) -> Vec<Th
     replies
 }
 
-impl DieselAssessmentService {
+/// The tone prompt and the chat model in force (read once per questionnaire).
+struct Chat {
+    tone: String,
+    model: String,
+}
+
+/// Sends questionnaires, reads their threads and sends reminders.
+#[derive(Clone)]
+pub(crate) struct Questionnaires {
+    db: Database,
+    slack: Option<SlackSetup>,
+    llm: Option<Arc<dyn ChatModel>>,
+    answers: Answers,
+    wake: Wake,
+}
+
+/// The questions to ask: those named (each once, unknown ids refused), or every question that
+/// needs input.
+fn questions_to_ask(
+    template: &'static TemplateDef,
+    named: Option<&[String]>,
+    statuses: &HashMap<String, AnswerStatus>,
+) -> Result<Vec<&'static QuestionDef>> {
+    let questions: Vec<&'static QuestionDef> = match named {
+        Some(ids) => {
+            let mut problems = Vec::new();
+            let mut chosen: Vec<&'static QuestionDef> = Vec::new();
+            for (i, qid) in ids.iter().enumerate() {
+                match template.question(qid) {
+                    Some((_, q)) if !chosen.iter().any(|c| c.id == q.id) => chosen.push(q),
+                    Some(_) => {}
+                    None => problems.push(Problem::new(
+                        vec![Loc::Key("question_ids".into()), Loc::Index(i)],
+                        format!("Question '{qid}' is not part of template '{}'", template.id),
+                    )),
+                }
+            }
+            if !problems.is_empty() {
+                return Err(AssessmentError::Invalid(problems));
+            }
+            chosen
+        }
+        None => template
+            .questions()
+            .map(|(_, q)| q)
+            .filter(|q| statuses.get(q.id).is_none_or(|s| *s == AnswerStatus::NeedsInput))
+            .collect(),
+    };
+    if questions.is_empty() {
+        return Err(AssessmentError::BadRequest(
+            "No question needs input; pass question_ids to ask about answered questions".to_owned(),
+        ));
+    }
+    Ok(questions)
+}
+
+/// Posts every text; if Slack refuses one, takes back what was posted.
+fn post_all<'q>(
+    slack: &SlackSetup,
+    channel: &str,
+    questions: &[&'q QuestionDef],
+    texts: &[String],
+) -> Result<Vec<(&'q QuestionDef, Posted)>> {
+    let mut posted: Vec<(&QuestionDef, Posted)> = Vec::new();
+    for (q, text) in questions.iter().zip(texts) {
+        match slack.client.post_message(channel, text, None) {
+            Ok(message) => posted.push((q, message)),
+            Err(e) => {
+                undo(slack, &posted);
+                return Err(slack_failed(&e));
+            }
+        }
+    }
+    Ok(posted)
+}
+
+/// The rows recording a questionnaire and its posted questions.
+fn questionnaire_rows(
+    id: &str,
+    actor: &str,
+    channel: &str,
+    posted: &[(&QuestionDef, Posted)],
+) -> (QuestionnaireRow, Vec<PostedRow>) {
+    let at = now();
+    let questionnaire = QuestionnaireRow {
+        id: new_id("qnr"),
+        assessment_id: id.to_owned(),
+        channel: posted.first().map_or(channel.to_owned(), |(_, p)| p.channel.clone()),
+        poll_round: 1,
+        created_by: actor.to_owned(),
+        sent_at: at,
+    };
+    let rows = posted
+        .iter()
+        .enumerate()
+        .map(|(i, (q, message))| PostedRow {
+            questionnaire_id: questionnaire.id.clone(),
+            question_id: q.id.to_owned(),
+            position: i32::try_from(i).unwrap_or(i32::MAX),
+            message_ts: message.ts.clone(),
+            sent_at: at,
+            last_reply_ts: None,
+            response_received_at: None,
+            reminder_count: 0,
+            last_reminder_at: None,
+        })
+        .collect();
+    (questionnaire, rows)
+}
+
+/// Queues the read of round `round` of a questionnaire's threads, `every` from now.
+fn queue_poll(conn: &mut DbConn, questionnaire_id: &str, round: i32, every: Duration) -> Result<()> {
+    let delay = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::seconds(60));
+    let job = NewJob::new(POLL_QUEUE, json!({"questionnaire_id": questionnaire_id}))
+        .run_at(now() + delay)
+        .unique_key(format!("questionnaire:{questionnaire_id}:{round}"));
+    db::jobs::enqueue(conn, &job)?;
+    Ok(())
+}
+
+impl Questionnaires {
+    pub(crate) fn new(
+        db: Database,
+        slack: Option<SlackSetup>,
+        llm: Option<Arc<dyn ChatModel>>,
+        answers: Answers,
+        wake: Wake,
+    ) -> Questionnaires {
+        Questionnaires { db, slack, llm, answers, wake }
+    }
+
     fn slack(&self) -> Result<&SlackSetup> {
         self.slack.as_ref().ok_or_else(|| {
             AssessmentError::BadRequest("Slack is not configured: set LETHE__SLACK__BOT_TOKEN".to_owned())
@@ -66,22 +200,20 @@ impl DieselAssessmentService {
 
     /// The text posted for a question: through the chat model with the tone prompt when one is
     /// configured (falling back to the plain text if it fails), else a plain template.
-    /// `chat` is the tone prompt and chat model in force (read once per questionnaire).
-    fn phrase(&self, chat: &(String, String), system_name: &str, template_name: &str, q: &QuestionDef) -> String {
+    fn phrase(&self, chat: &Chat, system_name: &str, template_name: &str, q: &QuestionDef) -> String {
         let plain = format!(
             "*{system_name}: {template_name}*\n{}\n_{}_\nPlease answer by replying in this thread.",
             q.text, q.guidance
         );
         let Some(model) = &self.llm else { return plain };
-        let (tone, chat_model) = chat;
         let messages = [
-            ChatMessage::system(format!("{tone}\nWrite only the message to post, as plain text.")),
+            ChatMessage::system(format!("{}\nWrite only the message to post, as plain text.", chat.tone)),
             ChatMessage::user(format!(
                 "Assessment: {template_name} of the system \"{system_name}\".\nQuestion: {}\nGuidance: {}",
                 q.text, q.guidance
             )),
         ];
-        match model.complete(chat_model, &messages) {
+        match model.complete(&chat.model, &messages) {
             Ok(text) => format!("{text}\n(Question {}. Please reply in this thread.)", q.id),
             Err(e) => {
                 tracing::warn!(error = %e, question = q.id, "phrasing with the chat model failed; posting the plain text");
@@ -91,12 +223,7 @@ impl DieselAssessmentService {
     }
 
     /// Sends the questionnaire of assessment `id`.
-    pub(crate) fn send_questionnaire_impl(
-        &self,
-        actor: &str,
-        id: &str,
-        request: QuestionnaireSend,
-    ) -> Result<QuestionnaireStatus> {
+    pub(crate) fn send(&self, actor: &str, id: &str, request: QuestionnaireSend) -> Result<QuestionnaireStatus> {
         let slack = self.slack()?.clone();
         let channel = request
             .channel
@@ -110,89 +237,25 @@ impl DieselAssessmentService {
                 )
             })?;
         let mut conn = self.db.conn()?;
-        let row = repo::find_assessment(&mut conn, id)?
-            .ok_or_else(|| AssessmentError::NotFound(format!("No privacy assessment found with id '{id}'")))?;
-        let template = template_of(&row)?;
+        let row: AssessmentRow = view::assessment(&mut conn, id)?;
+        let template = view::template_of(&row)?;
         let statuses: HashMap<String, AnswerStatus> = repo::answers_of(&mut conn, id)?
             .into_iter()
             .filter(|a| !a.answer.is_empty())
             .map(|a| (a.question_id, a.status))
             .collect();
-        let questions: Vec<&'static QuestionDef> = match &request.question_ids {
-            Some(ids) => {
-                let mut problems = Vec::new();
-                let mut chosen: Vec<&'static QuestionDef> = Vec::new();
-                for (i, qid) in ids.iter().enumerate() {
-                    match template.question(qid) {
-                        Some((_, q)) if !chosen.iter().any(|c| c.id == q.id) => chosen.push(q),
-                        Some(_) => {}
-                        None => problems.push(Problem::new(
-                            vec![Loc::Key("question_ids".into()), Loc::Index(i)],
-                            format!("Question '{qid}' is not part of template '{}'", template.id),
-                        )),
-                    }
-                }
-                if !problems.is_empty() {
-                    return Err(AssessmentError::Invalid(problems));
-                }
-                chosen
-            }
-            None => template
-                .questions()
-                .map(|(_, q)| q)
-                .filter(|q| statuses.get(q.id).is_none_or(|s| *s == AnswerStatus::NeedsInput))
-                .collect(),
-        };
-        if questions.is_empty() {
-            return Err(AssessmentError::BadRequest(
-                "No question needs input; pass question_ids to ask about answered questions".to_owned(),
-            ));
-        }
-        let stored = repo::find_config(&mut conn)?;
-        let chat = (config::tone(stored.as_ref()), config::view(stored.as_ref()).chat_model);
+        let questions = questions_to_ask(template, request.question_ids.as_deref(), &statuses)?;
+        let stored = config_repo::find_config(&mut conn)?;
+        let chat = Chat { tone: config::tone(stored.as_ref()), model: config::view(stored.as_ref()).chat_model };
         let texts: Vec<String> =
             questions.iter().map(|q| self.phrase(&chat, &row.system_name, template.name, q)).collect();
-
         // Post everything first; if Slack refuses one, take back what was posted and record nothing.
-        let mut posted: Vec<(&QuestionDef, messaging::Posted)> = Vec::new();
-        for (q, text) in questions.iter().zip(&texts) {
-            match slack.client.post_message(&channel, text, None) {
-                Ok(message) => posted.push((q, message)),
-                Err(e) => {
-                    undo(&slack, &posted);
-                    return Err(slack_failed(&e));
-                }
-            }
-        }
-        let at = now();
-        let questionnaire = QuestionnaireRow {
-            id: new_id("qnr"),
-            assessment_id: id.to_owned(),
-            channel: posted.first().map_or(channel.clone(), |(_, p)| p.channel.clone()),
-            poll_round: 1,
-            created_by: actor.to_owned(),
-            sent_at: at,
-        };
-        let rows: Vec<PostedRow> = posted
-            .iter()
-            .enumerate()
-            .map(|(i, (q, message))| PostedRow {
-                questionnaire_id: questionnaire.id.clone(),
-                question_id: q.id.to_owned(),
-                position: i32::try_from(i).unwrap_or(i32::MAX),
-                message_ts: message.ts.clone(),
-                sent_at: at,
-                last_reply_ts: None,
-                response_received_at: None,
-                reminder_count: 0,
-                last_reminder_at: None,
-            })
-            .collect();
+        let posted = post_all(&slack, &channel, &questions, &texts)?;
+        let (questionnaire, rows) = questionnaire_rows(id, actor, &channel, &posted);
         let stored = conn.write_transaction(|conn| {
-            repo::lock_assessment(conn, id)?
-                .ok_or_else(|| AssessmentError::NotFound(format!("No privacy assessment found with id '{id}'")))?;
+            repo::lock_assessment(conn, id)?.ok_or_else(|| view::not_found(id))?;
             repo::insert_questionnaire(conn, &questionnaire, &rows)?;
-            let mut changes = Changes::start(conn, id, at)?;
+            let mut changes = Changes::start(conn, id, questionnaire.sent_at)?;
             changes.audit(
                 actor,
                 "questionnaire_sent",
@@ -201,31 +264,20 @@ impl DieselAssessmentService {
                        "question_ids": rows.iter().map(|r| r.question_id.clone()).collect::<Vec<_>>()}),
             );
             changes.save(conn)?;
-            self.queue_poll(conn, &questionnaire.id, 1, slack.poll_every)?;
-            Ok::<_, AssessmentError>(())
+            queue_poll(conn, &questionnaire.id, 1, slack.poll_every)
         });
         if let Err(e) = stored {
             undo(&slack, &posted);
             return Err(e);
         }
-        self.wake();
+        self.wake.now();
         status(&questionnaire, &rows)
     }
 
-    fn queue_poll(&self, conn: &mut DbConn, questionnaire_id: &str, round: i32, every: Duration) -> Result<()> {
-        let delay = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::seconds(60));
-        let job = NewJob::new(POLL_QUEUE, json!({"questionnaire_id": questionnaire_id}))
-            .run_at(now() + delay)
-            .unique_key(format!("questionnaire:{questionnaire_id}:{round}"));
-        db::jobs::enqueue(conn, &job)?;
-        Ok(())
-    }
-
     /// The latest questionnaire of assessment `id`.
-    pub(crate) fn questionnaire_status_impl(&self, id: &str) -> Result<QuestionnaireStatus> {
+    pub(crate) fn status(&self, id: &str) -> Result<QuestionnaireStatus> {
         let mut conn = self.db.conn()?;
-        repo::find_assessment(&mut conn, id)?
-            .ok_or_else(|| AssessmentError::NotFound(format!("No privacy assessment found with id '{id}'")))?;
+        view::assessment(&mut conn, id)?;
         let questionnaire = repo::latest_questionnaire(&mut conn, id)?
             .ok_or_else(|| AssessmentError::NotFound(format!("No questionnaire was sent for assessment '{id}'")))?;
         let rows = repo::posted_questions(&mut conn, &questionnaire.id)?;
@@ -233,7 +285,7 @@ impl DieselAssessmentService {
     }
 
     /// Posts a reminder in every thread without a reply.
-    pub(crate) fn send_reminders_impl(&self, actor: &str, id: &str) -> Result<RemindersSent> {
+    pub(crate) fn remind(&self, actor: &str, id: &str) -> Result<RemindersSent> {
         let slack = self.slack()?.clone();
         let mut conn = self.db.conn()?;
         let questionnaire = repo::latest_questionnaire(&mut conn, id)?
@@ -283,7 +335,7 @@ impl DieselAssessmentService {
         let Some(assessment) = repo::find_assessment(&mut conn, &questionnaire.assessment_id)? else {
             return Ok(());
         };
-        let template = template_of(&assessment)?;
+        let template = view::template_of(&assessment)?;
         for row in repo::posted_questions(&mut conn, questionnaire_id)? {
             // Slack being down skips this round for the thread; the next round reads it again.
             let thread = match slack.client.replies(&questionnaire.channel, &row.message_ts) {
@@ -305,7 +357,7 @@ impl DieselAssessmentService {
         if now() - questionnaire.sent_at < POLL_FOR {
             conn.write_transaction(|conn| {
                 repo::set_poll_round(conn, questionnaire_id, round)?;
-                self.queue_poll(conn, questionnaire_id, round, slack.poll_every)
+                queue_poll(conn, questionnaire_id, round, slack.poll_every)
             })?;
         }
         Ok(())
@@ -334,7 +386,7 @@ impl DieselAssessmentService {
         let (assessment_id, question_id) = (questionnaire.assessment_id.clone(), row.question_id.clone());
         let evidence_group = group_id.to_owned();
         let (target, asked) = (assessment_id.clone(), question_id.clone());
-        self.write_answer(&actor, &target, &asked, move |conn| {
+        self.answers.write(&actor, &target, &asked, move |conn| {
             let at = now();
             repo::record_reply(conn, &questionnaire_id, &question_id, &last_ts, at)?;
             repo::replace_question_evidence(
@@ -359,7 +411,7 @@ impl DieselAssessmentService {
     }
 }
 
-fn undo(slack: &SlackSetup, posted: &[(&QuestionDef, messaging::Posted)]) {
+fn undo(slack: &SlackSetup, posted: &[(&QuestionDef, Posted)]) {
     for (_, message) in posted {
         if let Err(e) = slack.client.delete_message(&message.channel, &message.ts) {
             tracing::warn!(error = %e, ts = %message.ts, "could not take back a questionnaire message");
@@ -386,8 +438,9 @@ fn status(questionnaire: &QuestionnaireRow, rows: &[PostedRow]) -> Result<Questi
     })
 }
 
-/// Reads questionnaire threads ([`POLL_QUEUE`]).
-pub struct QuestionnairePoller(pub DieselAssessmentService);
+/// Reads questionnaire threads ([`POLL_QUEUE`]); made by
+/// [`crate::DieselAssessmentService::questionnaire_poller`].
+pub struct QuestionnairePoller(pub(crate) Questionnaires);
 
 impl JobHandler for QuestionnairePoller {
     fn run(&self, job: &Job) -> std::result::Result<(), JobFailure> {

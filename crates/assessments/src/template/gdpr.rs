@@ -1,7 +1,8 @@
 //! `gdpr_dpia`: a data protection impact assessment under GDPR Art. 35, following the content
 //! Art. 35(7) requires, the WP248 rev.01 screening criteria and Art. 36 prior consultation.
 
-use super::{Coverage::*, GroupDef, TemplateDef, q};
+use super::def::{GroupDef, TemplateDef, q};
+use crate::kinds::Coverage::*;
 use crate::prefill::Rule;
 
 pub(super) static TEMPLATE: TemplateDef = TemplateDef {

@@ -1,7 +1,8 @@
 //! `eu_ai_act_fria`: a fundamental rights impact assessment under Art. 27 of the AI Act, for
 //! deployers of high-risk AI systems.
 
-use super::{Coverage::*, GroupDef, TemplateDef, q};
+use super::def::{GroupDef, TemplateDef, q};
+use crate::kinds::Coverage::*;
 use crate::prefill::Rule;
 
 pub(super) static TEMPLATE: TemplateDef = TemplateDef {
