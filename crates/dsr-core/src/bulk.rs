@@ -83,6 +83,12 @@ impl From<diesel::result::Error> for ItemError {
     }
 }
 
+impl From<crate::error::Refused> for ItemError {
+    fn from(e: crate::error::Refused) -> Self {
+        ItemError::Refused(e.0)
+    }
+}
+
 impl From<DsrError> for ItemError {
     fn from(e: DsrError) -> Self {
         ItemError::Failed(e)

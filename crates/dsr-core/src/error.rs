@@ -39,6 +39,12 @@ impl From<diesel::result::Error> for DsrError {
     }
 }
 
+/// Why a value given in a request was refused (a key, a masking strategy, an identity): the
+/// message for the client, which names what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
+
 /// Why a customer store (the subject's database) could not be reached or read: the driver's
 /// reason, shown to the privacy team in connection tests and execution logs. Never a failure of
 /// Lethe's own database, which is a [`DsrError::Db`].

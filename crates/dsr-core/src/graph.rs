@@ -136,7 +136,7 @@ fn strings(value: Option<&Value>) -> Vec<String> {
 impl Graph {
     /// Builds the graph of `datasets` (each with its connection's key). A reference to a
     /// collection or field that does not exist (or is skipped) is an error naming it.
-    pub fn build(datasets: &[(Dataset, String)]) -> Result<Graph, String> {
+    pub fn build(datasets: &[(Dataset, String)]) -> Result<Graph, TraversalError> {
         let mut nodes = Vec::new();
         let mut skipped = BTreeSet::new();
         for (dataset, connection) in datasets {
@@ -192,15 +192,15 @@ impl Graph {
                         let origin = format!("{}.{}.{}", dataset.fides_key, collection.name, field.name);
                         let named = format!("{}.{}", reference.dataset, reference.field);
                         if skipped.contains(&target) {
-                            return Err(format!(
+                            return Err(TraversalError(format!(
                                 "{origin}: referenced collection {target} is skipped (skip_processing)"
-                            ));
+                            )));
                         }
                         let Some(&to) = index.get(&target) else {
-                            return Err(format!("{origin}: referenced object {named} does not exist"));
+                            return Err(TraversalError(format!("{origin}: referenced object {named} does not exist")));
                         };
                         if nodes[to].field(target_field).is_none() {
-                            return Err(format!("{origin}: referenced object {named} does not exist"));
+                            return Err(TraversalError(format!("{origin}: referenced object {named} does not exist")));
                         }
                         let a = (from, field.name.clone());
                         let b = (to, target_field.to_owned());
@@ -294,7 +294,8 @@ pub struct Plan {
 }
 
 /// Why a request's graph cannot be traversed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
 pub struct TraversalError(pub String);
 
 /// Whether `category` equals `target` or lies under it (`user` covers `user.contact.email`).
@@ -532,7 +533,7 @@ mod tests {
     fn references_to_missing_or_skipped_collections_fail_the_build() {
         let mut datasets = shop();
         datasets[0].0.collections[0].fides_meta = Some(json!({"skip_processing": true}));
-        let err = Graph::build(&datasets).unwrap_err();
+        let err = Graph::build(&datasets).unwrap_err().0;
         assert!(err.contains("shop.customer.address_id") && err.contains("skip"), "{err}");
     }
 

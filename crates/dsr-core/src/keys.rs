@@ -39,7 +39,7 @@ pub fn from_name(name: &str) -> String {
 }
 
 /// The given key, or one derived from `name`; fails with a message when invalid.
-pub(crate) fn key_or_name(key: Option<&str>, name: &str) -> Result<String, String> {
+pub(crate) fn key_or_name(key: Option<&str>, name: &str) -> Result<String, crate::error::Refused> {
     let key = match key {
         Some(key) => key.to_owned(),
         None => from_name(name),
@@ -47,9 +47,9 @@ pub(crate) fn key_or_name(key: Option<&str>, name: &str) -> Result<String, Strin
     if is_fides_key(&key) {
         Ok(key)
     } else {
-        Err(format!(
+        Err(crate::error::Refused(format!(
             "FidesKeys must only contain alphanumeric characters, '.', '_', '<', '>' or '-'. Value provided: {key}"
-        ))
+        )))
     }
 }
 

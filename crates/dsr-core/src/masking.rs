@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use crate::error::Refused;
+
 /// A masking strategy as submitted: its name and configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct MaskingStrategy {
@@ -74,42 +76,44 @@ pub enum Strategy {
 pub const MASKING_STRATEGIES: &[&str] =
     &["null_rewrite", "string_rewrite", "hash", "hmac", "random_string_rewrite", "aes_encrypt"];
 
-fn config_object(name: &str, configuration: &Value, allowed: &[&str]) -> Result<Map<String, Value>, String> {
+fn config_object(name: &str, configuration: &Value, allowed: &[&str]) -> Result<Map<String, Value>, Refused> {
     let object = match configuration {
         Value::Null => Map::new(),
         Value::Object(object) => object.clone(),
-        _ => return Err(format!("the configuration of masking strategy '{name}' must be an object")),
+        _ => return Err(Refused(format!("the configuration of masking strategy '{name}' must be an object"))),
     };
     if let Some(unknown) = object.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(format!("unknown configuration key '{unknown}' for masking strategy '{name}'"));
+        return Err(Refused(format!("unknown configuration key '{unknown}' for masking strategy '{name}'")));
     }
     Ok(object)
 }
 
-fn suffix(name: &str, config: &Map<String, Value>) -> Result<String, String> {
+fn suffix(name: &str, config: &Map<String, Value>) -> Result<String, Refused> {
     match config.get("format_preservation") {
         None | Some(Value::Null) => Ok(String::new()),
         Some(Value::Object(fp)) => match fp.get("suffix") {
             None | Some(Value::Null) => Ok(String::new()),
             Some(Value::String(s)) => Ok(s.clone()),
-            Some(_) => Err(format!("format_preservation.suffix of masking strategy '{name}' must be a string")),
+            Some(_) => {
+                Err(Refused(format!("format_preservation.suffix of masking strategy '{name}' must be a string")))
+            }
         },
-        Some(_) => Err(format!("format_preservation of masking strategy '{name}' must be an object")),
+        Some(_) => Err(Refused(format!("format_preservation of masking strategy '{name}' must be an object"))),
     }
 }
 
-fn algorithm(name: &str, config: &Map<String, Value>) -> Result<Algorithm, String> {
+fn algorithm(name: &str, config: &Map<String, Value>) -> Result<Algorithm, Refused> {
     match config.get("algorithm").and_then(Value::as_str) {
         None if config.get("algorithm").is_none_or(Value::is_null) => Ok(Algorithm::Sha256),
         Some("SHA-256") => Ok(Algorithm::Sha256),
         Some("SHA-512") => Ok(Algorithm::Sha512),
-        _ => Err(format!("algorithm of masking strategy '{name}' must be SHA-256 or SHA-512")),
+        _ => Err(Refused(format!("algorithm of masking strategy '{name}' must be SHA-256 or SHA-512"))),
     }
 }
 
 impl Strategy {
     /// Parses a strategy and its configuration; the error names what is wrong.
-    pub fn parse(spec: &MaskingStrategy) -> Result<Strategy, String> {
+    pub fn parse(spec: &MaskingStrategy) -> Result<Strategy, Refused> {
         let name = spec.strategy.as_str();
         let configuration = &spec.configuration;
         Ok(match name {
@@ -120,7 +124,7 @@ impl Strategy {
             "string_rewrite" => {
                 let config = config_object(name, configuration, &["rewrite_value", "format_preservation"])?;
                 let Some(Value::String(value)) = config.get("rewrite_value") else {
-                    return Err("string_rewrite needs configuration.rewrite_value (a string)".to_owned());
+                    return Err(Refused("string_rewrite needs configuration.rewrite_value (a string)".to_owned()));
                 };
                 Strategy::StringRewrite { value: value.clone(), suffix: suffix(name, &config)? }
             }
@@ -136,26 +140,26 @@ impl Strategy {
                 let config = config_object(name, configuration, &["length", "format_preservation"])?;
                 let length = match config.get("length") {
                     None | Some(Value::Null) => 30,
-                    Some(v) => v
-                        .as_u64()
-                        .filter(|n| (1..=1000).contains(n))
-                        .and_then(|n| usize::try_from(n).ok())
-                        .ok_or("length of random_string_rewrite must be an integer from 1 to 1000")?,
+                    Some(v) => {
+                        v.as_u64().filter(|n| (1..=1000).contains(n)).and_then(|n| usize::try_from(n).ok()).ok_or_else(
+                            || Refused("length of random_string_rewrite must be an integer from 1 to 1000".to_owned()),
+                        )?
+                    }
                 };
                 Strategy::RandomStringRewrite { length, suffix: suffix(name, &config)? }
             }
             "aes_encrypt" => {
                 let config = config_object(name, configuration, &["mode", "format_preservation"])?;
                 if config.get("mode").is_some_and(|m| !m.is_null() && m.as_str() != Some("GCM")) {
-                    return Err("mode of aes_encrypt must be GCM".to_owned());
+                    return Err(Refused("mode of aes_encrypt must be GCM".to_owned()));
                 }
                 Strategy::AesEncrypt { suffix: suffix(name, &config)? }
             }
             other => {
-                return Err(format!(
+                return Err(Refused(format!(
                     "Unknown masking strategy '{other}'; use one of: {}",
                     MASKING_STRATEGIES.join(", ")
-                ));
+                )));
             }
         })
     }
@@ -261,7 +265,7 @@ mod tests {
     use super::*;
 
     fn strategy(value: Value) -> Result<Strategy, String> {
-        Strategy::parse(&serde_json::from_value(value).unwrap())
+        Strategy::parse(&serde_json::from_value(value).unwrap()).map_err(|e| e.0)
     }
 
     fn secrets() -> MaskingSecrets {

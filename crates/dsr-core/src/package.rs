@@ -28,14 +28,23 @@ pub struct Rendered {
     pub extension: &'static str,
 }
 
-fn encrypt(key: Option<&[u8]>, plain: Vec<u8>) -> Result<Vec<u8>, String> {
+/// Why a package could not be rendered (encryption or archive writing failed).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RenderError(pub String);
+
+fn failed(e: impl std::fmt::Display) -> RenderError {
+    RenderError(e.to_string())
+}
+
+fn encrypt(key: Option<&[u8]>, plain: Vec<u8>) -> Result<Vec<u8>, RenderError> {
     match key {
-        Some(key) => crypto::results::encrypt(key, &plain).map(String::into_bytes).map_err(|e| e.to_string()),
+        Some(key) => crypto::results::encrypt(key, &plain).map(String::into_bytes).map_err(failed),
         None => Ok(plain),
     }
 }
 
-fn csv_of(rows: &Value) -> Result<Vec<u8>, String> {
+fn csv_of(rows: &Value) -> Result<Vec<u8>, RenderError> {
     let rows: Vec<&Map<String, Value>> = rows.as_array().into_iter().flatten().filter_map(Value::as_object).collect();
     let mut columns: Vec<&str> = Vec::new();
     for row in &rows {
@@ -46,25 +55,29 @@ fn csv_of(rows: &Value) -> Result<Vec<u8>, String> {
         }
     }
     let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(&columns).map_err(|e| e.to_string())?;
+    writer.write_record(&columns).map_err(failed)?;
     for row in rows {
         let cells = columns.iter().map(|c| match row.get(*c) {
             None | Some(Value::Null) => String::new(),
             Some(Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),
         });
-        writer.write_record(cells).map_err(|e| e.to_string())?;
+        writer.write_record(cells).map_err(failed)?;
     }
-    writer.into_inner().map_err(|e| e.to_string())
+    writer.into_inner().map_err(failed)
 }
 
 /// Renders `package` (`"dataset:collection"` → rows). JSON is pretty-printed with two-space
 /// indents, as Fides writes it; with a key the whole document becomes one base64 string. CSV
 /// gives a zip with `<dataset:collection>.csv` per collection, each encrypted on its own.
-pub fn render(package: &Map<String, Value>, format: ResponseFormat, key: Option<&[u8]>) -> Result<Rendered, String> {
+pub fn render(
+    package: &Map<String, Value>,
+    format: ResponseFormat,
+    key: Option<&[u8]>,
+) -> Result<Rendered, RenderError> {
     match format {
         ResponseFormat::Json => {
-            let plain = serde_json::to_vec_pretty(package).map_err(|e| e.to_string())?;
+            let plain = serde_json::to_vec_pretty(package).map_err(failed)?;
             Ok(Rendered { bytes: encrypt(key, plain)?, extension: "json" })
         }
         ResponseFormat::Csv => {
@@ -73,10 +86,10 @@ pub fn render(package: &Map<String, Value>, format: ResponseFormat, key: Option<
                 .compression_method(zip::CompressionMethod::Deflated)
                 .unix_permissions(0o600);
             for (name, rows) in package {
-                zip.start_file(format!("{name}.csv"), options).map_err(|e| e.to_string())?;
-                zip.write_all(&encrypt(key, csv_of(rows)?)?).map_err(|e| e.to_string())?;
+                zip.start_file(format!("{name}.csv"), options).map_err(failed)?;
+                zip.write_all(&encrypt(key, csv_of(rows)?)?).map_err(failed)?;
             }
-            let bytes = zip.finish().map_err(|e| e.to_string())?.into_inner();
+            let bytes = zip.finish().map_err(failed)?.into_inner();
             Ok(Rendered { bytes, extension: "zip" })
         }
     }

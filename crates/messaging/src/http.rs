@@ -1,13 +1,31 @@
-//! Blocking HTTP calls on threads that own their `reqwest` clients. A blocking client runs a
-//! private async runtime, which panics when dropped inside another runtime (an actix handler, an
-//! async test); keeping the clients on these threads means they are always dropped here, and
-//! the thread count bounds the calls in flight.
+//! Blocking HTTP calls on threads that own their `reqwest` clients: the one HTTP client layer of
+//! Lethe's outbound calls (Slack, the language model; the SaaS and webhook connectors are to
+//! use it too).
+//!
+//! Why this and not reqwest's async client on a runtime owned here: every caller is synchronous
+//! (job worker threads, actix's blocking pool), so an async client would need a runtime plus a
+//! `block_on` bridge per call, which is this pool with more moving parts. A blocking client runs
+//! a private async runtime, which panics when dropped inside another runtime (an actix handler,
+//! an async test); keeping the clients on these threads means they are always dropped here. The
+//! thread count is the concurrency cap (calls beyond it wait their turn), each client carries
+//! the per-request time-out, and connections are pooled per thread by reqwest.
 
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 type Call = Box<dyn FnOnce(&reqwest::blocking::Client) + Send>;
+
+/// Why the pool could not start: a thread could not be spawned, or a client not built.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PoolError {
+    /// The operating system refused a thread.
+    #[error("cannot start an HTTP thread: {0}")]
+    Spawn(#[from] std::io::Error),
+    /// reqwest could not build a client (TLS backend, settings).
+    #[error("cannot build an HTTP client: {0}")]
+    Client(String),
+}
 
 /// A few threads making HTTP calls.
 pub(crate) struct HttpPool {
@@ -16,29 +34,29 @@ pub(crate) struct HttpPool {
 
 impl HttpPool {
     /// Starts `threads` threads, each with a client using `timeout` per request.
-    pub(crate) fn new(name: &str, threads: usize, timeout: Duration) -> Result<HttpPool, String> {
+    pub(crate) fn new(name: &str, threads: usize, timeout: Duration) -> Result<HttpPool, PoolError> {
         let (calls, queue) = mpsc::channel::<Call>();
         let queue = Arc::new(Mutex::new(queue));
         for n in 0..threads.max(1) {
             let queue = Arc::clone(&queue);
             let (ready, started) = mpsc::channel();
-            std::thread::Builder::new()
-                .name(format!("{name}-{n}"))
-                .spawn(move || {
-                    let client = match reqwest::blocking::Client::builder().timeout(timeout).build() {
-                        Ok(client) => {
-                            let _ = ready.send(Ok(()));
-                            client
-                        }
-                        Err(e) => {
-                            let _ = ready.send(Err(e.to_string()));
-                            return;
-                        }
-                    };
-                    serve(&queue, &client);
-                })
-                .map_err(|e| e.to_string())?;
-            started.recv().map_err(|e| e.to_string())??;
+            std::thread::Builder::new().name(format!("{name}-{n}")).spawn(move || {
+                let client = match reqwest::blocking::Client::builder().timeout(timeout).build() {
+                    Ok(client) => {
+                        let _ = ready.send(Ok(()));
+                        client
+                    }
+                    Err(e) => {
+                        let _ = ready.send(Err(e.to_string()));
+                        return;
+                    }
+                };
+                serve(&queue, &client);
+            })?;
+            started
+                .recv()
+                .map_err(|_| PoolError::Client("the HTTP thread stopped while starting".to_owned()))?
+                .map_err(PoolError::Client)?;
         }
         Ok(HttpPool { calls: Mutex::new(calls) })
     }

@@ -123,7 +123,8 @@ const MAX_ERROR_CHARS: usize = 300;
 impl OpenAiChat {
     /// A client for `settings`.
     pub fn new(settings: &LlmSettings) -> Result<OpenAiChat, LlmError> {
-        let pool = HttpPool::new("llm", settings.max_concurrency, settings.timeout).map_err(LlmError::Unreachable)?;
+        let pool = HttpPool::new("llm", settings.max_concurrency, settings.timeout)
+            .map_err(|e| LlmError::Unreachable(e.to_string()))?;
         Ok(OpenAiChat {
             endpoint: format!("{}/chat/completions", settings.base_url.trim_end_matches('/')),
             api_key: settings.api_key.clone(),

@@ -123,7 +123,7 @@ impl SlackClient {
     /// A client for the API at `base` (`https://slack.com/api`) with a bot token.
     pub fn new(base: &str, token: &str, timeout: Duration) -> Result<SlackClient, SlackError> {
         let pool = HttpPool::new("slack", 2, timeout)
-            .map_err(|message| SlackError::Transport { method: "client", message })?;
+            .map_err(|e| SlackError::Transport { method: "client", message: e.to_string() })?;
         Ok(SlackClient { base: base.trim_end_matches('/').to_owned(), token: token.to_owned(), pool })
     }
 

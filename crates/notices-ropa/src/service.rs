@@ -83,6 +83,15 @@ pub struct DieselNoticesService {
 
 use db::id::new_uuid as new_id;
 
+/// A purpose under a notice that does not exist is itself not found (as before); a database
+/// failure stays one.
+fn purpose_not_found(e: NoticesError) -> NoticesError {
+    match e {
+        NoticesError::NotFound(_) => NoticesError::NotFound("Processing purpose"),
+        other => other,
+    }
+}
+
 fn check(issues: Vec<Problem>) -> Result<()> {
     if issues.is_empty() { Ok(()) } else { Err(NoticesError::Invalid(issues)) }
 }
@@ -199,8 +208,12 @@ impl NoticesService for DieselNoticesService {
         let name = validate::required("name", &request.name, &mut issues);
         check(issues)?;
         let mut conn = self.conn()?;
-        let org = repo::find_org(&mut conn, &request.org_slug).map_err(|_| {
-            NoticesError::invalid("org_slug", format!("Organization '{}' does not exist", request.org_slug))
+        // Only a missing organization is the client's mistake; a database failure stays one.
+        let org = repo::find_org(&mut conn, &request.org_slug).map_err(|e| match e {
+            NoticesError::NotFound(_) => {
+                NoticesError::invalid("org_slug", format!("Organization '{}' does not exist", request.org_slug))
+            }
+            other => other,
         })?;
         let row = repo::SpaceRow { id: new_id(), slug: request.slug, name, org_id: org.id, created_at: db::now() };
         conflict_on_unique(
@@ -476,8 +489,7 @@ impl NoticesService for DieselNoticesService {
         let mut conn = self.conn()?;
         conn.write_transaction(|c| {
             let (space, _) = repo::find_space(c, space)?;
-            let notice =
-                repo::find_notice(c, &space.id, notice_id).map_err(|_| NoticesError::NotFound("Processing purpose"))?;
+            let notice = repo::find_notice(c, &space.id, notice_id).map_err(purpose_not_found)?;
             let mut row = repo::find_purpose(c, &notice.id, purpose_id)?;
             let mut issues = Vec::new();
             if let Some(name) = request.name {
@@ -501,8 +513,7 @@ impl NoticesService for DieselNoticesService {
         let mut conn = self.conn()?;
         conn.write_transaction(|c| {
             let (space, _) = repo::find_space(c, space)?;
-            let notice =
-                repo::find_notice(c, &space.id, notice_id).map_err(|_| NoticesError::NotFound("Processing purpose"))?;
+            let notice = repo::find_notice(c, &space.id, notice_id).map_err(purpose_not_found)?;
             let purpose = repo::find_purpose(c, &notice.id, purpose_id)?;
             repo::delete_purpose(c, &purpose.id)?;
             repo::recount(c, &space.id)?;

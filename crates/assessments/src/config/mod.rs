@@ -9,7 +9,7 @@ use db::Database;
 
 pub use model::{
     Config, ConfigDefaults, ConfigUpdate, CronExpression, DEFAULT_ASSESSMENT_MODEL, DEFAULT_CHAT_MODEL,
-    DEFAULT_REASSESSMENT_CRON, DEFAULT_TONE_PROMPT, MAX_TONE_CHARS, ModelName, Tone, defaults, parse_cron,
+    DEFAULT_REASSESSMENT_CRON, DEFAULT_TONE_PROMPT, InvalidCron, MAX_TONE_CHARS, ModelName, Tone, defaults, parse_cron,
 };
 
 use crate::error::Result;

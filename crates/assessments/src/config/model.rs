@@ -100,15 +100,20 @@ pub(crate) fn check_tone(tone: &str) -> Result<String> {
     Ok(tone.to_owned())
 }
 
+/// Why a cron expression was refused: the message names the expression and the problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidCron(pub String);
+
 /// Parses a five-field cron expression (minute hour day-of-month month day-of-week).
-pub fn parse_cron(expression: &str) -> std::result::Result<croner::Cron, String> {
+pub fn parse_cron(expression: &str) -> std::result::Result<croner::Cron, InvalidCron> {
     let fields = expression.split_whitespace().count();
     if fields != 5 {
-        return Err(format!(
+        return Err(InvalidCron(format!(
             "Invalid cron expression '{expression}': expected 5 fields (minute hour day-of-month month day-of-week), got {fields}"
-        ));
+        )));
     }
-    croner::Cron::from_str(expression).map_err(|e| format!("Invalid cron expression '{expression}': {e}"))
+    croner::Cron::from_str(expression).map_err(|e| InvalidCron(format!("Invalid cron expression '{expression}': {e}")))
 }
 
 fn check_model(field: &str, value: Option<String>, problems: &mut Vec<validation::Problem>) -> Option<String> {
@@ -138,7 +143,7 @@ pub(crate) fn apply(existing: Option<&ConfigRow>, update: ConfigUpdate) -> Resul
     }
     if let Some(cron) = update.reassessment_cron {
         let cron = cron.trim().to_owned();
-        if let Err(message) = parse_cron(&cron) {
+        if let Err(InvalidCron(message)) = parse_cron(&cron) {
             problems.push(validation::Problem::new(vec![Loc::Key("reassessment_cron".into())], message));
         }
         row.reassessment_cron = cron;
@@ -245,7 +250,7 @@ mod tests {
     fn cron_expressions_need_five_valid_fields() {
         assert!(parse_cron("0 9 * * 1").is_ok());
         assert!(parse_cron("*/15 9-17 * * MON-FRI").is_ok());
-        assert!(parse_cron("0 9 * *").is_err_and(|e| e.contains("expected 5 fields")));
+        assert!(parse_cron("0 9 * *").is_err_and(|e| e.0.contains("expected 5 fields")));
         assert!(parse_cron("0 0 9 * * *").is_err(), "seconds are not accepted");
         assert!(parse_cron("61 9 * * *").is_err());
         assert!(parse_cron("0 25 * * *").is_err());

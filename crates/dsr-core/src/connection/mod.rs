@@ -15,7 +15,7 @@ use db::id::new_id;
 
 pub use model::{AccessLevel, Connection, ConnectionCreate, ConnectionList, ConnectionType, TestResult, TestStatus};
 
-use crate::bulk::{BulkResponse, ItemError, MAX_BULK, refuse, save_each};
+use crate::bulk::{BulkResponse, MAX_BULK, refuse, save_each};
 use crate::connector::Stores;
 use crate::error::{DsrError, Result};
 use crate::keys;
@@ -99,7 +99,7 @@ impl ConnectionService for DieselConnectionService {
             if item.name.trim().is_empty() {
                 return refuse("name must not be empty");
             }
-            let key = keys::key_or_name(item.key.as_deref(), &item.name).map_err(ItemError::Refused)?;
+            let key = keys::key_or_name(item.key.as_deref(), &item.name)?;
             let existing = repo::find_connection(c, &key)?;
             let now = db::now();
             let exists = existing.is_some();

@@ -114,7 +114,7 @@ fn refusal(item: &RuleCreate) -> Option<String> {
         ActionType::Erasure => match &item.masking_strategy {
             None => Some("Erasure Rules must have masking strategies.".to_owned()),
             Some(masking) => match crate::masking::Strategy::parse(masking) {
-                Err(message) => Some(message),
+                Err(refused) => Some(refused.0),
                 Ok(_) if item.storage_destination_key.is_some() => {
                     Some("Erasure Rules cannot have storage destinations.".to_owned())
                 }
@@ -134,7 +134,7 @@ impl PolicyService for DieselPolicyService {
             if item.name.trim().is_empty() {
                 return refuse("name must not be empty");
             }
-            let key = keys::key_or_name(item.key.as_deref(), &item.name).map_err(ItemError::Refused)?;
+            let key = keys::key_or_name(item.key.as_deref(), &item.name)?;
             if item.execution_timeframe.is_some_and(|days| days < 1) {
                 return refuse("execution_timeframe must be at least 1 day");
             }
@@ -185,7 +185,7 @@ impl PolicyService for DieselPolicyService {
     fn upsert_rules(&self, policy: &str, items: Vec<RuleCreate>) -> Result<BulkResponse<Rule>> {
         let policy = policy_row(&mut *self.db.conn()?, policy)?;
         save_each(&self.db, MAX_BULK, items, |c, item| {
-            let key = keys::key_or_name(item.key.as_deref(), &item.name).map_err(ItemError::Refused)?;
+            let key = keys::key_or_name(item.key.as_deref(), &item.name)?;
             if let Some(message) = refusal(item) {
                 return refuse(message);
             }
@@ -269,7 +269,7 @@ impl PolicyService for DieselPolicyService {
         };
         save_each(&self.db, MAX_BULK, items, |c, item| {
             let key = match &item.key {
-                Some(key) => keys::key_or_name(Some(key), "").map_err(ItemError::Refused)?,
+                Some(key) => keys::key_or_name(Some(key), "")?,
                 None => keys::from_name(&format!("{} {}", rule.key, item.data_category)),
             };
             let existing: Vec<TargetRow> = repo::targets_of(c, std::slice::from_ref(&rule.id))?;

@@ -594,7 +594,7 @@ impl Executor {
             };
             stores.insert(connection_row.key.clone(), store);
         }
-        Ok(Graph::build(&pairs).map(|graph| World { graph, datasets, stores, writable }))
+        Ok(Graph::build(&pairs).map(|graph| World { graph, datasets, stores, writable }).map_err(|e| e.0))
     }
 
     /// Whether request `id` is still executing (checked between steps: a cancel stops it).

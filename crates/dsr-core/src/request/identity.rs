@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::error::Refused;
+
 /// One identity: its label and its value(s).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IdentityValue {
@@ -65,15 +67,17 @@ fn is_empty(value: &Value) -> bool {
 
 impl Identity {
     /// Parses a request's `identity` object; the error names the identity key.
-    pub fn parse(entries: &Map<String, Value>) -> Result<Identity, String> {
+    pub fn parse(entries: &Map<String, Value>) -> Result<Identity, Refused> {
         let mut out = BTreeMap::new();
         for (key, value) in entries {
             if !crate::keys::is_fides_key(key) {
-                return Err(format!("identity key '{key}' may only contain letters, digits, '_', '.', '-', '<', '>'"));
+                return Err(Refused(format!(
+                    "identity key '{key}' may only contain letters, digits, '_', '.', '-', '<', '>'"
+                )));
             }
             let (label, value) = match (known_label(key), value) {
                 (Some(label), Value::String(_) | Value::Null) => (label.to_owned(), value.clone()),
-                (Some(_), _) => return Err(format!("identity.{key} must be a string")),
+                (Some(_), _) => return Err(Refused(format!("identity.{key} must be a string"))),
                 (None, Value::Object(custom)) => {
                     let label = custom.get("label").and_then(Value::as_str);
                     let inner = custom.get("value").cloned().unwrap_or(Value::Null);
@@ -83,36 +87,37 @@ impl Identity {
                     match label {
                         Some(label) if valid_value && custom.len() == 2 => (label.to_owned(), inner),
                         _ => {
-                            return Err(format!(
+                            return Err(Refused(format!(
                                 "identity.{key} must be {{\"label\": string, \"value\": string, number or a list of them}}"
-                            ));
+                            )));
                         }
                     }
                 }
                 (None, Value::String(_) | Value::Number(_) | Value::Null) => (key.clone(), value.clone()),
-                (None, _) => return Err(format!("identity.{key} must be a string or {{\"label\", \"value\"}}")),
+                (None, _) => {
+                    return Err(Refused(format!("identity.{key} must be a string or {{\"label\", \"value\"}}")));
+                }
             };
             if is_empty(&value) {
                 continue;
             }
-            let value =
-                match (key.as_str(), &value) {
-                    ("email", Value::String(email)) if !is_email(email.trim()) => {
-                        return Err("identity.email is not a valid email address".to_owned());
-                    }
-                    ("email", Value::String(email)) => Value::String(email.trim().to_owned()),
-                    ("phone_number", Value::String(phone)) => Value::String(e164(phone).ok_or_else(|| {
-                        "identity.phone_number must be an E.164 number such as +15555550100".to_owned()
-                    })?),
-                    ("fides_user_device_id", Value::String(id)) if uuid::Uuid::parse_str(id).is_err() => {
-                        return Err("identity.fides_user_device_id must be a UUID".to_owned());
-                    }
-                    _ => value,
-                };
+            let value = match (key.as_str(), &value) {
+                ("email", Value::String(email)) if !is_email(email.trim()) => {
+                    return Err(Refused("identity.email is not a valid email address".to_owned()));
+                }
+                ("email", Value::String(email)) => Value::String(email.trim().to_owned()),
+                ("phone_number", Value::String(phone)) => Value::String(e164(phone).ok_or_else(|| {
+                    Refused("identity.phone_number must be an E.164 number such as +15555550100".to_owned())
+                })?),
+                ("fides_user_device_id", Value::String(id)) if uuid::Uuid::parse_str(id).is_err() => {
+                    return Err(Refused("identity.fides_user_device_id must be a UUID".to_owned()));
+                }
+                _ => value,
+            };
             out.insert(key.clone(), IdentityValue { label, value });
         }
         if out.is_empty() {
-            return Err("You must provide at least one identity to process".to_owned());
+            return Err(Refused("You must provide at least one identity to process".to_owned()));
         }
         Ok(Identity(out))
     }
@@ -188,7 +193,7 @@ mod tests {
 
     #[test]
     fn bad_identities_are_refused_naming_the_key() {
-        let err = |v: Value| Identity::parse(&object(v)).unwrap_err();
+        let err = |v: Value| Identity::parse(&object(v)).unwrap_err().0;
         assert_eq!(err(json!({})), "You must provide at least one identity to process");
         assert_eq!(err(json!({"email": ""})), "You must provide at least one identity to process");
         assert_eq!(err(json!({"email": "not-an-email"})), "identity.email is not a valid email address");

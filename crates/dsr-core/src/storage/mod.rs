@@ -49,7 +49,7 @@ impl StorageService for DieselStorageService {
             if item.name.trim().is_empty() {
                 return refuse("name must not be empty");
             }
-            let key = keys::key_or_name(item.key.as_deref(), &item.name).map_err(crate::bulk::ItemError::Refused)?;
+            let key = keys::key_or_name(item.key.as_deref(), &item.name)?;
             let existing = repo::find_storage(c, &key)?;
             let now = db::now();
             let exists = existing.is_some();
