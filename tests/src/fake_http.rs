@@ -1,14 +1,14 @@
-//! A small HTTP/1.1 server for tests that stand in for external APIs (an OpenAI-compatible
-//! chat-completions endpoint, the Slack Web API): it records every request and answers with
-//! whatever the test's handler returns, optionally after a delay.
+//! Stand-ins for external HTTP APIs (an OpenAI-compatible chat-completions endpoint, the Slack
+//! Web API) on `wiremock`: a real HTTP/1.1 server on a local port that records every request and
+//! answers with whatever the test's handler returns, optionally after a delay.
 
 #![expect(clippy::expect_used, reason = "test helper")]
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 /// A request as received.
 #[derive(Debug, Clone)]
@@ -24,6 +24,24 @@ pub struct Recorded {
 }
 
 impl Recorded {
+    fn of(request: &Request) -> Recorded {
+        let url = &request.url;
+        let target = match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        };
+        Recorded {
+            method: request.method.to_string(),
+            target,
+            headers: request
+                .headers
+                .iter()
+                .map(|(name, value)| (name.as_str().to_lowercase(), value.to_str().unwrap_or_default().to_owned()))
+                .collect(),
+            body: String::from_utf8_lossy(&request.body).into_owned(),
+        }
+    }
+
     /// The path without the query.
     pub fn path(&self) -> &str {
         self.target.split('?').next().unwrap_or_default()
@@ -57,76 +75,31 @@ impl Answer {
     }
 }
 
-type Handler = dyn Fn(&Recorded) -> Answer + Send + Sync;
-
-/// The running server; it stops accepting when dropped (the thread ends with the process).
+/// The running server; it stops when dropped.
 pub struct FakeHttp {
     /// `http://127.0.0.1:<port>`.
     pub url: String,
-    requests: Arc<Mutex<Vec<Recorded>>>,
+    server: MockServer,
 }
 
 impl FakeHttp {
-    /// Starts a server answering with `handler`.
-    pub fn start(handler: impl Fn(&Recorded) -> Answer + Send + Sync + 'static) -> FakeHttp {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a port");
-        let url = format!("http://{}", listener.local_addr().expect("address"));
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let handler: Arc<Handler> = Arc::new(handler);
-        let seen = Arc::clone(&requests);
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (seen, handler) = (Arc::clone(&seen), Arc::clone(&handler));
-                std::thread::spawn(move || serve(stream, &seen, handler.as_ref()));
-            }
-        });
-        FakeHttp { url, requests }
+    /// Starts a server answering every request with `handler`.
+    pub async fn start(handler: impl Fn(&Recorded) -> Answer + Send + Sync + 'static) -> FakeHttp {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(move |request: &Request| {
+                let answer = handler(&Recorded::of(request));
+                ResponseTemplate::new(answer.status)
+                    .set_body_raw(answer.body, "application/json")
+                    .set_delay(answer.delay)
+            })
+            .mount(&server)
+            .await;
+        FakeHttp { url: server.uri(), server }
     }
 
-    /// Every request so far.
-    pub fn requests(&self) -> Vec<Recorded> {
-        self.requests.lock().expect("requests").clone()
-    }
-}
-
-fn serve(stream: TcpStream, seen: &Mutex<Vec<Recorded>>, handler: &Handler) {
-    let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let mut parts = line.split_whitespace();
-        let (method, target) =
-            (parts.next().unwrap_or_default().to_owned(), parts.next().unwrap_or_default().to_owned());
-        let mut headers = HashMap::new();
-        loop {
-            let mut header = String::new();
-            if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':') {
-                headers.insert(name.trim().to_lowercase(), value.trim().to_owned());
-            }
-        }
-        let length: usize = headers.get("content-length").and_then(|l| l.parse().ok()).unwrap_or(0);
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let request = Recorded { method, target, headers, body: String::from_utf8_lossy(&body).into_owned() };
-        seen.lock().expect("requests").push(request.clone());
-        let answer = handler(&request);
-        std::thread::sleep(answer.delay);
-        let response = format!(
-            "HTTP/1.1 {} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: keep-alive\r\n\r\n{}",
-            answer.status,
-            answer.body.len(),
-            answer.body
-        );
-        let mut writer = &stream;
-        if writer.write_all(response.as_bytes()).is_err() {
-            return;
-        }
+    /// Every request so far, in arrival order.
+    pub async fn requests(&self) -> Vec<Recorded> {
+        self.server.received_requests().await.expect("requests are recorded").iter().map(Recorded::of).collect()
     }
 }

@@ -109,6 +109,32 @@ impl Reply {
     }
 }
 
+impl TestApp {
+    /// The application as an actix test service, ready to `send` requests to.
+    pub async fn service(
+        &self,
+    ) -> impl Service<
+        actix_http::Request,
+        Response = ServiceResponse<impl MessageBody + use<>>,
+        Error = actix_web::Error,
+    > + use<> {
+        test::init_service(gateway::build_app(self.state())).await
+    }
+}
+
+/// A fresh application (default settings), its service and a root token: what most tests start
+/// with. Keep the app alive for the test (it owns the database).
+pub async fn ready() -> (
+    TestApp,
+    impl Service<actix_http::Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
+    String,
+) {
+    let app = TestApp::new();
+    let service = app.service().await;
+    let root = app.root_token();
+    (app, service, root)
+}
+
 /// Sends `request` to the service and reads the reply.
 pub async fn send<S, B>(service: &S, request: test::TestRequest) -> Reply
 where

@@ -6,7 +6,7 @@
 
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use lethe_tests::assess::{BASE, question, wait_task};
 use lethe_tests::shop::{CustomerDb, Kind, register};
 use lethe_tests::{TestApp, bearer, send};
@@ -90,9 +90,7 @@ fn expected_completeness(assessment: &Value) -> f64 {
 
 #[actix_web::test]
 async fn systems_are_validated_against_the_taxonomy_and_kept_by_key() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
 
     add_system(&service, &root, shop_system()).await;
     let again = call(&service, &root, TestRequest::post().uri("/api/v1/system").set_json(shop_system())).await;
@@ -151,9 +149,7 @@ async fn systems_are_validated_against_the_taxonomy_and_kept_by_key() {
 
 #[actix_web::test]
 async fn templates_have_stable_ids_and_questions_that_know_their_sources() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
 
     let listed = call(&service, &root, TestRequest::get().uri(&format!("{BASE}/templates"))).await;
     assert_eq!(listed.status, StatusCode::OK);
@@ -182,9 +178,7 @@ async fn templates_have_stable_ids_and_questions_that_know_their_sources() {
 
 #[actix_web::test]
 async fn generation_prefills_answers_from_the_inventory_with_evidence_and_an_audit_trail() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     let db = CustomerDb::create(Kind::Sqlite);
     register(&service, &root, &db, "shop_store", "shop_db").await;
     add_system(&service, &root, shop_system()).await;
@@ -281,9 +275,7 @@ async fn generation_prefills_answers_from_the_inventory_with_evidence_and_an_aud
 
 #[actix_web::test]
 async fn unknown_templates_and_systems_are_named_in_the_422() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     add_system(&service, &root, shop_system()).await;
 
     let refused = call(
@@ -314,9 +306,7 @@ async fn unknown_templates_and_systems_are_named_in_the_422() {
 
 #[actix_web::test]
 async fn risk_level_and_high_risk_only_follow_the_wp248_rules() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     add_system(&service, &root, shop_system()).await;
     add_system(
         &service,
@@ -355,9 +345,7 @@ async fn risk_level_and_high_risk_only_follow_the_wp248_rules() {
 
 #[actix_web::test]
 async fn answers_are_versioned_reverted_and_audited_with_the_client_as_author() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (app, service, root) = lethe_tests::ready().await;
     let (client, token) = app.client_with(&["privacy-assessment:read", "privacy-assessment:update"]);
     add_system(&service, &root, shop_system()).await;
     let created = generate(&service, &root, json!({"template_ids": ["gdpr_dpia"], "system_ids": ["web_shop"]})).await;
@@ -444,9 +432,7 @@ async fn answers_are_versioned_reverted_and_audited_with_the_client_as_author() 
 
 #[actix_web::test]
 async fn answering_every_required_question_completes_the_assessment() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     add_system(&service, &root, shop_system()).await;
     let created =
         generate(&service, &root, json!({"template_ids": ["eu_ai_act_fria"], "system_ids": ["web_shop"]})).await;
@@ -485,9 +471,7 @@ async fn answering_every_required_question_completes_the_assessment() {
 
 #[actix_web::test]
 async fn a_changed_system_outdates_its_assessments_and_re_evaluation_keeps_human_answers() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     add_system(&service, &root, shop_system()).await;
     let created = generate(&service, &root, json!({"template_ids": ["gdpr_dpia"], "system_ids": ["web_shop"]})).await;
     let id = created[0]["id"].as_str().unwrap();
@@ -577,9 +561,7 @@ async fn a_changed_system_outdates_its_assessments_and_re_evaluation_keeps_human
 
 #[actix_web::test]
 async fn a_failed_task_names_the_cause_and_its_retry_succeeds_once_the_cause_is_fixed() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     add_system(&service, &root, shop_system()).await;
     let created =
         generate(&service, &root, json!({"template_ids": ["uk_gdpr_dpia"], "system_ids": ["web_shop"]})).await;
@@ -628,9 +610,7 @@ async fn a_failed_task_names_the_cause_and_its_retry_succeeds_once_the_cause_is_
 
 #[actix_web::test]
 async fn deleting_an_assessment_removes_its_answers_versions_evidence_and_tasks() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     add_system(&service, &root, shop_system()).await;
     let created = generate(
         &service,
@@ -667,9 +647,7 @@ async fn deleting_an_assessment_removes_its_answers_versions_evidence_and_tasks(
 
 #[actix_web::test]
 async fn the_list_filters_by_status_template_and_system() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     add_system(&service, &root, shop_system()).await;
     let mut crm = shop_system();
     crm["fides_key"] = json!("crm");
@@ -699,9 +677,7 @@ async fn the_list_filters_by_status_template_and_system() {
 
 #[actix_web::test]
 async fn the_fria_cites_the_dpia_of_the_same_system() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     add_system(&service, &root, shop_system()).await;
     let dpia = generate(&service, &root, json!({"template_ids": ["gdpr_dpia"], "system_ids": ["web_shop"]})).await;
     let fria = generate(&service, &root, json!({"template_ids": ["eu_ai_act_fria"], "system_ids": ["web_shop"]})).await;
@@ -713,9 +689,7 @@ async fn the_fria_cites_the_dpia_of_the_same_system() {
 
 #[actix_web::test]
 async fn configuration_checks_the_cron_expression_and_restores_defaults() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     let defaults = call(&service, &root, TestRequest::get().uri(&format!("{BASE}/config/defaults"))).await;
     assert_eq!(defaults.status, StatusCode::OK);
     assert_eq!(defaults.body["reassessment_cron"], "0 9 * * *");
@@ -777,7 +751,7 @@ async fn configuration_checks_the_cron_expression_and_restores_defaults() {
 #[actix_web::test]
 async fn every_route_asks_for_its_scope() {
     let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let reader = app.token_with(&["privacy-assessment:read", "system:read"]);
     let checks = [
         (TestRequest::get().uri(&format!("{BASE}/")), StatusCode::OK),
@@ -808,9 +782,7 @@ async fn every_route_asks_for_its_scope() {
 
 #[actix_web::test]
 async fn the_questionnaire_tone_can_be_set_checked_and_reset() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (app, service, root) = lethe_tests::ready().await;
     let uri = format!("{BASE}/questionnaire/tone");
     let default = call(&service, &root, TestRequest::get().uri(&uri)).await;
     assert_eq!(default.status, StatusCode::OK);
@@ -916,9 +888,7 @@ fn full_fides_system() -> Value {
 
 #[actix_web::test]
 async fn fides_system_documents_load_unchanged_and_answer_questions() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
 
     // Fides' own sample systems, as its sample project ships them.
     let samples: Value = serde_json::from_str(include_str!("../fixtures/fides_sample_systems.json")).unwrap();
@@ -979,9 +949,7 @@ async fn fides_system_documents_load_unchanged_and_answer_questions() {
 
 #[actix_web::test]
 async fn bodies_documented_as_optional_may_be_absent_empty_or_null() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     for body in ["", "  ", "null", "{}"] {
         let reply = call(
             &service,

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use lethe_tests::assess::{BASE, question, wait_task};
 use lethe_tests::fake_http::{Answer, FakeHttp, Recorded};
 use lethe_tests::{TestApp, bearer, send};
@@ -40,7 +40,7 @@ fn app_with_llm(url: &str, timeout: u64) -> TestApp {
 }
 
 async fn generate(app: &TestApp, template: &str) -> (Value, Value) {
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let root = app.root_token();
     let system = json!({
         "fides_key": "web_shop", "name": "Web shop", "description": "Online store",
@@ -86,7 +86,8 @@ async fn generate(app: &TestApp, template: &str) -> (Value, Value) {
 
 #[actix_web::test]
 async fn the_model_drafts_what_the_inventory_cannot_answer_and_never_replaces_system_answers() {
-    let llm = FakeHttp::start(|r| completion(&format!("Draft for {}: confirm with the system owner.", question_of(r))));
+    let llm =
+        FakeHttp::start(|r| completion(&format!("Draft for {}: confirm with the system owner.", question_of(r)))).await;
     let app = app_with_llm(&llm.url, 10);
     let (task, a) = generate(&app, "gdpr_dpia").await;
     assert_eq!(task["status"], "complete", "{task:?}");
@@ -100,7 +101,7 @@ async fn the_model_drafts_what_the_inventory_cannot_answer_and_never_replaces_sy
     let categories = question(&a, "dpia_1_2");
     assert_eq!(categories["answer_source"], "system", "inventory answers are never replaced");
 
-    let requests = llm.requests();
+    let requests = llm.requests().await;
     assert!(!requests.is_empty());
     let asked: Vec<String> = requests.iter().map(question_of).collect();
     assert!(!asked.contains(&"dpia_1_2".to_owned()), "no call for questions the inventory answered");
@@ -124,7 +125,8 @@ async fn model_errors_timeouts_and_bad_replies_leave_questions_open_and_are_note
         "dpia_2_5" => Answer::json(json!({"unexpected": true})),
         "dpia_5_1" => Answer { delay: Duration::from_secs(3), ..completion("too late") },
         other => completion(&format!("Draft for {other}.")),
-    });
+    })
+    .await;
     let app = app_with_llm(&llm.url, 1);
     let (task, a) = generate(&app, "gdpr_dpia").await;
     assert_eq!(task["status"], "complete", "the model never fails the generation: {task:?}");
@@ -153,9 +155,9 @@ async fn an_unreachable_model_leaves_deterministic_answers_only() {
 
 #[actix_web::test]
 async fn ai_disabled_assessments_make_no_calls() {
-    let llm = FakeHttp::start(|_| completion("should not be asked"));
+    let llm = FakeHttp::start(|_| completion("should not be asked")).await;
     let app = app_with_llm(&llm.url, 5);
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let root = app.root_token();
     let system = json!({"fides_key": "crm", "privacy_declarations": [{"data_use": "essential.service"}]});
     send(&service, TestRequest::post().uri("/api/v1/system").insert_header(bearer(&root)).set_json(system)).await;
@@ -169,5 +171,5 @@ async fn ai_disabled_assessments_make_no_calls() {
     .await;
     let task_id = created.body[0]["task_id"].as_str().unwrap().to_owned();
     wait_task(&service, &root, &task_id, &["complete"]).await;
-    assert!(llm.requests().is_empty());
+    assert!(llm.requests().await.is_empty());
 }

@@ -6,7 +6,7 @@
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use lethe_tests::assess::{BASE, wait_task};
-use lethe_tests::{TestApp, bearer, send};
+use lethe_tests::{bearer, send};
 use serde_json::json;
 
 /// The PDF's text read back in Rust, with single spaces (lines wrap on the page).
@@ -17,9 +17,7 @@ fn pdf_text(pdf: &[u8]) -> String {
 
 #[actix_web::test]
 async fn the_pdf_holds_questions_answers_and_any_script_and_stays_small() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     let system = json!({"fides_key": "sklep", "name": "Sklep internetowy", "description": "Sprzedaż mebli ogrodowych",
         "privacy_declarations": [{"name": "Zamówienia", "data_use": "essential.service",
             "data_categories": ["user.contact.email"], "data_subjects": ["customer"],

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use lethe_tests::assess::{BASE, question, wait_task};
 use lethe_tests::fake_http::{Answer, FakeHttp, Recorded};
 use lethe_tests::{Reply, TestApp, bearer, send};
@@ -118,9 +118,9 @@ fn slack_app(slack: &FakeHttp) -> TestApp {
 async fn questions_go_to_slack_and_thread_replies_come_back_as_team_answers() {
     let workspace = Workspace::default();
     let handler = workspace.clone();
-    let slack = FakeHttp::start(move |r| handler.answer(r));
+    let slack = FakeHttp::start(move |r| handler.answer(r)).await;
     let app = slack_app(&slack);
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let root = app.root_token();
     let id = assessment_with_open_questions(&service, &root).await;
     let before = call(&service, &root, TestRequest::get().uri(&format!("{BASE}/{id}"))).await.body;
@@ -139,7 +139,8 @@ async fn questions_go_to_slack_and_thread_replies_come_back_as_team_answers() {
     let asked: Vec<&str> =
         sent.body["questions"].as_array().unwrap().iter().map(|q| q["question_id"].as_str().unwrap()).collect();
     assert_eq!(asked, open.iter().map(String::as_str).collect::<Vec<_>>(), "every needs_input question, in order");
-    let posts: Vec<Recorded> = slack.requests().into_iter().filter(|r| r.path() == "/api/chat.postMessage").collect();
+    let posts: Vec<Recorded> =
+        slack.requests().await.into_iter().filter(|r| r.path() == "/api/chat.postMessage").collect();
     assert_eq!(posts.len(), open.len(), "one message per question");
     assert_eq!(posts[0].headers["authorization"], format!("Bearer {TOKEN}"));
     assert_eq!(posts[0].json()["channel"], "C123");
@@ -206,6 +207,7 @@ async fn questions_go_to_slack_and_thread_replies_come_back_as_team_answers() {
     assert!(!reminded.body["question_ids"].as_array().unwrap().contains(&json!(target)));
     let reminders: Vec<Recorded> = slack
         .requests()
+        .await
         .into_iter()
         .filter(|r| r.path() == "/api/chat.postMessage" && r.json()["thread_ts"].is_string())
         .collect();
@@ -218,9 +220,9 @@ async fn questions_go_to_slack_and_thread_replies_come_back_as_team_answers() {
 async fn slack_errors_answer_502_with_the_code_and_record_nothing() {
     let workspace = Workspace::default();
     let handler = workspace.clone();
-    let slack = FakeHttp::start(move |r| handler.answer(r));
+    let slack = FakeHttp::start(move |r| handler.answer(r)).await;
     let app = slack_app(&slack);
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let root = app.root_token();
     let id = assessment_with_open_questions(&service, &root).await;
     let uri = format!("{BASE}/{id}/questionnaire");
@@ -232,7 +234,7 @@ async fn slack_errors_answer_502_with_the_code_and_record_nothing() {
     let halfway = call(&service, &root, TestRequest::post().uri(&uri).set_json(json!({"channel": "CFAIL3"}))).await;
     assert_eq!(halfway.status, StatusCode::BAD_GATEWAY);
     assert!(halfway.body["detail"].as_str().unwrap().contains("rate_limited"));
-    let deleted = slack.requests().into_iter().filter(|r| r.path() == "/api/chat.delete").count();
+    let deleted = slack.requests().await.into_iter().filter(|r| r.path() == "/api/chat.delete").count();
     assert_eq!(deleted, 2, "the two messages posted before the failure are taken back");
     let none = call(&service, &root, TestRequest::get().uri(&uri)).await;
     assert_eq!(none.status, StatusCode::NOT_FOUND, "nothing half-recorded");
@@ -249,9 +251,9 @@ async fn slack_errors_answer_502_with_the_code_and_record_nothing() {
 async fn polling_survives_slack_being_unavailable_for_a_while() {
     let workspace = Workspace::default();
     let handler = workspace.clone();
-    let slack = FakeHttp::start(move |r| handler.answer(r));
+    let slack = FakeHttp::start(move |r| handler.answer(r)).await;
     let app = slack_app(&slack);
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let root = app.root_token();
     let id = assessment_with_open_questions(&service, &root).await;
     *workspace.failing_reads.lock().unwrap() = 3;
@@ -273,15 +275,13 @@ async fn polling_survives_slack_being_unavailable_for_a_while() {
         actix_web::rt::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(answer["answer"], "The case handler reviews every output.");
-    let reads = slack.requests().into_iter().filter(|r| r.path() == "/api/conversations.replies").count();
+    let reads = slack.requests().await.into_iter().filter(|r| r.path() == "/api/conversations.replies").count();
     assert!(reads >= 4, "three refused reads, then one that worked: {reads}");
 }
 
 #[actix_web::test]
 async fn without_a_bot_token_questionnaires_are_refused_clearly() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     let id = assessment_with_open_questions(&service, &root).await;
     let refused = call(&service, &root, TestRequest::post().uri(&format!("{BASE}/{id}/questionnaire"))).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
@@ -291,7 +291,7 @@ async fn without_a_bot_token_questionnaires_are_refused_clearly() {
 #[actix_web::test]
 async fn each_scheduled_reassessment_fires_once_across_gateways() {
     let app = TestApp::with(|s| s.jobs.scheduler_seconds = 0);
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let root = app.root_token();
     let id = assessment_with_open_questions(&service, &root).await;
     let changed = json!({"fides_key": "web_shop", "name": "Web shop", "description": "now with a description"});
@@ -382,7 +382,7 @@ async fn a_scheduled_reassessment_whose_re_evaluation_fails_is_retried_not_lost(
         s.jobs.scheduler_seconds = 0;
         s.jobs.poll_interval_ms = 50;
     });
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let root = app.root_token();
     let id = assessment_with_open_questions(&service, &root).await;
     let changed = json!({"fides_key": "web_shop", "name": "Web shop", "description": "now outdated"});
@@ -427,19 +427,20 @@ async fn a_scheduled_reassessment_whose_re_evaluation_fails_is_retried_not_lost(
 async fn questions_are_phrased_by_the_chat_model_with_the_tone_prompt() {
     let workspace = Workspace::default();
     let handler = workspace.clone();
-    let slack = FakeHttp::start(move |r| handler.answer(r));
+    let slack = FakeHttp::start(move |r| handler.answer(r)).await;
     let llm = FakeHttp::start(|r| {
         let phrased =
             if r.json()["model"] == "chat-test" { "Ahoy! How often be this system used?" } else { "A draft." };
         Answer::json(json!({"choices": [{"message": {"role": "assistant", "content": phrased}}]}))
-    });
+    })
+    .await;
     let app = TestApp::with(|s| {
         s.slack.api_base = format!("{}/api", slack.url);
         s.slack.bot_token = Some(SecretString::from(TOKEN));
         s.slack.default_channel = Some("C123".into());
         s.llm.base_url = Some(llm.url.clone());
     });
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let root = app.root_token();
     let id = assessment_with_open_questions(&service, &root).await;
     let tone = call(
@@ -466,11 +467,11 @@ async fn questions_are_phrased_by_the_chat_model_with_the_tone_prompt() {
     )
     .await;
     assert_eq!(sent.status, StatusCode::CREATED, "{:?}", sent.body);
-    let post = slack.requests().into_iter().find(|r| r.path() == "/api/chat.postMessage").unwrap();
+    let post = slack.requests().await.into_iter().find(|r| r.path() == "/api/chat.postMessage").unwrap();
     let text = post.json()["text"].as_str().unwrap().to_owned();
     assert!(text.starts_with("Ahoy! How often be this system used?"), "{text}");
     assert!(text.contains("fria_2_1"));
-    let asked = llm.requests().into_iter().find(|r| r.json()["model"] == "chat-test").unwrap();
+    let asked = llm.requests().await.into_iter().find(|r| r.json()["model"] == "chat-test").unwrap();
     assert!(asked.json()["messages"][0]["content"].as_str().unwrap().starts_with("Speak like a pirate."));
     assert!(asked.json()["messages"][1]["content"].as_str().unwrap().contains("For how long, and how often"));
 }

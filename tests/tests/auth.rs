@@ -3,7 +3,7 @@
 #![expect(clippy::unwrap_used, reason = "test helpers")]
 
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use auth::{AuthService, DieselAuthService, scopes};
 use lethe_tests::{APP_KEY, ROOT_SECRET, TestApp, bearer, send};
 use serde_json::json;
@@ -20,7 +20,7 @@ fn token_form(id: &str, secret: &str) -> TestRequest {
 #[actix_web::test]
 async fn token_is_issued_for_form_credentials_and_works_as_a_bearer() {
     let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let reply = send(&service, token_form("root", ROOT_SECRET)).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body["token_type"], "Bearer");
@@ -37,7 +37,7 @@ async fn token_is_issued_for_form_credentials_and_works_as_a_bearer() {
 async fn token_is_issued_for_http_basic_credentials() {
     use base64::Engine;
     let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let basic = base64::engine::general_purpose::STANDARD.encode(format!("root:{ROOT_SECRET}"));
     let reply = send(
         &service,
@@ -54,7 +54,7 @@ async fn token_is_issued_for_http_basic_credentials() {
 #[actix_web::test]
 async fn bad_credentials_get_401() {
     let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     for request in
         [token_form("root", "wrong"), token_form("nobody", ROOT_SECRET), TestRequest::post().uri("/api/v1/oauth/token")]
     {
@@ -67,7 +67,7 @@ async fn bad_credentials_get_401() {
 #[actix_web::test]
 async fn unsupported_grant_type_gets_422_naming_the_field() {
     let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let reply = send(
         &service,
         TestRequest::post()
@@ -83,7 +83,7 @@ async fn unsupported_grant_type_gets_422_naming_the_field() {
 #[actix_web::test]
 async fn missing_malformed_and_expired_tokens_get_401() {
     let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let expired = DieselAuthService::new(app.state().db.clone(), crypto::AppKey::from_text(APP_KEY).unwrap(), 0)
         .issue_token("root", ROOT_SECRET)
         .unwrap()
@@ -114,9 +114,7 @@ async fn missing_malformed_and_expired_tokens_get_401() {
 
 #[actix_web::test]
 async fn clients_are_created_read_updated_and_deleted() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
 
     let created = send(
         &service,
@@ -172,9 +170,7 @@ async fn clients_are_created_read_updated_and_deleted() {
 
 #[actix_web::test]
 async fn unknown_scope_names_get_422_pointing_at_them() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     let reply = send(
         &service,
         TestRequest::post()
@@ -210,7 +206,7 @@ async fn unknown_scope_names_get_422_pointing_at_them() {
 #[actix_web::test]
 async fn client_management_needs_its_scopes_and_cannot_escalate() {
     let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let creator = app.token_with(&[scopes::CLIENT_CREATE]);
     let escalate = send(
         &service,
@@ -230,9 +226,7 @@ async fn client_management_needs_its_scopes_and_cannot_escalate() {
 
 #[actix_web::test]
 async fn scope_registry_lists_every_scope_and_the_root_client_is_protected() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     let listed = send(&service, TestRequest::get().uri("/api/v1/oauth/scope").insert_header(bearer(&root))).await;
     assert_eq!(listed.body, json!(scopes::ALL));
 
@@ -251,7 +245,7 @@ fn from(address: &str, request: TestRequest) -> TestRequest {
 #[actix_web::test]
 async fn failed_token_requests_are_limited_per_address_and_successes_never_count() {
     let app = TestApp::with(|s| s.security.token_failure_limit_per_minute = 3);
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     for _ in 0..5 {
         let ok = send(&service, from("192.0.2.1:1000", token_form("root", ROOT_SECRET))).await;
         assert_eq!(ok.status, StatusCode::OK, "successes are never counted");
@@ -282,7 +276,7 @@ async fn limits_key_on_the_trusted_proxy_header_only_when_configured() {
     };
     // Without the setting the header is ignored (clients could forge it): one proxy, one budget.
     let app = TestApp::with(|s| s.security.public_request_rate_limit_per_minute = 1);
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     assert_eq!(send(&service, public("203.0.113.1")).await.status, StatusCode::OK);
     assert_eq!(send(&service, public("203.0.113.2")).await.status, StatusCode::TOO_MANY_REQUESTS);
 
@@ -291,7 +285,7 @@ async fn limits_key_on_the_trusted_proxy_header_only_when_configured() {
         s.security.public_request_rate_limit_per_minute = 1;
         s.security.trusted_proxy_header = Some("X-Forwarded-For".to_owned());
     });
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     assert_eq!(send(&service, public("203.0.113.1")).await.status, StatusCode::OK);
     assert_eq!(send(&service, public("198.51.100.9, 203.0.113.2")).await.status, StatusCode::OK);
     let again = send(&service, public("forged, 203.0.113.1")).await;

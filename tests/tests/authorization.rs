@@ -6,7 +6,7 @@
 #![expect(clippy::unwrap_used, reason = "test helpers")]
 
 use actix_web::http::{Method, StatusCode};
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use lethe_tests::{TestApp, bearer, send};
 use serde_json::{Value, json};
 
@@ -71,7 +71,7 @@ fn request(operation: &Operation, token: Option<&str>) -> TestRequest {
 #[actix_web::test]
 async fn every_protected_operation_answers_401_401_403_before_looking_at_its_input() {
     let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let document = serde_json::to_value(gateway::openapi::document()).unwrap();
     let operations = operations(&document);
     assert!(operations.len() > 100, "the document lists every operation: {}", operations.len());

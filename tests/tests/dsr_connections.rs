@@ -2,16 +2,14 @@
 //! and, when `LETHE_TEST_CUSTOMER_PG` says where one is, a real PostgreSQL server.
 
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use lethe_tests::shop::{CustomerDb, Kind, create_request, kinds, postgres_server, register, wait_done};
-use lethe_tests::{TestApp, bearer, send};
+use lethe_tests::{bearer, send};
 use serde_json::json;
 
 #[actix_web::test]
 async fn connections_store_masked_secrets_and_test_real_databases() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (app, service, root) = lethe_tests::ready().await;
     let sqlite_file = app.dir.path().join("customers.db");
     db::Database::connect(&format!("sqlite://{}", sqlite_file.display()), 1).unwrap().migrate().unwrap();
 
@@ -123,9 +121,7 @@ async fn wait_closed(db: &CustomerDb) -> usize {
 #[actix_web::test]
 async fn deleting_a_connection_or_changing_its_secrets_closes_its_pooled_store_connections() {
     for kind in kinds() {
-        let app = TestApp::new();
-        let service = test::init_service(gateway::build_app(app.state())).await;
-        let root = app.root_token();
+        let (_app, service, root) = lethe_tests::ready().await;
         let db = CustomerDb::create(kind);
         register(&service, &root, &db, "shop", "shop_db").await;
         // On PostgreSQL a secrets change is also announced to every gateway (this one included),

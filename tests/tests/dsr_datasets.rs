@@ -1,8 +1,8 @@
 //! Datasets over HTTP: Fides' JSON and YAML forms, validated at upload, returned as given.
 
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
-use lethe_tests::{TestApp, bearer, send};
+use actix_web::test::TestRequest;
+use lethe_tests::{bearer, send};
 use serde_json::json;
 
 const FIDES_YAML: &str = r#"
@@ -45,9 +45,7 @@ dataset:
 
 #[actix_web::test]
 async fn fides_yaml_loads_unchanged_and_comes_back_as_given() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     send(
         &service,
         TestRequest::patch().uri("/api/v1/connection").insert_header(bearer(&root)).set_json(json!([
@@ -121,9 +119,7 @@ async fn fides_yaml_loads_unchanged_and_comes_back_as_given() {
 
 #[actix_web::test]
 async fn invalid_datasets_are_refused_with_messages_naming_the_field() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     send(
         &service,
         TestRequest::patch()

@@ -6,7 +6,7 @@
 #![expect(clippy::unwrap_used, reason = "test helpers")]
 
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use crypto::masking::{self as primitives, Algorithm};
 use diesel::prelude::*;
 use lethe_tests::shop::{CustomerDb, create_policy, create_request, kinds, register, register_with, wait_done};
@@ -35,9 +35,7 @@ fn name_of(db: &CustomerDb, id: i64) -> Option<String> {
 #[actix_web::test]
 async fn each_masking_strategy_writes_exactly_fides_values_to_the_subjects_rows_only() {
     for kind in kinds() {
-        let app = TestApp::new();
-        let service = test::init_service(gateway::build_app(app.state())).await;
-        let root = app.root_token();
+        let (app, service, root) = lethe_tests::ready().await;
         let db = CustomerDb::create(kind);
         register(&service, &root, &db, "shop", "shop_db").await;
         let strategies = [
@@ -143,9 +141,7 @@ async fn each_masking_strategy_writes_exactly_fides_values_to_the_subjects_rows_
 #[actix_web::test]
 async fn erasure_follows_overrides_read_only_fields_data_types_and_finds_rows_without_primary_keys() {
     for kind in kinds() {
-        let app = TestApp::new();
-        let service = test::init_service(gateway::build_app(app.state())).await;
-        let root = app.root_token();
+        let (_app, service, root) = lethe_tests::ready().await;
         let db = CustomerDb::create(kind);
         register(&service, &root, &db, "shop", "shop_db").await;
         create_policy(&service, &root, "forget_me", json!([
@@ -263,9 +259,7 @@ const CRM_DATASET: &str = "dataset:
 #[actix_web::test]
 async fn a_read_only_connection_fails_erasure_and_the_retry_masks_nothing_twice() {
     for kind in kinds() {
-        let app = TestApp::new();
-        let service = test::init_service(gateway::build_app(app.state())).await;
-        let root = app.root_token();
+        let (app, service, root) = lethe_tests::ready().await;
         let shop = CustomerDb::create(kind);
         register(&service, &root, &shop, "shop", "shop_db").await;
         let crm = CustomerDb::create_with(kind, CRM_SQL);
@@ -330,9 +324,7 @@ async fn a_read_only_connection_fails_erasure_and_the_retry_masks_nothing_twice(
 
 #[actix_web::test]
 async fn masking_configuration_and_overrides_are_validated() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     create_policy(&service, &root, "p", json!([])).await;
     let rules = send(
         &service,

@@ -3,9 +3,9 @@
 //! data found in the real customer database.
 
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use lethe_tests::shop::{CustomerDb, Kind, create_request, download_packages, register, wait_done, wait_status};
-use lethe_tests::{TestApp, bearer, send};
+use lethe_tests::{bearer, send};
 use serde_json::{Value, json};
 
 async fn manual_connection<S, B>(service: &S, root: &str, key: &str, connection_type: &str)
@@ -30,9 +30,7 @@ where
 
 #[actix_web::test]
 async fn manual_request_fields_default_labels_and_reject_empty_or_repeated_names() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     manual_connection(&service, &root, "manual_request_key", "manual_request").await;
     let fields = json!({"fields": [
         {"pii_field": "First Name", "dsr_package_label": "first_name"},
@@ -131,9 +129,7 @@ async fn manual_request_fields_default_labels_and_reject_empty_or_repeated_names
 
 #[actix_web::test]
 async fn a_request_waits_for_manual_input_and_carries_it_in_the_package() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     let db = CustomerDb::create(Kind::Sqlite);
     register(&service, &root, &db, "shop", "postgres_example").await;
     manual_connection(&service, &root, "manual_request_key", "manual_request").await;

@@ -12,9 +12,7 @@ use serde_json::{Value, json};
 
 #[actix_web::test]
 async fn items_fail_individually_with_clear_messages() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (app, service, root) = lethe_tests::ready().await;
     let items = json!([
         {"identity": {"email": "a@example.com"}, "policy_key": "default_access_policy"},
         {"identity": {"email": "a@example.com"}, "policy_key": "nope"},
@@ -108,7 +106,7 @@ async fn items_fail_individually_with_clear_messages() {
 #[actix_web::test]
 async fn the_public_route_is_limited_per_client_address() {
     let app = TestApp::with(|s| s.security.public_request_rate_limit_per_minute = 2);
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let item = json!([{"identity": {"email": "a@example.com"}, "policy_key": "default_access_policy"}]);
     let from = |ip: &str| {
         TestRequest::post()
@@ -131,7 +129,7 @@ async fn the_public_route_is_limited_per_client_address() {
 #[actix_web::test]
 async fn requests_are_listed_with_filters_pages_and_days_left() {
     let app = TestApp::with(|s| s.jobs.workers = 0);
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let root = app.root_token();
     send(
         &service,
@@ -214,7 +212,7 @@ async fn requests_are_listed_with_filters_pages_and_days_left() {
 #[actix_web::test]
 async fn download_links_are_signed_expiring_and_bound_to_their_request() {
     let app = TestApp::with(|s| s.security.subject_request_download_link_ttl_seconds = 1);
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let root = app.root_token();
     let db = CustomerDb::create(Kind::Sqlite);
     register(&service, &root, &db, "shop", "shop_db").await;
@@ -276,7 +274,7 @@ async fn download_links_are_signed_expiring_and_bound_to_their_request() {
 #[actix_web::test]
 async fn download_links_start_at_the_configured_public_url_whatever_the_host_header() {
     let app = TestApp::with(|s| s.server.public_url = Some("https://privacy.example.com/lethe/".to_owned()));
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let root = app.root_token();
     let db = CustomerDb::create(Kind::Sqlite);
     register(&service, &root, &db, "shop", "shop_db").await;
@@ -307,7 +305,7 @@ async fn download_links_start_at_the_configured_public_url_whatever_the_host_hea
 async fn a_request_whose_worker_died_mid_execution_completes_after_a_restart() {
     // A gateway without workers takes the request; a "worker" claims its job and vanishes.
     let first = TestApp::with(|s| s.jobs.workers = 0);
-    let service = test::init_service(gateway::build_app(first.state())).await;
+    let service = first.service().await;
     let root = first.root_token();
     let db = CustomerDb::create(Kind::Sqlite);
     register(&service, &root, &db, "shop", "shop_db").await;

@@ -1,7 +1,7 @@
 //! Taxonomy, policies, rules, targets and storage destinations over HTTP (Fides-compatible).
 
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use auth::scopes;
 use lethe_tests::{TestApp, bearer, send};
 use serde_json::json;
@@ -9,7 +9,7 @@ use serde_json::json;
 #[actix_web::test]
 async fn taxonomy_lists_are_served_with_their_scopes() {
     let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let token = app.token_with(&[scopes::DATA_CATEGORY_READ]);
     let categories =
         send(&service, TestRequest::get().uri("/api/v1/data_category").insert_header(bearer(&token))).await;
@@ -25,9 +25,7 @@ async fn taxonomy_lists_are_served_with_their_scopes() {
 
 #[actix_web::test]
 async fn policies_rules_and_targets_round_trip_in_fides_shapes() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     let patch =
         |uri: &str, body: serde_json::Value| TestRequest::patch().uri(uri).insert_header(bearer(&root)).set_json(body);
 
@@ -121,9 +119,7 @@ async fn policies_rules_and_targets_round_trip_in_fides_shapes() {
 
 #[actix_web::test]
 async fn storage_destinations_are_managed_and_protected_while_in_use() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (app, service, root) = lethe_tests::ready().await;
     let stored = send(
         &service,
         TestRequest::patch()

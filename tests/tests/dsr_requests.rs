@@ -7,7 +7,7 @@
 use std::io::Read;
 
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use lethe_tests::shop::{CustomerDb, Kind, create_request, download_packages, kinds, register, wait_done};
 use lethe_tests::{TestApp, bearer, send};
 use serde_json::{Value, json};
@@ -27,9 +27,7 @@ fn boolean(kind: Kind, value: bool) -> Value {
 #[actix_web::test]
 async fn access_requests_return_exactly_the_subjects_rows_from_postgres_and_sqlite() {
     for kind in kinds() {
-        let app = TestApp::new();
-        let service = test::init_service(gateway::build_app(app.state())).await;
-        let root = app.root_token();
+        let (_app, service, root) = lethe_tests::ready().await;
         let db = CustomerDb::create(kind);
         register(&service, &root, &db, "shop", "shop_db").await;
 
@@ -115,9 +113,7 @@ fn sorted_rows(package: Value) -> Value {
 #[actix_web::test]
 async fn rules_return_only_their_categories_and_other_subjects_never_leak() {
     for kind in kinds() {
-        let app = TestApp::new();
-        let service = test::init_service(gateway::build_app(app.state())).await;
-        let root = app.root_token();
+        let (_app, service, root) = lethe_tests::ready().await;
         let db = CustomerDb::create(kind);
         register(&service, &root, &db, "shop", "shop_db").await;
         let policy = |body: Value, uri: &str| TestRequest::patch().uri(uri).insert_header(bearer(&root)).set_json(body);
@@ -180,9 +176,7 @@ async fn rules_return_only_their_categories_and_other_subjects_never_leak() {
 #[actix_web::test]
 async fn injection_attempts_in_identities_are_plain_values() {
     for kind in kinds() {
-        let app = TestApp::new();
-        let service = test::init_service(gateway::build_app(app.state())).await;
-        let root = app.root_token();
+        let (_app, service, root) = lethe_tests::ready().await;
         let db = CustomerDb::create(kind);
         register(&service, &root, &db, "shop", "shop_db").await;
         for email in ["x'or'1'='1@example.com", "a\"b);drop_table_customer;--@example.com", "customer-1@example.com'--"]
@@ -213,9 +207,7 @@ async fn injection_attempts_in_identities_are_plain_values() {
 
 #[actix_web::test]
 async fn encrypted_packages_decrypt_with_the_requesters_key_as_the_spec_shows() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     let db = CustomerDb::create(Kind::Sqlite);
     register(&service, &root, &db, "shop", "shop_db").await;
     let id = create_request(
@@ -271,9 +263,7 @@ print(decrypted_str)
 #[actix_web::test]
 async fn redaction_renames_names_in_json_and_csv_packages_but_never_values() {
     for kind in kinds() {
-        let app = TestApp::new();
-        let service = test::init_service(gateway::build_app(app.state())).await;
-        let root = app.root_token();
+        let (_app, service, root) = lethe_tests::ready().await;
         let db = CustomerDb::create(kind);
         register(&service, &root, &db, "shop", "shop_db").await;
         let patterns = send(
@@ -337,9 +327,7 @@ async fn redaction_renames_names_in_json_and_csv_packages_but_never_values() {
 #[actix_web::test]
 async fn a_request_failing_on_a_down_database_completes_after_the_connection_is_fixed() {
     for kind in kinds() {
-        let app = TestApp::new();
-        let service = test::init_service(gateway::build_app(app.state())).await;
-        let root = app.root_token();
+        let (_app, service, root) = lethe_tests::ready().await;
         let db = CustomerDb::create(kind);
         register(&service, &root, &db, "shop", "shop_db").await;
         let wrong = db.unreachable_secrets();
@@ -399,9 +387,7 @@ async fn a_request_failing_on_a_down_database_completes_after_the_connection_is_
 
 #[actix_web::test]
 async fn unreachable_collections_fail_the_request_naming_them() {
-    let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
-    let root = app.root_token();
+    let (_app, service, root) = lethe_tests::ready().await;
     let db = CustomerDb::create(Kind::Sqlite);
     db.execute("CREATE TABLE orphan (id INTEGER PRIMARY KEY, nickname TEXT)");
     register(&service, &root, &db, "shop", "shop_db").await;
@@ -430,7 +416,7 @@ async fn unreachable_collections_fail_the_request_naming_them() {
 #[actix_web::test]
 async fn a_failed_upload_is_retried_from_the_stored_results_without_querying_again() {
     let app = TestApp::with(|s| s.jobs.workers = 0);
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let root = app.root_token();
     let db = CustomerDb::create(Kind::Sqlite);
     register(&service, &root, &db, "shop", "shop_db").await;

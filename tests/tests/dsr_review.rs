@@ -4,7 +4,7 @@
 #![expect(clippy::unwrap_used, reason = "test helpers")]
 
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use gateway::config::{Environment, SmtpTls};
 use lethe_tests::shop::{CustomerDb, Kind, create_request, register, wait_done};
 use lethe_tests::smtp::SmtpServer;
@@ -48,7 +48,7 @@ fn wrong(code: &str) -> String {
 async fn the_emailed_code_unlocks_a_public_request_and_a_wrong_one_is_refused() {
     let smtp = SmtpServer::start();
     let app = verifying_app(Some(&smtp), |_| {});
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let root = app.root_token();
     let db = CustomerDb::create(Kind::Sqlite);
     register(&service, &root, &db, "shop", "shop_db").await;
@@ -119,7 +119,7 @@ async fn the_emailed_code_unlocks_a_public_request_and_a_wrong_one_is_refused() 
 async fn three_wrong_codes_void_the_code_and_codes_expire() {
     let smtp = SmtpServer::start();
     let app = verifying_app(Some(&smtp), |_| {});
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let created = send(&service, public_create("jane@example.com")).await;
     let id = created.body["succeeded"][0]["id"].as_str().unwrap().to_owned();
     let code = code_in(&smtp.wait_for("jane@example.com").data);
@@ -136,7 +136,7 @@ async fn three_wrong_codes_void_the_code_and_codes_expire() {
 
     // A code one second old, with a one-second lifetime.
     let app = verifying_app(Some(&smtp), |s| s.execution.identity_verification_code_ttl_seconds = 1);
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let created = send(&service, public_create("late@example.com")).await;
     let late = created.body["succeeded"][0]["id"].as_str().unwrap().to_owned();
     let late_code = code_in(&smtp.wait_for("late@example.com").data);
@@ -150,7 +150,7 @@ async fn three_wrong_codes_void_the_code_and_codes_expire() {
 async fn without_a_way_to_send_the_code_creation_fails_per_item_and_stores_nothing() {
     // No SMTP, production: refused.
     let app = verifying_app(None, |_| {});
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let root = app.root_token();
     let created = send(&service, public_create("jane@example.com")).await;
     assert_eq!(created.status, StatusCode::OK);
@@ -163,7 +163,7 @@ async fn without_a_way_to_send_the_code_creation_fails_per_item_and_stores_nothi
     let smtp = SmtpServer::start();
     smtp.refuse_mail();
     let app = verifying_app(Some(&smtp), |_| {});
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let created = send(&service, public_create("jane@example.com")).await;
     assert_eq!(created.body["failed"][0]["message"], "Verification message could not be sent.");
 
@@ -179,7 +179,7 @@ async fn without_a_way_to_send_the_code_creation_fails_per_item_and_stores_nothi
 
     // Development mode without SMTP: the code goes to the log and the request is accepted.
     let app = verifying_app(None, |s| s.security.env = Environment::Dev);
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let created = send(&service, public_create("jane@example.com")).await;
     assert_eq!(created.body["succeeded"][0]["status"], "identity_unverified", "{:?}", created.body);
 }
@@ -206,7 +206,7 @@ where
 #[actix_web::test]
 async fn with_manual_approval_requests_wait_until_approved_and_denied_ones_never_run() {
     let app = TestApp::with(|s| s.execution.require_manual_request_approval = true);
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let root = app.root_token();
     let db = CustomerDb::create(Kind::Sqlite);
     register(&service, &root, &db, "shop", "shop_db").await;
@@ -295,7 +295,7 @@ async fn with_manual_approval_requests_wait_until_approved_and_denied_ones_never
 async fn a_verified_request_still_waits_for_approval_when_both_are_required() {
     let smtp = SmtpServer::start();
     let app = verifying_app(Some(&smtp), |s| s.execution.require_manual_request_approval = true);
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let root = app.root_token();
     let created = send(&service, public_create("jane@example.com")).await;
     let id = created.body["succeeded"][0]["id"].as_str().unwrap().to_owned();
@@ -314,9 +314,7 @@ async fn a_verified_request_still_waits_for_approval_when_both_are_required() {
 #[actix_web::test]
 async fn a_cancel_stops_a_running_request_before_its_next_collection_package_and_masking() {
     for kind in lethe_tests::shop::kinds() {
-        let app = TestApp::new();
-        let service = test::init_service(gateway::build_app(app.state())).await;
-        let root = app.root_token();
+        let (app, service, root) = lethe_tests::ready().await;
         let db = CustomerDb::create(kind);
         register(&service, &root, &db, "shop", "shop_db").await;
         lethe_tests::shop::create_policy(&service, &root, "copy_then_forget", json!([

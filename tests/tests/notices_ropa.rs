@@ -433,7 +433,7 @@ async fn organisation_notices_are_aggregated_and_read_only() {
 #[actix_web::test]
 async fn each_area_needs_its_own_scope() {
     let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let root = Api { service, token: app.root_token() };
     setup(&root).await;
     let catalog_only = app.token_with(&[scopes::CATALOG_READ, scopes::CATALOG_CREATE_OR_UPDATE]);

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use lethe_tests::{TestApp, bearer, send};
 use serde_json::{Value, json};
 
@@ -13,7 +13,7 @@ const COMMITTED: &str = include_str!("../../openapi/openapi.json");
 #[actix_web::test]
 async fn health_reports_the_database_without_auth() {
     let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let reply = send(&service, TestRequest::get().uri("/health")).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body["webserver"], "healthy");
@@ -26,7 +26,7 @@ async fn health_reports_the_database_without_auth() {
 #[actix_web::test]
 async fn unknown_routes_get_404_and_wrong_methods_405_in_the_json_error_shape() {
     let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let missing = send(&service, TestRequest::get().uri("/api/v1/nothing-here")).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.body, json!({"detail": "Not Found"}));
@@ -43,7 +43,7 @@ async fn unknown_routes_get_404_and_wrong_methods_405_in_the_json_error_shape() 
 #[actix_web::test]
 async fn every_response_carries_a_request_id() {
     let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let first = send(&service, TestRequest::get().uri("/health")).await;
     let second = send(&service, TestRequest::get().uri("/nope")).await;
     let (a, b) = (first.header("x-request-id").unwrap(), second.header("x-request-id").unwrap());
@@ -91,7 +91,7 @@ fn every_reference_in_the_openapi_document_resolves() {
 #[actix_web::test]
 async fn openapi_is_served_and_swagger_ui_answers_with_and_without_slash() {
     let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let served = send(&service, TestRequest::get().uri("/openapi.json")).await;
     assert_eq!(served.status, StatusCode::OK);
     assert!(
@@ -146,7 +146,7 @@ async fn documented_scopes_are_the_ones_enforced() {
     // For every protected GET without path parameters: a token without the documented scope is
     // refused with 403, and one holding exactly that scope is let through.
     let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let doc: Value = serde_json::from_str(COMMITTED).unwrap();
     let nothing = app.token_with(&[]);
     for (path, item) in doc["paths"].as_object().unwrap() {

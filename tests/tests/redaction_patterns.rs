@@ -1,7 +1,7 @@
 //! Redaction patterns over HTTP, exactly as spec 002 describes them.
 
 use actix_web::http::StatusCode;
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use auth::scopes;
 use lethe_tests::{TestApp, bearer, send};
 use serde_json::json;
@@ -12,7 +12,7 @@ const FIDES_PATH: &str = "/api/v1/privacy-request/redaction-patterns";
 #[actix_web::test]
 async fn put_then_get_returns_the_patterns_in_the_order_given_on_both_paths() {
     let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let token = app.root_token();
     let patterns = json!({"patterns": ["sensitive_.*", ".*_private", "^email$", "customer.*", ".*user.*"]});
 
@@ -46,7 +46,7 @@ async fn put_then_get_returns_the_patterns_in_the_order_given_on_both_paths() {
 #[actix_web::test]
 async fn put_rejects_invalid_regex_with_400_naming_its_index() {
     let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let reply = send(
         &service,
         TestRequest::put()
@@ -65,7 +65,7 @@ async fn put_rejects_invalid_regex_with_400_naming_its_index() {
 #[actix_web::test]
 async fn put_rejects_more_than_100_patterns_with_400() {
     let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let many: Vec<String> = (0..101).map(|i| format!("p{i}")).collect();
     let reply = send(
         &service,
@@ -79,7 +79,7 @@ async fn put_rejects_more_than_100_patterns_with_400() {
 #[actix_web::test]
 async fn put_rejects_a_pattern_over_500_characters_with_400_pointing_at_it() {
     let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let body = json!({"patterns": ["ok", "a".repeat(501)]});
     let reply =
         send(&service, TestRequest::put().uri(PATH).insert_header(bearer(&app.root_token())).set_json(body)).await;
@@ -93,7 +93,7 @@ async fn put_rejects_a_pattern_over_500_characters_with_400_pointing_at_it() {
 #[actix_web::test]
 async fn put_with_a_body_that_is_not_a_list_of_strings_gets_422_with_a_detail_list() {
     let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let token = app.root_token();
     let cases = [
         (json!({}), json!(["body", "patterns"])),
@@ -124,7 +124,7 @@ async fn put_with_a_body_that_is_not_a_list_of_strings_gets_422_with_a_detail_li
 #[actix_web::test]
 async fn a_rejected_put_changes_nothing() {
     let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let token = app.root_token();
     let kept = json!({"patterns": ["keep_me"]});
     send(&service, TestRequest::put().uri(PATH).insert_header(bearer(&token)).set_json(&kept)).await;
@@ -142,7 +142,7 @@ async fn a_rejected_put_changes_nothing() {
 #[actix_web::test]
 async fn reading_and_writing_need_their_own_scopes() {
     let app = TestApp::new();
-    let service = test::init_service(gateway::build_app(app.state())).await;
+    let service = app.service().await;
     let reader = app.token_with(&[scopes::REDACTION_PATTERNS_READ]);
     let body = json!({"patterns": ["x"]});
 

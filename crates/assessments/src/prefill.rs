@@ -72,51 +72,7 @@ pub enum Rule {
 impl Rule {
     /// The inventory fields this rule reads.
     pub fn sources(self) -> &'static [&'static str] {
-        const DECL: &str = "privacy_declarations";
-        match self {
-            Rule::None => &[],
-            Rule::HighRiskCriteria | Rule::MandatoryCase => &[
-                "privacy_declarations.data_use",
-                "privacy_declarations.data_categories",
-                "privacy_declarations.data_subjects",
-                "uses_profiling",
-                "requires_data_protection_assessments",
-                "dataset_references",
-            ],
-            Rule::Description => &["name", "description", "privacy_declarations.name", "privacy_declarations.data_use"],
-            Rule::Purposes => &["privacy_declarations.data_use"],
-            Rule::DataCategories => &["privacy_declarations.data_categories"],
-            Rule::DataSubjects => &["privacy_declarations.data_subjects"],
-            Rule::Recipients => &[
-                "privacy_declarations.third_parties",
-                "privacy_declarations.data_shared_with_third_parties",
-                "privacy_declarations.shared_categories",
-            ],
-            Rule::Retention => &["privacy_declarations.retention_period"],
-            Rule::DataFlows => &["dataset_references", "privacy_declarations.dataset_references"],
-            Rule::LawfulBasis | Rule::LegitimateInterest | Rule::Consent => {
-                &["privacy_declarations.legal_basis_for_processing"]
-            }
-            Rule::SpecialCategoryCondition => &[
-                "privacy_declarations.data_categories",
-                "privacy_declarations.processes_special_category_data",
-                "privacy_declarations.special_category_legal_basis",
-            ],
-            Rule::AutomatedDecisions => &["uses_profiling"],
-            Rule::Processors => &["responsibility", "privacy_declarations.third_parties"],
-            Rule::Transfers => &["does_international_transfers", "legal_basis_for_transfers"],
-            Rule::SecurityMeasures => &["data_security_practices"],
-            Rule::Accountability => {
-                &["legal_name", "legal_address", "joint_controller_info", "administrating_department", "dpo"]
-            }
-            Rule::RightsFulfilment => &["dataset_references"],
-            Rule::ReviewTriggers => &[DECL, "dataset_references", "uses_profiling", "does_international_transfers"],
-            Rule::Children => &["privacy_declarations.data_categories"],
-            Rule::VulnerableGroups => &["privacy_declarations.data_subjects"],
-            Rule::SaleShare => &["privacy_declarations.data_use"],
-            Rule::SensitivePi => &["privacy_declarations.data_categories"],
-            Rule::ExistingDpia => &["assessments"],
-        }
+        entry(self).map_or(&[], |e| e.sources)
     }
 }
 
@@ -279,408 +235,544 @@ fn non_empty(list: &[String]) -> Option<&[String]> {
     (!list.is_empty()).then_some(list)
 }
 
+/// One rule: the inventory fields it reads and how it drafts an answer from them.
+struct Entry {
+    rule: Rule,
+    sources: &'static [&'static str],
+    answer: fn(&Context<'_>, Coverage) -> Option<Prefill>,
+}
+
+const DECL: &str = "privacy_declarations";
+
+/// Every rule but [`Rule::None`]: adding a rule is a variant, its function and one entry here.
+static RULES: &[Entry] = &[
+    Entry {
+        rule: Rule::HighRiskCriteria,
+        sources: &[
+            "privacy_declarations.data_use",
+            "privacy_declarations.data_categories",
+            "privacy_declarations.data_subjects",
+            "uses_profiling",
+            "requires_data_protection_assessments",
+            "dataset_references",
+        ],
+        answer: high_risk_criteria,
+    },
+    Entry {
+        rule: Rule::MandatoryCase,
+        sources: &[
+            "privacy_declarations.data_use",
+            "privacy_declarations.data_categories",
+            "privacy_declarations.data_subjects",
+            "uses_profiling",
+            "requires_data_protection_assessments",
+            "dataset_references",
+        ],
+        answer: mandatory_case,
+    },
+    Entry {
+        rule: Rule::Description,
+        sources: &["name", "description", "privacy_declarations.name", "privacy_declarations.data_use"],
+        answer: description,
+    },
+    Entry { rule: Rule::Purposes, sources: &["privacy_declarations.data_use"], answer: purposes },
+    Entry { rule: Rule::DataCategories, sources: &["privacy_declarations.data_categories"], answer: data_categories },
+    Entry { rule: Rule::DataSubjects, sources: &["privacy_declarations.data_subjects"], answer: data_subjects },
+    Entry {
+        rule: Rule::Recipients,
+        sources: &[
+            "privacy_declarations.third_parties",
+            "privacy_declarations.data_shared_with_third_parties",
+            "privacy_declarations.shared_categories",
+        ],
+        answer: recipients,
+    },
+    Entry { rule: Rule::Retention, sources: &["privacy_declarations.retention_period"], answer: retention },
+    Entry {
+        rule: Rule::DataFlows,
+        sources: &["dataset_references", "privacy_declarations.dataset_references"],
+        answer: data_flows,
+    },
+    Entry {
+        rule: Rule::LawfulBasis,
+        sources: &["privacy_declarations.legal_basis_for_processing"],
+        answer: lawful_basis,
+    },
+    Entry {
+        rule: Rule::LegitimateInterest,
+        sources: &["privacy_declarations.legal_basis_for_processing"],
+        answer: legitimate_interest,
+    },
+    Entry { rule: Rule::Consent, sources: &["privacy_declarations.legal_basis_for_processing"], answer: consent },
+    Entry {
+        rule: Rule::SpecialCategoryCondition,
+        sources: &[
+            "privacy_declarations.data_categories",
+            "privacy_declarations.processes_special_category_data",
+            "privacy_declarations.special_category_legal_basis",
+        ],
+        answer: special_category_condition,
+    },
+    Entry { rule: Rule::AutomatedDecisions, sources: &["uses_profiling"], answer: automated_decisions },
+    Entry {
+        rule: Rule::Processors,
+        sources: &["responsibility", "privacy_declarations.third_parties"],
+        answer: processors,
+    },
+    Entry {
+        rule: Rule::Transfers,
+        sources: &["does_international_transfers", "legal_basis_for_transfers"],
+        answer: transfers,
+    },
+    Entry { rule: Rule::SecurityMeasures, sources: &["data_security_practices"], answer: security_measures },
+    Entry {
+        rule: Rule::Accountability,
+        sources: &["legal_name", "legal_address", "joint_controller_info", "administrating_department", "dpo"],
+        answer: accountability,
+    },
+    Entry { rule: Rule::RightsFulfilment, sources: &["dataset_references"], answer: rights_fulfilment },
+    Entry {
+        rule: Rule::ReviewTriggers,
+        sources: &[DECL, "dataset_references", "uses_profiling", "does_international_transfers"],
+        answer: review_triggers,
+    },
+    Entry { rule: Rule::Children, sources: &["privacy_declarations.data_categories"], answer: children },
+    Entry { rule: Rule::VulnerableGroups, sources: &["privacy_declarations.data_subjects"], answer: vulnerable_groups },
+    Entry { rule: Rule::SaleShare, sources: &["privacy_declarations.data_use"], answer: sale_share },
+    Entry { rule: Rule::SensitivePi, sources: &["privacy_declarations.data_categories"], answer: sensitive_pi },
+    Entry { rule: Rule::ExistingDpia, sources: &["assessments"], answer: existing_dpia },
+];
+
+fn entry(rule: Rule) -> Option<&'static Entry> {
+    RULES.iter().find(|e| e.rule == rule)
+}
+
 /// Drafts the answer of a question with `rule` and `coverage`, or `None` when the inventory
 /// cannot answer it.
 pub fn answer(rule: Rule, coverage: Coverage, cx: &Context<'_>) -> Option<Prefill> {
+    entry(rule).and_then(|e| (e.answer)(cx, coverage))
+}
+
+fn high_risk_criteria(cx: &Context<'_>, coverage: Coverage) -> Option<Prefill> {
+    let all = cx.screening.all();
+    let citations = all
+        .iter()
+        .map(|c| cx.system_fact(&format!("High-risk criterion: {}", c.title), c.evidence.clone()))
+        .collect::<Vec<_>>();
+    let text = if all.is_empty() {
+        "None of the WP248 criteria can be determined from the inventory. Confirm that the processing \
+         is not large-scale and involves no other criterion."
+            .to_owned()
+    } else {
+        let lines: Vec<String> = all.iter().map(|c| format!("- {}: {}", c.title, c.evidence)).collect();
+        let verdict = if cx.screening.is_high() {
+            "The processing is likely to result in a high risk: a DPIA is required."
+        } else {
+            "One criterion alone does not usually require a DPIA; confirm no other criterion applies."
+        };
+        format!("Criteria met according to the inventory:\n{}\n{verdict}", lines.join("\n"))
+    };
+    drafted(coverage, text, citations)
+}
+
+fn mandatory_case(cx: &Context<'_>, coverage: Coverage) -> Option<Prefill> {
     let system = &cx.facts.system;
-    match rule {
-        Rule::None => None,
-        Rule::HighRiskCriteria => {
-            let all = cx.screening.all();
-            let citations = all
-                .iter()
-                .map(|c| cx.system_fact(&format!("High-risk criterion: {}", c.title), c.evidence.clone()))
-                .collect::<Vec<_>>();
-            let text = if all.is_empty() {
-                "None of the WP248 criteria can be determined from the inventory. Confirm that the processing \
-                 is not large-scale and involves no other criterion."
-                    .to_owned()
-            } else {
-                let lines: Vec<String> = all.iter().map(|c| format!("- {}: {}", c.title, c.evidence)).collect();
-                let verdict = if cx.screening.is_high() {
-                    "The processing is likely to result in a high risk: a DPIA is required."
-                } else {
-                    "One criterion alone does not usually require a DPIA; confirm no other criterion applies."
-                };
-                format!("Criteria met according to the inventory:\n{}\n{verdict}", lines.join("\n"))
-            };
-            drafted(coverage, text, citations)
-        }
-        Rule::MandatoryCase => {
-            let text = if cx.screening.mandatory.is_empty() {
-                "No Art. 35(3) case can be determined from the inventory. Large-scale processing of special \
-                 categories and large-scale monitoring of public areas must be confirmed by a person."
-                    .to_owned()
-            } else {
-                let lines: Vec<String> =
-                    cx.screening.mandatory.iter().map(|c| format!("- {} ({})", c.title, c.evidence)).collect();
-                format!("Yes:\n{}", lines.join("\n"))
-            };
-            let citation = cx.system_fact("Uses profiling", system.uses_profiling.to_string());
-            drafted(coverage, text, vec![citation])
-        }
-        Rule::Description => {
-            let mut citations = vec![cx.system_fact("Name", system.display_name())];
-            let mut text = system.display_name().to_owned();
-            if let Some(description) = &system.description {
-                text.push_str(&format!(": {description}"));
-                citations.push(cx.system_fact("Description", description.clone()));
-            } else if cx.declarations().is_empty() {
-                return None;
-            }
-            if !cx.declarations().is_empty() {
-                text.push_str("\nProcessing activities:");
-                for d in cx.declarations() {
-                    text.push_str(&format!("\n- {} for {}", d.label(), cx.named(&d.data_use)));
-                    citations.push(cx.declaration_fact(d, "Data use", d.data_use.clone()));
-                }
-            }
-            drafted(coverage, text, citations)
-        }
-        Rule::Purposes => {
-            if cx.declarations().is_empty() {
-                return None;
-            }
-            let mut citations = Vec::new();
-            let lines: Vec<String> = cx
-                .declarations()
-                .iter()
-                .map(|d| {
-                    citations.push(cx.declaration_fact(d, "Data use", d.data_use.clone()));
-                    format!("- {}: {}", d.label(), cx.named(&d.data_use))
-                })
-                .collect();
-            citations.extend(cx.facts.uses().into_iter().map(|u| cx.use_fact(u)));
-            drafted(coverage, format!("Purposes of the processing:\n{}", lines.join("\n")), citations)
-        }
-        Rule::DataCategories => {
-            let (lines, citations) =
-                cx.per_declaration("Data categories", |d| non_empty(&d.data_categories).map(|c| cx.named_list(c)))?;
-            drafted(coverage, format!("Personal data processed:\n{}", lines.join("\n")), citations)
-        }
-        Rule::DataSubjects => {
-            let (lines, citations) =
-                cx.per_declaration("Data subjects", |d| non_empty(&d.data_subjects).map(|s| cx.named_list(s)))?;
-            drafted(coverage, format!("People whose data is processed:\n{}", lines.join("\n")), citations)
-        }
-        Rule::Recipients => {
-            let (lines, mut citations) = cx.per_declaration("Third parties", |d| {
-                let mut text = match (&d.third_parties, d.data_shared_with_third_parties) {
-                    (Some(third), _) => third.clone(),
-                    (None, true) => "shared with third parties (not named)".to_owned(),
-                    (None, false) => "no third parties declared".to_owned(),
-                };
-                if !d.shared_categories.is_empty() {
-                    text.push_str(&format!(" (shared: {})", cx.named_list(&d.shared_categories)));
-                }
-                Some(text)
-            })?;
-            for d in cx.declarations().iter().filter(|d| d.data_shared_with_third_parties) {
-                citations.push(cx.declaration_fact(d, "Data shared with third parties", "true"));
-                if !d.shared_categories.is_empty() {
-                    citations.push(cx.declaration_fact(d, "Shared categories", d.shared_categories.join(", ")));
-                }
-            }
-            drafted(coverage, format!("Recipients outside the organisation:\n{}", lines.join("\n")), citations)
-        }
-        Rule::Retention => {
-            let (lines, citations) = cx.per_declaration("Retention period", |d| d.retention_period.clone())?;
-            drafted(coverage, format!("Retention:\n{}", lines.join("\n")), citations)
-        }
-        Rule::DataFlows => {
-            if cx.facts.datasets.is_empty() {
-                return None;
-            }
-            let mut citations = Vec::new();
-            let lines: Vec<String> = cx
-                .facts
-                .datasets
-                .iter()
-                .map(|d| {
-                    let line = if d.stored {
-                        let name = d.name.clone().unwrap_or_else(|| d.fides_key.clone());
-                        format!(
-                            "{name} ({}) on connection {}: collections {}",
-                            d.fides_key,
-                            d.connection.as_deref().unwrap_or("-"),
-                            if d.collections.is_empty() { "-".to_owned() } else { d.collections.join(", ") }
-                        )
-                    } else {
-                        format!("{} (referenced; not uploaded to Lethe)", d.fides_key)
-                    };
-                    citations.push(Citation {
-                        kind: EvidenceKind::Dataset,
-                        label: "Dataset".to_owned(),
-                        value: line.clone(),
-                        source_id: d.fides_key.clone(),
-                    });
-                    format!("- {line}")
-                })
-                .collect();
-            drafted(coverage, format!("{} stores its data in:\n{}", system.display_name(), lines.join("\n")), citations)
-        }
-        Rule::LawfulBasis => {
-            let (lines, citations) =
-                cx.per_declaration("Legal basis for processing", |d| d.legal_basis_for_processing.clone())?;
-            drafted(coverage, format!("Lawful basis (Art. 6(1)):\n{}", lines.join("\n")), citations)
-        }
-        Rule::LegitimateInterest => conditional_basis(cx, "Legitimate interests", "legitimate interests"),
-        Rule::Consent => conditional_basis(cx, "Consent", "consent"),
-        Rule::SpecialCategoryCondition => {
-            let special: Vec<&PrivacyDeclaration> = cx
-                .declarations()
-                .iter()
-                .filter(|d| d.processes_special_category_data || d.data_categories.iter().any(|c| under(c, SPECIAL)))
-                .collect();
-            if cx.declarations().is_empty() {
-                return None;
-            }
-            if special.is_empty() {
-                let citations = cx
-                    .declarations()
-                    .iter()
-                    .map(|d| cx.declaration_fact(d, "Data categories", d.data_categories.join(", ")))
-                    .collect();
-                return not_applicable(
-                    "no processing activity declares special-category or criminal offence data.".to_owned(),
-                    citations,
-                );
-            }
-            let mut lines = Vec::new();
-            let mut citations = Vec::new();
-            for d in special {
-                let basis = d.special_category_legal_basis.clone()?;
-                let categories: Vec<String> = d.data_categories.iter().filter(|c| under(c, SPECIAL)).cloned().collect();
-                lines.push(format!("- {}: {basis} (categories: {})", d.label(), cx.named_list(&categories)));
-                citations.push(cx.declaration_fact(d, "Special category legal basis", basis));
-            }
-            drafted(coverage, format!("Art. 9(2) conditions relied on:\n{}", lines.join("\n")), citations)
-        }
-        Rule::AutomatedDecisions => {
-            let citation = cx.system_fact("Uses profiling", system.uses_profiling.to_string());
-            if system.uses_profiling {
-                None
-            } else {
-                not_applicable(
-                    "the system does not use profiling or automated decisions with legal or similarly \
-                     significant effects (uses_profiling = false)."
-                        .to_owned(),
-                    vec![citation],
-                )
-            }
-        }
-        Rule::Processors => {
-            let mut citations = Vec::new();
-            let mut lines = Vec::new();
-            if !system.responsibility.is_empty() {
-                let roles = system.responsibility.join(", ");
-                lines.push(format!("The organisation acts as {roles} for this system."));
-                citations.push(cx.system_fact("Responsibility", roles));
-            }
-            let recipients: Vec<(&PrivacyDeclaration, &String)> =
-                cx.declarations().iter().filter_map(|d| d.third_parties.as_ref().map(|t| (d, t))).collect();
-            for (d, third) in &recipients {
-                lines.push(format!("- {}: {third}", d.label()));
-                citations.push(cx.declaration_fact(d, "Third parties", (*third).clone()));
-            }
-            if lines.is_empty() {
-                return None;
-            }
-            lines.push("Confirm an Art. 28 contract is in place with each processor.".to_owned());
-            drafted(coverage, lines.join("\n"), citations)
-        }
-        Rule::Transfers => {
-            let flag = cx.system_fact("Does international transfers", system.does_international_transfers.to_string());
-            if !system.does_international_transfers {
-                return not_applicable(
-                    "the system declares no transfers of personal data outside the EEA or the UK.".to_owned(),
-                    vec![flag],
-                );
-            }
-            if system.legal_basis_for_transfers.is_empty() {
-                return None;
-            }
-            let mechanisms = system.legal_basis_for_transfers.join(", ");
-            let citation = cx.system_fact("Legal basis for transfers", mechanisms.clone());
-            drafted(
-                coverage,
-                format!("Personal data is transferred outside the EEA under: {mechanisms}."),
-                vec![flag, citation],
-            )
-        }
-        Rule::SecurityMeasures => {
-            let practices = system.data_security_practices.clone()?;
-            let citation = cx.system_fact("Data security practices", practices.clone());
-            drafted(coverage, practices, vec![citation])
-        }
-        Rule::Accountability => {
-            let mut lines = Vec::new();
-            let mut citations = Vec::new();
-            if let Some(name) = &system.legal_name {
-                let address = system.legal_address.as_deref().map(|a| format!(", {a}")).unwrap_or_default();
-                lines.push(format!("Controller: {name}{address}."));
-                citations.push(cx.system_fact("Legal name", name.clone()));
-                if let Some(address) = &system.legal_address {
-                    citations.push(cx.system_fact("Legal address", address.clone()));
-                }
-            }
-            if let Some(joint) = &system.joint_controller_info {
-                lines.push(format!("Joint controllers (Art. 26): {joint}."));
-                citations.push(cx.system_fact("Joint controller", joint.clone()));
-            }
-            if let Some(department) = &system.administrating_department {
-                lines.push(format!("Owner: {department}."));
-                citations.push(cx.system_fact("Administrating department", department.clone()));
-            }
-            if let Some(dpo) = &system.dpo {
-                lines.push(format!("Data protection officer: {dpo}."));
-                citations.push(cx.system_fact("DPO", dpo.clone()));
-            }
-            if lines.is_empty() {
-                return None;
-            }
-            drafted(coverage, lines.join("\n"), citations)
-        }
-        Rule::RightsFulfilment => {
-            let stored: Vec<_> = cx.facts.datasets.iter().filter(|d| d.stored).collect();
-            if stored.is_empty() {
-                return None;
-            }
-            let mut citations = Vec::new();
-            let lines: Vec<String> = stored
-                .iter()
-                .map(|d| {
-                    let connection = d.connection.as_deref().unwrap_or("-");
-                    citations.push(Citation {
-                        kind: EvidenceKind::Dataset,
-                        label: "Dataset under DSR automation".to_owned(),
-                        value: format!("{} on connection {connection}", d.fides_key),
-                        source_id: d.fides_key.clone(),
-                    });
-                    format!("- {} (connection {connection})", d.fides_key)
-                })
-                .collect();
-            drafted(
-                coverage,
-                format!(
-                    "Access and erasure requests are received through Lethe's privacy request API and \
-                     fulfilled automatically against:\n{}",
-                    lines.join("\n")
-                ),
-                citations,
-            )
-        }
-        Rule::ReviewTriggers => {
-            let text = "Reassess when any of these changes (Lethe marks the assessment out of date when the \
-                        inventory changes): the processing activities and their purposes, data categories, \
-                        data subjects, lawful bases, retention periods or recipients; the datasets the system \
-                        uses; profiling or automated decisions; international transfers; security practices."
-                .to_owned();
-            let citation = cx.system_fact("Snapshot", format!("{} facts recorded", cx.facts.system.fides_key));
-            drafted(coverage, text, vec![citation])
-        }
-        Rule::Children => {
-            let children: Vec<&PrivacyDeclaration> = cx
-                .declarations()
-                .iter()
-                .filter(|d| d.data_categories.iter().any(|c| under(c, &["user.childrens"])))
-                .collect();
-            if cx.declarations().is_empty() {
-                return None;
-            }
-            if children.is_empty() {
-                let text = "No processing activity declares children's data (user.childrens). Confirm the \
-                            service is not likely to be accessed by under-18s."
-                    .to_owned();
-                let citations = cx
-                    .declarations()
-                    .iter()
-                    .map(|d| cx.declaration_fact(d, "Data categories", d.data_categories.join(", ")))
-                    .collect();
-                return drafted(coverage, text, citations);
-            }
-            let citations: Vec<Citation> = children
-                .iter()
-                .map(|d| cx.declaration_fact(d, "Data categories", d.data_categories.join(", ")))
-                .collect();
-            let names: Vec<&str> = children.iter().map(|d| d.label()).collect();
-            drafted(
-                coverage,
-                format!(
-                    "Yes: children's data is processed by {}. Apply the Children's Code standards \
-                     (best interests, high-privacy defaults, data minimisation, no nudging, profiling off by default).",
-                    names.join(", ")
-                ),
-                citations,
-            )
-        }
-        Rule::VulnerableGroups => {
-            let subjects = cx.facts.subjects();
-            if subjects.is_empty() {
-                return None;
-            }
-            let vulnerable: Vec<String> =
-                subjects.iter().filter(|s| VULNERABLE.contains(s)).map(|s| (*s).to_owned()).collect();
-            let citation = cx.system_fact("Data subjects", subjects.join(", "));
-            let text = if vulnerable.is_empty() {
-                format!("No vulnerable group is declared among the data subjects ({}).", subjects.join(", "))
-            } else {
-                format!("Vulnerable groups affected: {}.", cx.named_list(&vulnerable))
-            };
-            drafted(coverage, text, vec![citation])
-        }
-        Rule::SaleShare => {
-            let uses = cx.facts.uses();
-            if uses.is_empty() {
-                return None;
-            }
-            let selling: Vec<String> = uses.iter().filter(|u| under(u, SALE_SHARE)).map(|u| (*u).to_owned()).collect();
-            let citations = uses.iter().map(|u| cx.use_fact(u)).collect();
-            let text = if selling.is_empty() {
-                format!(
-                    "No. No declared purpose sells or shares personal information (data uses: {}).",
-                    uses.join(", ")
-                )
-            } else {
-                format!("Yes: personal information is sold or shared for {}.", cx.named_list(&selling))
-            };
-            drafted(coverage, text, citations)
-        }
-        Rule::SensitivePi => {
-            if cx.declarations().is_empty() {
-                return None;
-            }
-            let categories = cx.facts.categories();
-            let sensitive: Vec<String> =
-                categories.iter().filter(|c| under(c, CCPA_SPI)).map(|c| (*c).to_owned()).collect();
-            let citations = cx
-                .declarations()
-                .iter()
-                .map(|d| cx.declaration_fact(d, "Data categories", d.data_categories.join(", ")))
-                .collect();
-            let text = if sensitive.is_empty() {
-                "No sensitive personal information is declared.".to_owned()
-            } else {
-                format!("Yes: {}.", cx.named_list(&sensitive))
-            };
-            drafted(coverage, text, citations)
-        }
-        Rule::ExistingDpia => {
-            let dpia = cx.related.iter().find(|a| a.template_id == "gdpr_dpia" || a.template_id == "uk_gdpr_dpia")?;
-            let citation = cx.system_fact(
-                "Data protection impact assessment",
-                format!("{} ({}, {}, {:.0}% complete)", dpia.id, dpia.template_id, dpia.status, dpia.completeness),
-            );
-            drafted(
-                coverage,
-                format!(
-                    "This FRIA complements assessment {} ({}), currently {} and {:.0}% complete.",
-                    dpia.id, dpia.template_id, dpia.status, dpia.completeness
-                ),
-                vec![citation],
-            )
+    let text = if cx.screening.mandatory.is_empty() {
+        "No Art. 35(3) case can be determined from the inventory. Large-scale processing of special \
+         categories and large-scale monitoring of public areas must be confirmed by a person."
+            .to_owned()
+    } else {
+        let lines: Vec<String> =
+            cx.screening.mandatory.iter().map(|c| format!("- {} ({})", c.title, c.evidence)).collect();
+        format!("Yes:\n{}", lines.join("\n"))
+    };
+    let citation = cx.system_fact("Uses profiling", system.uses_profiling.to_string());
+    drafted(coverage, text, vec![citation])
+}
+
+fn description(cx: &Context<'_>, coverage: Coverage) -> Option<Prefill> {
+    let system = &cx.facts.system;
+    let mut citations = vec![cx.system_fact("Name", system.display_name())];
+    let mut text = system.display_name().to_owned();
+    if let Some(description) = &system.description {
+        text.push_str(&format!(": {description}"));
+        citations.push(cx.system_fact("Description", description.clone()));
+    } else if cx.declarations().is_empty() {
+        return None;
+    }
+    if !cx.declarations().is_empty() {
+        text.push_str("\nProcessing activities:");
+        for d in cx.declarations() {
+            text.push_str(&format!("\n- {} for {}", d.label(), cx.named(&d.data_use)));
+            citations.push(cx.declaration_fact(d, "Data use", d.data_use.clone()));
         }
     }
+    drafted(coverage, text, citations)
+}
+
+fn purposes(cx: &Context<'_>, coverage: Coverage) -> Option<Prefill> {
+    if cx.declarations().is_empty() {
+        return None;
+    }
+    let mut citations = Vec::new();
+    let lines: Vec<String> = cx
+        .declarations()
+        .iter()
+        .map(|d| {
+            citations.push(cx.declaration_fact(d, "Data use", d.data_use.clone()));
+            format!("- {}: {}", d.label(), cx.named(&d.data_use))
+        })
+        .collect();
+    citations.extend(cx.facts.uses().into_iter().map(|u| cx.use_fact(u)));
+    drafted(coverage, format!("Purposes of the processing:\n{}", lines.join("\n")), citations)
+}
+
+fn data_categories(cx: &Context<'_>, coverage: Coverage) -> Option<Prefill> {
+    let (lines, citations) =
+        cx.per_declaration("Data categories", |d| non_empty(&d.data_categories).map(|c| cx.named_list(c)))?;
+    drafted(coverage, format!("Personal data processed:\n{}", lines.join("\n")), citations)
+}
+
+fn data_subjects(cx: &Context<'_>, coverage: Coverage) -> Option<Prefill> {
+    let (lines, citations) =
+        cx.per_declaration("Data subjects", |d| non_empty(&d.data_subjects).map(|s| cx.named_list(s)))?;
+    drafted(coverage, format!("People whose data is processed:\n{}", lines.join("\n")), citations)
+}
+
+fn recipients(cx: &Context<'_>, coverage: Coverage) -> Option<Prefill> {
+    let (lines, mut citations) = cx.per_declaration("Third parties", |d| {
+        let mut text = match (&d.third_parties, d.data_shared_with_third_parties) {
+            (Some(third), _) => third.clone(),
+            (None, true) => "shared with third parties (not named)".to_owned(),
+            (None, false) => "no third parties declared".to_owned(),
+        };
+        if !d.shared_categories.is_empty() {
+            text.push_str(&format!(" (shared: {})", cx.named_list(&d.shared_categories)));
+        }
+        Some(text)
+    })?;
+    for d in cx.declarations().iter().filter(|d| d.data_shared_with_third_parties) {
+        citations.push(cx.declaration_fact(d, "Data shared with third parties", "true"));
+        if !d.shared_categories.is_empty() {
+            citations.push(cx.declaration_fact(d, "Shared categories", d.shared_categories.join(", ")));
+        }
+    }
+    drafted(coverage, format!("Recipients outside the organisation:\n{}", lines.join("\n")), citations)
+}
+
+fn retention(cx: &Context<'_>, coverage: Coverage) -> Option<Prefill> {
+    let (lines, citations) = cx.per_declaration("Retention period", |d| d.retention_period.clone())?;
+    drafted(coverage, format!("Retention:\n{}", lines.join("\n")), citations)
+}
+
+fn data_flows(cx: &Context<'_>, coverage: Coverage) -> Option<Prefill> {
+    let system = &cx.facts.system;
+    if cx.facts.datasets.is_empty() {
+        return None;
+    }
+    let mut citations = Vec::new();
+    let lines: Vec<String> = cx
+        .facts
+        .datasets
+        .iter()
+        .map(|d| {
+            let line = if d.stored {
+                let name = d.name.clone().unwrap_or_else(|| d.fides_key.clone());
+                format!(
+                    "{name} ({}) on connection {}: collections {}",
+                    d.fides_key,
+                    d.connection.as_deref().unwrap_or("-"),
+                    if d.collections.is_empty() { "-".to_owned() } else { d.collections.join(", ") }
+                )
+            } else {
+                format!("{} (referenced; not uploaded to Lethe)", d.fides_key)
+            };
+            citations.push(Citation {
+                kind: EvidenceKind::Dataset,
+                label: "Dataset".to_owned(),
+                value: line.clone(),
+                source_id: d.fides_key.clone(),
+            });
+            format!("- {line}")
+        })
+        .collect();
+    drafted(coverage, format!("{} stores its data in:\n{}", system.display_name(), lines.join("\n")), citations)
+}
+
+fn lawful_basis(cx: &Context<'_>, coverage: Coverage) -> Option<Prefill> {
+    let (lines, citations) =
+        cx.per_declaration("Legal basis for processing", |d| d.legal_basis_for_processing.clone())?;
+    drafted(coverage, format!("Lawful basis (Art. 6(1)):\n{}", lines.join("\n")), citations)
+}
+
+fn legitimate_interest(cx: &Context<'_>, _coverage: Coverage) -> Option<Prefill> {
+    conditional_basis(cx, "Legitimate interests", "legitimate interests")
+}
+
+fn consent(cx: &Context<'_>, _coverage: Coverage) -> Option<Prefill> {
+    conditional_basis(cx, "Consent", "consent")
+}
+
+fn special_category_condition(cx: &Context<'_>, coverage: Coverage) -> Option<Prefill> {
+    let special: Vec<&PrivacyDeclaration> = cx
+        .declarations()
+        .iter()
+        .filter(|d| d.processes_special_category_data || d.data_categories.iter().any(|c| under(c, SPECIAL)))
+        .collect();
+    if cx.declarations().is_empty() {
+        return None;
+    }
+    if special.is_empty() {
+        let citations = cx
+            .declarations()
+            .iter()
+            .map(|d| cx.declaration_fact(d, "Data categories", d.data_categories.join(", ")))
+            .collect();
+        return not_applicable(
+            "no processing activity declares special-category or criminal offence data.".to_owned(),
+            citations,
+        );
+    }
+    let mut lines = Vec::new();
+    let mut citations = Vec::new();
+    for d in special {
+        let basis = d.special_category_legal_basis.clone()?;
+        let categories: Vec<String> = d.data_categories.iter().filter(|c| under(c, SPECIAL)).cloned().collect();
+        lines.push(format!("- {}: {basis} (categories: {})", d.label(), cx.named_list(&categories)));
+        citations.push(cx.declaration_fact(d, "Special category legal basis", basis));
+    }
+    drafted(coverage, format!("Art. 9(2) conditions relied on:\n{}", lines.join("\n")), citations)
+}
+
+fn automated_decisions(cx: &Context<'_>, _coverage: Coverage) -> Option<Prefill> {
+    let system = &cx.facts.system;
+    let citation = cx.system_fact("Uses profiling", system.uses_profiling.to_string());
+    if system.uses_profiling {
+        None
+    } else {
+        not_applicable(
+            "the system does not use profiling or automated decisions with legal or similarly \
+             significant effects (uses_profiling = false)."
+                .to_owned(),
+            vec![citation],
+        )
+    }
+}
+
+fn processors(cx: &Context<'_>, coverage: Coverage) -> Option<Prefill> {
+    let system = &cx.facts.system;
+    let mut citations = Vec::new();
+    let mut lines = Vec::new();
+    if !system.responsibility.is_empty() {
+        let roles = system.responsibility.join(", ");
+        lines.push(format!("The organisation acts as {roles} for this system."));
+        citations.push(cx.system_fact("Responsibility", roles));
+    }
+    let recipients: Vec<(&PrivacyDeclaration, &String)> =
+        cx.declarations().iter().filter_map(|d| d.third_parties.as_ref().map(|t| (d, t))).collect();
+    for (d, third) in &recipients {
+        lines.push(format!("- {}: {third}", d.label()));
+        citations.push(cx.declaration_fact(d, "Third parties", (*third).clone()));
+    }
+    if lines.is_empty() {
+        return None;
+    }
+    lines.push("Confirm an Art. 28 contract is in place with each processor.".to_owned());
+    drafted(coverage, lines.join("\n"), citations)
+}
+
+fn transfers(cx: &Context<'_>, coverage: Coverage) -> Option<Prefill> {
+    let system = &cx.facts.system;
+    let flag = cx.system_fact("Does international transfers", system.does_international_transfers.to_string());
+    if !system.does_international_transfers {
+        return not_applicable(
+            "the system declares no transfers of personal data outside the EEA or the UK.".to_owned(),
+            vec![flag],
+        );
+    }
+    if system.legal_basis_for_transfers.is_empty() {
+        return None;
+    }
+    let mechanisms = system.legal_basis_for_transfers.join(", ");
+    let citation = cx.system_fact("Legal basis for transfers", mechanisms.clone());
+    drafted(
+        coverage,
+        format!("Personal data is transferred outside the EEA under: {mechanisms}."),
+        vec![flag, citation],
+    )
+}
+
+fn security_measures(cx: &Context<'_>, coverage: Coverage) -> Option<Prefill> {
+    let system = &cx.facts.system;
+    let practices = system.data_security_practices.clone()?;
+    let citation = cx.system_fact("Data security practices", practices.clone());
+    drafted(coverage, practices, vec![citation])
+}
+
+fn accountability(cx: &Context<'_>, coverage: Coverage) -> Option<Prefill> {
+    let system = &cx.facts.system;
+    let mut lines = Vec::new();
+    let mut citations = Vec::new();
+    if let Some(name) = &system.legal_name {
+        let address = system.legal_address.as_deref().map(|a| format!(", {a}")).unwrap_or_default();
+        lines.push(format!("Controller: {name}{address}."));
+        citations.push(cx.system_fact("Legal name", name.clone()));
+        if let Some(address) = &system.legal_address {
+            citations.push(cx.system_fact("Legal address", address.clone()));
+        }
+    }
+    if let Some(joint) = &system.joint_controller_info {
+        lines.push(format!("Joint controllers (Art. 26): {joint}."));
+        citations.push(cx.system_fact("Joint controller", joint.clone()));
+    }
+    if let Some(department) = &system.administrating_department {
+        lines.push(format!("Owner: {department}."));
+        citations.push(cx.system_fact("Administrating department", department.clone()));
+    }
+    if let Some(dpo) = &system.dpo {
+        lines.push(format!("Data protection officer: {dpo}."));
+        citations.push(cx.system_fact("DPO", dpo.clone()));
+    }
+    if lines.is_empty() {
+        return None;
+    }
+    drafted(coverage, lines.join("\n"), citations)
+}
+
+fn rights_fulfilment(cx: &Context<'_>, coverage: Coverage) -> Option<Prefill> {
+    let stored: Vec<_> = cx.facts.datasets.iter().filter(|d| d.stored).collect();
+    if stored.is_empty() {
+        return None;
+    }
+    let mut citations = Vec::new();
+    let lines: Vec<String> = stored
+        .iter()
+        .map(|d| {
+            let connection = d.connection.as_deref().unwrap_or("-");
+            citations.push(Citation {
+                kind: EvidenceKind::Dataset,
+                label: "Dataset under DSR automation".to_owned(),
+                value: format!("{} on connection {connection}", d.fides_key),
+                source_id: d.fides_key.clone(),
+            });
+            format!("- {} (connection {connection})", d.fides_key)
+        })
+        .collect();
+    drafted(
+        coverage,
+        format!(
+            "Access and erasure requests are received through Lethe's privacy request API and \
+             fulfilled automatically against:\n{}",
+            lines.join("\n")
+        ),
+        citations,
+    )
+}
+
+fn review_triggers(cx: &Context<'_>, coverage: Coverage) -> Option<Prefill> {
+    let text = "Reassess when any of these changes (Lethe marks the assessment out of date when the \
+                inventory changes): the processing activities and their purposes, data categories, \
+                data subjects, lawful bases, retention periods or recipients; the datasets the system \
+                uses; profiling or automated decisions; international transfers; security practices."
+        .to_owned();
+    let citation = cx.system_fact("Snapshot", format!("{} facts recorded", cx.facts.system.fides_key));
+    drafted(coverage, text, vec![citation])
+}
+
+fn children(cx: &Context<'_>, coverage: Coverage) -> Option<Prefill> {
+    let children: Vec<&PrivacyDeclaration> =
+        cx.declarations().iter().filter(|d| d.data_categories.iter().any(|c| under(c, &["user.childrens"]))).collect();
+    if cx.declarations().is_empty() {
+        return None;
+    }
+    if children.is_empty() {
+        let text = "No processing activity declares children's data (user.childrens). Confirm the \
+                    service is not likely to be accessed by under-18s."
+            .to_owned();
+        let citations = cx
+            .declarations()
+            .iter()
+            .map(|d| cx.declaration_fact(d, "Data categories", d.data_categories.join(", ")))
+            .collect();
+        return drafted(coverage, text, citations);
+    }
+    let citations: Vec<Citation> =
+        children.iter().map(|d| cx.declaration_fact(d, "Data categories", d.data_categories.join(", "))).collect();
+    let names: Vec<&str> = children.iter().map(|d| d.label()).collect();
+    drafted(
+        coverage,
+        format!(
+            "Yes: children's data is processed by {}. Apply the Children's Code standards \
+             (best interests, high-privacy defaults, data minimisation, no nudging, profiling off by default).",
+            names.join(", ")
+        ),
+        citations,
+    )
+}
+
+fn vulnerable_groups(cx: &Context<'_>, coverage: Coverage) -> Option<Prefill> {
+    let subjects = cx.facts.subjects();
+    if subjects.is_empty() {
+        return None;
+    }
+    let vulnerable: Vec<String> = subjects.iter().filter(|s| VULNERABLE.contains(s)).map(|s| (*s).to_owned()).collect();
+    let citation = cx.system_fact("Data subjects", subjects.join(", "));
+    let text = if vulnerable.is_empty() {
+        format!("No vulnerable group is declared among the data subjects ({}).", subjects.join(", "))
+    } else {
+        format!("Vulnerable groups affected: {}.", cx.named_list(&vulnerable))
+    };
+    drafted(coverage, text, vec![citation])
+}
+
+fn sale_share(cx: &Context<'_>, coverage: Coverage) -> Option<Prefill> {
+    let uses = cx.facts.uses();
+    if uses.is_empty() {
+        return None;
+    }
+    let selling: Vec<String> = uses.iter().filter(|u| under(u, SALE_SHARE)).map(|u| (*u).to_owned()).collect();
+    let citations = uses.iter().map(|u| cx.use_fact(u)).collect();
+    let text = if selling.is_empty() {
+        format!("No. No declared purpose sells or shares personal information (data uses: {}).", uses.join(", "))
+    } else {
+        format!("Yes: personal information is sold or shared for {}.", cx.named_list(&selling))
+    };
+    drafted(coverage, text, citations)
+}
+
+fn sensitive_pi(cx: &Context<'_>, coverage: Coverage) -> Option<Prefill> {
+    if cx.declarations().is_empty() {
+        return None;
+    }
+    let categories = cx.facts.categories();
+    let sensitive: Vec<String> = categories.iter().filter(|c| under(c, CCPA_SPI)).map(|c| (*c).to_owned()).collect();
+    let citations = cx
+        .declarations()
+        .iter()
+        .map(|d| cx.declaration_fact(d, "Data categories", d.data_categories.join(", ")))
+        .collect();
+    let text = if sensitive.is_empty() {
+        "No sensitive personal information is declared.".to_owned()
+    } else {
+        format!("Yes: {}.", cx.named_list(&sensitive))
+    };
+    drafted(coverage, text, citations)
+}
+
+fn existing_dpia(cx: &Context<'_>, coverage: Coverage) -> Option<Prefill> {
+    let dpia = cx.related.iter().find(|a| a.template_id == "gdpr_dpia" || a.template_id == "uk_gdpr_dpia")?;
+    let citation = cx.system_fact(
+        "Data protection impact assessment",
+        format!("{} ({}, {}, {:.0}% complete)", dpia.id, dpia.template_id, dpia.status, dpia.completeness),
+    );
+    drafted(
+        coverage,
+        format!(
+            "This FRIA complements assessment {} ({}), currently {} and {:.0}% complete.",
+            dpia.id, dpia.template_id, dpia.status, dpia.completeness
+        ),
+        vec![citation],
+    )
 }
 
 /// Questions that only apply when some activity relies on `basis`.
@@ -708,6 +800,21 @@ fn conditional_basis(cx: &Context<'_>, basis: &str, words: &str) -> Option<Prefi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_rule_a_template_question_names_has_one_entry() {
+        for template in crate::template::TEMPLATES {
+            for (_, question) in template.questions() {
+                if question.rule == Rule::None {
+                    continue;
+                }
+                let entries = RULES.iter().filter(|e| e.rule == question.rule).count();
+                assert_eq!(entries, 1, "{}: {:?} needs exactly one entry in RULES", question.id, question.rule);
+                assert!(!question.rule.sources().is_empty(), "{:?} names no inventory field", question.rule);
+            }
+        }
+        assert!(Rule::None.sources().is_empty());
+    }
     use crate::risk::screen;
     use crate::system::System;
 

@@ -128,99 +128,152 @@ fn matching<'a>(keys: &[&'a str], roots: &[&str]) -> Vec<&'a str> {
     keys.iter().copied().filter(|k| under(k, roots)).collect()
 }
 
+/// What the criteria read, computed once per screening.
+struct Signals<'a> {
+    facts: &'a Facts,
+    categories: Vec<&'a str>,
+    subjects: Vec<&'a str>,
+    uses: Vec<&'a str>,
+}
+
+/// One screening criterion: its id, title, and the evidence that it is met (`None`: not met).
+struct Rule {
+    id: &'static str,
+    title: &'static str,
+    evidence: fn(&Signals<'_>) -> Option<String>,
+}
+
+/// The WP248 rev.01 criteria the inventory can show (criterion 5, large scale, cannot be
+/// derived; the questionnaire asks about it). Adding a criterion is one entry.
+static WP248: &[Rule] = &[
+    Rule { id: "wp248_1", title: "Evaluation or scoring, including profiling", evidence: profiling },
+    Rule {
+        id: "wp248_2",
+        title: "Automated decision-making with legal or similarly significant effect",
+        evidence: automated_decisions,
+    },
+    Rule { id: "wp248_3", title: "Systematic monitoring", evidence: monitoring },
+    Rule { id: "wp248_4", title: "Sensitive data or data of a highly personal nature", evidence: sensitive },
+    Rule { id: "wp248_6", title: "Matching or combining datasets", evidence: combined_datasets },
+    Rule { id: "wp248_7", title: "Data concerning vulnerable data subjects", evidence: vulnerable_subjects },
+    Rule { id: "wp248_8", title: "Innovative use of new technological solutions", evidence: innovative },
+    Rule {
+        id: "wp248_9",
+        title: "Processing that can prevent people from exercising a right or using a service",
+        evidence: gatekeeping,
+    },
+];
+
+/// The Art. 35(3) cases the inventory can show.
+static MANDATORY: &[Rule] = &[Rule {
+    id: "art35_3_a",
+    title: "Art. 35(3)(a): systematic and extensive evaluation with legal or similarly significant effects",
+    evidence: extensive_evaluation,
+}];
+
+fn profiling(s: &Signals<'_>) -> Option<String> {
+    let profiling_uses = matching(&s.uses, PROFILING_USES);
+    let system = &s.facts.system;
+    if !system.uses_profiling && profiling_uses.is_empty() {
+        return None;
+    }
+    let mut why = profiling_uses.iter().map(|u| format!("data use {u}")).collect::<Vec<_>>();
+    if system.uses_profiling {
+        why.push("uses_profiling = true".to_owned());
+    }
+    Some(why.join("; "))
+}
+
+fn automated_decisions(s: &Signals<'_>) -> Option<String> {
+    s.facts
+        .system
+        .uses_profiling
+        .then(|| "uses_profiling = true (profiling with legal or similarly significant effects)".to_owned())
+}
+
+fn monitoring(s: &Signals<'_>) -> Option<String> {
+    let monitoring = matching(&s.categories, MONITORING);
+    let monitored: Vec<&str> = s.subjects.iter().copied().filter(|x| MONITORED_SUBJECTS.contains(x)).collect();
+    let tracking = matching(&s.uses, TRACKING_USES);
+    if monitoring.is_empty() || (monitored.is_empty() && tracking.is_empty()) {
+        return None;
+    }
+    let who = if monitored.is_empty() {
+        format!("for {}", tracking.join(", "))
+    } else {
+        format!("of {}", monitored.join(", "))
+    };
+    Some(format!("categories {} {who}", monitoring.join(", ")))
+}
+
+fn sensitive(s: &Signals<'_>) -> Option<String> {
+    let special = matching(&s.categories, SPECIAL);
+    let personal = matching(&s.categories, HIGHLY_PERSONAL);
+    let flagged = s.facts.system.privacy_declarations.iter().any(|d| d.processes_special_category_data);
+    if special.is_empty() && personal.is_empty() && !flagged {
+        return None;
+    }
+    let mut why: Vec<String> = special.iter().chain(personal.iter()).map(|c| (*c).to_owned()).collect();
+    if flagged {
+        why.push("processes_special_category_data = true".to_owned());
+    }
+    Some(why.join(", "))
+}
+
+fn combined_datasets(s: &Signals<'_>) -> Option<String> {
+    let keys: Vec<&str> = s.facts.datasets.iter().map(|d| d.fides_key.as_str()).collect();
+    (keys.len() >= 2).then(|| format!("datasets {}", keys.join(", ")))
+}
+
+fn vulnerable_subjects(s: &Signals<'_>) -> Option<String> {
+    let vulnerable: Vec<&str> = s.subjects.iter().copied().filter(|x| VULNERABLE.contains(x)).collect();
+    let children = matching(&s.categories, &["user.childrens"]);
+    if vulnerable.is_empty() && children.is_empty() {
+        return None;
+    }
+    let why: Vec<String> = vulnerable
+        .iter()
+        .map(|x| format!("subject {x}"))
+        .chain(children.iter().map(|c| format!("category {c}")))
+        .collect();
+    Some(why.join(", "))
+}
+
+fn innovative(s: &Signals<'_>) -> Option<String> {
+    let ai = matching(&s.uses, AI_USES);
+    let biometric = matching(&s.categories, &["user.biometric", "user.authorization.biometric"]);
+    if ai.is_empty() && biometric.is_empty() {
+        return None;
+    }
+    let why: Vec<String> =
+        ai.iter().map(|u| format!("data use {u}")).chain(biometric.iter().map(|c| format!("category {c}"))).collect();
+    Some(why.join(", "))
+}
+
+fn gatekeeping(s: &Signals<'_>) -> Option<String> {
+    let gatekeeping = matching(&s.uses, GATEKEEPING_USES);
+    automated_decisions(s)?;
+    (!gatekeeping.is_empty()).then(|| format!("automated decisions for {}", gatekeeping.join(", ")))
+}
+
+fn extensive_evaluation(s: &Signals<'_>) -> Option<String> {
+    profiling(s)?;
+    automated_decisions(s)?;
+    Some("profiling with uses_profiling = true".to_owned())
+}
+
+fn met(rules: &[Rule], signals: &Signals<'_>) -> Vec<Criterion> {
+    rules.iter().filter_map(|r| (r.evidence)(signals).map(|e| criterion(r.id, r.title, e))).collect()
+}
+
 /// Screens a system's facts.
 pub fn screen(facts: &Facts) -> Screening {
-    let system = &facts.system;
-    let categories = facts.categories();
-    let subjects = facts.subjects();
-    let uses = facts.uses();
-    let mut criteria = Vec::new();
-
-    let profiling_uses = matching(&uses, PROFILING_USES);
-    let c1 = system.uses_profiling || !profiling_uses.is_empty();
-    if c1 {
-        let mut why = profiling_uses.iter().map(|u| format!("data use {u}")).collect::<Vec<_>>();
-        if system.uses_profiling {
-            why.push("uses_profiling = true".to_owned());
-        }
-        criteria.push(criterion("wp248_1", "Evaluation or scoring, including profiling", why.join("; ")));
+    let signals = Signals { facts, categories: facts.categories(), subjects: facts.subjects(), uses: facts.uses() };
+    Screening {
+        criteria: met(WP248, &signals),
+        mandatory: met(MANDATORY, &signals),
+        flagged: facts.system.requires_data_protection_assessments,
     }
-    let c2 = system.uses_profiling;
-    if c2 {
-        criteria.push(criterion(
-            "wp248_2",
-            "Automated decision-making with legal or similarly significant effect",
-            "uses_profiling = true (profiling with legal or similarly significant effects)",
-        ));
-    }
-    let monitoring = matching(&categories, MONITORING);
-    let monitored: Vec<&str> = subjects.iter().copied().filter(|s| MONITORED_SUBJECTS.contains(s)).collect();
-    let tracking = matching(&uses, TRACKING_USES);
-    if !monitoring.is_empty() && (!monitored.is_empty() || !tracking.is_empty()) {
-        let who = if monitored.is_empty() {
-            format!("for {}", tracking.join(", "))
-        } else {
-            format!("of {}", monitored.join(", "))
-        };
-        criteria.push(criterion(
-            "wp248_3",
-            "Systematic monitoring",
-            format!("categories {} {who}", monitoring.join(", ")),
-        ));
-    }
-    let special = matching(&categories, SPECIAL);
-    let personal = matching(&categories, HIGHLY_PERSONAL);
-    let flagged_special = system.privacy_declarations.iter().any(|d| d.processes_special_category_data);
-    if !special.is_empty() || !personal.is_empty() || flagged_special {
-        let mut why: Vec<String> = special.iter().chain(personal.iter()).map(|c| (*c).to_owned()).collect();
-        if flagged_special {
-            why.push("processes_special_category_data = true".to_owned());
-        }
-        criteria.push(criterion("wp248_4", "Sensitive data or data of a highly personal nature", why.join(", ")));
-    }
-    let stored_datasets = facts.datasets.len();
-    if stored_datasets >= 2 {
-        let keys: Vec<&str> = facts.datasets.iter().map(|d| d.fides_key.as_str()).collect();
-        criteria.push(criterion("wp248_6", "Matching or combining datasets", format!("datasets {}", keys.join(", "))));
-    }
-    let vulnerable: Vec<&str> = subjects.iter().copied().filter(|s| VULNERABLE.contains(s)).collect();
-    let children = matching(&categories, &["user.childrens"]);
-    if !vulnerable.is_empty() || !children.is_empty() {
-        let why: Vec<String> = vulnerable
-            .iter()
-            .map(|s| format!("subject {s}"))
-            .chain(children.iter().map(|c| format!("category {c}")))
-            .collect();
-        criteria.push(criterion("wp248_7", "Data concerning vulnerable data subjects", why.join(", ")));
-    }
-    let ai = matching(&uses, AI_USES);
-    let biometric = matching(&categories, &["user.biometric", "user.authorization.biometric"]);
-    if !ai.is_empty() || !biometric.is_empty() {
-        let why: Vec<String> = ai
-            .iter()
-            .map(|u| format!("data use {u}"))
-            .chain(biometric.iter().map(|c| format!("category {c}")))
-            .collect();
-        criteria.push(criterion("wp248_8", "Innovative use of new technological solutions", why.join(", ")));
-    }
-    let gatekeeping = matching(&uses, GATEKEEPING_USES);
-    if c2 && !gatekeeping.is_empty() {
-        criteria.push(criterion(
-            "wp248_9",
-            "Processing that can prevent people from exercising a right or using a service",
-            format!("automated decisions for {}", gatekeeping.join(", ")),
-        ));
-    }
-
-    let mut mandatory = Vec::new();
-    if c1 && c2 {
-        mandatory.push(criterion(
-            "art35_3_a",
-            "Art. 35(3)(a): systematic and extensive evaluation with legal or similarly significant effects",
-            "profiling with uses_profiling = true",
-        ));
-    }
-    Screening { criteria, mandatory, flagged: system.requires_data_protection_assessments }
 }
 
 #[cfg(test)]
