@@ -304,6 +304,11 @@ pub fn covers(target: &str, category: &str) -> bool {
         || (category.len() > target.len() && category.starts_with(target) && category.as_bytes()[target.len()] == b'.')
 }
 
+/// Per node: the visit rank when it is reached, or `None`.
+type Reached = Vec<Option<usize>>;
+/// Per node: its inputs, and the nodes it takes values from.
+type DataFlow = (BTreeMap<usize, Vec<Input>>, BTreeMap<usize, BTreeSet<usize>>);
+
 /// Plans the traversal for a request carrying `identities`, whose policy targets `targets`.
 /// Collections the policy does not target are queried only when a targeted one needs their
 /// values; unreachable ones fail the plan unless Fides' rules excuse them (reachable only
@@ -311,9 +316,39 @@ pub fn covers(target: &str, category: &str) -> bool {
 pub fn plan(graph: &Graph, identities: &[&str], targets: &[String]) -> Result<Plan, TraversalError> {
     let given = |key: &str| identities.contains(&key);
     let reached = graph.reach(&given);
-    let reachable_with_all = graph.reach(&|_| true);
     let applies = |node: &Node| node.all_categories().iter().any(|c| targets.iter().any(|t| covers(t, c)));
+    let skipped = unreached(graph, identities, &reached, &applies)?;
+    let (mut inputs, parents) = data_flow(graph, &reached, &given);
+    let order = ordered(graph, &reached, &parents)?;
+    // Keep targeted nodes and the nodes whose values they need.
+    let mut needed = vec![false; graph.nodes.len()];
+    for &node in order.iter().rev() {
+        if applies(&graph.nodes[node]) {
+            needed[node] = true;
+        }
+        if needed[node] {
+            for parent in parents.get(&node).into_iter().flatten() {
+                needed[*parent] = true;
+            }
+        }
+    }
+    let steps = order
+        .into_iter()
+        .filter(|n| needed[*n])
+        .map(|node| Step { node, inputs: inputs.remove(&node).unwrap_or_default() })
+        .collect();
+    Ok(Plan { steps, skipped })
+}
 
+/// The nodes not reached: skipped (with why) when an identity not given would reach them,
+/// else a failure when the policy targets them (custom request fields excuse both).
+fn unreached(
+    graph: &Graph,
+    identities: &[&str],
+    reached: &Reached,
+    applies: &dyn Fn(&Node) -> bool,
+) -> Result<Vec<(Address, String)>, TraversalError> {
+    let reachable_with_all = graph.reach(&|_| true);
     let mut skipped = Vec::new();
     let mut unreachable = Vec::new();
     for (i, node) in graph.nodes.iter().enumerate() {
@@ -339,8 +374,12 @@ pub fn plan(graph: &Graph, identities: &[&str], targets: &[String]) -> Result<Pl
     if !unreachable.is_empty() {
         return Err(TraversalError(format!("Some nodes were not reachable: {}", unreachable.join(", "))));
     }
+    Ok(skipped)
+}
 
-    // Data-flow edges among reached nodes.
+/// The data-flow edges among reached nodes: identity seeds and reference edges (both-way
+/// references run from the node reached first).
+fn data_flow(graph: &Graph, reached: &Reached, given: &dyn Fn(&str) -> bool) -> DataFlow {
     let mut inputs: BTreeMap<usize, Vec<Input>> = BTreeMap::new();
     let mut parents: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
     for (i, node) in graph.nodes.iter().enumerate() {
@@ -374,6 +413,16 @@ pub fn plan(graph: &Graph, identities: &[&str], targets: &[String]) -> Result<Pl
         });
         parents.entry(to.0).or_default().insert(from.0);
     }
+    (inputs, parents)
+}
+
+/// The reached nodes in an order where each comes after its parents and what its `after`
+/// names (Kahn's algorithm, ties broken by visit order so plans are stable).
+fn ordered(
+    graph: &Graph,
+    reached: &Reached,
+    parents: &BTreeMap<usize, BTreeSet<usize>>,
+) -> Result<Vec<usize>, TraversalError> {
     // `after`: ordering only.
     let mut waits: BTreeMap<usize, BTreeSet<usize>> = parents.clone();
     for (i, node) in graph.nodes.iter().enumerate() {
@@ -387,8 +436,6 @@ pub fn plan(graph: &Graph, identities: &[&str], targets: &[String]) -> Result<Pl
             }
         }
     }
-
-    // Kahn's algorithm, ties broken by visit order so plans are stable.
     let mut remaining: Vec<usize> = (0..graph.nodes.len()).filter(|i| reached[*i].is_some()).collect();
     remaining.sort_by_key(|i| reached[*i]);
     let mut order = Vec::new();
@@ -406,25 +453,7 @@ pub fn plan(graph: &Graph, identities: &[&str], targets: &[String]) -> Result<Pl
         done[node] = true;
         order.push(node);
     }
-
-    // Keep targeted nodes and the nodes whose values they need.
-    let mut needed = vec![false; graph.nodes.len()];
-    for &node in order.iter().rev() {
-        if applies(&graph.nodes[node]) {
-            needed[node] = true;
-        }
-        if needed[node] {
-            for parent in parents.get(&node).into_iter().flatten() {
-                needed[*parent] = true;
-            }
-        }
-    }
-    let steps = order
-        .into_iter()
-        .filter(|n| needed[*n])
-        .map(|node| Step { node, inputs: inputs.remove(&node).unwrap_or_default() })
-        .collect();
-    Ok(Plan { steps, skipped })
+    Ok(order)
 }
 
 #[cfg(test)]

@@ -43,6 +43,105 @@ pub(crate) struct Inputs<'a> {
     pub(crate) ai_drafts: &'a HashMap<String, String>,
 }
 
+/// What a question should say now: its text, status, source and who writes it.
+type Candidate = (String, AnswerStatus, AnswerSource, &'static str);
+
+/// One evaluation in progress: the answers to insert, the evidence, the audit and the counts.
+struct Evaluation<'a> {
+    row: &'a AssessmentRow,
+    task_id: &'a str,
+    at: NaiveDateTime,
+    changes: Changes,
+    inserts: Vec<AnswerRow>,
+    evidence: Vec<EvidenceRow>,
+    outcome: Outcome,
+}
+
+impl Evaluation<'_> {
+    /// Records the facts an answer cites as the question's evidence.
+    fn cite(&mut self, group_id: &str, question_id: &str, drafted: &Prefill) {
+        for citation in &drafted.citations {
+            self.evidence.push(EvidenceRow {
+                id: new_id("evi"),
+                assessment_id: self.row.id.clone(),
+                group_id: group_id.to_owned(),
+                question_id: question_id.to_owned(),
+                seq: i32::try_from(self.evidence.len()).unwrap_or(i32::MAX),
+                kind: citation.kind,
+                label: citation.label.clone(),
+                value: citation.value.clone(),
+                source_id: citation.source_id.clone(),
+                created_at: self.at,
+            });
+        }
+    }
+
+    fn audit_answer(&mut self, actor: &str, action: &str, question_id: &str, answer: &AnswerRow, version_id: &str) {
+        self.changes.audit(
+            actor,
+            action,
+            Some(question_id),
+            json!({"version_id": version_id, "version_number": answer.version_number, "task_id": self.task_id,
+                   "answer_status": answer.status, "source": answer.source}),
+        );
+    }
+
+    /// Brings one question's stored answer (if any) to what it should say now; human answers
+    /// were kept before this is called.
+    fn settle(
+        &mut self,
+        conn: &mut DbConn,
+        question_id: &str,
+        existing: Option<&mut AnswerRow>,
+        candidate: Option<Candidate>,
+    ) -> Result<()> {
+        match (existing, candidate) {
+            (None, None) => {}
+            (None, Some((text, status, source, actor))) => {
+                let answer = AnswerRow {
+                    assessment_id: self.row.id.clone(),
+                    question_id: question_id.to_owned(),
+                    answer: text,
+                    source,
+                    status,
+                    version_number: 1,
+                    updated_at: self.at,
+                };
+                let version_id = self.changes.version(&answer, actor);
+                self.audit_answer(actor, "answer_generated", question_id, &answer, &version_id);
+                self.inserts.push(answer);
+                self.outcome.generated += 1;
+            }
+            (Some(answer), None) if answer.answer.is_empty() || answer.source == AnswerSource::AiAnalysis => {
+                // Nothing to withdraw, or an earlier draft the model could not improve on now.
+            }
+            (Some(answer), candidate) => {
+                let cleared = candidate.is_none();
+                let (text, status, source, actor) =
+                    candidate.unwrap_or((String::new(), AnswerStatus::NeedsInput, AnswerSource::System, SYSTEM_ACTOR));
+                if answer.answer == text && answer.status == status && answer.source == source {
+                    return Ok(());
+                }
+                answer.answer = text;
+                answer.status = status;
+                answer.source = source;
+                answer.version_number += 1;
+                answer.updated_at = self.at;
+                let version_id = self.changes.version(answer, actor);
+                let action = if cleared { "answer_cleared" } else { "answer_generated" };
+                self.audit_answer(actor, action, question_id, answer, &version_id);
+                repo::update_answer(conn, answer)?;
+                if cleared {
+                    self.outcome.cleared += 1;
+                } else {
+                    self.outcome.generated += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Evaluates `row` (locked by the caller) and stores the result.
 pub(crate) fn evaluate(
     conn: &mut DbConn,
@@ -57,35 +156,24 @@ pub(crate) fn evaluate(
     let cx = Context { facts, screening: &screening, taxonomy, related: &related };
     let mut current: HashMap<String, AnswerRow> =
         repo::answers_of(conn, &row.id)?.into_iter().map(|a| (a.question_id.clone(), a)).collect();
-    let mut changes = Changes::start(conn, &row.id, at)?;
-    let mut inserts = Vec::new();
-    let mut evidence = Vec::new();
-    let mut outcome = Outcome::default();
-
+    let changes = Changes::start(conn, &row.id, at)?;
+    let mut run = Evaluation {
+        row,
+        task_id,
+        at,
+        changes,
+        inserts: Vec::new(),
+        evidence: Vec::new(),
+        outcome: Outcome::default(),
+    };
     for (group_id, question) in template.questions() {
         let drafted = prefill::answer(question.rule, question.coverage, &cx);
-        if let Some(Prefill { citations, .. }) = &drafted {
-            for citation in citations {
-                evidence.push(EvidenceRow {
-                    id: new_id("evi"),
-                    assessment_id: row.id.clone(),
-                    group_id: group_id.to_owned(),
-                    question_id: question.id.to_owned(),
-                    seq: i32::try_from(evidence.len()).unwrap_or(i32::MAX),
-                    kind: citation.kind,
-                    label: citation.label.clone(),
-                    value: citation.value.clone(),
-                    source_id: citation.source_id.clone(),
-                    created_at: at,
-                });
-            }
+        if let Some(drafted) = &drafted {
+            run.cite(group_id, question.id, drafted);
         }
         let existing = current.get_mut(question.id);
-        let human = existing
-            .as_ref()
-            .is_some_and(|a| matches!(Some(a.source), Some(AnswerSource::UserInput | AnswerSource::TeamInput)));
-        if human {
-            outcome.kept += 1;
+        if existing.as_ref().is_some_and(|a| matches!(a.source, AnswerSource::UserInput | AnswerSource::TeamInput)) {
+            run.outcome.kept += 1;
             continue;
         }
         // What the question should say now: the inventory's answer, else the model's draft.
@@ -94,88 +182,50 @@ pub(crate) fn evaluate(
             (None, Some(text)) => Some((text.clone(), AnswerStatus::Partial, AnswerSource::AiAnalysis, AI_ACTOR)),
             (None, None) => None,
         };
-        match (existing, candidate) {
-            (None, None) => {}
-            (None, Some((text, status, source, actor))) => {
-                let answer = AnswerRow {
-                    assessment_id: row.id.clone(),
-                    question_id: question.id.to_owned(),
-                    answer: text,
-                    source,
-                    status,
-                    version_number: 1,
-                    updated_at: at,
-                };
-                let version_id = changes.version(&answer, actor);
-                changes.audit(
-                    actor,
-                    "answer_generated",
-                    Some(question.id),
-                    json!({"version_id": version_id, "version_number": 1, "task_id": task_id, "answer_status": answer.status, "source": answer.source}),
-                );
-                inserts.push(answer);
-                outcome.generated += 1;
-            }
-            (Some(answer), None) if answer.answer.is_empty() || answer.source == AnswerSource::AiAnalysis => {
-                // Nothing to withdraw, or an earlier draft the model could not improve on now.
-            }
-            (Some(answer), candidate) => {
-                let cleared = candidate.is_none();
-                let (text, status, source, actor) =
-                    candidate.unwrap_or((String::new(), AnswerStatus::NeedsInput, AnswerSource::System, SYSTEM_ACTOR));
-                if answer.answer == text && answer.status == status && answer.source == source {
-                    continue;
-                }
-                answer.answer = text;
-                answer.status = status;
-                answer.source = source;
-                answer.version_number += 1;
-                answer.updated_at = at;
-                let version_id = changes.version(answer, actor);
-                changes.audit(
-                    actor,
-                    if cleared { "answer_cleared" } else { "answer_generated" },
-                    Some(question.id),
-                    json!({"version_id": version_id, "version_number": answer.version_number, "task_id": task_id, "answer_status": answer.status, "source": answer.source}),
-                );
-                repo::update_answer(conn, answer)?;
-                if cleared {
-                    outcome.cleared += 1;
-                } else {
-                    outcome.generated += 1;
-                }
-            }
-        }
+        run.settle(conn, question.id, existing, candidate)?;
     }
-    repo::insert_answers(conn, &inserts)?;
-    repo::replace_evidence(conn, &row.id, &evidence)?;
-
-    for answer in inserts {
+    repo::insert_answers(conn, &run.inserts)?;
+    repo::replace_evidence(conn, &row.id, &run.evidence)?;
+    for answer in std::mem::take(&mut run.inserts) {
         current.insert(answer.question_id.clone(), answer);
     }
     let completeness = completeness(template, |id| current.get(id).map(|a| a.status));
+    finish(conn, run, facts, &screening, completeness)
+}
+
+/// Records the evaluation's outcome: status, risk, completeness, snapshot and the audit.
+fn finish(
+    conn: &mut DbConn,
+    mut run: Evaluation<'_>,
+    facts: &Facts,
+    screening: &crate::risk::Screening,
+    completeness: f64,
+) -> Result<Outcome> {
+    let (row, task_id, at, outcome) = (run.row, run.task_id, run.at, run.outcome);
     let status = if completeness >= 100.0 { AssessmentStatus::Completed } else { AssessmentStatus::InProgress };
     let risk_level = screening.is_high().then_some(RiskLevel::High);
-    changes.status_change(SYSTEM_ACTOR, row.status, status, json!({"task_id": task_id}));
+    run.changes.status_change(SYSTEM_ACTOR, row.status, status, json!({"task_id": task_id}));
     if risk_level != row.risk_level {
-        changes.audit(SYSTEM_ACTOR, "risk_changed", None, json!({"from": row.risk_level, "to": risk_level}));
+        run.changes.audit(SYSTEM_ACTOR, "risk_changed", None, json!({"from": row.risk_level, "to": risk_level}));
     }
     let action = if row.last_evaluated_at.is_some() { "re_evaluated" } else { "generated" };
-    changes.audit(
+    run.changes.audit(
         SYSTEM_ACTOR,
         action,
         None,
         json!({"task_id": task_id, "answers_generated": outcome.generated, "human_answers_kept": outcome.kept,
                "answers_cleared": outcome.cleared, "completeness": completeness}),
     );
-    changes.save(conn)?;
+    run.changes.save(conn)?;
+    let risk_criteria =
+        serde_json::to_string(&screening.all()).map_err(|e| crate::AssessmentError::BadRequest(e.to_string()))?;
     repo::save_evaluation(
         conn,
         &AssessmentRow {
             system_name: facts.system.display_name().to_owned(),
             status,
             risk_level,
-            risk_criteria: serde_json::to_string(&screening.all()).unwrap_or_else(|_| "[]".to_owned()),
+            risk_criteria,
             completeness,
             snapshot: Some(facts.snapshot()),
             snapshot_hash: Some(facts.snapshot_hash()),
