@@ -1,10 +1,10 @@
 //! Text enums: a closed set of values stored as text, declared one way everywhere with
-//! [`text_enum!`]. Each gets serde (the wire text), utoipa (the wire values listed), diesel
+//! [`text_enum!`](crate::text_enum). Each gets serde (the wire text), utoipa (the wire values listed), diesel
 //! `FromSql`/`ToSql` for `Text` on both backends (so row structs hold the enum itself), and
 //! [`TextEnum`]. A stored value the code does not know fails the read as corrupt data
 //! ([`crate::DbError::Corrupt`] through diesel's deserialization error), never a default.
 
-/// What every [`text_enum!`] has.
+/// What every [`text_enum!`](crate::text_enum) has.
 pub trait TextEnum: Sized + Copy + 'static {
     /// Every value, in declaration order.
     const ALL: &'static [Self];

@@ -12,8 +12,9 @@ use crate::model::{
     MappingStatus, Notice, NoticeStatus, Org, Paging, Product, Purpose, RopaFilter, RopaRow, RopaSummary,
 };
 
-fn json_list(text: &str) -> Vec<String> {
-    serde_json::from_str(text).unwrap_or_default()
+/// A stored JSON list of strings; text that is not one is corrupt data.
+fn json_list(text: &str) -> Result<Vec<String>> {
+    Ok(db::stored_json(text, "a product's list column")?)
 }
 
 pub(crate) fn to_json_list(items: &[String]) -> String {
@@ -272,12 +273,14 @@ pub(crate) struct ProductRow {
     pub(crate) updated_at: NaiveDateTime,
 }
 
-impl From<ProductRow> for Product {
-    fn from(row: ProductRow) -> Product {
-        Product {
-            data_categories: json_list(&row.data_categories),
-            data_subject_categories: json_list(&row.data_subject_categories),
-            recipients: json_list(&row.recipients),
+impl TryFrom<ProductRow> for Product {
+    type Error = NoticesError;
+
+    fn try_from(row: ProductRow) -> Result<Product> {
+        Ok(Product {
+            data_categories: json_list(&row.data_categories)?,
+            data_subject_categories: json_list(&row.data_subject_categories)?,
+            recipients: json_list(&row.recipients)?,
             id: row.id,
             space_id: row.space_id,
             name: row.name,
@@ -295,7 +298,7 @@ impl From<ProductRow> for Product {
             has_compliance_gap: row.has_compliance_gap,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
-        }
+        })
     }
 }
 
@@ -494,12 +497,12 @@ macro_rules! filtered_products {
 
 type RopaTuple = (ProductRow, String, String, Option<String>, Option<String>, Option<String>);
 
-fn ropa_row(tuple: RopaTuple, with_space: bool) -> RopaRow {
+fn ropa_row(tuple: RopaTuple, with_space: bool) -> Result<RopaRow> {
     let (product, space_slug, space_name, purpose_name, notice_id, notice_name) = tuple;
-    RopaRow {
-        data_categories: json_list(&product.data_categories),
-        data_subject_categories: json_list(&product.data_subject_categories),
-        recipients: json_list(&product.recipients),
+    Ok(RopaRow {
+        data_categories: json_list(&product.data_categories)?,
+        data_subject_categories: json_list(&product.data_subject_categories)?,
+        recipients: json_list(&product.recipients)?,
         product_id: product.id,
         product_name: product.name,
         product_type: product.product_type,
@@ -519,11 +522,11 @@ fn ropa_row(tuple: RopaTuple, with_space: bool) -> RopaRow {
         owner_id: product.owner_id,
         owner_name: product.owner_name,
         has_compliance_gap: product.has_compliance_gap,
-    }
+    })
 }
 
 /// Full rows, with space, purpose and notice, of the given products, in report order.
-fn rows_of(conn: &mut DbConn, ids: &[String], with_space: bool) -> QueryResult<Vec<RopaRow>> {
+fn rows_of(conn: &mut DbConn, ids: &[String], with_space: bool) -> Result<Vec<RopaRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -541,7 +544,7 @@ fn rows_of(conn: &mut DbConn, ids: &[String], with_space: bool) -> QueryResult<V
         ))
         .order((products::name_lc.asc(), products::id.asc()))
         .load(conn)?;
-    Ok(rows.into_iter().map(|t| ropa_row(t, with_space)).collect())
+    rows.into_iter().map(|t| ropa_row(t, with_space)).collect()
 }
 
 /// A page of the report (product name case-insensitively, then id) and the number of matches.
@@ -551,7 +554,7 @@ pub(crate) fn ropa_page(
     coverage: &Coverage,
     filter: &RopaFilter,
     paging: Paging,
-) -> QueryResult<(Vec<RopaRow>, i64)> {
+) -> Result<(Vec<RopaRow>, i64)> {
     let resolved = resolve(conn, coverage, filter)?;
     let unfiltered = RopaFilter { mapping_status: filter.mapping_status, ..RopaFilter::default() };
     let total: i64 = if *filter == unfiltered {
@@ -584,7 +587,7 @@ pub(crate) fn ropa_after(
     coverage: &Coverage,
     after: Option<&(String, String)>,
     limit: i64,
-) -> QueryResult<Vec<RopaRow>> {
+) -> Result<Vec<RopaRow>> {
     let resolved = Resolved { filter: RopaFilter::default(), pattern: None, matching_purposes: Vec::new() };
     let mut query = filtered_products!(coverage, &resolved);
     if let Some((name, id)) = after {

@@ -285,20 +285,20 @@ impl NoticesService for DieselNoticesService {
             repo::insert_product(c, &row)?;
             repo::adjust_counts(c, &row.space_id, repo::Counts::of(&row))
         })?;
-        Ok(row.into())
+        row.try_into()
     }
 
     fn list_products(&self, space: &str, paging: Paging) -> Result<Page<Product>> {
         let mut conn = self.conn()?;
         let (space, _) = repo::find_space(&mut conn, space)?;
         let (rows, total) = repo::page_products(&mut conn, &space.id, paging)?;
-        Ok(Page { items: rows.into_iter().map(Product::from).collect(), total, paging })
+        Ok(Page { items: rows.into_iter().map(Product::try_from).collect::<Result<_>>()?, total, paging })
     }
 
     fn get_product(&self, space: &str, product_id: &str) -> Result<Product> {
         let mut conn = self.conn()?;
         let (space, _) = repo::find_space(&mut conn, space)?;
-        Ok(repo::find_product(&mut conn, &space.id, product_id)?.into())
+        repo::find_product(&mut conn, &space.id, product_id)?.try_into()
     }
 
     fn update_product(&self, space: &str, product_id: &str, request: ProductUpdate) -> Result<Product> {
@@ -346,7 +346,7 @@ impl NoticesService for DieselNoticesService {
             row.updated_at = db::now();
             repo::update_product(c, &row)?;
             repo::adjust_counts(c, &row.space_id, repo::Counts::of(&row).minus(before))?;
-            Ok(row.into())
+            row.try_into()
         })
     }
 

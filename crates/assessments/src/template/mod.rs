@@ -1,5 +1,5 @@
 //! The built-in templates: stable ids, questions in our own words from the regulations, and for
-//! each question the inventory facts that can answer it (its [`Rule`]) and how much of the answer
+//! each question the inventory facts that can answer it (its [`Rule`](crate::prefill::Rule)) and how much of the answer
 //! those facts give ([`Coverage`]).
 
 mod cpra;
