@@ -40,6 +40,15 @@ impl TestDb {
         TestDb { database, url, cleanup: Cleanup::Sqlite(dir) }
     }
 
+    /// A fresh, migrated schema on the PostgreSQL server at `admin_url`, whatever
+    /// `TEST_DATABASE_URL` says (for tests of PostgreSQL-only behaviour).
+    ///
+    /// # Panics
+    /// When the schema cannot be created.
+    pub fn on_postgres(admin_url: &str) -> TestDb {
+        Self::postgres(admin_url.to_owned())
+    }
+
     fn postgres(admin_url: String) -> TestDb {
         let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
         let mut admin =
