@@ -31,8 +31,3 @@ pub use kinds::{AnswerSource, AnswerStatus, AssessmentStatus, Coverage, Evidence
 pub use risk::Criterion;
 pub use system::{DieselSystemService, PrivacyDeclaration, System, SystemChanges, SystemDeleted, SystemService};
 pub use template::{Template, TemplateGroup, TemplateQuestion};
-
-/// Ids are `db::id::new_id`'s: a readable prefix (`pri_…` for assessments, as in the spec) and a
-/// time-ordered UUIDv7, so the hundreds of rows one generation writes land at the end of each
-/// index instead of on random pages.
-pub(crate) use db::id::new_id;

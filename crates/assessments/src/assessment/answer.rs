@@ -64,7 +64,7 @@ impl Answers {
                 version_number: v.version_number,
                 answer: v.answer,
                 created_by: v.created_by,
-                id: v.id,
+                id: v.id.into(),
             })
             .collect())
     }
@@ -103,7 +103,7 @@ impl Answers {
             let at = now();
             let previous = repo::find_answer(conn, id, question_id)?;
             let answer = AnswerRow {
-                assessment_id: id.to_owned(),
+                assessment_id: id.to_owned().into(),
                 question_id: question_id.to_owned(),
                 answer: text,
                 source,
@@ -133,7 +133,7 @@ impl Answers {
             repo::set_progress(conn, id, completeness, status, at)?;
             Ok::<_, AssessmentError>(AnswerChanged {
                 question: view::question(def, Some(&answer)),
-                version_id,
+                version_id: version_id.into(),
                 completeness,
                 status,
             })

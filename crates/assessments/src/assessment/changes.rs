@@ -5,10 +5,9 @@ use chrono::NaiveDateTime;
 use db::DbConn;
 use serde_json::json;
 
-use super::repo::{self, AnswerRow, AuditRow, VersionRow};
+use super::repo::{self, AnswerRow, AssessmentId, AuditId, AuditRow, VersionId, VersionRow};
 use crate::error::Result;
 use crate::kinds::{AnswerStatus, AssessmentStatus};
-use crate::new_id;
 use crate::template::TemplateDef;
 
 /// Who writes answers drafted from the inventory.
@@ -39,7 +38,7 @@ pub fn status_for(current: AssessmentStatus, completeness: f64) -> AssessmentSta
 
 /// Audit entries and versions of one transaction, numbered after what is stored.
 pub(crate) struct Changes {
-    assessment_id: String,
+    assessment_id: AssessmentId,
     at: NaiveDateTime,
     next_seq: i64,
     audit: Vec<AuditRow>,
@@ -49,12 +48,24 @@ pub(crate) struct Changes {
 impl Changes {
     pub(crate) fn start(conn: &mut DbConn, assessment_id: &str, at: NaiveDateTime) -> Result<Changes> {
         let next_seq = repo::next_audit_seq(conn, assessment_id)?;
-        Ok(Changes { assessment_id: assessment_id.to_owned(), at, next_seq, audit: Vec::new(), versions: Vec::new() })
+        Ok(Changes {
+            assessment_id: AssessmentId::from(assessment_id.to_owned()),
+            at,
+            next_seq,
+            audit: Vec::new(),
+            versions: Vec::new(),
+        })
     }
 
     /// Changes of an assessment created in this transaction (nothing stored yet).
     pub(crate) fn start_new(assessment_id: &str, at: NaiveDateTime) -> Changes {
-        Changes { assessment_id: assessment_id.to_owned(), at, next_seq: 0, audit: Vec::new(), versions: Vec::new() }
+        Changes {
+            assessment_id: AssessmentId::from(assessment_id.to_owned()),
+            at,
+            next_seq: 0,
+            audit: Vec::new(),
+            versions: Vec::new(),
+        }
     }
 
     /// The audit rows, to insert with other assessments' in one statement.
@@ -64,7 +75,7 @@ impl Changes {
 
     pub(crate) fn audit(&mut self, actor: &str, action: &str, question_id: Option<&str>, details: serde_json::Value) {
         self.audit.push(AuditRow {
-            id: new_id("aud"),
+            id: AuditId::new(),
             assessment_id: self.assessment_id.clone(),
             seq: self.next_seq,
             actor: actor.to_owned(),
@@ -77,8 +88,8 @@ impl Changes {
     }
 
     /// Records a new version of `answer` (already numbered) and returns its id.
-    pub(crate) fn version(&mut self, answer: &AnswerRow, created_by: &str) -> String {
-        let id = new_id("ver");
+    pub(crate) fn version(&mut self, answer: &AnswerRow, created_by: &str) -> VersionId {
+        let id = VersionId::new();
         self.versions.push(VersionRow {
             id: id.clone(),
             assessment_id: answer.assessment_id.clone(),

@@ -10,11 +10,10 @@ use dsr_core::Taxonomy;
 use serde_json::json;
 
 use super::changes::{AI_ACTOR, Changes, SYSTEM_ACTOR, completeness};
-use super::repo::{self, AnswerRow, AssessmentRow, EvidenceRow};
+use super::repo::{self, AnswerRow, AssessmentRow, EvidenceId, EvidenceRow};
 use crate::error::Result;
 use crate::facts::Facts;
 use crate::kinds::{AnswerSource, AnswerStatus, AssessmentStatus};
-use crate::new_id;
 use crate::prefill::{self, Context, Prefill, RelatedAssessment};
 use crate::risk::{RiskLevel, screen};
 use crate::template::TemplateDef;
@@ -62,7 +61,7 @@ impl Evaluation<'_> {
     fn cite(&mut self, group_id: &str, question_id: &str, drafted: &Prefill) {
         for citation in &drafted.citations {
             self.evidence.push(EvidenceRow {
-                id: new_id("evi"),
+                id: EvidenceId::new(),
                 assessment_id: self.row.id.clone(),
                 group_id: group_id.to_owned(),
                 question_id: question_id.to_owned(),
@@ -251,7 +250,7 @@ fn related_assessments(
         .into_iter()
         .filter(|a| a.id != row.id)
         .map(|a| RelatedAssessment {
-            id: a.id,
+            id: a.id.into(),
             template_id: a.template_id,
             status: a.status,
             completeness: a.completeness,

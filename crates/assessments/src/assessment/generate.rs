@@ -17,7 +17,7 @@ use validation::{Loc, Problem};
 use super::changes::Changes;
 use super::evaluate::{self, Inputs};
 use super::model::{AssessmentCreate, AssessmentSummary, ReEvaluate, Task};
-use super::repo::{self, AssessmentRow, TaskRow};
+use super::repo::{self, AssessmentId, AssessmentRow, TaskId, TaskRow};
 use super::view;
 use super::wake::Wake;
 use crate::ai;
@@ -26,7 +26,6 @@ use crate::config::repo as config_repo;
 use crate::error::{AssessmentError, Result};
 use crate::facts::Facts;
 use crate::kinds::{AnswerSource, AssessmentStatus, TaskAction, TaskStatus};
-use crate::new_id;
 use crate::prefill::{self, Context};
 use crate::risk::{RiskLevel, screen};
 use crate::system::System;
@@ -59,14 +58,14 @@ fn queue_tasks(
     conn: &mut DbConn,
     actor: &str,
     action: TaskAction,
-    assessment_ids: &[String],
+    assessment_ids: &[AssessmentId],
     retry_of: Option<&str>,
 ) -> Result<Vec<TaskRow>> {
     let at = now();
     let rows: Vec<TaskRow> = assessment_ids
         .iter()
         .map(|assessment_id| TaskRow {
-            id: new_id("tsk"),
+            id: TaskId::new(),
             action_type: action,
             status: TaskStatus::Pending,
             progress: 0.0,
@@ -155,7 +154,7 @@ impl Generator {
                     serde_json::to_string(&screening.all()).map_err(|e| AssessmentError::BadRequest(e.to_string()))?;
                 for template_id in &template_ids {
                     rows.push(AssessmentRow {
-                        id: new_id("pri"),
+                        id: AssessmentId::new(),
                         template_id: template_id.clone(),
                         system_id: facts.system.fides_key.clone(),
                         system_name: facts.system.display_name().to_owned(),
@@ -174,7 +173,7 @@ impl Generator {
                 }
             }
             repo::insert_assessments(conn, &rows)?;
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let ids: Vec<AssessmentId> = rows.iter().map(|r| r.id.clone()).collect();
             let tasks = queue_tasks(conn, actor, TaskAction::Generate, &ids, None)?;
             let mut audit = Vec::new();
             for (row, task) in rows.iter().zip(&tasks) {
@@ -190,7 +189,7 @@ impl Generator {
             }
             repo::insert_audit(conn, &audit)?;
             Ok::<_, AssessmentError>(
-                rows.iter().zip(tasks).map(|(row, task)| view::summary(row, Some(task.id))).collect::<Vec<_>>(),
+                rows.iter().zip(tasks).map(|(row, task)| view::summary(row, Some(task.id.into()))).collect::<Vec<_>>(),
             )
         })?;
         self.wake.now();
@@ -200,7 +199,7 @@ impl Generator {
     /// Queues re-evaluation of the named assessments (every outdated one when none is named).
     pub(crate) fn re_evaluate(&self, actor: &str, request: ReEvaluate) -> Result<Vec<Task>> {
         let mut conn = self.db.conn()?;
-        let ids: Vec<String> = match &request.assessment_ids {
+        let ids: Vec<AssessmentId> = match &request.assessment_ids {
             Some(requested) => {
                 let ids = view::distinct(requested, "assessment_ids", MAX_SYSTEMS)?;
                 let stored: HashSet<String> = repo::existing_assessments(&mut conn, &ids)?.into_iter().collect();
@@ -215,7 +214,7 @@ impl Generator {
                 if !problems.is_empty() {
                     return Err(AssessmentError::Invalid(problems));
                 }
-                ids
+                ids.into_iter().map(AssessmentId::from).collect()
             }
             None => repo::list_assessments(&mut conn, Some(AssessmentStatus::Outdated), None, None, db::Window::ALL)?
                 .items
@@ -247,7 +246,7 @@ impl Generator {
     }
 
     /// Runs the open tasks among `task_ids`; a storage error fails the whole batch (retried).
-    fn run_tasks(&self, task_ids: &[String]) -> Result<()> {
+    fn run_tasks(&self, task_ids: &[TaskId]) -> Result<()> {
         let mut conn = self.db.conn()?;
         let open: Vec<TaskRow> = repo::find_tasks(&mut conn, task_ids)?
             .into_iter()
@@ -256,11 +255,11 @@ impl Generator {
         if open.is_empty() {
             return Ok(()); // done before, or deleted with their assessments
         }
-        let ids: Vec<String> = open.iter().map(|t| t.id.clone()).collect();
+        let ids: Vec<TaskId> = open.iter().map(|t| t.id.clone()).collect();
         repo::set_tasks(&mut conn, &ids, TaskStatus::Running, 10.0, None, now())?;
         // The model is asked before the write transaction: its calls take seconds, and the
         // transaction holds the assessments' locks (on SQLite, the database's write lock).
-        let mut drafts: HashMap<String, ai::Drafts> = HashMap::new();
+        let mut drafts: HashMap<TaskId, ai::Drafts> = HashMap::new();
         if self.llm.is_some() {
             let model_name = config::view(config_repo::find_config(&mut conn)?.as_ref()).assessment_model;
             for task in &open {
@@ -365,9 +364,9 @@ impl Generator {
     }
 
     /// Marks the batch's unfinished tasks pending again (another attempt follows) or failed.
-    fn settle_after_error(&self, task_ids: &[String], status: TaskStatus, message: Option<&str>) {
+    fn settle_after_error(&self, task_ids: &[TaskId], status: TaskStatus, message: Option<&str>) {
         let recorded = self.db.conn().map_err(AssessmentError::from).and_then(|mut conn| {
-            let open: Vec<String> = repo::find_tasks(&mut conn, task_ids)?
+            let open: Vec<TaskId> = repo::find_tasks(&mut conn, task_ids)?
                 .into_iter()
                 .filter(|t| t.status == TaskStatus::Pending || t.status == TaskStatus::Running)
                 .map(|t| t.id)
@@ -390,7 +389,8 @@ impl JobHandler for Generator {
         let Some(task_ids) = job.payload.get("task_ids").and_then(|t| t.as_array()) else {
             return Err(JobFailure::permanent("job payload has no task_ids"));
         };
-        let task_ids: Vec<String> = task_ids.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect();
+        let task_ids: Vec<TaskId> =
+            task_ids.iter().filter_map(|t| t.as_str().map(|id| TaskId::from(id.to_owned()))).collect();
         match self.run_tasks(&task_ids) {
             Ok(()) => Ok(()),
             Err(e) => {

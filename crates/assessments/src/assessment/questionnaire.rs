@@ -16,14 +16,13 @@ use validation::{Loc, Problem};
 use super::answer::Answers;
 use super::changes::Changes;
 use super::model::{QuestionnaireQuestion, QuestionnaireSend, QuestionnaireStatus, RemindersSent};
-use super::repo::{self, AssessmentRow, EvidenceRow, PostedRow, QuestionnaireRow};
+use super::repo::{self, AssessmentRow, EvidenceId, EvidenceRow, PostedRow, QuestionnaireId, QuestionnaireRow};
 use super::view;
 use super::wake::Wake;
 use crate::config::model as config;
 use crate::config::repo as config_repo;
 use crate::error::{AssessmentError, Result};
 use crate::kinds::{AnswerSource, AnswerStatus, EvidenceKind};
-use crate::new_id;
 use crate::template::{QuestionDef, TemplateDef};
 
 /// The job queue that reads questionnaire threads.
@@ -146,8 +145,8 @@ fn questionnaire_rows(
 ) -> (QuestionnaireRow, Vec<PostedRow>) {
     let at = now();
     let questionnaire = QuestionnaireRow {
-        id: new_id("qnr"),
-        assessment_id: id.to_owned(),
+        id: QuestionnaireId::new(),
+        assessment_id: id.to_owned().into(),
         channel: posted.first().map_or(channel.to_owned(), |(_, p)| p.channel.clone()),
         poll_round: 1,
         created_by: actor.to_owned(),
@@ -392,7 +391,7 @@ impl Questionnaires {
             repo::replace_question_evidence(
                 conn,
                 &EvidenceRow {
-                    id: new_id("evi"),
+                    id: EvidenceId::new(),
                     assessment_id: assessment_id.clone(),
                     group_id: evidence_group,
                     question_id: question_id.clone(),
@@ -421,8 +420,8 @@ fn undo(slack: &SlackSetup, posted: &[(&QuestionDef, Posted)]) {
 
 fn status(questionnaire: &QuestionnaireRow, rows: &[PostedRow]) -> Result<QuestionnaireStatus> {
     Ok(QuestionnaireStatus {
-        assessment_id: questionnaire.assessment_id.clone(),
-        questionnaire_id: questionnaire.id.clone(),
+        assessment_id: questionnaire.assessment_id.to_string(),
+        questionnaire_id: questionnaire.id.to_string(),
         channel: questionnaire.channel.clone(),
         sent_at: utc(questionnaire.sent_at),
         questions: rows

@@ -13,11 +13,44 @@ use diesel::prelude::*;
 use crate::kinds::{AnswerSource, AnswerStatus, AssessmentStatus, EvidenceKind, TaskAction, TaskStatus};
 use crate::risk::RiskLevel;
 
+// Ids are time-ordered (UUIDv7), so the hundreds of rows one generation writes land at the end
+// of each index instead of on random pages.
+db::id_type!(
+    /// An assessment's id: `pri_` (as the spec writes it) and a time-ordered UUID.
+    AssessmentId,
+    "pri"
+);
+db::id_type!(
+    /// An answer version's id.
+    VersionId,
+    "ver"
+);
+db::id_type!(
+    /// An evidence item's id.
+    EvidenceId,
+    "evi"
+);
+db::id_type!(
+    /// An audit entry's id.
+    AuditId,
+    "aud"
+);
+db::id_type!(
+    /// A generation task's id.
+    TaskId,
+    "tsk"
+);
+db::id_type!(
+    /// A Slack questionnaire's id.
+    QuestionnaireId,
+    "qnr"
+);
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = assessments)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub(crate) struct AssessmentRow {
-    pub(crate) id: String,
+    pub(crate) id: AssessmentId,
     pub(crate) template_id: String,
     pub(crate) system_id: String,
     pub(crate) system_name: String,
@@ -38,7 +71,7 @@ pub(crate) struct AssessmentRow {
 #[diesel(table_name = assessment_answers)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub(crate) struct AnswerRow {
-    pub(crate) assessment_id: String,
+    pub(crate) assessment_id: AssessmentId,
     pub(crate) question_id: String,
     pub(crate) answer: String,
     pub(crate) source: AnswerSource,
@@ -51,8 +84,8 @@ pub(crate) struct AnswerRow {
 #[diesel(table_name = answer_versions)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub(crate) struct VersionRow {
-    pub(crate) id: String,
-    pub(crate) assessment_id: String,
+    pub(crate) id: VersionId,
+    pub(crate) assessment_id: AssessmentId,
     pub(crate) question_id: String,
     pub(crate) version_number: i32,
     pub(crate) answer: String,
@@ -66,8 +99,8 @@ pub(crate) struct VersionRow {
 #[diesel(table_name = assessment_evidence)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub(crate) struct EvidenceRow {
-    pub(crate) id: String,
-    pub(crate) assessment_id: String,
+    pub(crate) id: EvidenceId,
+    pub(crate) assessment_id: AssessmentId,
     pub(crate) group_id: String,
     pub(crate) question_id: String,
     pub(crate) seq: i32,
@@ -82,8 +115,8 @@ pub(crate) struct EvidenceRow {
 #[diesel(table_name = assessment_audit_log)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub(crate) struct AuditRow {
-    pub(crate) id: String,
-    pub(crate) assessment_id: String,
+    pub(crate) id: AuditId,
+    pub(crate) assessment_id: AssessmentId,
     pub(crate) seq: i64,
     pub(crate) actor: String,
     pub(crate) action: String,
@@ -96,12 +129,12 @@ pub(crate) struct AuditRow {
 #[diesel(table_name = assessment_tasks)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub(crate) struct TaskRow {
-    pub(crate) id: String,
+    pub(crate) id: TaskId,
     pub(crate) action_type: TaskAction,
     pub(crate) status: TaskStatus,
     pub(crate) progress: f64,
     pub(crate) error: Option<String>,
-    pub(crate) assessment_id: String,
+    pub(crate) assessment_id: AssessmentId,
     pub(crate) retry_of: Option<String>,
     pub(crate) created_by: String,
     pub(crate) created_at: NaiveDateTime,
@@ -406,11 +439,14 @@ pub(crate) fn list_tasks(conn: &mut DbConn, window: Window) -> QueryResult<Page<
 }
 
 /// The latest task of each of `assessment_ids`.
-pub(crate) fn latest_tasks(conn: &mut DbConn, assessment_ids: &[String]) -> QueryResult<Vec<(String, String)>> {
-    let mut out: Vec<(String, String)> = Vec::new();
+pub(crate) fn latest_tasks(
+    conn: &mut DbConn,
+    assessment_ids: &[AssessmentId],
+) -> QueryResult<Vec<(AssessmentId, TaskId)>> {
+    let mut out: Vec<(AssessmentId, TaskId)> = Vec::new();
     // Chunked to stay under bind-parameter limits.
     for chunk in assessment_ids.chunks(500) {
-        let rows: Vec<(String, String, NaiveDateTime)> = assessment_tasks::table
+        let rows: Vec<(AssessmentId, TaskId, NaiveDateTime)> = assessment_tasks::table
             .filter(assessment_tasks::assessment_id.eq_any(chunk))
             .select((assessment_tasks::assessment_id, assessment_tasks::id, assessment_tasks::created_at))
             .order((assessment_tasks::created_at.asc(), assessment_tasks::id.asc()))
@@ -420,7 +456,7 @@ pub(crate) fn latest_tasks(conn: &mut DbConn, assessment_ids: &[String]) -> Quer
     Ok(out)
 }
 
-pub(crate) fn find_tasks(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<TaskRow>> {
+pub(crate) fn find_tasks(conn: &mut DbConn, ids: &[TaskId]) -> QueryResult<Vec<TaskRow>> {
     assessment_tasks::table
         .filter(assessment_tasks::id.eq_any(ids))
         .select(TaskRow::as_select())
@@ -430,7 +466,7 @@ pub(crate) fn find_tasks(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<T
 
 pub(crate) fn set_tasks(
     conn: &mut DbConn,
-    ids: &[String],
+    ids: &[TaskId],
     status: TaskStatus,
     progress: f64,
     error: Option<&str>,
@@ -459,8 +495,8 @@ pub(crate) fn set_task_message(conn: &mut DbConn, id: &str, message: &str) -> Qu
 #[diesel(table_name = assessment_questionnaires)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub(crate) struct QuestionnaireRow {
-    pub(crate) id: String,
-    pub(crate) assessment_id: String,
+    pub(crate) id: QuestionnaireId,
+    pub(crate) assessment_id: AssessmentId,
     pub(crate) channel: String,
     pub(crate) poll_round: i32,
     pub(crate) created_by: String,
@@ -471,7 +507,7 @@ pub(crate) struct QuestionnaireRow {
 #[diesel(table_name = questionnaire_questions)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub(crate) struct PostedRow {
-    pub(crate) questionnaire_id: String,
+    pub(crate) questionnaire_id: QuestionnaireId,
     pub(crate) question_id: String,
     pub(crate) position: i32,
     pub(crate) message_ts: String,

@@ -80,7 +80,7 @@ fn title_fields(
         ("Date".to_owned(), today.to_owned()),
     ];
     if mode == ExportMode::Internal {
-        fields.push(("Assessment".to_owned(), row.id.clone()));
+        fields.push(("Assessment".to_owned(), row.id.to_string()));
         if let Some(at) = row.last_evaluated_at {
             fields.push(("Last evaluated".to_owned(), db::to_rfc3339(at)));
         }

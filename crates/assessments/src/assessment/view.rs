@@ -7,7 +7,7 @@ use db::{DbConn, utc};
 use validation::{Loc, Problem};
 
 use super::model::{AssessmentQuestion, AssessmentSummary, Task};
-use super::repo::{self, AnswerRow, AssessmentRow, TaskRow};
+use super::repo::{self, AnswerRow, AssessmentId, AssessmentRow, TaskId, TaskRow};
 use crate::error::{AssessmentError, Result};
 use crate::kinds::AnswerStatus;
 use crate::risk::RiskLevel;
@@ -39,7 +39,7 @@ pub(crate) fn question_of(template: &TemplateDef, question_id: &str) -> Result<&
 /// An assessment's summary; `task_id` is its latest task.
 pub(crate) fn summary(row: &AssessmentRow, task_id: Option<String>) -> AssessmentSummary {
     AssessmentSummary {
-        id: row.id.clone(),
+        id: row.id.to_string(),
         status: row.status,
         risk_level: row.risk_level.map(RiskLevel::as_str),
         completeness: row.completeness,
@@ -55,10 +55,10 @@ pub(crate) fn summary(row: &AssessmentRow, task_id: Option<String>) -> Assessmen
 
 /// Summaries of `rows` with their latest tasks (one query for all).
 pub(crate) fn summaries(conn: &mut DbConn, rows: &[AssessmentRow]) -> Result<Vec<AssessmentSummary>> {
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let ids: Vec<AssessmentId> = rows.iter().map(|r| r.id.clone()).collect();
     // Ordered oldest first, so the last insert per assessment is its latest task.
-    let latest: HashMap<String, String> = repo::latest_tasks(conn, &ids)?.into_iter().collect();
-    Ok(rows.iter().map(|r| summary(r, latest.get(&r.id).cloned())).collect())
+    let latest: HashMap<AssessmentId, TaskId> = repo::latest_tasks(conn, &ids)?.into_iter().collect();
+    Ok(rows.iter().map(|r| summary(r, latest.get(&r.id).map(ToString::to_string))).collect())
 }
 
 /// A task as the API shows it.
@@ -68,12 +68,12 @@ pub(crate) fn task(row: TaskRow) -> Task {
         status: row.status,
         progress: row.progress,
         error: row.error,
-        assessment_id: row.assessment_id,
+        assessment_id: row.assessment_id.into(),
         retry_of: row.retry_of,
         created_at: utc(row.created_at),
         updated_at: utc(row.updated_at),
         message: row.message,
-        id: row.id,
+        id: row.id.into(),
     }
 }
 

@@ -11,7 +11,6 @@ pub mod secrets;
 use crypto::AppKey;
 use db::Database;
 use db::changes::ChangeFeed;
-use db::id::new_id;
 
 pub use model::{AccessLevel, Connection, ConnectionCreate, ConnectionList, ConnectionType, TestResult, TestStatus};
 
@@ -20,7 +19,7 @@ use crate::connector::Stores;
 use crate::error::{DsrError, Result};
 use crate::keys;
 use crate::page::{FidesPage, PageRequest};
-use repo::ConnectionRow;
+use repo::{ConnectionId, ConnectionRow};
 use secrets::Secrets;
 
 /// Change-feed topic: a connection was deleted or got new secrets; other processes close their
@@ -107,7 +106,7 @@ impl ConnectionService for DieselConnectionService {
             let secrets =
                 existing.as_ref().filter(|e| e.connection_type == item.connection_type).and_then(|e| e.secrets.clone());
             let row = ConnectionRow {
-                id: existing.as_ref().map_or_else(|| new_id("con"), |e| e.id.clone()),
+                id: existing.as_ref().map_or_else(ConnectionId::new, |e| e.id.clone()),
                 created_at: existing.as_ref().map_or(now, |e| e.created_at),
                 last_test_at: existing.as_ref().and_then(|e| e.last_test_at),
                 last_test_succeeded: existing.as_ref().and_then(|e| e.last_test_succeeded),

@@ -8,12 +8,18 @@ use diesel::prelude::*;
 use super::model::{AccessLevel, ConnectionType};
 use crate::error::{DsrError, Result};
 
+db::id_type!(
+    /// A connection's id.
+    ConnectionId,
+    "con"
+);
+
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = connections)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[diesel(treat_none_as_null = true)]
 pub(crate) struct ConnectionRow {
-    pub(crate) id: String,
+    pub(crate) id: ConnectionId,
     pub(crate) key: String,
     pub(crate) name: String,
     pub(crate) connection_type: ConnectionType,

@@ -6,7 +6,6 @@ pub(crate) mod repo;
 
 use std::collections::HashMap;
 
-use db::id::new_id;
 use db::{Database, DbConn};
 
 pub use model::{
@@ -19,7 +18,7 @@ use crate::connection::repo::{ConnectionRow, connection_row};
 use crate::error::{DsrError, Result};
 use crate::page::{FidesPage, PageRequest};
 use crate::taxonomy::Taxonomy;
-use repo::DatasetRow;
+use repo::{DatasetId, DatasetRow};
 
 /// The datasets of connections.
 pub trait DatasetService: Send + Sync {
@@ -126,7 +125,7 @@ impl DatasetService for DieselDatasetService {
             let now = db::now();
             let exists = existing.is_some();
             let row = DatasetRow {
-                id: existing.as_ref().map_or_else(|| new_id("dat"), |d| d.id.clone()),
+                id: existing.as_ref().map_or_else(DatasetId::new, |d| d.id.clone()),
                 created_at: existing.as_ref().map_or(now, |d| d.created_at),
                 fides_key: item.fides_key.clone(),
                 connection_id: connection.id.clone(),

@@ -9,13 +9,19 @@ use super::model::Dataset;
 use crate::connection::repo::ConnectionRow;
 use crate::error::Result;
 
+db::id_type!(
+    /// A dataset's id.
+    DatasetId,
+    "dat"
+);
+
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = datasets)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub(crate) struct DatasetRow {
-    pub(crate) id: String,
+    pub(crate) id: DatasetId,
     pub(crate) fides_key: String,
-    pub(crate) connection_id: String,
+    pub(crate) connection_id: crate::connection::repo::ConnectionId,
     pub(crate) body: String,
     pub(crate) created_at: NaiveDateTime,
     pub(crate) updated_at: NaiveDateTime,

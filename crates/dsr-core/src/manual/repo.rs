@@ -74,7 +74,7 @@ pub(crate) fn manual_request(conn: &mut DbConn, key: &str) -> Result<(String, Ma
         created_at: db::utc(created),
         updated_at: db::utc(updated),
     };
-    Ok((row.id, request))
+    Ok((row.id.into(), request))
 }
 
 /// Stored manual request fields.

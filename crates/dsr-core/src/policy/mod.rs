@@ -6,7 +6,6 @@
 pub(crate) mod model;
 pub(crate) mod repo;
 
-use db::id::new_id;
 use db::{Database, DbConn};
 use validation::Problem;
 
@@ -19,7 +18,7 @@ use crate::error::{DsrError, Result};
 use crate::keys;
 use crate::page::{FidesPage, PageRequest};
 use crate::taxonomy::{Taxonomy, is_same_or_ancestor};
-use repo::{PolicyRow, RuleRow, TargetRow};
+use repo::{PolicyId, PolicyRow, RuleId, RuleRow, TargetId, TargetRow};
 
 /// Policies, rules and targets of data-subject requests.
 pub trait PolicyService: Send + Sync {
@@ -86,8 +85,8 @@ fn one_rule(conn: &mut DbConn, row: RuleRow) -> Result<Rule> {
 }
 
 /// Erasure targets of one policy may not overlap: one category the ancestor of another.
-fn check_erasure_overlap(conn: &mut DbConn, policy_id: &str) -> std::result::Result<(), ItemError> {
-    let erasure: Vec<String> = repo::rules_of(conn, &[policy_id.to_owned()])?
+fn check_erasure_overlap(conn: &mut DbConn, policy_id: &PolicyId) -> std::result::Result<(), ItemError> {
+    let erasure: Vec<RuleId> = repo::rules_of(conn, std::slice::from_ref(policy_id))?
         .into_iter()
         .filter(|r| r.action_type == ActionType::Erasure)
         .map(|r| r.id)
@@ -142,7 +141,7 @@ impl PolicyService for DieselPolicyService {
             let existing = repo::find_policy(c, &key)?;
             let exists = existing.is_some();
             let row = PolicyRow {
-                id: existing.as_ref().map_or_else(|| new_id("pol"), |p| p.id.clone()),
+                id: existing.as_ref().map_or_else(PolicyId::new, |p| p.id.clone()),
                 created_at: existing.as_ref().map_or(now, |p| p.created_at),
                 key,
                 name: item.name.trim().to_owned(),
@@ -205,7 +204,7 @@ impl PolicyService for DieselPolicyService {
                 None => None,
             };
             let row = RuleRow {
-                id: existing.as_ref().map_or_else(|| new_id("rul"), |r| r.id.clone()),
+                id: existing.as_ref().map_or_else(RuleId::new, |r| r.id.clone()),
                 created_at: existing.as_ref().map_or(now, |r| r.created_at),
                 key,
                 policy_id: policy.id.clone(),
@@ -283,7 +282,7 @@ impl PolicyService for DieselPolicyService {
             let now = db::now();
             let exists = current.is_some();
             let row = TargetRow {
-                id: current.as_ref().map_or_else(|| new_id("rul"), |t| t.id.clone()),
+                id: current.as_ref().map_or_else(TargetId::new, |t| t.id.clone()),
                 created_at: current.as_ref().map_or(now, |t| t.created_at),
                 name: item.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| key.clone()),
                 key,

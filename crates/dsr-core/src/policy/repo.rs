@@ -13,12 +13,28 @@ use crate::masking::{MaskingStrategy, MaskingStrategyResponse};
 use crate::storage::StorageConfig;
 use crate::storage::repo::StorageRow;
 
+db::id_type!(
+    /// A policy's id.
+    PolicyId,
+    "pol"
+);
+db::id_type!(
+    /// A rule's id.
+    RuleId,
+    "rul"
+);
+db::id_type!(
+    /// A rule target's id.
+    TargetId,
+    "tgt"
+);
+
 #[derive(Queryable, Selectable, Insertable, AsChangeset, Clone)]
 #[diesel(table_name = policies)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[diesel(treat_none_as_null = true)]
 pub(crate) struct PolicyRow {
-    pub(crate) id: String,
+    pub(crate) id: PolicyId,
     pub(crate) key: String,
     pub(crate) name: String,
     pub(crate) execution_timeframe: Option<i32>,
@@ -31,9 +47,9 @@ pub(crate) struct PolicyRow {
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[diesel(treat_none_as_null = true)]
 pub(crate) struct RuleRow {
-    pub(crate) id: String,
+    pub(crate) id: RuleId,
     pub(crate) key: String,
-    pub(crate) policy_id: String,
+    pub(crate) policy_id: PolicyId,
     pub(crate) name: String,
     pub(crate) action_type: ActionType,
     pub(crate) storage_destination_key: Option<String>,
@@ -52,9 +68,9 @@ impl RuleRow {
 #[diesel(table_name = rule_targets)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub(crate) struct TargetRow {
-    pub(crate) id: String,
+    pub(crate) id: TargetId,
     pub(crate) key: String,
-    pub(crate) rule_id: String,
+    pub(crate) rule_id: RuleId,
     pub(crate) name: String,
     pub(crate) data_category: String,
     pub(crate) created_at: NaiveDateTime,
@@ -101,7 +117,7 @@ pub(crate) fn delete_policy(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
 }
 
 /// Policies by id.
-pub(crate) fn policies_by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<PolicyRow>> {
+pub(crate) fn policies_by_ids(conn: &mut DbConn, ids: &[PolicyId]) -> QueryResult<Vec<PolicyRow>> {
     policies::table.filter(policies::id.eq_any(ids)).select(PolicyRow::as_select()).load(conn)
 }
 
@@ -122,7 +138,7 @@ pub(crate) fn rules_page(conn: &mut DbConn, policy_id: &str, window: Window) -> 
     Ok(Page { items, total })
 }
 
-pub(crate) fn rules_of(conn: &mut DbConn, policy_ids: &[String]) -> QueryResult<Vec<RuleRow>> {
+pub(crate) fn rules_of(conn: &mut DbConn, policy_ids: &[PolicyId]) -> QueryResult<Vec<RuleRow>> {
     rules::table
         .filter(rules::policy_id.eq_any(policy_ids))
         .select(RuleRow::as_select())
@@ -155,7 +171,7 @@ pub(crate) fn targets_page(conn: &mut DbConn, rule_id: &str, window: Window) -> 
     Ok(Page { items, total })
 }
 
-pub(crate) fn targets_of(conn: &mut DbConn, rule_ids: &[String]) -> QueryResult<Vec<TargetRow>> {
+pub(crate) fn targets_of(conn: &mut DbConn, rule_ids: &[RuleId]) -> QueryResult<Vec<TargetRow>> {
     rule_targets::table
         .filter(rule_targets::rule_id.eq_any(rule_ids))
         .select(TargetRow::as_select())
@@ -177,9 +193,9 @@ pub(crate) fn delete_target(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
 
 /// Full rules (targets, destinations) of the given rule rows, in their order: three queries
 /// whatever the number of rules.
-pub(crate) fn assemble_rules(conn: &mut DbConn, rows: Vec<RuleRow>) -> Result<Vec<(String, Rule)>> {
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let mut targets: HashMap<String, Vec<Target>> = HashMap::new();
+pub(crate) fn assemble_rules(conn: &mut DbConn, rows: Vec<RuleRow>) -> Result<Vec<(PolicyId, Rule)>> {
+    let ids: Vec<RuleId> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut targets: HashMap<RuleId, Vec<Target>> = HashMap::new();
     for target in targets_of(conn, &ids)? {
         targets.entry(target.rule_id.clone()).or_default().push(target.into());
     }
@@ -216,8 +232,8 @@ pub(crate) fn assemble_rules(conn: &mut DbConn, rows: Vec<RuleRow>) -> Result<Ve
 
 /// Full policies of the given rows, in their order.
 pub(crate) fn assemble_policies(conn: &mut DbConn, rows: Vec<PolicyRow>) -> Result<Vec<Policy>> {
-    let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
-    let mut rules: HashMap<String, Vec<Rule>> = HashMap::new();
+    let ids: Vec<PolicyId> = rows.iter().map(|p| p.id.clone()).collect();
+    let mut rules: HashMap<PolicyId, Vec<Rule>> = HashMap::new();
     let rule_rows = rules_of(conn, &ids)?;
     for (policy_id, rule) in assemble_rules(conn, rule_rows)? {
         rules.entry(policy_id).or_default().push(rule);

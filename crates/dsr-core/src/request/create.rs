@@ -5,12 +5,11 @@
 
 use std::collections::HashMap;
 
-use db::id::new_id;
 use db::{Database, DbConn};
 use serde_json::Value;
 
 use super::identity::Identity;
-use super::model::{PrivacyRequest, PrivacyRequestCreate, RequestStatus};
+use super::model::{PrivacyRequest, PrivacyRequestCreate, RequestId, RequestStatus};
 use super::queue::Queue;
 use super::repo::{self, RequestRow, VerificationRow};
 use super::settings::RequestSettings;
@@ -150,7 +149,7 @@ impl Intake {
         };
         let at = db::now();
         let row = RequestRow {
-            id: new_id("pri"),
+            id: RequestId::new(),
             external_id: item.external_id,
             status: if verify { RequestStatus::IdentityUnverified } else { RequestStatus::Pending },
             policy_id: policy_row.id.clone(),

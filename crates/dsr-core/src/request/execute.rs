@@ -36,7 +36,7 @@ use crate::filter::{filter_rows, targeted_paths};
 use crate::graph::{self, Address, Graph, Input, Node, Step, covers};
 use crate::masking::{MaskingSecrets, MaskingStrategy, Strategy};
 use crate::package::{self, ResponseFormat};
-use crate::policy::repo as policy_repo;
+use crate::policy::repo::{self as policy_repo, PolicyId, RuleId};
 use crate::policy::{ActionType, Policy};
 
 /// Why a run ended before completing.
@@ -855,12 +855,12 @@ impl Executor {
 
 /// The policy's erasure rules with their full strategies (responses never carry the
 /// configuration), in rule order.
-fn erasure_rules(conn: &mut db::DbConn, policy_id: &str) -> Result<Vec<ErasureRule>> {
-    let rows: Vec<_> = policy_repo::rules_of(conn, &[policy_id.to_owned()])?
+fn erasure_rules(conn: &mut db::DbConn, policy_id: &PolicyId) -> Result<Vec<ErasureRule>> {
+    let rows: Vec<_> = policy_repo::rules_of(conn, std::slice::from_ref(policy_id))?
         .into_iter()
         .filter(|r| r.action_type == ActionType::Erasure)
         .collect();
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let ids: Vec<RuleId> = rows.iter().map(|r| r.id.clone()).collect();
     let targets = policy_repo::targets_of(conn, &ids)?;
     rows.into_iter()
         .map(|rule| {

@@ -2,10 +2,9 @@
 //! the same transaction, after the entries the request already has.
 
 use db::DbConn;
-use db::id::new_id;
 
-use super::model::{FieldAffected, LogStatus};
-use super::repo::{self, LogRow};
+use super::model::{FieldAffected, LogStatus, RequestId};
+use super::repo::{self, LogId, LogRow};
 use crate::error::Result;
 use crate::graph::Address;
 use crate::policy::ActionType;
@@ -101,8 +100,8 @@ pub(crate) fn append(conn: &mut DbConn, id: &str, logs: Vec<Log>) -> Result<()> 
         .zip(first..)
         .map(|(log, seq)| {
             Ok(LogRow {
-                id: new_id("exe"),
-                privacy_request_id: id.to_owned(),
+                id: LogId::new(),
+                privacy_request_id: RequestId::from(id.to_owned()),
                 seq,
                 dataset_name: Some(log.dataset),
                 collection_name: log.collection,

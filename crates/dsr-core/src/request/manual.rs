@@ -99,7 +99,7 @@ impl ManualInputs {
         let mut missing = Vec::new();
         for (connection, fields) in fields_repo::enabled_manual_requests(conn)? {
             if !fields_repo::parse_manual_fields(&fields)?.is_empty()
-                && !uploaded.iter().any(|(c, _, _)| *c == connection.id)
+                && !uploaded.iter().any(|(c, _, _)| connection.id == c.as_str())
             {
                 missing.push(connection.key);
             }

@@ -34,6 +34,12 @@ db::text_enum! {
     }
 }
 
+db::id_type!(
+    /// A privacy request's id: `pri_` and a time-ordered UUID.
+    RequestId,
+    "pri"
+);
+
 db::text_enum! {
     /// What an execution log entry records about its step.
     pub enum LogStatus {

@@ -8,17 +8,23 @@ use db::schema::{
 };
 use diesel::prelude::*;
 
-use super::model::{LogStatus, RequestFilter, RequestStatus, SortDirection, SortField};
+use super::model::{LogStatus, RequestFilter, RequestId, RequestStatus, SortDirection, SortField};
 use crate::policy::ActionType;
+
+db::id_type!(
+    /// An execution log entry's id.
+    LogId,
+    "exe"
+);
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug)]
 #[diesel(table_name = privacy_requests)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub(crate) struct RequestRow {
-    pub(crate) id: String,
+    pub(crate) id: RequestId,
     pub(crate) external_id: Option<String>,
     pub(crate) status: RequestStatus,
-    pub(crate) policy_id: String,
+    pub(crate) policy_id: crate::policy::repo::PolicyId,
     pub(crate) identity: Vec<u8>,
     pub(crate) encryption_key: Option<Vec<u8>>,
     pub(crate) source: Option<String>,
@@ -44,8 +50,8 @@ pub(crate) struct RequestRow {
 #[diesel(table_name = execution_logs)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub(crate) struct LogRow {
-    pub(crate) id: String,
-    pub(crate) privacy_request_id: String,
+    pub(crate) id: LogId,
+    pub(crate) privacy_request_id: RequestId,
     pub(crate) seq: i64,
     pub(crate) dataset_name: Option<String>,
     pub(crate) collection_name: Option<String>,
@@ -297,7 +303,7 @@ pub(crate) fn logs_page(conn: &mut DbConn, id: &str, window: db::Window) -> Quer
     Ok(db::Page { items, total })
 }
 
-pub(crate) fn logs_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<LogRow>> {
+pub(crate) fn logs_of(conn: &mut DbConn, ids: &[RequestId]) -> QueryResult<Vec<LogRow>> {
     execution_logs::table
         .filter(execution_logs::privacy_request_id.eq_any(ids))
         .order((execution_logs::privacy_request_id.asc(), execution_logs::seq.asc()))

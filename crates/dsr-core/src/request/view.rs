@@ -7,12 +7,12 @@ use chrono::Utc;
 use db::DbConn;
 use serde_json::{Map, Value};
 
-use super::model::{ActionRequiredDetails, ExecutionLog, PrivacyRequest, RequestStatus};
+use super::model::{ActionRequiredDetails, ExecutionLog, PrivacyRequest, RequestId, RequestStatus};
 use super::repo::{self, LogRow, RequestRow};
 use super::vault::Vault;
 use crate::error::{DsrError, Result};
 use crate::policy::Policy;
-use crate::policy::repo as policy_repo;
+use crate::policy::repo::{self as policy_repo, PolicyId};
 
 /// Responses for request rows: policies (and when `verbose`, logs) loaded once for all.
 pub(crate) fn respond(
@@ -22,16 +22,16 @@ pub(crate) fn respond(
     verbose: bool,
     include_identities: bool,
 ) -> Result<Vec<PrivacyRequest>> {
-    let mut ids: Vec<String> = rows.iter().map(|r| r.policy_id.clone()).collect();
+    let mut ids: Vec<PolicyId> = rows.iter().map(|r| r.policy_id.clone()).collect();
     ids.sort();
     ids.dedup();
     let policy_rows = policy_repo::policies_by_ids(conn, &ids)?;
-    let policy_ids: Vec<String> = policy_rows.iter().map(|p| p.id.clone()).collect();
-    let policies: HashMap<String, Policy> =
+    let policy_ids: Vec<PolicyId> = policy_rows.iter().map(|p| p.id.clone()).collect();
+    let policies: HashMap<PolicyId, Policy> =
         policy_ids.into_iter().zip(policy_repo::assemble_policies(conn, policy_rows)?).collect();
-    let mut logs: HashMap<String, Vec<ExecutionLog>> = HashMap::new();
+    let mut logs: HashMap<RequestId, Vec<ExecutionLog>> = HashMap::new();
     if verbose {
-        let request_ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let request_ids: Vec<RequestId> = rows.iter().map(|r| r.id.clone()).collect();
         for row in repo::logs_of(conn, &request_ids)? {
             logs.entry(row.privacy_request_id.clone()).or_default().push(to_log(row)?);
         }
@@ -117,6 +117,6 @@ fn to_response(
         },
         identity,
         results,
-        id: row.id,
+        id: row.id.into(),
     }
 }

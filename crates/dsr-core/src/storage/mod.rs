@@ -5,7 +5,6 @@ pub(crate) mod model;
 pub(crate) mod repo;
 
 use db::Database;
-use db::id::new_id;
 
 pub use model::{StorageConfig, StorageConfigCreate, StorageConfigList, StorageType};
 
@@ -13,7 +12,7 @@ use crate::bulk::{BulkResponse, MAX_BULK, refuse, save_each};
 use crate::error::{DsrError, Result};
 use crate::keys;
 use crate::page::{FidesPage, PageRequest};
-use repo::StorageRow;
+use repo::{StorageId, StorageRow};
 
 /// Storage destinations of access packages.
 pub trait StorageService: Send + Sync {
@@ -54,7 +53,7 @@ impl StorageService for DieselStorageService {
             let now = db::now();
             let exists = existing.is_some();
             let row = StorageRow {
-                id: existing.as_ref().map_or_else(|| new_id("sto"), |s| s.id.clone()),
+                id: existing.as_ref().map_or_else(StorageId::new, |s| s.id.clone()),
                 created_at: existing.as_ref().map_or(now, |s| s.created_at),
                 key,
                 name: item.name.trim().to_owned(),

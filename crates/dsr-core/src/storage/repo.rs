@@ -8,11 +8,17 @@ use diesel::prelude::*;
 use super::model::{StorageConfig, StorageType};
 use crate::package::ResponseFormat;
 
+db::id_type!(
+    /// A storage destination's id.
+    StorageId,
+    "sto"
+);
+
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = storage_configs)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub(crate) struct StorageRow {
-    pub(crate) id: String,
+    pub(crate) id: StorageId,
     pub(crate) key: String,
     pub(crate) name: String,
     pub(crate) storage_type: StorageType,
