@@ -1,6 +1,7 @@
-//! The customer database of Fides' sample project (tests/fixtures/shop.sql), created for real on
-//! PostgreSQL (a fresh database on the test server, dropped afterwards) or as a SQLite file, and
-//! registered with a Lethe app as a connection with the fixture dataset.
+//! The customer database of Fides' sample project (tests/fixtures/shop.sql; shop_mysql.sql in
+//! MySQL's dialect), created for real on PostgreSQL or MariaDB (a fresh database on the test
+//! server, dropped afterwards) or as a SQLite file, and registered with a Lethe app as a
+//! connection with the fixture dataset.
 
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
@@ -13,6 +14,8 @@ use crate::{bearer, send};
 
 /// The fixture's SQL.
 pub const SHOP_SQL: &str = include_str!("../fixtures/shop.sql");
+/// The fixture's SQL in MySQL/MariaDB's dialect.
+pub const SHOP_MYSQL_SQL: &str = include_str!("../fixtures/shop_mysql.sql");
 /// The fixture's dataset (Fides YAML), keyed `postgres_example_test_dataset`.
 pub const SHOP_DATASET_YAML: &str = include_str!("../fixtures/shop_dataset.yml");
 /// The dataset key in the YAML.
@@ -28,6 +31,29 @@ pub fn postgres_server() -> Option<String> {
     db::testing::outside_service(CUSTOMER_PG, "customer stores on PostgreSQL")
 }
 
+/// The variable saying where the MariaDB (or MySQL) server for customer databases is (a URL,
+/// `mysql://root@127.0.0.1:3306/test`).
+pub const CUSTOMER_MARIADB: &str = "LETHE_TEST_MARIADB";
+
+/// The MariaDB server customer databases are created on, when [`CUSTOMER_MARIADB`] names one;
+/// otherwise `None`, with one line saying what the test leaves out.
+pub fn mariadb_server() -> Option<String> {
+    db::testing::outside_service(CUSTOMER_MARIADB, "customer stores on MariaDB")
+}
+
+fn mariadb_server_url() -> String {
+    std::env::var(CUSTOMER_MARIADB)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .expect("LETHE_TEST_MARIADB is set (ask shop::kinds() or shop::mariadb_server() first)")
+}
+
+fn mariadb(database: Option<&str>) -> mysql::Conn {
+    let opts = mysql::Opts::from_url(&mariadb_server_url()).expect("LETHE_TEST_MARIADB is a mysql:// URL");
+    let opts = mysql::OptsBuilder::from_opts(opts).db_name(database).prefer_socket(false);
+    mysql::Conn::new(opts).expect("reach the MariaDB server")
+}
+
 fn postgres_server_url() -> String {
     std::env::var(CUSTOMER_PG)
         .ok()
@@ -36,12 +62,16 @@ fn postgres_server_url() -> String {
 }
 
 /// The kinds of customer database this run reaches: SQLite always, PostgreSQL when
-/// [`CUSTOMER_PG`] says where its server is.
+/// [`CUSTOMER_PG`] and MariaDB when [`CUSTOMER_MARIADB`] say where their servers are.
 pub fn kinds() -> Vec<Kind> {
-    let mut kinds = vec![Kind::Sqlite];
+    let mut kinds = Vec::new();
     if postgres_server().is_some() {
-        kinds.insert(0, Kind::Postgres);
+        kinds.push(Kind::Postgres);
     }
+    if mariadb_server().is_some() {
+        kinds.push(Kind::Mariadb);
+    }
+    kinds.push(Kind::Sqlite);
     kinds
 }
 
@@ -50,6 +80,8 @@ pub fn kinds() -> Vec<Kind> {
 pub enum Kind {
     /// A database on the PostgreSQL test server.
     Postgres,
+    /// A database on the MariaDB test server.
+    Mariadb,
     /// A SQLite file.
     Sqlite,
 }
@@ -66,7 +98,7 @@ pub struct CustomerDb {
 impl CustomerDb {
     /// Creates and fills a database of `kind`.
     pub fn create(kind: Kind) -> CustomerDb {
-        Self::create_with(kind, SHOP_SQL)
+        Self::create_with(kind, if kind == Kind::Mariadb { SHOP_MYSQL_SQL } else { SHOP_SQL })
     }
 
     /// Creates a database of `kind` and runs `sql` in it.
@@ -79,6 +111,14 @@ impl CustomerDb {
                 let mut conn = PgConnection::establish(&Self::pg_url(&name)).expect("open the customer database");
                 conn.batch_execute(sql).expect("load the fixture");
                 CustomerDb { kind, name, _dir: None }
+            }
+            Kind::Mariadb => {
+                let name = format!("lethe_shop_{}", crypto::random_hex(6));
+                mysql::prelude::Queryable::query_drop(&mut mariadb(None), format!("CREATE DATABASE {name}"))
+                    .expect("create the customer database");
+                let db = CustomerDb { kind, name, _dir: None };
+                db.execute(sql);
+                db
             }
             Kind::Sqlite => {
                 let dir = tempfile::tempdir().expect("temporary directory");
@@ -98,11 +138,21 @@ impl CustomerDb {
 
     /// Runs SQL in the customer database (to change data, or break it).
     pub fn execute(&self, sql: &str) {
+        if self.kind == Kind::Mariadb {
+            let mut conn = mariadb(Some(&self.name));
+            // Statement by statement (the fixtures end theirs at line ends), so an error names its statement.
+            let sql: String = sql.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n");
+            for statement in sql.split(";\n").map(|s| s.trim().trim_end_matches(';')).filter(|s| !s.is_empty()) {
+                mysql::prelude::Queryable::query_drop(&mut conn, statement)
+                    .unwrap_or_else(|e| panic!("run SQL in the customer database: {e}: {statement}"));
+            }
+            return;
+        }
         match self.kind {
             Kind::Postgres => PgConnection::establish(&Self::pg_url(&self.name)).and_then(|mut c| {
                 c.batch_execute(sql).map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))
             }),
-            Kind::Sqlite => SqliteConnection::establish(&self.name).and_then(|mut c| {
+            Kind::Sqlite | Kind::Mariadb => SqliteConnection::establish(&self.name).and_then(|mut c| {
                 c.batch_execute(sql).map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))
             }),
         }
@@ -110,8 +160,15 @@ impl CustomerDb {
     }
 
     /// The first column of the first row of `sql` as text (NULL → `None`); cast non-text
-    /// columns with `CAST(x AS TEXT)`, which both databases accept.
+    /// columns with `CAST(x AS TEXT)` (written as `CAST(x AS CHAR)` on MariaDB).
     pub fn text(&self, sql: &str) -> Option<String> {
+        if self.kind == Kind::Mariadb {
+            let sql = format!("SELECT ({}) AS v", sql.replace(" AS TEXT)", " AS CHAR)"));
+            let row: Option<Option<String>> =
+                mysql::prelude::Queryable::query_first(&mut mariadb(Some(&self.name)), &sql)
+                    .unwrap_or_else(|e| panic!("query the customer database: {e}: {sql}"));
+            return row.flatten();
+        }
         #[derive(diesel::QueryableByName)]
         struct One {
             #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
@@ -123,7 +180,7 @@ impl CustomerDb {
                 let mut conn = PgConnection::establish(&Self::pg_url(&self.name)).expect("open the customer database");
                 diesel::RunQueryDsl::get_result::<One>(query, &mut conn).expect("query the customer database").v
             }
-            Kind::Sqlite => {
+            Kind::Sqlite | Kind::Mariadb => {
                 let mut conn = SqliteConnection::establish(&self.name).expect("open the customer database");
                 diesel::RunQueryDsl::get_result::<One>(query, &mut conn).expect("query the customer database").v
             }
@@ -134,6 +191,7 @@ impl CustomerDb {
     pub fn connection_type(&self) -> &'static str {
         match self.kind {
             Kind::Postgres => "postgres",
+            Kind::Mariadb => "mariadb",
             Kind::Sqlite => "sqlite",
         }
     }
@@ -149,6 +207,19 @@ impl CustomerDb {
                 }
                 secrets
             }
+            Kind::Mariadb => {
+                let opts = mysql::Opts::from_url(&mariadb_server_url()).expect("a mysql:// URL");
+                let mut secrets = json!({
+                    "host": opts.get_ip_or_hostname(),
+                    "port": opts.get_tcp_port(),
+                    "dbname": self.name,
+                    "username": opts.get_user().unwrap_or("root"),
+                });
+                if let Some(password) = opts.get_pass() {
+                    secrets["password"] = json!(password);
+                }
+                secrets
+            }
             Kind::Sqlite => json!({"path": self.name}),
         }
     }
@@ -160,6 +231,8 @@ impl CustomerDb {
 pub enum HeldLock {
     /// An open PostgreSQL transaction.
     Postgres(PgConnection),
+    /// A MariaDB session holding `LOCK TABLES … WRITE`.
+    Mariadb(mysql::Conn),
     /// An open SQLite transaction.
     Sqlite(SqliteConnection),
 }
@@ -169,6 +242,9 @@ impl HeldLock {
     pub fn release(self) {
         match self {
             HeldLock::Postgres(mut c) => c.batch_execute("COMMIT").expect("release the lock"),
+            HeldLock::Mariadb(mut c) => {
+                mysql::prelude::Queryable::query_drop(&mut c, "UNLOCK TABLES").expect("release the lock");
+            }
             HeldLock::Sqlite(mut c) => c.batch_execute("COMMIT").expect("release the lock"),
         }
     }
@@ -194,6 +270,15 @@ impl CustomerDb {
                 conn.batch_execute(&format!("BEGIN; LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", names.join(", ")))
                     .expect("lock the tables");
                 HeldLock::Postgres(conn)
+            }
+            Kind::Mariadb => {
+                let mut conn = mariadb(Some(&self.name));
+                let tables: Vec<String> =
+                    mysql::prelude::Queryable::query(&mut conn, "SHOW TABLES").expect("list the tables");
+                let locks: Vec<String> = tables.iter().map(|t| format!("`{t}` WRITE")).collect();
+                mysql::prelude::Queryable::query_drop(&mut conn, format!("LOCK TABLES {}", locks.join(", ")))
+                    .expect("lock the tables");
+                HeldLock::Mariadb(conn)
             }
             Kind::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.name).expect("open the SQLite file");
@@ -222,6 +307,16 @@ impl CustomerDb {
                 .expect("count the backends");
                 usize::try_from(count.n).unwrap_or_default()
             }
+            Kind::Mariadb => {
+                // Less this helper's own session.
+                let count: Option<usize> = mysql::prelude::Queryable::exec_first(
+                    &mut mariadb(None),
+                    "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()",
+                    (&self.name,),
+                )
+                .expect("count the sessions");
+                count.unwrap_or_default()
+            }
             Kind::Sqlite => {
                 let target = std::fs::canonicalize(&self.name).expect("the SQLite file");
                 std::fs::read_dir("/proc/self/fd")
@@ -241,6 +336,11 @@ impl CustomerDb {
                 secrets["port"] = json!(1);
                 secrets
             }
+            Kind::Mariadb => {
+                let mut secrets = self.secrets();
+                secrets["port"] = json!(1);
+                secrets
+            }
             Kind::Sqlite => json!({"path": format!("{}.missing/shop.db", self.name)}),
         }
     }
@@ -248,7 +348,7 @@ impl CustomerDb {
     /// What the driver says for [`Self::unreachable_secrets`].
     pub fn unreachable_reason(&self) -> &'static str {
         match self.kind {
-            Kind::Postgres => "Connection refused",
+            Kind::Postgres | Kind::Mariadb => "Connection refused",
             Kind::Sqlite => "no SQLite database file at",
         }
     }
@@ -266,6 +366,15 @@ fn url_parts(url: &str) -> (String, u16, String, Option<String>) {
 
 impl Drop for CustomerDb {
     fn drop(&mut self) {
+        if self.kind == Kind::Mariadb {
+            let opts = mysql::Opts::from_url(&mariadb_server_url()).ok();
+            if let Some(mut admin) =
+                opts.and_then(|o| mysql::Conn::new(mysql::OptsBuilder::from_opts(o).prefer_socket(false)).ok())
+            {
+                let _ =
+                    mysql::prelude::Queryable::query_drop(&mut admin, format!("DROP DATABASE IF EXISTS {}", self.name));
+            }
+        }
         if self.kind == Kind::Postgres
             && let Ok(mut admin) = PgConnection::establish(&postgres_server_url())
         {

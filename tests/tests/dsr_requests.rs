@@ -16,11 +16,11 @@ fn package(bytes: &[u8]) -> Value {
     serde_json::from_slice(bytes).unwrap()
 }
 
-/// SQLite has no boolean type: `TRUE` reads back as 1.
+/// SQLite has no boolean type and MySQL's BOOLEAN is TINYINT(1): `TRUE` reads back as 1.
 fn boolean(kind: Kind, value: bool) -> Value {
     match kind {
         Kind::Postgres => json!(value),
-        Kind::Sqlite => json!(i32::from(value)),
+        Kind::Mariadb | Kind::Sqlite => json!(i32::from(value)),
     }
 }
 

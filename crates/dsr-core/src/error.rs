@@ -48,16 +48,7 @@ pub struct Refused(pub String);
 /// Why a customer store (the subject's database) could not be reached or read: the driver's
 /// reason, shown to the privacy team in connection tests and execution logs. Never a failure of
 /// Lethe's own database, which is a [`DsrError::Db`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct StoreError(pub String);
-
-impl StoreError {
-    /// The driver's error, as its reason.
-    pub fn from_driver(e: impl std::fmt::Display) -> StoreError {
-        StoreError(e.to_string())
-    }
-}
+pub use connectors::ConnectorError as StoreError;
 
 /// Result of a DSR operation.
 pub type Result<T> = std::result::Result<T, DsrError>;

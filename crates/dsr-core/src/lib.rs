@@ -2,7 +2,6 @@
 
 // Topics: shared, mostly pure logic the aggregates use.
 pub mod bulk;
-pub mod connector;
 mod error;
 pub mod filter;
 pub mod graph;
@@ -11,6 +10,9 @@ pub mod masking;
 pub mod package;
 pub mod page;
 pub mod taxonomy;
+
+/// The store connectors (one trait, one module per store type), re-exported.
+pub use connectors;
 
 // Aggregates, lowest first: each owns its service, repository and rows.
 pub mod connection;

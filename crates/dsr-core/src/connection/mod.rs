@@ -15,10 +15,10 @@ use db::changes::ChangeFeed;
 pub use model::{AccessLevel, Connection, ConnectionCreate, ConnectionList, ConnectionType, TestResult, TestStatus};
 
 use crate::bulk::{BulkResponse, MAX_BULK, refuse, save_each};
-use crate::connector::Stores;
 use crate::error::{DsrError, Result};
 use crate::keys;
 use crate::page::{FidesPage, PageRequest};
+use connectors::Stores;
 use repo::{ConnectionId, ConnectionRow};
 use secrets::Secrets;
 

@@ -11,10 +11,24 @@ db::text_enum! {
     pub enum ConnectionType {
         /// A PostgreSQL database.
         Postgres => "postgres",
+        /// A MySQL database.
+        Mysql => "mysql",
+        /// A MariaDB database.
+        Mariadb => "mariadb",
         /// A SQLite database file.
         Sqlite => "sqlite",
         /// Data a person looks up and uploads per request (Fides' `manual_webhook` is an alias).
         ManualRequest => "manual_request" | "manual_webhook",
+    }
+}
+
+impl ConnectionType {
+    /// The store type behind a connection of this type; `None` for manual connections.
+    pub fn store_kind(self) -> Option<&'static connectors::Kind> {
+        match self {
+            ConnectionType::ManualRequest => None,
+            store => connectors::registry::find(store.as_str()),
+        }
     }
 }
 
@@ -39,7 +53,7 @@ pub struct ConnectionCreate {
     pub key: Option<String>,
     /// Name.
     pub name: String,
-    /// `postgres`, `sqlite` or `manual_request`.
+    /// `postgres`, `mysql`, `mariadb`, `sqlite` or `manual_request`.
     pub connection_type: ConnectionType,
     /// `read` or `write`.
     pub access: AccessLevel,
@@ -58,7 +72,7 @@ pub struct Connection {
     pub key: String,
     /// Name.
     pub name: String,
-    /// `postgres` or `sqlite`.
+    /// `postgres`, `mysql`, `mariadb`, `sqlite` or `manual_request`.
     pub connection_type: ConnectionType,
     /// `read` or `write`.
     pub access: AccessLevel,
@@ -98,4 +112,24 @@ pub struct TestResult {
     pub test_status: Option<TestStatus>,
     /// The driver's reason when the test failed.
     pub failure_reason: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_store_type_of_the_registry_is_a_connection_type_and_back() {
+        let registered: Vec<&str> = connectors::registry::KINDS.iter().map(|k| k.identifier).collect();
+        let stores: Vec<&str> =
+            ConnectionType::ALL.iter().filter(|t| **t != ConnectionType::ManualRequest).map(|t| t.as_str()).collect();
+        let mut sorted_registered = registered.clone();
+        sorted_registered.sort_unstable();
+        let mut sorted_stores = stores.clone();
+        sorted_stores.sort_unstable();
+        assert_eq!(sorted_registered, sorted_stores);
+        for store in stores {
+            assert!(ConnectionType::parse(store).and_then(ConnectionType::store_kind).is_some(), "{store}");
+        }
+    }
 }

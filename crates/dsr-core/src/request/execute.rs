@@ -28,7 +28,6 @@ use super::settings::RequestSettings;
 use super::vault::Vault;
 use crate::connection::AccessLevel;
 use crate::connection::secrets;
-use crate::connector::{FieldInput, RowUpdate, Store, Stores};
 use crate::dataset::repo as dataset_repo;
 use crate::dataset::{Dataset, Field};
 use crate::error::{DsrError, Result, StoreError};
@@ -38,6 +37,7 @@ use crate::masking::{MaskingSecrets, MaskingStrategy, Strategy};
 use crate::package::{self, ResponseFormat};
 use crate::policy::repo::{self as policy_repo, PolicyId, RuleId};
 use crate::policy::{ActionType, Policy};
+use connectors::{Collection, Column, Connector, FieldInput, RowUpdate, Stores};
 
 /// Why a run ended before completing.
 enum Stop {
@@ -136,18 +136,27 @@ impl StepStop {
     }
 }
 
+/// Rows masked in one transaction on a store.
+const MASK_BATCH: usize = 1_000;
+
+/// A graph node as its connector reads it: the table, its schema and the declared columns.
+fn collection(node: &Node) -> Collection {
+    let columns = node.fields.iter().map(|f| Column::new(&f.name, f.data_type.as_deref())).collect();
+    Collection::new(&node.address.collection, node.schema.as_deref(), columns)
+}
+
 /// What execution needs from the configuration: the graph, the stores and the datasets.
 struct World {
     graph: Graph,
     datasets: Vec<Dataset>,
-    stores: HashMap<String, std::result::Result<Arc<Store>, StoreError>>,
+    stores: HashMap<String, std::result::Result<Arc<dyn Connector>, StoreError>>,
     /// Connections with `write` access, which erasure may change.
     writable: Vec<String>,
 }
 
 impl World {
     /// The store holding `node`, or why it cannot be used.
-    fn store(&self, node: &Node) -> std::result::Result<Arc<Store>, StoreError> {
+    fn store(&self, node: &Node) -> std::result::Result<Arc<dyn Connector>, StoreError> {
         match self.stores.get(&node.connection) {
             Some(Ok(store)) => Ok(Arc::clone(store)),
             Some(Err(e)) => Err(e.clone()),
@@ -332,7 +341,7 @@ fn step_inputs(step: &Step, identity: &Identity, results: &BTreeMap<usize, Vec<V
             }
         }
     }
-    by_field.into_iter().map(|(field, values)| FieldInput::new(field.to_owned(), values)).collect()
+    by_field.into_iter().map(|(field, values)| FieldInput::new(field, values)).collect()
 }
 
 /// The masking of the rows access found in one collection: rows are found by their primary key,
@@ -585,11 +594,11 @@ impl Executor {
                 writable.push(connection_row.key.clone());
             }
             let store = match secrets::open(self.vault.key(), &connection_row)? {
-                Some(secrets) => Ok(self.stores.get(
-                    &connection_row.key,
-                    connection_row.secrets.as_deref().unwrap_or_default(),
-                    || secrets,
-                )),
+                Some(secrets) => {
+                    self.stores.get(&connection_row.key, connection_row.secrets.as_deref().unwrap_or_default(), || {
+                        secrets.connector()
+                    })
+                }
                 None => Err(StoreError(format!("connection {} has no secrets", connection_row.key))),
             };
             stores.insert(connection_row.key.clone(), store);
@@ -626,7 +635,8 @@ impl Executor {
             let node = &world.graph.nodes[step.node];
             let inputs = step_inputs(&step, identity, &results);
             let fail = |e: StoreError| StepFailure { collection: Some(node.address.clone()), message: e.0 };
-            let rows = world.store(node).map_err(fail)?.select(node, &inputs).map_err(fail)?;
+            let rows =
+                connectors::read_all(&*world.store(node).map_err(fail)?, &collection(node), &inputs).map_err(fail)?;
             let message = format!("Found {} row(s)", rows.len());
             let connection = Some(node.connection.clone());
             logs.push(
@@ -725,8 +735,9 @@ impl Executor {
     }
 
     /// Masks, collection by collection, the fields the erasure rules target in the rows access
-    /// found; each collection's rows change in one transaction on its store, made while the
-    /// request is held as still running, so nothing is masked once a cancel has committed.
+    /// found; each collection's rows change in transactions of at most [`MASK_BATCH`] rows on
+    /// its store, each made while the request is held as still running, so nothing is masked
+    /// once a cancel has committed.
     #[expect(clippy::too_many_arguments, reason = "the step's inputs, all borrowed from execute")]
     fn erase(
         &self,
@@ -761,19 +772,25 @@ impl Executor {
             let rows = results.get(&node.address.to_string()).map(Vec::as_slice).unwrap_or_default();
             let updates = row_updates(node, step, rows, &masked, secrets);
             let store = world.store(node).map_err(|e| fail(e.0))?;
-            let mut conn = self.db.conn()?;
-            let masked_rows =
-                conn.write_transaction(|c| -> Result<Option<std::result::Result<usize, StoreError>>> {
-                    if !repo::lock_if_running(c, id)? {
-                        return Ok(None);
-                    }
-                    Ok(Some(store.update(node, &updates)))
-                })?;
-            drop(conn);
-            let changed = match masked_rows {
-                None => return Err(StepStop::Canceled),
-                Some(outcome) => outcome.map_err(|e| fail(e.0))?,
-            };
+            let collection = collection(node);
+            let mut changed = 0;
+            // Bounded batches, each one transaction on the store, each made while the request is
+            // held as still running.
+            for batch in updates.chunks(MASK_BATCH) {
+                let mut conn = self.db.conn()?;
+                let masked_rows =
+                    conn.write_transaction(|c| -> Result<Option<std::result::Result<usize, StoreError>>> {
+                        if !repo::lock_if_running(c, id)? {
+                            return Ok(None);
+                        }
+                        Ok(Some(store.mask(&collection, batch)))
+                    })?;
+                drop(conn);
+                changed += match masked_rows {
+                    None => return Err(StepStop::Canceled),
+                    Some(outcome) => outcome.map_err(|e| fail(e.0))?,
+                };
+            }
             let mut message = format!("Masked {changed} row(s)");
             if !left.is_empty() {
                 message.push_str(&format!("; left alone: {}", left.join("; ")));

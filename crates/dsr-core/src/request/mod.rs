@@ -41,10 +41,10 @@ pub use results::PackageDownload;
 pub use settings::{CodeDelivery, QUEUE, RequestSettings, VERIFICATION_ATTEMPTS};
 
 use crate::bulk::BulkResponse;
-use crate::connector::Stores;
 use crate::error::Result;
 use crate::manual::ManualInput;
 use crate::page::{FidesPage, PageRequest};
+use connectors::Stores;
 use create::Intake;
 use execute::Executor;
 use manual::ManualInputs;

@@ -1,0 +1,244 @@
+//! What every SQL connector shares: how input values are typed for binding, how they are split
+//! into bounded statements, how rows matched by several statements are handed over once, and
+//! how an UPDATE is built. Dialects differ only in quoting and placeholders.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use crate::{ConnectorError, FieldInput, MAX_VALUES_PER_STATEMENT, RowSink, RowUpdate};
+
+/// The column type used to bind a field's input values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BindType {
+    Int,
+    Float,
+    Bool,
+    Text,
+}
+
+impl BindType {
+    /// From the declared type, else from the values themselves.
+    pub(crate) fn of(data_type: Option<&str>, values: &[Value]) -> BindType {
+        match data_type.map(|t| t.trim_end_matches("[]")) {
+            Some("integer") => BindType::Int,
+            Some("float") => BindType::Float,
+            Some("boolean") => BindType::Bool,
+            Some(_) => BindType::Text,
+            None if values.iter().all(|v| v.is_i64()) => BindType::Int,
+            None if values.iter().all(Value::is_number) => BindType::Float,
+            None if values.iter().all(Value::is_boolean) => BindType::Bool,
+            None => BindType::Text,
+        }
+    }
+
+    /// `value` converted to this type; `None` when it cannot be (it then matches nothing).
+    pub(crate) fn convert(self, value: &Value) -> Option<Value> {
+        match self {
+            BindType::Int => as_int(value).map(Value::from),
+            BindType::Float => as_float(value).map(Value::from),
+            BindType::Bool => as_bool(value).map(Value::from),
+            BindType::Text => as_text(value).map(Value::from),
+        }
+    }
+}
+
+pub(crate) fn as_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+pub(crate) fn as_int(value: &Value) -> Option<i64> {
+    value.as_i64().or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+}
+
+pub(crate) fn as_float(value: &Value) -> Option<f64> {
+    value.as_f64().or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+}
+
+pub(crate) fn as_bool(value: &Value) -> Option<bool> {
+    value.as_bool().or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+}
+
+/// The statements a read sends: all fields OR-joined in one statement when their values fit
+/// in one, else one statement per field and chunk of [`MAX_VALUES_PER_STATEMENT`] values.
+/// Fields without values are left out; no statements when none has any.
+pub(crate) fn statements(inputs: &[FieldInput]) -> Vec<Vec<FieldInput>> {
+    let inputs: Vec<&FieldInput> = inputs.iter().filter(|i| !i.values.is_empty()).collect();
+    let total: usize = inputs.iter().map(|i| i.values.len()).sum();
+    if total == 0 {
+        return Vec::new();
+    }
+    if total <= MAX_VALUES_PER_STATEMENT {
+        return vec![inputs.into_iter().cloned().collect()];
+    }
+    inputs
+        .into_iter()
+        .flat_map(|input| {
+            input
+                .values
+                .chunks(MAX_VALUES_PER_STATEMENT)
+                .map(|chunk| vec![FieldInput { field: input.field.clone(), values: chunk.to_vec() }])
+        })
+        .collect()
+}
+
+/// Runs `statements` one after another through `run` (which hands each statement's rows to
+/// the sink it is given) and forwards rows to `sink`: when more than one statement runs, a
+/// row already handed over by an earlier statement is dropped (rows are compared by a SHA-256
+/// of their JSON). Returns the number of rows handed over.
+pub(crate) fn read_statements(
+    statements: Vec<Vec<FieldInput>>,
+    sink: &mut RowSink<'_>,
+    mut run: impl FnMut(&[FieldInput], &mut RowSink<'_>) -> Result<(), ConnectorError>,
+) -> Result<usize, ConnectorError> {
+    let dedup = statements.len() > 1;
+    let mut earlier: HashSet<[u8; 32]> = HashSet::new();
+    let mut count = 0;
+    for statement in statements {
+        let mut this: Vec<[u8; 32]> = Vec::new();
+        run(&statement, &mut |rows: Vec<Value>| {
+            let rows: Vec<Value> = if dedup {
+                rows.into_iter()
+                    .filter(|row| {
+                        let digest = digest(row);
+                        this.push(digest);
+                        !earlier.contains(&digest)
+                    })
+                    .collect()
+            } else {
+                rows
+            };
+            count += rows.len();
+            if rows.is_empty() { Ok(()) } else { sink(rows) }
+        })?;
+        earlier.extend(this);
+    }
+    Ok(count)
+}
+
+fn digest(row: &Value) -> [u8; 32] {
+    let mut out = [0; 32];
+    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, row.to_string().as_bytes()).as_ref());
+    out
+}
+
+/// `UPDATE <table> SET … WHERE …` with identifiers quoted by `quote`, placeholders from
+/// `placeholder(n)` (1-based), and the values to bind in order. Nulls in SET are written as
+/// `NULL` (a typed NULL parameter would not fit every column type); the filter never holds nulls.
+pub(crate) fn update_sql(
+    table: &str,
+    update: &RowUpdate,
+    quote: fn(&str) -> String,
+    placeholder: fn(usize) -> String,
+) -> (String, Vec<Value>) {
+    let mut binds = Vec::new();
+    let mut next = |value: &Value| {
+        binds.push(value.clone());
+        placeholder(binds.len())
+    };
+    let set: Vec<String> = update
+        .set
+        .iter()
+        .map(|(column, value)| {
+            let rhs = if value.is_null() { "NULL".to_owned() } else { next(value) };
+            format!("{} = {rhs}", quote(column))
+        })
+        .collect();
+    let filter: Vec<String> =
+        update.filter.iter().map(|(column, value)| format!("{} = {}", quote(column), next(value))).collect();
+    (format!("UPDATE {table} SET {} WHERE {}", set.join(", "), filter.join(" AND ")), binds)
+}
+
+/// `"name"` with embedded quotes doubled (PostgreSQL, SQLite).
+pub(crate) fn quote_double(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `` `name` `` with embedded backticks doubled (MySQL, MariaDB).
+pub(crate) fn quote_backtick(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn identifiers_are_quoted_per_dialect() {
+        assert_eq!(quote_double("user"), "\"user\"");
+        assert_eq!(quote_double("a\"; DROP TABLE x; --"), "\"a\"\"; DROP TABLE x; --\"");
+        assert_eq!(quote_backtick("order"), "`order`");
+        assert_eq!(quote_backtick("a`; DROP TABLE x; --"), "`a``; DROP TABLE x; --`");
+    }
+
+    #[test]
+    fn bind_types_follow_the_data_type_then_the_values() {
+        assert_eq!(BindType::of(Some("integer"), &[json!("1")]), BindType::Int);
+        assert_eq!(BindType::of(Some("string"), &[json!(1)]), BindType::Text);
+        assert_eq!(BindType::of(None, &[json!(1), json!(2)]), BindType::Int);
+        assert_eq!(BindType::of(None, &[json!(1.5)]), BindType::Float);
+        assert_eq!(BindType::of(None, &[json!("a"), json!(1)]), BindType::Text);
+        assert_eq!(BindType::Int.convert(&json!(" 7")), Some(json!(7)));
+        assert_eq!(BindType::Int.convert(&json!("x")), None);
+    }
+
+    #[test]
+    fn updates_bind_every_value_and_write_nulls_literally() {
+        let update = RowUpdate {
+            set: vec![("name".into(), json!("x")), ("phone".into(), Value::Null)],
+            filter: vec![("id".into(), json!(7)), ("tenant".into(), json!("a"))],
+        };
+        let (sql, binds) = update_sql("\"shop\".\"customer\"", &update, quote_double, |n| format!("${n}"));
+        assert_eq!(
+            sql,
+            "UPDATE \"shop\".\"customer\" SET \"name\" = $1, \"phone\" = NULL WHERE \"id\" = $2 AND \"tenant\" = $3"
+        );
+        assert_eq!(binds, vec![json!("x"), json!(7), json!("a")]);
+        let (sql, _) = update_sql("`customer`", &update, quote_backtick, |_| "?".to_owned());
+        assert_eq!(sql, "UPDATE `customer` SET `name` = ?, `phone` = NULL WHERE `id` = ? AND `tenant` = ?");
+    }
+
+    #[test]
+    fn inputs_drop_nulls_and_duplicates() {
+        let input = FieldInput::new("id", vec![json!(1), json!(null), json!(1), json!(2)]);
+        assert_eq!(input.values, vec![json!(1), json!(2)]);
+    }
+
+    #[test]
+    fn statements_are_bounded_and_rows_of_several_are_handed_over_once() {
+        let small = [FieldInput::new("email", [json!("a")]), FieldInput::new("id", [json!(1)])];
+        assert_eq!(statements(&small).len(), 1);
+        let many: Vec<Value> = (0..2_500).map(Value::from).collect();
+        let large = [FieldInput::new("id", many), FieldInput::new("email", [json!("a")]), FieldInput::new("x", [])];
+        let planned = statements(&large);
+        assert_eq!(planned.iter().map(|s| s[0].values.len()).collect::<Vec<_>>(), vec![1_000, 1_000, 500, 1]);
+        assert!(statements(&[FieldInput::new("id", [])]).is_empty());
+
+        // Statement 1 finds rows a, b (b twice: two identical rows); statement 2 finds b again and c.
+        let answers =
+            [vec![json!({"r": "a"}), json!({"r": "b"}), json!({"r": "b"})], vec![json!({"r": "b"}), json!({"r": "c"})]];
+        let mut got = Vec::new();
+        let mut round = 0;
+        let count = read_statements(
+            vec![vec![], vec![]],
+            &mut |rows| {
+                got.extend(rows);
+                Ok(())
+            },
+            |_, sink| {
+                round += 1;
+                sink(answers[round - 1].clone())
+            },
+        )
+        .unwrap();
+        assert_eq!(count, 4);
+        assert_eq!(got, vec![json!({"r": "a"}), json!({"r": "b"}), json!({"r": "b"}), json!({"r": "c"})]);
+    }
+}
