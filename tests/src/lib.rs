@@ -7,6 +7,7 @@ pub mod assess;
 pub mod fake_http;
 pub mod shop;
 pub mod smtp;
+pub mod tls;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};

@@ -18,3 +18,4 @@ mod dsr_review;
 mod notices_ropa;
 mod platform;
 mod redaction_patterns;
+mod tls;

@@ -151,10 +151,17 @@ impl Mysql {
             {
                 Conn::new(self.options(None)).map_err(reason)
             }
+            // MariaDB answers "access denied" to plaintext when it requires secure transport.
+            Err(mysql::Error::MySqlError(e)) if e.code == ACCESS_DENIED && !encrypted => Err(ConnectorError(format!(
+                "{e} (ssl_mode is disabled: a server that requires TLS refuses plaintext logins this way)"
+            ))),
             Err(e) => Err(reason(e)),
         }
     }
 }
+
+/// The server's "access denied" error code.
+const ACCESS_DENIED: u16 = 1045;
 
 /// The driver's error as the reason people read (`TlsNotSupported` says which mode needs it).
 fn reason(e: mysql::Error) -> ConnectorError {
