@@ -12,6 +12,7 @@ mod dsr_datasets;
 mod dsr_erasure;
 mod dsr_manual;
 mod dsr_monitoring;
+mod dsr_mysql;
 mod dsr_policies;
 mod dsr_requests;
 mod dsr_review;
