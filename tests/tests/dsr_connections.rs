@@ -164,3 +164,50 @@ async fn deleting_a_connection_or_changing_its_secrets_closes_its_pooled_store_c
         assert_eq!(wait_closed(&db).await, 0, "{kind:?}: a deleted connection keeps nothing open");
     }
 }
+
+#[actix_web::test]
+async fn connection_types_and_their_secrets_schemas_are_discoverable() {
+    let (app, service, root) = lethe_tests::ready().await;
+    let get = |uri: &str, token: &str| TestRequest::get().uri(uri).insert_header(bearer(token));
+    let listed = send(&service, get("/api/v1/connection_type", &root)).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+    let identifiers: Vec<&str> =
+        listed.body["items"].as_array().unwrap().iter().map(|t| t["identifier"].as_str().unwrap()).collect();
+    assert_eq!(identifiers, ["postgres", "mysql", "mariadb", "sqlite", "manual_request"]);
+    assert_eq!(listed.body["total"], 5);
+    assert_eq!(
+        listed.body["items"][2],
+        json!({"identifier": "mariadb", "type": "database", "human_readable": "MariaDB", "encoded_icon": null,
+               "authorization_required": false, "user_guide": null, "supported_actions": ["access", "erasure"]})
+    );
+    let manual = send(&service, get("/api/v1/connection_type?system_type=manual", &root)).await;
+    assert_eq!(manual.body["items"][0]["identifier"], "manual_request");
+    assert_eq!(manual.body["total"], 1);
+    let searched = send(&service, get("/api/v1/connection_type?search=SQL&size=2", &root)).await;
+    assert_eq!(searched.body["total"], 3, "PostgreSQL, MySQL and SQLite: {:?}", searched.body);
+    assert_eq!(searched.body["items"].as_array().unwrap().len(), 2);
+    let bad = send(&service, get("/api/v1/connection_type?system_type=saas", &root)).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let schema = send(&service, get("/api/v1/connection_type/postgres/secret", &root)).await;
+    assert_eq!(schema.status, StatusCode::OK);
+    let body = &schema.body;
+    assert_eq!(body["required"], json!(["host", "dbname"]));
+    assert_eq!(body["properties"]["port"]["default"], 5432);
+    assert_eq!(body["properties"]["password"]["sensitive"], true);
+    assert_eq!(body["properties"]["ssl_root_cert"]["sensitive"], true);
+    assert!(body["properties"]["host"].get("sensitive").is_none());
+    let modes = body["properties"]["ssl_mode"].to_string();
+    for mode in ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] {
+        assert!(modes.contains(&format!("\"{mode}\"")), "{modes}");
+    }
+    let mysql = send(&service, get("/api/v1/connection_type/mysql/secret", &root)).await;
+    assert!(mysql.body["properties"]["ssl_mode"].to_string().contains("verify_identity"), "{:?}", mysql.body);
+    let unknown = send(&service, get("/api/v1/connection_type/oracle/secret", &root)).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.body["detail"], "No connection type found with name 'oracle'.");
+
+    let reader = app.token_with(&["connection:read"]);
+    let denied = send(&service, get("/api/v1/connection_type", &reader)).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+}

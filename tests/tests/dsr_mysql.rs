@@ -60,19 +60,11 @@ async fn values_reserved_words_and_injections_on_mariadb() {
     let (_app, service, root) = lethe_tests::ready().await;
     let db = CustomerDb::create_with(Kind::Mariadb, TYPES_SQL);
     register_with(&service, &root, &db, "typed_db", "write", TYPES_YAML).await;
-    create_policy(
-        &service,
-        &root,
-        "everything",
-        json!([{"key": "all", "action_type": "access", "targets": ["user"]}]),
-    )
-    .await;
-    let id = create_request(
-        &service,
-        &root,
-        json!({"identity": {"email": "jane@example.com"}, "policy_key": "everything"}),
-    )
-    .await;
+    create_policy(&service, &root, "everything", json!([{"key": "all", "action_type": "access", "targets": ["user"]}]))
+        .await;
+    let id =
+        create_request(&service, &root, json!({"identity": {"email": "jane@example.com"}, "policy_key": "everything"}))
+            .await;
     let done = wait_done(&service, &root, &id).await;
     assert_eq!(done["status"], "complete", "{done}");
     let packages = download_packages(&service, &root, &id).await;
@@ -99,7 +91,8 @@ async fn values_reserved_words_and_injections_on_mariadb() {
     )
     .await;
     let id =
-        create_request(&service, &root, json!({"identity": {"email": "jane@example.com"}, "policy_key": "forget"})).await;
+        create_request(&service, &root, json!({"identity": {"email": "jane@example.com"}, "policy_key": "forget"}))
+            .await;
     let done = wait_done(&service, &root, &id).await;
     assert_eq!(done["status"], "complete", "{done}");
     assert_eq!(db.text("SELECT `key` FROM `order` WHERE id = 1"), None);
@@ -107,8 +100,8 @@ async fn values_reserved_words_and_injections_on_mariadb() {
 
     // Identities that look like SQL are values.
     for attempt in ["x'or'1'='1@example.com", "a`b);drop_table_order;--@example.com", "jane@example.com'--"] {
-        let id = create_request(&service, &root, json!({"identity": {"email": attempt}, "policy_key": "everything"}))
-            .await;
+        let id =
+            create_request(&service, &root, json!({"identity": {"email": attempt}, "policy_key": "everything"})).await;
         let done = wait_done(&service, &root, &id).await;
         assert_eq!(done["status"], "complete", "{done}");
         let packages = download_packages(&service, &root, &id).await;
@@ -133,7 +126,10 @@ async fn a_wrong_password_gives_the_servers_reason_and_bad_tls_modes_are_refused
     )
     .await;
     let put = |secrets: Value| {
-        TestRequest::put().uri("/api/v1/connection/maria/secret?verify=false").insert_header(bearer(&root)).set_json(secrets)
+        TestRequest::put()
+            .uri("/api/v1/connection/maria/secret?verify=false")
+            .insert_header(bearer(&root))
+            .set_json(secrets)
     };
     let mut secrets = db.secrets();
     secrets["username"] = json!("lethe_nobody");

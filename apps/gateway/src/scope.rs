@@ -73,6 +73,8 @@ required_scopes! {
     ConnectionWrite => ["connection:create_or_update"];
     /// `connection:delete`
     ConnectionDelete => ["connection:delete"];
+    /// `connection_type:read`
+    ConnectionTypeRead => ["connection_type:read"];
     /// `dataset:read`
     DatasetRead => ["dataset:read"];
     /// `dataset:create_or_update`

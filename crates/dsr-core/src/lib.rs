@@ -25,7 +25,7 @@ pub mod storage;
 pub use bulk::{BulkBody, BulkFailure, BulkResponse, MAX_BULK};
 pub use connection::{
     AccessLevel, CONNECTIONS_TOPIC, Connection, ConnectionCreate, ConnectionList, ConnectionService, ConnectionType,
-    DieselConnectionService, TestResult, TestStatus,
+    ConnectionTypeInfo, DieselConnectionService, SystemType, TestResult, TestStatus,
 };
 pub use dataset::{
     Dataset, DatasetFile, DatasetList, DatasetService, DieselDatasetService, MAX_DATASETS, StoredDataset,

@@ -4,9 +4,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, put, web};
 use dsr_core::{
-    BulkResponse, Connection, ConnectionCreate, Dataset, FidesPage, ManualFieldsUpdate, ManualRequest, PageQuery,
-    Policy, PolicyCreate, Rule, RuleCreate, StorageConfig, StorageConfigCreate, Target, TargetCreate, TaxonomyItem,
-    TestResult,
+    BulkResponse, Connection, ConnectionCreate, ConnectionTypeInfo, Dataset, FidesPage, ManualFieldsUpdate,
+    ManualRequest, PageQuery, Policy, PolicyCreate, Rule, RuleCreate, StorageConfig, StorageConfigCreate, SystemType,
+    Target, TargetCreate, TaxonomyItem, TestResult,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -40,6 +40,8 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(delete_storage)
         .service(upsert_connections)
         .service(list_connections)
+        .service(list_connection_types)
+        .service(connection_type_secrets)
         .service(get_connection)
         .service(delete_connection)
         .service(put_connection_secrets)
@@ -426,6 +428,57 @@ pub async fn test_connection(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(blocking(&state.connections, move |s| s.test_connection(&key)).await?))
+}
+
+/// Query of `GET /connection_type`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConnectionTypeQuery {
+    /// Only types whose identifier or name contains this (case-insensitive).
+    pub search: Option<String>,
+    /// Only `database` or only `manual` types.
+    pub system_type: Option<SystemType>,
+    /// 1-based page (default 1).
+    pub page: Option<i64>,
+    /// Page size, 1 to 100 (default 100).
+    pub size: Option<i64>,
+}
+
+/// Lists the connection types Lethe supports and what each can do, for building connection
+/// forms (Fides' shape).
+#[utoipa::path(tag = "Connections", params(ConnectionTypeQuery),
+    responses((status = 200, description = "A page of connection types", body = FidesPage<ConnectionTypeInfo>), AuthErrors,
+        (status = 422, description = "A bad query parameter", body = ErrorBody)),
+    security(("oauth2" = ["connection_type:read"])))]
+#[get("/api/v1/connection_type")]
+pub async fn list_connection_types(
+    _auth: Authorized<scope::ConnectionTypeRead>,
+    query: Query<ConnectionTypeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let ConnectionTypeQuery { search, system_type, page, size } = query.0;
+    let page = page_request(PageQuery { page, size: Some(size.unwrap_or(100)) })?;
+    let types = dsr_core::connection::connection_types(search.as_deref(), system_type);
+    let total = i64::try_from(types.len()).unwrap_or(i64::MAX);
+    let items = types
+        .into_iter()
+        .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
+        .take(usize::try_from(page.size).unwrap_or_default())
+        .collect();
+    Ok(HttpResponse::Ok().json(FidesPage::new(items, total, page)))
+}
+
+/// The JSON schema of a connection type's secrets: properties with types, descriptions,
+/// defaults and enumerations, `required`, and `"sensitive": true` on values never shown again.
+#[utoipa::path(tag = "Connections", params(("connection_type" = String, Path, description = "A connection type identifier")),
+    responses((status = 200, description = "The secrets' JSON schema", body = Object), AuthErrors,
+        (status = 404, description = "Unknown connection type", body = ErrorBody)),
+    security(("oauth2" = ["connection_type:read"])))]
+#[get("/api/v1/connection_type/{connection_type}/secret")]
+pub async fn connection_type_secrets(
+    _auth: Authorized<scope::ConnectionTypeRead>,
+    connection_type: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(dsr_core::connection::secrets_schema(&connection_type)?))
 }
 
 // ---- datasets ----

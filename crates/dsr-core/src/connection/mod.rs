@@ -7,12 +7,14 @@
 pub(crate) mod model;
 pub(crate) mod repo;
 pub mod secrets;
+pub mod types;
 
 use crypto::AppKey;
 use db::Database;
 use db::changes::ChangeFeed;
 
 pub use model::{AccessLevel, Connection, ConnectionCreate, ConnectionList, ConnectionType, TestResult, TestStatus};
+pub use types::{ConnectionTypeInfo, SystemType, connection_types, secrets_schema};
 
 use crate::bulk::{BulkResponse, MAX_BULK, refuse, save_each};
 use crate::error::{DsrError, Result};
