@@ -60,6 +60,13 @@ bench-dsr *ARGS:
     cargo build --release --bin lethe
     python3 scripts/bench_dsr.py {{ARGS}}
 
+# The same workload on each store: PostgreSQL, MariaDB (BENCH_MARIADB) and PostgreSQL over verify-full TLS
+bench-dsr-stores:
+    cargo build --release --bin lethe
+    python3 scripts/bench_dsr.py --store postgres
+    python3 scripts/bench_dsr.py --store mariadb
+    python3 scripts/bench_dsr.py --store postgres-tls
+
 # Benchmark assessment generation (4 templates x 1,000 systems) and GET /{id} on SQLite and PostgreSQL (prints figures)
 bench-assess *ARGS:
     cargo build --release --bin lethe

@@ -1,5 +1,12 @@
 #!/usr/bin/env python3
-"""Benchmark access and erasure requests against a PostgreSQL customer database of 100,000 customers.
+"""Benchmark access and erasure requests against a customer database of 100,000 customers (PostgreSQL, MariaDB, or PostgreSQL over TLS).
+
+--store postgres (default) | mariadb (BENCH_MARIADB, the mysql CLI seeds it) | postgres-tls (a
+PostgreSQL server started in a temporary directory with ssl=on, hostssl only, a certificate from
+a CA made with the openssl CLI; the connection uses sslmode=verify-full with that CA; BENCH_PG_BIN
+names the server binaries). For postgres-tls the benchmark also times connection tests
+(GET /connection/{key}/test opens a new connection each time) with verify-full and, against the
+same server, with TLS off is impossible (hostssl only), so against the plain server for comparison.
 
 Creates a customer database with the shape of Fides' sample project (tests/fixtures/shop.sql's
 tables: 100,000 customers, addresses, payment cards, 200,000 orders and order items, 300,000
@@ -51,10 +58,92 @@ INSERT INTO report SELECT g, 'admin-' || g || '@example.com', 'Monthly Report', 
 """
 
 
-def schema_only():
-    with open(SCHEMA) as f:
+MYSQL_SCHEMA = os.path.join(HERE, "..", "tests", "fixtures", "shop_mysql.sql")
+
+MYSQL_SEED = """
+INSERT INTO product VALUES (1, 'Example Product 1', 10.00), (2, 'Example Product 2', 20.00), (3, 'Example Product 3', 50.00);
+INSERT INTO address SELECT seq, seq % 9999, CONCAT('Street ', seq), CONCAT('City ', seq % 500), 'NY', LPAD(seq % 99999, 5, '0') FROM seq_1_to_{n};
+INSERT INTO customer SELECT seq, CONCAT('customer-', seq, '@example.com'), CONCAT('Customer ', seq), '2020-01-01' + INTERVAL seq MINUTE, seq FROM seq_1_to_{n};
+INSERT INTO employee SELECT seq, CONCAT('employee-', seq, '@example.com'), CONCAT('Employee ', seq), seq FROM seq_1_to_1000;
+INSERT INTO payment_card SELECT CONCAT('pay_', seq), CONCAT('Card ', seq), 4000000000000000 + seq, seq % 999, true, seq, seq FROM seq_1_to_{n};
+INSERT INTO orders SELECT CONCAT('ord_', seq), ((seq - 1) % {n}) + 1, ((seq * 7) % {n}) + 1 FROM seq_1_to_{n2};
+INSERT INTO order_item SELECT CONCAT('ord_', seq), 1, (seq % 3) + 1, 1 FROM seq_1_to_{n2};
+INSERT INTO login SELECT seq, ((seq - 1) % {n}) + 1, '2021-01-01' + INTERVAL seq SECOND FROM seq_1_to_{n3};
+INSERT INTO visit SELECT CONCAT('customer-', seq, '@example.com'), '2021-01-06' FROM seq_1_to_{n};
+INSERT INTO service_request SELECT CONCAT('ser_', seq), CONCAT('customer-', seq, '@example.com'), NULL, '2021-01-01', NULL, (seq % 1000) + 1 FROM seq_1_to_{half};
+INSERT INTO report SELECT seq, CONCAT('admin-', seq, '@example.com'), 'Monthly Report', 2021, 1 + seq % 12, 100 FROM seq_1_to_1000;
+"""
+
+
+def schema_only(path=SCHEMA):
+    with open(path) as f:
         lines = [line for line in f.read().splitlines() if line.startswith("CREATE")]
     return "\n".join(lines)
+
+
+def mariadb_store(url, customers):
+    """Creates and seeds a MariaDB customer database; returns (secrets, drop)."""
+    parsed = __import__("urllib.parse").parse.urlparse(url)
+    cli = ["mariadb", "-h", parsed.hostname or "127.0.0.1", "-P", str(parsed.port or 3306), "-u", parsed.username or "root"]
+    if parsed.password:
+        cli.append(f"-p{parsed.password}")
+    name = f"lethe_bench_shop_{os.getpid()}"
+    subprocess.run(cli + ["-e", f"CREATE DATABASE {name}"], check=True)
+    seed = MYSQL_SEED.format(n=customers, n2=2 * customers, n3=3 * customers, half=customers // 2)
+    subprocess.run(cli + [name], input=schema_only(MYSQL_SCHEMA) + "\n" + seed + "\nANALYZE TABLE customer, address, orders, login, visit, payment_card, service_request;", text=True, check=True, stdout=subprocess.DEVNULL)
+    secrets = {"host": parsed.hostname or "127.0.0.1", "port": parsed.port or 3306, "dbname": name, "username": parsed.username or "root"}
+    if parsed.password:
+        secrets["password"] = parsed.password
+    return secrets, lambda: subprocess.run(cli + ["-e", f"DROP DATABASE IF EXISTS {name}"], check=False)
+
+
+def tls_postgres(bin_dir, workdir):
+    """Starts a PostgreSQL server that accepts only TLS (hostssl), with a certificate for
+    127.0.0.1 from a new CA; returns (port, ca_pem, stop)."""
+    tls = os.path.join(workdir, "tls")
+    os.makedirs(tls)
+    run = lambda *cmd: subprocess.run(list(cmd), check=True, cwd=tls, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Bench CA", "-keyout", "ca.key", "-out", "ca.pem")
+    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr")
+    with open(os.path.join(tls, "ext.cnf"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "server.crt")
+    data = os.path.join(tls, "data")
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_postgres:
+        subprocess.run(["chown", "-R", "postgres", tls], check=True)
+    subprocess.run(as_postgres + [os.path.join(bin_dir, "initdb"), "-D", data, "-U", "postgres", "--auth=trust"], check=True, stdout=subprocess.DEVNULL)
+    port = free_port()
+    with open(os.path.join(data, "postgresql.conf"), "a") as f:
+        f.write(f"listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{tls}'\nssl = on\n"
+                f"ssl_cert_file = '{tls}/server.crt'\nssl_key_file = '{tls}/server.key'\nfsync = off\nmax_connections = 200\n")
+    with open(os.path.join(data, "pg_hba.conf"), "w") as f:
+        f.write("local all all trust\nhostssl all all 127.0.0.1/32 trust\n")
+    os.chmod(os.path.join(tls, "server.key"), 0o600)
+    if as_postgres:
+        subprocess.run(["chown", "-R", "postgres", tls], check=True)
+    server = subprocess.Popen(as_postgres + [os.path.join(bin_dir, "postgres"), "-D", data], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        if subprocess.run(["pg_isready", "-h", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL).returncode == 0:
+            break
+        time.sleep(0.1)
+    with open(os.path.join(tls, "ca.pem")) as f:
+        ca = f.read()
+
+    def stop():
+        server.terminate()
+        server.wait(timeout=30)
+    return port, ca, stop
+
+
+def time_connection_tests(port, token, key, count=50):
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        status, body = api(port, token, "GET", f"/api/v1/connection/{key}/test")
+        times.append((time.perf_counter() - started) * 1000)
+        assert body.get("test_status") == "succeeded", body
+    return statistics.median(times), percentile(times, 99)
 
 
 def api(port, token, method, path, body=None, headers=None):
@@ -166,19 +255,41 @@ def main():
     parser.add_argument("--single", type=int, default=300, help="sequential single requests")
     parser.add_argument("--bulk", type=int, default=1000, help="requests submitted in bulk")
     parser.add_argument("--workers", type=int, default=4, help="LETHE__JOBS__WORKERS")
+    parser.add_argument("--store", choices=["postgres", "mariadb", "postgres-tls"], default="postgres")
+    parser.add_argument("--mariadb-url", default=os.environ.get("BENCH_MARIADB", "mysql://root@127.0.0.1:3306/test"))
+    parser.add_argument("--pg-bin", default=os.environ.get("BENCH_PG_BIN", "/usr/lib/postgresql/15/bin"))
     args = parser.parse_args()
     random.seed(7)
 
-    shop_name, shop_url = create_pg_database(args.pg_url)
     lethe_name, lethe_url = create_pg_database(args.pg_url)
     proc = None
+    cleanups = []
     workdir = tempfile.mkdtemp(prefix="lethe-bench-dsr-")
     try:
         seeded = time.perf_counter()
-        subprocess.run(["psql", shop_url, "-q", "-v", "ON_ERROR_STOP=1", "-c", schema_only()], check=True)
-        subprocess.run(["psql", shop_url, "-q", "-v", "ON_ERROR_STOP=1", "-c", SEED.format(n=args.customers)], check=True)
-        subprocess.run(["psql", shop_url, "-qc", "VACUUM ANALYZE"], check=True)
-        print(f"lethe DSR benchmark: {os.cpu_count()} CPUs; customer database seeded with {args.customers:,} customers in {time.perf_counter() - seeded:.1f} s")
+        plain_secrets = None
+        if args.store == "mariadb":
+            connection_type = "mariadb"
+            secrets, drop = mariadb_store(args.mariadb_url, args.customers)
+            cleanups.append(drop)
+        else:
+            connection_type = "postgres"
+            server_url = args.pg_url
+            if args.store == "postgres-tls":
+                tls_port, ca, stop = tls_postgres(args.pg_bin, workdir)
+                cleanups.append(stop)
+                server_url = f"postgres://postgres@127.0.0.1:{tls_port}/postgres?sslmode=require"
+            shop_name, shop_url = create_pg_database(server_url)
+            cleanups.append(lambda: drop_pg_database(server_url, shop_name))
+            subprocess.run(["psql", shop_url, "-q", "-v", "ON_ERROR_STOP=1", "-c", schema_only()], check=True)
+            subprocess.run(["psql", shop_url, "-q", "-v", "ON_ERROR_STOP=1", "-c", SEED.format(n=args.customers)], check=True)
+            subprocess.run(["psql", shop_url, "-qc", "VACUUM ANALYZE"], check=True)
+            parsed = __import__("urllib.parse").parse.urlparse(shop_url)
+            secrets = {"host": parsed.hostname, "port": parsed.port or 5432, "dbname": shop_name, "username": parsed.username or "postgres"}
+            if args.store == "postgres-tls":
+                secrets.update({"ssl_mode": "verify-full", "ssl_root_cert": ca})
+                plain_secrets = {"host": "127.0.0.1", "port": 5432, "dbname": "postgres", "username": "postgres", "ssl_mode": "disable"}
+        print(f"lethe DSR benchmark ({args.store}): {os.cpu_count()} CPUs; customer database seeded with {args.customers:,} customers in {time.perf_counter() - seeded:.1f} s")
 
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("LETHE__")}
@@ -195,11 +306,17 @@ def main():
         status, body = request(port, "POST", "/api/v1/oauth/token", f"client_id=lethe_root&client_secret={ROOT_SECRET}",
                                {"Content-Type": "application/x-www-form-urlencoded"})
         token = json.loads(body)["access_token"]
-        api(port, token, "PATCH", "/api/v1/connection", [{"key": "shop", "name": "shop", "connection_type": "postgres", "access": "write"}])
-        parsed = __import__("urllib.parse").parse.urlparse(shop_url)
-        status, body = api(port, token, "PUT", "/api/v1/connection/shop/secret?verify=true", {
-            "host": parsed.hostname, "port": parsed.port or 5432, "dbname": shop_name, "username": parsed.username or "postgres"})
+        api(port, token, "PATCH", "/api/v1/connection", [{"key": "shop", "name": "shop", "connection_type": connection_type, "access": "write"}])
+        status, body = api(port, token, "PUT", "/api/v1/connection/shop/secret?verify=true", secrets)
         assert body.get("test_status") == "succeeded", body
+        if plain_secrets:
+            api(port, token, "PATCH", "/api/v1/connection", [{"key": "plain", "name": "plain", "connection_type": "postgres", "access": "read", "disabled": True}])
+            api(port, token, "PUT", "/api/v1/connection/plain/secret", plain_secrets)
+            tls_p50, tls_p99 = time_connection_tests(port, token, "shop")
+            plain_p50, plain_p99 = time_connection_tests(port, token, "plain")
+            print("## a new connection (GET /connection/{key}/test: connect, SELECT 1, close; 50 sequential)")
+            print(f"verify-full TLS       p50 {tls_p50:6.2f} ms   p99 {tls_p99:6.2f} ms")
+            print(f"plaintext             p50 {plain_p50:6.2f} ms   p99 {plain_p99:6.2f} ms   -> TLS handshake + verification {tls_p50 - plain_p50:.2f} ms")
         with open(DATASET) as f:
             status, body = api(port, token, "PATCH", "/api/v1/yml/connection/shop/dataset", f.read(), {"Content-Type": "application/x-yaml"})
         assert status == 200 and not body["failed"], body
@@ -216,7 +333,8 @@ def main():
             proc.terminate()
             proc.wait(timeout=30)
         drop_pg_database(args.pg_url, lethe_name)
-        drop_pg_database(args.pg_url, shop_name)
+        for cleanup in reversed(cleanups):
+            cleanup()
         if os.environ.get("BENCH_KEEP"):
             print(f"kept {workdir} (server log: lethe.log)")
         else:

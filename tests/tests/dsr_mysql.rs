@@ -3,8 +3,6 @@
 //! the driver's reason on a wrong password, and TLS modes checked when secrets are saved. (The
 //! shop fixture's access, erasure, retries and take-over run on MariaDB in the dsr_* suites.)
 
-#![expect(clippy::unwrap_used, reason = "test helpers")]
-
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use lethe_tests::shop::{
