@@ -58,7 +58,6 @@ INSERT INTO report SELECT g, 'admin-' || g || '@example.com', 'Monthly Report', 
 """
 
 
-MYSQL_SCHEMA = os.path.join(HERE, "..", "tests", "fixtures", "shop_mysql.sql")
 
 MYSQL_SEED = """
 INSERT INTO product VALUES (1, 'Example Product 1', 10.00), (2, 'Example Product 2', 20.00), (3, 'Example Product 3', 50.00);
@@ -75,9 +74,19 @@ INSERT INTO report SELECT seq, CONCAT('admin-', seq, '@example.com'), 'Monthly R
 """
 
 
-def schema_only(path=SCHEMA):
-    with open(path) as f:
+def schema_only():
+    with open(SCHEMA) as f:
         lines = [line for line in f.read().splitlines() if line.startswith("CREATE")]
+    return "\n".join(lines)
+
+
+def mysql_dialect(sql):
+    """As tests/src/shop.rs's mysql_dialect: InnoDB, utf8mb4, DATETIME for TIMESTAMP."""
+    lines = []
+    for line in sql.replace(" TIMESTAMP", " DATETIME").splitlines():
+        if line.startswith("CREATE TABLE") and line.endswith(");"):
+            line = line[:-1] + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;"
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -90,7 +99,7 @@ def mariadb_store(url, customers):
     name = f"lethe_bench_shop_{os.getpid()}"
     subprocess.run(cli + ["-e", f"CREATE DATABASE {name}"], check=True)
     seed = MYSQL_SEED.format(n=customers, n2=2 * customers, n3=3 * customers, half=customers // 2)
-    subprocess.run(cli + [name], input=schema_only(MYSQL_SCHEMA) + "\n" + seed + "\nANALYZE TABLE customer, address, orders, login, visit, payment_card, service_request;", text=True, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(cli + [name], input=mysql_dialect(schema_only()) + "\n" + seed + "\nANALYZE TABLE customer, address, orders, login, visit, payment_card, service_request;", text=True, check=True, stdout=subprocess.DEVNULL)
     secrets = {"host": parsed.hostname or "127.0.0.1", "port": parsed.port or 3306, "dbname": name, "username": parsed.username or "root"}
     if parsed.password:
         secrets["password"] = parsed.password

@@ -1,5 +1,5 @@
-//! The customer database of Fides' sample project (tests/fixtures/shop.sql; shop_mysql.sql in
-//! MySQL's dialect), created for real on PostgreSQL or MariaDB (a fresh database on the test
+//! The customer database of Fides' sample project (tests/fixtures/shop.sql, turned into MySQL's
+//! dialect for MariaDB), created for real on PostgreSQL or MariaDB (a fresh database on the test
 //! server, dropped afterwards) or as a SQLite file, and registered with a Lethe app as a
 //! connection with the fixture dataset.
 
@@ -14,8 +14,22 @@ use crate::{bearer, send};
 
 /// The fixture's SQL.
 pub const SHOP_SQL: &str = include_str!("../fixtures/shop.sql");
-/// The fixture's SQL in MySQL/MariaDB's dialect.
-pub const SHOP_MYSQL_SQL: &str = include_str!("../fixtures/shop_mysql.sql");
+/// `sql` (the fixture's dialect) in MySQL/MariaDB's: tables InnoDB (so masking is transactional)
+/// and utf8mb4, DATETIME for TIMESTAMP (a MariaDB TIMESTAMP column updates itself on every UPDATE).
+pub fn mysql_dialect(sql: &str) -> String {
+    sql.lines()
+        .map(|line| {
+            let line = line.replace(" TIMESTAMP", " DATETIME");
+            match line.strip_suffix(");") {
+                Some(table) if line.starts_with("CREATE TABLE") => {
+                    format!("{table}) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;")
+                }
+                _ => line,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
 /// The fixture's dataset (Fides YAML), keyed `postgres_example_test_dataset`.
 pub const SHOP_DATASET_YAML: &str = include_str!("../fixtures/shop_dataset.yml");
 /// The dataset key in the YAML.
@@ -98,7 +112,11 @@ pub struct CustomerDb {
 impl CustomerDb {
     /// Creates and fills a database of `kind`.
     pub fn create(kind: Kind) -> CustomerDb {
-        Self::create_with(kind, if kind == Kind::Mariadb { SHOP_MYSQL_SQL } else { SHOP_SQL })
+        if kind == Kind::Mariadb {
+            Self::create_with(kind, &mysql_dialect(SHOP_SQL))
+        } else {
+            Self::create_with(kind, SHOP_SQL)
+        }
     }
 
     /// Creates a database of `kind` and runs `sql` in it.
@@ -138,37 +156,34 @@ impl CustomerDb {
 
     /// Runs SQL in the customer database (to change data, or break it).
     pub fn execute(&self, sql: &str) {
-        if self.kind == Kind::Mariadb {
-            let mut conn = mariadb(Some(&self.name));
-            // Statement by statement (the fixtures end theirs at line ends), so an error names its statement.
-            let sql: String = sql.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n");
-            for statement in sql.split(";\n").map(|s| s.trim().trim_end_matches(';')).filter(|s| !s.is_empty()) {
-                mysql::prelude::Queryable::query_drop(&mut conn, statement)
-                    .unwrap_or_else(|e| panic!("run SQL in the customer database: {e}: {statement}"));
+        let outcome = match self.kind {
+            Kind::Postgres => PgConnection::establish(&Self::pg_url(&self.name))
+                .map_err(|e| e.to_string())
+                .and_then(|mut c| c.batch_execute(sql).map_err(|e| e.to_string())),
+            Kind::Mariadb => {
+                let mut conn = mariadb(Some(&self.name));
+                // Statement by statement (the fixtures end theirs at line ends), so an error names its statement.
+                let sql: String =
+                    sql.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n");
+                sql.split(";\n").map(|s| s.trim().trim_end_matches(';')).filter(|s| !s.is_empty()).try_for_each(
+                    |statement| {
+                        mysql::prelude::Queryable::query_drop(&mut conn, statement)
+                            .map_err(|e| format!("{e}: {statement}"))
+                    },
+                )
             }
-            return;
+            Kind::Sqlite => SqliteConnection::establish(&self.name)
+                .map_err(|e| e.to_string())
+                .and_then(|mut c| c.batch_execute(sql).map_err(|e| e.to_string())),
+        };
+        if let Err(e) = outcome {
+            panic!("run SQL in the customer database: {e}");
         }
-        match self.kind {
-            Kind::Postgres => PgConnection::establish(&Self::pg_url(&self.name)).and_then(|mut c| {
-                c.batch_execute(sql).map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))
-            }),
-            Kind::Sqlite | Kind::Mariadb => SqliteConnection::establish(&self.name).and_then(|mut c| {
-                c.batch_execute(sql).map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))
-            }),
-        }
-        .expect("run SQL in the customer database");
     }
 
     /// The first column of the first row of `sql` as text (NULL → `None`); cast non-text
     /// columns with `CAST(x AS TEXT)` (written as `CAST(x AS CHAR)` on MariaDB).
     pub fn text(&self, sql: &str) -> Option<String> {
-        if self.kind == Kind::Mariadb {
-            let sql = format!("SELECT ({}) AS v", sql.replace(" AS TEXT)", " AS CHAR)"));
-            let row: Option<Option<String>> =
-                mysql::prelude::Queryable::query_first(&mut mariadb(Some(&self.name)), &sql)
-                    .unwrap_or_else(|e| panic!("query the customer database: {e}: {sql}"));
-            return row.flatten();
-        }
         #[derive(diesel::QueryableByName)]
         struct One {
             #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
@@ -180,7 +195,14 @@ impl CustomerDb {
                 let mut conn = PgConnection::establish(&Self::pg_url(&self.name)).expect("open the customer database");
                 diesel::RunQueryDsl::get_result::<One>(query, &mut conn).expect("query the customer database").v
             }
-            Kind::Sqlite | Kind::Mariadb => {
+            Kind::Mariadb => {
+                let sql = format!("SELECT ({}) AS v", sql.replace(" AS TEXT)", " AS CHAR)"));
+                let row: Option<Option<String>> =
+                    mysql::prelude::Queryable::query_first(&mut mariadb(Some(&self.name)), &sql)
+                        .unwrap_or_else(|e| panic!("query the customer database: {e}: {sql}"));
+                row.flatten()
+            }
+            Kind::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.name).expect("open the customer database");
                 diesel::RunQueryDsl::get_result::<One>(query, &mut conn).expect("query the customer database").v
             }

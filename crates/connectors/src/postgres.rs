@@ -15,7 +15,7 @@ use validation::Problem;
 
 use crate::idle::Idle;
 use crate::registry::{StoreSecrets, not_empty, root_cert_problem};
-use crate::sql::{self, BindType, as_bool, as_float, as_int, as_text, quote_double};
+use crate::sql::{self, BindType, JsonRow, as_bool, as_float, as_int, as_text, quote_double};
 use crate::tls::RootCerts;
 use crate::{Collection, Connector, ConnectorError, FieldInput, RowSink, RowUpdate};
 
@@ -184,12 +184,6 @@ impl Postgres {
 }
 
 #[derive(diesel::QueryableByName)]
-struct JsonRow {
-    #[diesel(sql_type = Text)]
-    lethe_row: String,
-}
-
-#[derive(diesel::QueryableByName)]
 struct Count {
     #[diesel(sql_type = BigInt)]
     n: i64,
@@ -233,13 +227,7 @@ impl Connector for Postgres {
                 || self.connect(),
                 |conn| self.select(collection, statement).load::<JsonRow>(conn).map_err(ConnectorError::from_driver),
             )?;
-            let rows = rows
-                .into_iter()
-                .map(|r| {
-                    serde_json::from_str(&r.lethe_row).map_err(|e| ConnectorError(format!("row is not JSON: {e}")))
-                })
-                .collect::<Result<Vec<Value>, _>>()?;
-            sink(rows)
+            sink(sql::json_rows(rows)?)
         })
     }
 

@@ -4,7 +4,7 @@
 //! cannot say and opens the connector.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -15,7 +15,7 @@ use validation::{Loc, Problem};
 use crate::{Connector, ConnectorError, mysql, postgres, sqlite};
 
 /// Every store type, in the order they are listed to clients.
-pub static KINDS: &[Kind] = &[
+pub static KINDS: [Kind; 4] = [
     Kind::of::<postgres::PostgresSecrets>("postgres", "PostgreSQL"),
     Kind::of::<mysql::MysqlSecrets>("mysql", "MySQL"),
     Kind::of::<mysql::MariadbSecrets>("mariadb", "MariaDB"),
@@ -48,6 +48,8 @@ pub struct Kind {
     check: fn(Value) -> Result<Value, Vec<Problem>>,
     open: fn(&Value) -> Result<Box<dyn Connector>, ConnectorError>,
     schema: fn(&str) -> Value,
+    /// The schema, built once: masking reads its `sensitive` flags for every connection shown.
+    built: OnceLock<Value>,
 }
 
 /// What sensitive values are shown as.
@@ -55,7 +57,14 @@ pub const MASK: &str = "**********";
 
 impl Kind {
     const fn of<S: StoreSecrets>(identifier: &'static str, human_readable: &'static str) -> Kind {
-        Kind { identifier, human_readable, check: check::<S>, open: open::<S>, schema: schema::<S> }
+        Kind {
+            identifier,
+            human_readable,
+            check: check::<S>,
+            open: open::<S>,
+            schema: schema::<S>,
+            built: OnceLock::new(),
+        }
     }
 
     /// The secrets as stored: read, checked and completed with defaults; every problem found,
@@ -71,12 +80,16 @@ impl Kind {
 
     /// The JSON schema of the secrets (`required`, `sensitive` flags, enumerations, defaults).
     pub fn secrets_schema(&self) -> Value {
-        (self.schema)(self.human_readable)
+        self.schema_ref().clone()
+    }
+
+    fn schema_ref(&self) -> &Value {
+        self.built.get_or_init(|| (self.schema)(self.human_readable))
     }
 
     /// The secrets with sensitive values replaced by [`MASK`].
     pub fn masked(&self, secrets: &Value) -> Value {
-        let schema = self.secrets_schema();
+        let schema = self.schema_ref();
         let mut shown = secrets.clone();
         if let (Some(object), Some(properties)) = (shown.as_object_mut(), schema["properties"].as_object()) {
             for (name, property) in properties {

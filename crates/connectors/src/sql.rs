@@ -127,6 +127,20 @@ fn digest(row: &Value) -> [u8; 32] {
     out
 }
 
+/// A row the database built as JSON text (`row_to_json`, `json_object`), in column `lethe_row`.
+#[derive(diesel::QueryableByName)]
+pub(crate) struct JsonRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    lethe_row: String,
+}
+
+/// The rows as JSON values.
+pub(crate) fn json_rows(rows: Vec<JsonRow>) -> Result<Vec<Value>, ConnectorError> {
+    rows.into_iter()
+        .map(|r| serde_json::from_str(&r.lethe_row).map_err(|e| ConnectorError(format!("row is not JSON: {e}"))))
+        .collect()
+}
+
 /// `UPDATE <table> SET … WHERE …` with identifiers quoted by `quote`, placeholders from
 /// `placeholder(n)` (1-based), and the values to bind in order. Nulls in SET are written as
 /// `NULL` (a typed NULL parameter would not fit every column type); the filter never holds nulls.

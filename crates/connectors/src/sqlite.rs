@@ -13,7 +13,7 @@ use validation::Problem;
 
 use crate::idle::Idle;
 use crate::registry::{StoreSecrets, not_empty};
-use crate::sql::{self, BindType, as_text, quote_double};
+use crate::sql::{self, BindType, JsonRow, as_text, quote_double};
 use crate::{Collection, Connector, ConnectorError, FieldInput, RowSink, RowUpdate};
 
 /// Secrets of a SQLite connection.
@@ -107,12 +107,6 @@ fn select<'a>(collection: &Collection, inputs: &[FieldInput]) -> BoxedSqlQuery<'
     query
 }
 
-#[derive(diesel::QueryableByName)]
-struct JsonRow {
-    #[diesel(sql_type = Text)]
-    lethe_row: String,
-}
-
 impl Connector for SqliteStore {
     fn test(&self) -> Result<(), ConnectorError> {
         // Reading the schema fails on a file that is not a SQLite database.
@@ -130,13 +124,7 @@ impl Connector for SqliteStore {
                 || self.connect(),
                 |conn| select(collection, statement).load::<JsonRow>(conn).map_err(ConnectorError::from_driver),
             )?;
-            let rows = rows
-                .into_iter()
-                .map(|r| {
-                    serde_json::from_str(&r.lethe_row).map_err(|e| ConnectorError(format!("row is not JSON: {e}")))
-                })
-                .collect::<Result<Vec<Value>, _>>()?;
-            sink(rows)
+            sink(sql::json_rows(rows)?)
         })
     }
 
