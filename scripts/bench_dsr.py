@@ -111,6 +111,7 @@ def tls_postgres(bin_dir, workdir):
     127.0.0.1 from a new CA; returns (port, ca_pem, stop)."""
     tls = os.path.join(workdir, "tls")
     os.makedirs(tls)
+    os.chmod(workdir, 0o711)  # the postgres user must reach its data directory inside
     run = lambda *cmd: subprocess.run(list(cmd), check=True, cwd=tls, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Bench CA", "-keyout", "ca.key", "-out", "ca.pem")
     run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr")

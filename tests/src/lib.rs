@@ -24,6 +24,20 @@ pub const ROOT_SECRET: &str = "root-test-secret";
 /// The application key in every test app.
 pub const APP_KEY: &str = "test-key-0123456789abcdef0123456";
 
+/// The settings of a test app over database `url` and data directory `dir` (a second gateway,
+/// or another process, over the same app uses them too), adjusted by `adjust`.
+pub fn settings(url: &str, dir: &std::path::Path, adjust: impl FnOnce(&mut Settings)) -> Settings {
+    let mut settings = Settings::default();
+    settings.server.data_dir = dir.to_path_buf();
+    settings.database.url = Some(SecretString::from(url.to_owned()));
+    settings.database.pool_size = 4;
+    settings.security.root_client_id = "root".to_owned();
+    settings.security.root_client_secret = Some(SecretString::from(ROOT_SECRET));
+    settings.security.app_encryption_key = Some(SecretString::from(APP_KEY));
+    adjust(&mut settings);
+    settings
+}
+
 /// A prepared server over a private database and data directory.
 pub struct TestApp {
     /// The database; dropped (schema removed) with the app.
@@ -44,15 +58,7 @@ impl TestApp {
     pub fn with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let db = TestDb::new();
         let dir = tempfile::tempdir().expect("temporary data directory");
-        let mut settings = Settings::default();
-        settings.server.data_dir = dir.path().to_path_buf();
-        settings.database.url = Some(SecretString::from(db.url().to_owned()));
-        settings.database.pool_size = 4;
-        settings.security.root_client_id = "root".to_owned();
-        settings.security.root_client_secret = Some(SecretString::from(ROOT_SECRET));
-        settings.security.app_encryption_key = Some(SecretString::from(APP_KEY));
-        adjust(&mut settings);
-        let app = Application::build(settings).expect("build the application");
+        let app = Application::build(settings(db.url(), dir.path(), adjust)).expect("build the application");
         TestApp { db, dir, app }
     }
 

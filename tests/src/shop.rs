@@ -209,6 +209,31 @@ impl CustomerDb {
         }
     }
 
+    /// Every value of the one text column `v` that `sql` selects (`SELECT … AS v FROM …`).
+    pub fn texts(&self, sql: &str) -> Vec<Option<String>> {
+        #[derive(diesel::QueryableByName)]
+        struct One {
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+            v: Option<String>,
+        }
+        let query = diesel::sql_query(sql);
+        let rows: Vec<One> = match self.kind {
+            Kind::Postgres => {
+                let mut conn = PgConnection::establish(&Self::pg_url(&self.name)).expect("open the customer database");
+                diesel::RunQueryDsl::load(query, &mut conn).expect("query the customer database")
+            }
+            Kind::Mariadb => {
+                return mysql::prelude::Queryable::query(&mut mariadb(Some(&self.name)), sql)
+                    .unwrap_or_else(|e| panic!("query the customer database: {e}: {sql}"));
+            }
+            Kind::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.name).expect("open the customer database");
+                diesel::RunQueryDsl::load(query, &mut conn).expect("query the customer database")
+            }
+        };
+        rows.into_iter().map(|r| r.v).collect()
+    }
+
     /// The connection type Lethe knows it by.
     pub fn connection_type(&self) -> &'static str {
         match self.kind {
@@ -405,6 +430,22 @@ impl Drop for CustomerDb {
     }
 }
 
+/// The masking secrets Lethe generated for request `id`, read from its database and opened with
+/// the application key: what lets a test compute the exact masked values.
+pub fn masking_secrets(app: &crate::TestApp, id: &str) -> Value {
+    use db::schema::privacy_requests;
+    use diesel::{QueryDsl, RunQueryDsl};
+    let mut conn = app.db.database().conn().expect("the app's database");
+    let sealed: Option<Vec<u8>> = privacy_requests::table
+        .find(id)
+        .select(privacy_requests::masking_secrets)
+        .first(&mut *conn)
+        .expect("the request's row");
+    let key = crypto::AppKey::from_text(crate::APP_KEY).expect("the test key");
+    let plain = crypto::open(&key, &sealed.expect("masking secrets")).expect("sealed with the app key");
+    serde_json::from_slice(&plain).expect("masking secrets are JSON")
+}
+
 /// Registers `db` with the app as connection `key` holding the fixture dataset as `dataset_key`.
 pub async fn register<S, B>(service: &S, token: &str, db: &CustomerDb, key: &str, dataset_key: &str)
 where
@@ -485,7 +526,16 @@ where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: actix_web::body::MessageBody,
 {
-    for _ in 0..400 {
+    wait_status_for(service, token, id, statuses, 20).await
+}
+
+/// Polls a request until its status is one of `statuses` (at most `seconds`) and returns it.
+pub async fn wait_status_for<S, B>(service: &S, token: &str, id: &str, statuses: &[&str], seconds: u64) -> Value
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    for _ in 0..seconds * 20 {
         let got = send(
             service,
             TestRequest::get().uri(&format!("/api/v1/privacy-request/{id}?verbose=true")).insert_header(bearer(token)),
@@ -497,7 +547,7 @@ where
         }
         actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    panic!("privacy request {id} did not reach {statuses:?} in 20 s");
+    panic!("privacy request {id} did not reach {statuses:?} in {seconds} s");
 }
 
 /// Downloads every access package of a complete request: (content type, bytes) per link.

@@ -8,21 +8,11 @@
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use crypto::masking::{self as primitives, Algorithm};
-use diesel::prelude::*;
-use lethe_tests::shop::{CustomerDb, create_policy, create_request, kinds, register, register_with, wait_done};
-use lethe_tests::{APP_KEY, TestApp, bearer, send};
+use lethe_tests::shop::{
+    CustomerDb, create_policy, create_request, kinds, masking_secrets, register, register_with, wait_done,
+};
+use lethe_tests::{bearer, send};
 use serde_json::{Value, json};
-
-/// The masking secrets Lethe generated for request `id`, read from its database and opened with
-/// the application key: what lets the test compute the exact masked values.
-fn masking_secrets(app: &TestApp, id: &str) -> Value {
-    use db::schema::privacy_requests;
-    let mut conn = app.db.database().conn().unwrap();
-    let sealed: Option<Vec<u8>> =
-        privacy_requests::table.find(id).select(privacy_requests::masking_secrets).first(&mut *conn).unwrap();
-    let key = crypto::AppKey::from_text(APP_KEY).unwrap();
-    serde_json::from_slice(&crypto::open(&key, &sealed.unwrap()).unwrap()).unwrap()
-}
 
 fn secret(secrets: &Value, name: &str) -> String {
     secrets[name].as_str().unwrap().to_owned()

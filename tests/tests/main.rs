@@ -10,6 +10,7 @@ mod authorization;
 mod dsr_connections;
 mod dsr_datasets;
 mod dsr_erasure;
+mod dsr_large;
 mod dsr_manual;
 mod dsr_monitoring;
 mod dsr_mysql;

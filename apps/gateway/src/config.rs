@@ -166,6 +166,9 @@ pub struct ExecutionSettings {
     pub require_manual_request_approval: bool,
     /// How long a verification code stays valid, in seconds.
     pub identity_verification_code_ttl_seconds: u64,
+    /// Largest access package a request may produce, in bytes (`LETHE__EXECUTION__MAX_PACKAGE_BYTES`);
+    /// a request whose package would be larger fails, naming the collection. Unset: no limit.
+    pub max_package_bytes: Option<u64>,
 }
 
 impl Default for ExecutionSettings {
@@ -174,6 +177,7 @@ impl Default for ExecutionSettings {
             subject_identity_verification_required: false,
             require_manual_request_approval: false,
             identity_verification_code_ttl_seconds: 600,
+            max_package_bytes: None,
         }
     }
 }
@@ -402,6 +406,9 @@ impl Settings {
         }
         if self.execution.identity_verification_code_ttl_seconds == 0 {
             return invalid("execution.identity_verification_code_ttl_seconds", "must be at least 1");
+        }
+        if self.execution.max_package_bytes == Some(0) {
+            return invalid("execution.max_package_bytes", "must be at least 1 (leave it unset for no limit)");
         }
         if self.llm.base_url.as_deref().is_some_and(|u| !(u.starts_with("http://") || u.starts_with("https://"))) {
             return invalid("llm.base_url", "must be an http(s) URL such as https://api.openai.com/v1");

@@ -123,6 +123,7 @@ impl Application {
         request_settings.verification_code_ttl =
             Duration::from_secs(settings.execution.identity_verification_code_ttl_seconds);
         request_settings.code_delivery = code_delivery(&settings)?;
+        request_settings.max_package_bytes = settings.execution.max_package_bytes;
         let requests = DieselRequestService::new(database.clone(), key.clone(), request_settings, redaction.clone())
             .with_job_signal(signal.clone());
         // Customer-store connections: opened by requests, closed when their connection changes

@@ -33,12 +33,14 @@ mod idle;
 mod mysql;
 mod postgres;
 pub mod registry;
+mod seen;
 mod sql;
 mod sqlite;
 mod tls;
 mod value;
 
 pub use registry::{Kind, Stores};
+pub use seen::{Seen, digest};
 
 /// Why a store could not be reached or queried: the driver's reason, for logs and the
 /// connection test's `failure_reason`.
@@ -130,10 +132,12 @@ pub trait Connector: Send + Sync {
     /// Connects and runs a trivial query; `Err` carries the driver's reason.
     fn test(&self) -> Result<(), ConnectorError>;
 
-    /// Rows of `collection` where any input field has any of its values, handed to `sink` in
-    /// batches. Values are sent in statements of at most [`MAX_VALUES_PER_STATEMENT`] values; a
-    /// row matched by several statements is handed over once. With no input values nothing is
-    /// queried. Returns the number of rows handed over.
+    /// Rows of `collection` where any input field has any of its values, handed to `sink` as
+    /// the store returns them, in batches of at most 1,000 rows (or 1 MiB of JSON): memory does
+    /// not grow with the number of rows. Values are sent in statements of at most
+    /// [`MAX_VALUES_PER_STATEMENT`] values; within one call a row matched by several statements
+    /// is handed over once ([`Seen`]; callers splitting inputs over several calls use it
+    /// too). With no input values nothing is queried. Returns the number of rows handed over.
     fn read(
         &self,
         collection: &Collection,

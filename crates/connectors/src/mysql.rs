@@ -20,9 +20,6 @@ use crate::sql::{self, BindType, quote_backtick};
 use crate::tls::{RootCerts, install_provider};
 use crate::{Collection, Connector, ConnectorError, FieldInput, RowSink, RowUpdate};
 
-/// Rows handed over at a time while a result streams in.
-const ROW_BATCH: usize = 1_000;
-
 /// TLS modes, as the `mysql` client's `--ssl-mode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -229,7 +226,7 @@ impl Connector for Mysql {
                     for row in result {
                         let row = row.map_err(reason)?;
                         batch.push(crate::value::mysql_row(row));
-                        if batch.len() == ROW_BATCH {
+                        if batch.len() == sql::ROW_BATCH {
                             sink(std::mem::take(&mut batch))?;
                         }
                     }

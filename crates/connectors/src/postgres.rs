@@ -223,11 +223,16 @@ impl Connector for Postgres {
         sink: &mut RowSink<'_>,
     ) -> Result<usize, ConnectorError> {
         sql::read_statements(sql::statements(inputs), sink, |statement, sink| {
-            let rows = self.idle.with(
+            self.idle.with(
                 || self.connect(),
-                |conn| self.select(collection, statement).load::<JsonRow>(conn).map_err(ConnectorError::from_driver),
-            )?;
-            sink(sql::json_rows(rows)?)
+                |conn| {
+                    let rows = self
+                        .select(collection, statement)
+                        .load_iter::<JsonRow, diesel::pg::PgRowByRowLoadingMode>(conn)
+                        .map_err(ConnectorError::from_driver)?;
+                    sql::stream_json_rows(rows, sink)
+                },
+            )
         })
     }
 

@@ -2,11 +2,15 @@
 //! into bounded statements, how rows matched by several statements are handed over once, and
 //! how an UPDATE is built. Dialects differ only in quoting and placeholders.
 
-use std::collections::HashSet;
-
 use serde_json::Value;
 
-use crate::{ConnectorError, FieldInput, MAX_VALUES_PER_STATEMENT, RowSink, RowUpdate};
+use crate::{ConnectorError, FieldInput, MAX_VALUES_PER_STATEMENT, RowSink, RowUpdate, Seen};
+
+/// Most rows handed to a sink at once.
+pub(crate) const ROW_BATCH: usize = 1_000;
+
+/// Most bytes of row JSON handed to a sink at once (wide rows make smaller batches).
+pub(crate) const ROW_BATCH_BYTES: usize = 1 << 20;
 
 /// The column type used to bind a field's input values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,42 +93,49 @@ pub(crate) fn statements(inputs: &[FieldInput]) -> Vec<Vec<FieldInput>> {
 
 /// Runs `statements` one after another through `run` (which hands each statement's rows to
 /// the sink it is given) and forwards rows to `sink`: when more than one statement runs, a
-/// row already handed over by an earlier statement is dropped (rows are compared by a SHA-256
-/// of their JSON). Returns the number of rows handed over.
+/// row already handed over by an earlier statement is dropped ([`Seen`]). Returns the number
+/// of rows handed over.
 pub(crate) fn read_statements(
     statements: Vec<Vec<FieldInput>>,
     sink: &mut RowSink<'_>,
     mut run: impl FnMut(&[FieldInput], &mut RowSink<'_>) -> Result<(), ConnectorError>,
 ) -> Result<usize, ConnectorError> {
-    let dedup = statements.len() > 1;
-    let mut earlier: HashSet<[u8; 32]> = HashSet::new();
+    let mut seen = (statements.len() > 1).then(Seen::default);
     let mut count = 0;
     for statement in statements {
-        let mut this: Vec<[u8; 32]> = Vec::new();
         run(&statement, &mut |rows: Vec<Value>| {
-            let rows: Vec<Value> = if dedup {
-                rows.into_iter()
-                    .filter(|row| {
-                        let digest = digest(row);
-                        this.push(digest);
-                        !earlier.contains(&digest)
-                    })
-                    .collect()
-            } else {
-                rows
+            let rows: Vec<Value> = match &mut seen {
+                Some(seen) => rows.into_iter().filter(|row| seen.first_time(row)).collect(),
+                None => rows,
             };
             count += rows.len();
             if rows.is_empty() { Ok(()) } else { sink(rows) }
         })?;
-        earlier.extend(this);
+        if let Some(seen) = &mut seen {
+            seen.end_statement();
+        }
     }
     Ok(count)
 }
 
-fn digest(row: &Value) -> [u8; 32] {
-    let mut out = [0; 32];
-    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, row.to_string().as_bytes()).as_ref());
-    out
+/// Hands rows built as JSON text by the database to `sink` as they arrive, in batches of at
+/// most [`ROW_BATCH`] rows or [`ROW_BATCH_BYTES`] bytes.
+pub(crate) fn stream_json_rows<E: std::fmt::Display>(
+    rows: impl Iterator<Item = Result<JsonRow, E>>,
+    sink: &mut RowSink<'_>,
+) -> Result<(), ConnectorError> {
+    let mut batch = Vec::new();
+    let mut bytes = 0;
+    for row in rows {
+        let row = row.map_err(ConnectorError::from_driver)?;
+        bytes += row.lethe_row.len();
+        batch.push(serde_json::from_str(&row.lethe_row).map_err(|e| ConnectorError(format!("row is not JSON: {e}")))?);
+        if batch.len() == ROW_BATCH || bytes >= ROW_BATCH_BYTES {
+            sink(std::mem::take(&mut batch))?;
+            bytes = 0;
+        }
+    }
+    if batch.is_empty() { Ok(()) } else { sink(batch) }
 }
 
 /// A row the database built as JSON text (`row_to_json`, `json_object`), in column `lethe_row`.
@@ -132,13 +143,6 @@ fn digest(row: &Value) -> [u8; 32] {
 pub(crate) struct JsonRow {
     #[diesel(sql_type = diesel::sql_types::Text)]
     lethe_row: String,
-}
-
-/// The rows as JSON values.
-pub(crate) fn json_rows(rows: Vec<JsonRow>) -> Result<Vec<Value>, ConnectorError> {
-    rows.into_iter()
-        .map(|r| serde_json::from_str(&r.lethe_row).map_err(|e| ConnectorError(format!("row is not JSON: {e}"))))
-        .collect()
 }
 
 /// `UPDATE <table> SET … WHERE …` with identifiers quoted by `quote`, placeholders from

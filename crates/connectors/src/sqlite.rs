@@ -120,11 +120,15 @@ impl Connector for SqliteStore {
         sink: &mut RowSink<'_>,
     ) -> Result<usize, ConnectorError> {
         sql::read_statements(sql::statements(inputs), sink, |statement, sink| {
-            let rows = self.idle.with(
+            self.idle.with(
                 || self.connect(),
-                |conn| select(collection, statement).load::<JsonRow>(conn).map_err(ConnectorError::from_driver),
-            )?;
-            sink(sql::json_rows(rows)?)
+                |conn| {
+                    let rows = select(collection, statement)
+                        .load_iter::<JsonRow, diesel::connection::DefaultLoadingMode>(conn)
+                        .map_err(ConnectorError::from_driver)?;
+                    sql::stream_json_rows(rows, sink)
+                },
+            )
         })
     }
 

@@ -91,23 +91,44 @@ fn prune(value: &mut Value) -> bool {
     }
 }
 
+/// What a rule returns of one collection's rows, row by row.
+#[derive(Debug, Clone)]
+pub enum RowFilter {
+    /// The collection's own categories are targeted: whole rows.
+    Whole,
+    /// Only these field paths; rows left with none are dropped.
+    Paths(Vec<TargetedPath>),
+}
+
+impl RowFilter {
+    /// The filter of `node` for a rule targeting `targets`; `None` leaves the collection out.
+    pub fn new(node: &Node, targets: &[String]) -> Option<RowFilter> {
+        match targeted_paths(node, targets) {
+            None => Some(RowFilter::Whole),
+            Some(paths) if paths.is_empty() => None,
+            Some(paths) => Some(RowFilter::Paths(paths)),
+        }
+    }
+
+    /// What the rule returns of `row`; `None` drops it.
+    pub fn apply(&self, row: Value) -> Option<Value> {
+        match self {
+            RowFilter::Whole => Some(row),
+            RowFilter::Paths(paths) => {
+                let mut out = Value::Object(Map::new());
+                for path in paths {
+                    copy_path(&row, &path.path, &mut out);
+                }
+                prune(&mut out).then_some(out)
+            }
+        }
+    }
+}
+
 /// The rows of `node` a rule targeting `targets` returns; `None` leaves the collection out.
 pub fn filter_rows(node: &Node, rows: &[Value], targets: &[String]) -> Option<Vec<Value>> {
-    let Some(paths) = targeted_paths(node, targets) else { return Some(rows.to_vec()) };
-    if paths.is_empty() {
-        return None;
-    }
-    let filtered = rows
-        .iter()
-        .filter_map(|row| {
-            let mut out = Value::Object(Map::new());
-            for path in &paths {
-                copy_path(row, &path.path, &mut out);
-            }
-            prune(&mut out).then_some(out)
-        })
-        .collect();
-    Some(filtered)
+    let filter = RowFilter::new(node, targets)?;
+    Some(rows.iter().filter_map(|row| filter.apply(row.clone())).collect())
 }
 
 #[cfg(test)]

@@ -51,6 +51,22 @@ pub struct Redactor {
     entities: EntityRules,
 }
 
+/// How hidden dataset and collection names are numbered so far in one package.
+#[derive(Debug, Default)]
+pub struct PackageNames {
+    datasets: Vec<String>,
+    collections: HashMap<String, Vec<String>>,
+}
+
+/// A package key as written, and the key its fields' settings are looked up under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CollectionName {
+    /// The key in the package (`dataset_1:collection_2` when both are hidden).
+    pub key: String,
+    /// `dataset.collection`, for [`Redactor::redact_row`].
+    pub fields: String,
+}
+
 /// Key of file attachments in a package; never renamed.
 const ATTACHMENTS: &str = "attachments";
 /// Dataset name for manual data whose rows carry no `system_name`.
@@ -87,31 +103,47 @@ impl Redactor {
         if self.is_inactive() {
             return package;
         }
-        let mut datasets: Vec<String> = Vec::new();
-        let mut collections: HashMap<String, Vec<String>> = HashMap::new();
+        let mut names = PackageNames::default();
         let mut out = Map::with_capacity(package.len());
         for (key, rows) in package {
-            if key == ATTACHMENTS {
-                out.insert(key, rows);
-                continue;
+            match self.collection_name(&mut names, &key, system_name(&rows)) {
+                None => {
+                    out.insert(key, rows);
+                }
+                Some(name) => {
+                    out.insert(name.key, self.redact_rows(rows, &name.fields));
+                }
             }
-            let (dataset, collection) = match key.split_once(':') {
-                Some((dataset, collection)) => (dataset.to_owned(), collection.to_owned()),
-                None => (system_name(&rows).unwrap_or(MANUAL).to_owned(), key.clone()),
-            };
-            let dataset_pos = position(&mut datasets, &dataset);
-            let collection_pos = position(collections.entry(dataset.clone()).or_default(), &collection);
-            let dataset_out =
-                if self.should_redact(&dataset, &dataset) { format!("dataset_{dataset_pos}") } else { dataset.clone() };
-            let collection_key = format!("{dataset}.{collection}");
-            let collection_out = if self.should_redact(&collection, &collection_key) {
-                format!("collection_{collection_pos}")
-            } else {
-                collection
-            };
-            out.insert(format!("{dataset_out}:{collection_out}"), self.redact_rows(rows, &collection_key));
         }
         out
+    }
+
+    /// The name package key `key` is written under (numbered in `names`, the package's order so
+    /// far), or `None` when it is never renamed (attachments). `system_name` names the dataset of
+    /// manual data (keys without `:`). Its rows then go through [`Self::redact_row`] with
+    /// [`CollectionName::fields`]: this is [`Self::redact_package`] one collection and one row at
+    /// a time, for packages streamed from disk.
+    pub fn collection_name(
+        &self,
+        names: &mut PackageNames,
+        key: &str,
+        system_name: Option<&str>,
+    ) -> Option<CollectionName> {
+        if key == ATTACHMENTS {
+            return None;
+        }
+        let (dataset, collection) = match key.split_once(':') {
+            Some((dataset, collection)) => (dataset.to_owned(), collection.to_owned()),
+            None => (system_name.unwrap_or(MANUAL).to_owned(), key.to_owned()),
+        };
+        let dataset_pos = position(&mut names.datasets, &dataset);
+        let collection_pos = position(names.collections.entry(dataset.clone()).or_default(), &collection);
+        let dataset_out =
+            if self.should_redact(&dataset, &dataset) { format!("dataset_{dataset_pos}") } else { dataset.clone() };
+        let fields = format!("{dataset}.{collection}");
+        let collection_out =
+            if self.should_redact(&collection, &fields) { format!("collection_{collection_pos}") } else { collection };
+        Some(CollectionName { key: format!("{dataset_out}:{collection_out}"), fields })
     }
 
     fn redact_rows(&self, rows: Value, collection_key: &str) -> Value {
@@ -124,7 +156,12 @@ impl Redactor {
         }
     }
 
-    fn redact_row(&self, row: Value, collection_key: &str) -> Value {
+    /// One row of the collection whose fields are keyed `collection_key` (see
+    /// [`Self::collection_name`]), its hidden field names renamed.
+    pub fn redact_row(&self, row: Value, collection_key: &str) -> Value {
+        if self.is_inactive() {
+            return row;
+        }
         let Value::Object(fields) = row else { return row };
         let mut out = Map::with_capacity(fields.len());
         for (index, (field, value)) in fields.into_iter().enumerate() {

@@ -7,7 +7,7 @@ mod patterns;
 mod repo;
 mod service;
 
-pub use engine::{EntityRedaction, EntityRules, Redactor};
+pub use engine::{CollectionName, EntityRedaction, EntityRules, PackageNames, Redactor};
 pub use error::{RedactionError, Result};
 pub use model::RedactionPatterns;
 pub use patterns::{MAX_PATTERN_LENGTH, MAX_PATTERNS, PatternSet};

@@ -305,6 +305,7 @@ pub struct PackageQuery {
         (status = 404, description = "No such package", body = ErrorBody)))]
 #[get("/api/v1/privacy-request/{id}/access-package")]
 pub async fn access_package(
+    request: HttpRequest,
     state: web::Data<AppState>,
     id: web::Path<String>,
     query: Query<PackageQuery>,
@@ -313,15 +314,23 @@ pub async fn access_package(
     let token = query.0.token;
     let package = blocking(&state.requests, move |s| s.open_package(&id, &token)).await?;
     let path = package.path.clone();
-    let bytes = web::block(move || std::fs::read(path)).await?.map_err(|e| {
-        tracing::error!(error = %e, "reading an access package failed");
+    // Streamed from the file (never read whole), with Range requests and validators.
+    let file = web::block(move || actix_files::NamedFile::open(path)).await?.map_err(|e| {
+        tracing::error!(error = %e, "opening an access package failed");
         ApiError::message(actix_web::http::StatusCode::NOT_FOUND, "The access package could not be read")
     })?;
-    Ok(HttpResponse::Ok()
-        .content_type(package.content_type)
-        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", package.filename)))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(bytes))
+    let content_type: mime::Mime = package.content_type.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
+    let disposition = header::ContentDisposition {
+        disposition: header::DispositionType::Attachment,
+        parameters: vec![header::DispositionParam::Filename(package.filename)],
+    };
+    let mut response = file
+        .set_content_type(content_type)
+        .set_content_disposition(disposition)
+        .use_last_modified(false)
+        .into_response(&request);
+    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    Ok(response)
 }
 
 /// Confirms the subject's identity with the emailed code (public: the code is the proof). Right

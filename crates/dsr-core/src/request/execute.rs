@@ -3,8 +3,14 @@
 //! store the packages, mask what the erasure rules target, then complete. Logs are written with
 //! the outcome in one transaction.
 //!
-//! Access results are kept (sealed) before anything is written to the subject's stores and
-//! whenever a later step fails, so a retry or a take-over after a crash resumes from them:
+//! Rows stream through: each collection's rows go, batch by batch, to a sealed file of the run's
+//! spool as the store returns them; later collections are reached through values read back
+//! from it, packages are written from it row by row, and erasure masks from it in bounded
+//! batches, so memory does not grow with the subject's data.
+//!
+//! Access results are kept (the spool, named by a sealed checkpoint) before anything is written
+//! to the subject's stores and whenever a later step fails, so a retry or a take-over after a
+//! crash resumes from them:
 //! erasure masks the rows the first access found (masking an identity would otherwise make the
 //! subject's rows unfindable) with the same per-request secrets, so running it twice writes
 //! the same values. A cancel is checked before each collection, and packages are published and
@@ -17,27 +23,29 @@ use std::time::{Duration, Instant};
 
 use db::Database;
 use redaction::RedactionService;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::identity::Identity;
+use super::inputs::{self, Source};
 use super::log::{self, EXECUTION, Log, TRAVERSAL, UPLOAD};
 use super::manual::ManualInputs;
 use super::model::{FieldAffected, LogStatus, RequestStatus};
 use super::repo::{self, ResultFile};
 use super::settings::RequestSettings;
+use super::spool::{Checkpoint, Spool, SpoolError, Spooled, StoredCheckpoint};
 use super::vault::Vault;
 use crate::connection::AccessLevel;
 use crate::connection::secrets;
 use crate::dataset::repo as dataset_repo;
 use crate::dataset::{Dataset, Field};
 use crate::error::{DsrError, Result, StoreError};
-use crate::filter::{filter_rows, targeted_paths};
+use crate::filter::{RowFilter, targeted_paths};
 use crate::graph::{self, Address, Graph, Input, Node, Step, covers};
 use crate::masking::{MaskingSecrets, MaskingStrategy, Strategy};
-use crate::package::{self, ResponseFormat};
+use crate::package::{self, Entry, RenderError, ResponseFormat, RowSource};
 use crate::policy::repo::{self as policy_repo, PolicyId, RuleId};
 use crate::policy::{ActionType, Policy};
-use connectors::{Collection, Column, Connector, FieldInput, RowUpdate, Stores};
+use connectors::{Collection, Column, Connector, RowUpdate, Seen, Stores};
 
 /// Why a run ended before completing.
 enum Stop {
@@ -62,12 +70,14 @@ impl From<db::DbError> for Stop {
 }
 
 /// A failed step: `entry` says why; a retry resumes from `step` (with `checkpoint`, the sealed
-/// access results, when they must be kept).
+/// access results, when they must be kept; `forget` drops those kept before, when nothing was
+/// written from them yet).
 struct Failure {
     step: &'static str,
     collection: Option<String>,
     entry: Log,
     checkpoint: Option<Vec<u8>>,
+    forget: bool,
 }
 
 /// Why a step failed: the collection (if one) and the message.
@@ -97,6 +107,7 @@ impl StepFailure {
             collection: self.collection.as_ref().map(Address::to_string),
             entry: Log::error(&dataset, collection, connection, self.message).in_step(action),
             checkpoint: None,
+            forget: false,
         }))
     }
 }
@@ -117,6 +128,12 @@ impl From<StepFailure> for StepStop {
 impl From<DsrError> for StepStop {
     fn from(e: DsrError) -> StepStop {
         StepStop::Db(e)
+    }
+}
+
+impl From<SpoolError> for StepStop {
+    fn from(e: SpoolError) -> StepStop {
+        StepStop::Failed(StepFailure::traversal(e.to_string()))
     }
 }
 
@@ -189,9 +206,51 @@ impl Run {
 struct PackageSource<'a> {
     world: &'a World,
     policy: &'a Policy,
-    results: &'a BTreeMap<String, Vec<Value>>,
+    found: &'a Found,
     manual: &'a [(String, Value)],
     key: Option<&'a [u8]>,
+}
+
+/// What access found: each collection's rows in the run's spool, by address. `kept` says a
+/// checkpoint in the database names the spool (it then outlives a failed run).
+struct Found {
+    spool: Spool,
+    collections: BTreeMap<String, Spooled>,
+    kept: bool,
+}
+
+impl Found {
+    fn checkpoint(&self) -> Checkpoint {
+        self.spool.checkpoint(&self.collections)
+    }
+}
+
+/// One collection of a package: its spooled rows, filtered for the rule and name-redacted as
+/// they are read.
+struct PackageRows<'a> {
+    spool: &'a Spool,
+    spooled: &'a Spooled,
+    filter: RowFilter,
+    redactor: &'a redaction::Redactor,
+    fields: String,
+}
+
+impl RowSource for PackageRows<'_> {
+    fn rows(
+        &self,
+        each: &mut dyn FnMut(Value) -> std::result::Result<(), RenderError>,
+    ) -> std::result::Result<(), RenderError> {
+        self.spool.for_each(self.spooled, |row| match self.filter.apply(row) {
+            Some(row) => each(self.redactor.redact_row(row, &self.fields)),
+            None => Ok(()),
+        })
+    }
+}
+
+impl From<SpoolError> for RenderError {
+    fn from(e: SpoolError) -> RenderError {
+        RenderError::Failed(e.to_string())
+    }
 }
 
 /// An erasure rule: its strategy and targets.
@@ -327,21 +386,29 @@ fn access_fields(node: &Node, targets: &[String]) -> Vec<FieldAffected> {
     }
 }
 
-/// The input values of a step: identity values for seeds, values of earlier rows for edges.
-fn step_inputs(step: &Step, identity: &Identity, results: &BTreeMap<usize, Vec<Value>>) -> Vec<FieldInput> {
-    let mut by_field: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+/// Where the input values of a step come from, per field: identity values for seeds, a field
+/// of an earlier collection's spooled rows for edges.
+fn step_sources<'a>(
+    graph: &Graph,
+    step: &Step,
+    identity: &Identity,
+    collections: &'a BTreeMap<String, Spooled>,
+) -> Vec<(String, Vec<Source<'a>>)> {
+    let mut by_field: BTreeMap<String, Vec<Source<'a>>> = BTreeMap::new();
     for input in &step.inputs {
         match input {
             Input::Seed { field, identity: key } => {
-                by_field.entry(field).or_default().extend(identity.values(key));
+                by_field.entry(field.clone()).or_default().push(Source::Values(identity.values(key)));
             }
             Input::Edge { parent, parent_field, field } => {
-                let values = results.get(parent).into_iter().flatten().filter_map(|row| row.get(parent_field));
-                by_field.entry(field).or_default().extend(values.cloned());
+                if let Some(spooled) = collections.get(&graph.nodes[*parent].address.to_string()) {
+                    let source = Source::Rows { spooled, field: parent_field.clone() };
+                    by_field.entry(field.clone()).or_default().push(source);
+                }
             }
         }
     }
-    by_field.into_iter().map(|(field, values)| FieldInput::new(field, values)).collect()
+    by_field.into_iter().collect()
 }
 
 /// The masking of the rows access found in one collection: rows are found by their primary key,
@@ -385,6 +452,53 @@ fn row_updates(
         .collect()
 }
 
+/// Why packages could not be staged.
+enum StageFailure {
+    /// A package outgrew the size limit while `address` (if a collection) was written.
+    TooLarge { address: Option<String>, message: String },
+    /// Anything else (redaction settings, the file system).
+    Other(String),
+}
+
+/// Reads one collection into the spool: statement by statement, rows written as the store
+/// hands them over (a row matched by several statements of the step once).
+fn read_collection(
+    world: &World,
+    node: &Node,
+    step: &Step,
+    identity: &Identity,
+    found: &Found,
+) -> std::result::Result<Spooled, StepStop> {
+    let fail = |message: String| StepFailure { collection: Some(node.address.clone()), message };
+    let store = world.store(node).map_err(|e| fail(e.0))?;
+    let collection = collection(node);
+    let mut writer = found.spool.writer(&step.node.to_string()).map_err(|e| fail(e.to_string()))?;
+    let sources = step_sources(&world.graph, step, identity, &found.collections);
+    let mut seen = Seen::default();
+    inputs::each_statement(&found.spool, sources, |statement, several| -> std::result::Result<(), StepStop> {
+        let mut spool_error = None;
+        let read = store.read(&collection, statement, &mut |rows| {
+            for row in rows {
+                if several && !seen.first_time(&row) {
+                    continue;
+                }
+                if let Err(e) = writer.push(&row) {
+                    spool_error = Some(e);
+                    return Err(StoreError("the access results could not be written".to_owned()));
+                }
+            }
+            Ok(())
+        });
+        if let Some(e) = spool_error {
+            return Err(fail(e.to_string()).into());
+        }
+        read.map_err(|e| fail(e.0))?;
+        seen.end_statement();
+        Ok(())
+    })?;
+    writer.finish().map_err(|e| fail(e.to_string()).into())
+}
+
 /// Runs requests (the job handler of the request queue calls it).
 #[derive(Clone)]
 pub(crate) struct Executor {
@@ -394,6 +508,7 @@ pub(crate) struct Executor {
     redaction: Arc<dyn RedactionService>,
     stores: Stores,
     manual: ManualInputs,
+    max_package_bytes: Option<u64>,
 }
 
 impl Executor {
@@ -404,7 +519,15 @@ impl Executor {
         redaction: Arc<dyn RedactionService>,
         manual: ManualInputs,
     ) -> Executor {
-        Executor { db, vault, storage_dir: settings.storage_dir.clone(), redaction, stores: Stores::default(), manual }
+        Executor {
+            db,
+            vault,
+            storage_dir: settings.storage_dir.clone(),
+            redaction,
+            stores: Stores::default(),
+            manual,
+            max_package_bytes: settings.max_package_bytes,
+        }
     }
 
     /// The open customer stores.
@@ -422,21 +545,42 @@ impl Executor {
             Ok(world) => world,
             Err(message) => {
                 logs.push(Log::error(TRAVERSAL, None, None, message));
-                return self.record_failure(id, "access", None, logs, None);
+                return self.record_failure(id, "access", None, logs, None, false);
             }
         };
         let mut marks = Marks { prepared: started.elapsed(), ..Marks::default() };
-        let files = match self.execute(id, &run, &world, &mut logs, &mut marks, started) {
+        let mut found = None;
+        let outcome = self.execute(id, &run, &world, &mut logs, &mut marks, started, &mut found);
+        // The spool outlives the run only when a checkpoint names it.
+        let keep = |kept: bool| {
+            if let Some(found) = &found
+                && !kept
+            {
+                found.spool.remove();
+            }
+        };
+        let files = match outcome {
             Ok(files) => files,
             Err(Stop::Failed(failure)) => {
-                let Failure { step, collection, entry, checkpoint } = *failure;
+                let Failure { step, collection, entry, checkpoint, forget } = *failure;
                 logs.push(entry);
-                return self.record_failure(id, step, collection.as_deref(), logs, checkpoint);
+                let kept = !forget && (checkpoint.is_some() || found.as_ref().is_some_and(|f| f.kept));
+                let recorded = self.record_failure(id, step, collection.as_deref(), logs, checkpoint, forget);
+                keep(kept && recorded.is_ok());
+                return recorded;
             }
-            Err(Stop::Canceled(step)) => return self.record_canceled(id, step, logs),
-            Err(Stop::Db(e)) => return Err(e),
+            Err(Stop::Canceled(step)) => {
+                keep(found.as_ref().is_some_and(|f| f.kept));
+                return self.record_canceled(id, step, logs);
+            }
+            // The job is retried: a checkpoint that names the spool still needs it.
+            Err(Stop::Db(e)) => {
+                keep(found.as_ref().is_some_and(|f| f.kept));
+                return Err(e);
+            }
         };
         self.record_success(id, &files, logs, run.resumed || !run.erasure_rules.is_empty())?;
+        keep(false);
         tracing::debug!(
             privacy_request_id = id,
             prepare_ms = marks.prepared.as_secs_f64() * 1e3,
@@ -497,7 +641,8 @@ impl Executor {
     }
 
     /// Access (or the checkpoint's results), the checkpoint before erasure writes, the packages,
-    /// then erasure.
+    /// then erasure. What access found is left in `found`, for the caller to keep or remove.
+    #[expect(clippy::too_many_arguments, reason = "the run's parts, all borrowed from run")]
     fn execute(
         &self,
         id: &str,
@@ -506,48 +651,68 @@ impl Executor {
         logs: &mut Vec<Log>,
         marks: &mut Marks,
         started: Instant,
+        found: &mut Option<Found>,
     ) -> std::result::Result<Vec<ResultFile>, Stop> {
         let from_checkpoint = run.checkpoint.is_some();
-        let results: BTreeMap<String, Vec<Value>> = match &run.checkpoint {
-            Some(sealed) => self.vault.open_json(sealed, &format!("checkpoint of {id}"))?,
-            None => self
-                .access(id, world, &run.identity, &run.targets, logs)
-                .map_err(|stop| stop.located(world, "access", ActionType::Access))?
-                .into_iter()
-                .map(|(node, rows)| (world.graph.nodes[node].address.to_string(), rows))
-                .collect(),
+        let spool_failed = |e: SpoolError| StepStop::from(e).located(world, "access", ActionType::Access);
+        let results: &mut Found = match &run.checkpoint {
+            Some(sealed) => match self.vault.open_json::<StoredCheckpoint>(sealed, &format!("checkpoint of {id}"))? {
+                StoredCheckpoint::Spooled(checkpoint) => found.insert(Found {
+                    spool: Spool::open(&self.storage_dir, id, &checkpoint, &self.vault),
+                    collections: checkpoint.collections,
+                    kept: true,
+                }),
+                StoredCheckpoint::Inline(results) => {
+                    let spool = Spool::create(&self.storage_dir, id, &self.vault).map_err(spool_failed)?;
+                    // Respooled from the database's copy, which stays until it is replaced.
+                    let slot = found.insert(Found { spool, collections: BTreeMap::new(), kept: false });
+                    for (i, (address, rows)) in results.into_iter().enumerate() {
+                        let mut writer = slot.spool.writer(&i.to_string()).map_err(spool_failed)?;
+                        rows.iter().try_for_each(|row| writer.push(row)).map_err(spool_failed)?;
+                        slot.collections.insert(address, writer.finish().map_err(spool_failed)?);
+                    }
+                    slot
+                }
+            },
+            None => {
+                let spool = Spool::create(&self.storage_dir, id, &self.vault).map_err(spool_failed)?;
+                let slot = found.insert(Found { spool, collections: BTreeMap::new(), kept: false });
+                self.access(id, world, &run.identity, &run.targets, slot, logs)
+                    .map_err(|stop| stop.located(world, "access", ActionType::Access))?;
+                slot
+            }
         };
-        let secrets = self.keep_for_erasure(id, run, &results, from_checkpoint)?;
+        let secrets = self.keep_for_erasure(id, run, results, from_checkpoint)?;
         marks.queried = started.elapsed();
         let files = if run.has_access() {
             let source = PackageSource {
                 world,
                 policy: &run.policy,
-                results: &results,
+                found: results,
                 manual: &run.manual,
                 key: run.key.as_deref(),
             };
-            self.upload(id, &source)?
+            self.upload(id, &source, run.resumed && from_checkpoint)?
         } else {
             Vec::new()
         };
         marks.uploaded = started.elapsed();
         if let Some(secrets) = &secrets {
             let keys: Vec<&str> = run.identity.keys().collect();
-            self.erase(id, world, &keys, run, &results, secrets, logs)
+            self.erase(id, world, &keys, run, results, secrets, logs)
                 .map_err(|stop| stop.located(world, "erasure", ActionType::Erasure))?;
         }
         Ok(files)
     }
 
-    /// Before the first write to the subject's stores: the results erasure works from, and the
-    /// secrets it masks with, are stored, so a crash or a retry masks the same rows the same way.
-    /// `None` when the policy erases nothing.
+    /// Before the first write to the subject's stores: the results erasure works from (the
+    /// spool, named by a sealed checkpoint), and the secrets it masks with, are stored, so a crash
+    /// or a retry masks the same rows the same way. `None` when the policy erases nothing.
     fn keep_for_erasure(
         &self,
         id: &str,
         run: &Run,
-        results: &BTreeMap<String, Vec<Value>>,
+        found: &mut Found,
         from_checkpoint: bool,
     ) -> Result<Option<MaskingSecrets>> {
         if run.erasure_rules.is_empty() {
@@ -561,8 +726,8 @@ impl Executor {
                 (secrets, Some(sealed))
             }
         };
-        if !from_checkpoint || generated.is_some() {
-            let sealed = self.vault.seal_json(results)?;
+        if !found.kept || generated.is_some() || !from_checkpoint {
+            let sealed = self.vault.seal_json(&found.checkpoint())?;
             let mut conn = self.db.conn()?;
             conn.write_transaction(|c| -> Result<()> {
                 repo::save_checkpoint(c, id, &sealed, db::now())?;
@@ -571,6 +736,7 @@ impl Executor {
                 }
                 Ok(())
             })?;
+            found.kept = true;
         }
         Ok(Some(secrets))
     }
@@ -611,58 +777,78 @@ impl Executor {
         Ok(repo::is_running(&mut *self.db.conn()?, id)?)
     }
 
-    /// Runs the access step: every planned collection queried in order, stopping before the
-    /// next one when the request was canceled.
+    /// Runs the access step: every planned collection queried in order, its rows written to the
+    /// spool as they arrive, stopping before the next one when the request was canceled.
     fn access(
         &self,
         id: &str,
         world: &World,
         identity: &Identity,
         targets: &[String],
+        found: &mut Found,
         logs: &mut Vec<Log>,
-    ) -> std::result::Result<BTreeMap<usize, Vec<Value>>, StepStop> {
+    ) -> std::result::Result<(), StepStop> {
         let keys: Vec<&str> = identity.keys().collect();
         let plan = graph::plan(&world.graph, &keys, targets).map_err(|e| StepFailure::traversal(e.0))?;
         for (address, message) in plan.skipped {
             let connection = world.graph.node(&address).map(|n| n.connection.clone());
             logs.push(Log::collection(&address, connection, LogStatus::Skipped, message, ActionType::Access));
         }
-        let mut results: BTreeMap<usize, Vec<Value>> = BTreeMap::new();
         for step in plan.steps {
             if !self.still_running(id)? {
                 return Err(StepStop::Canceled);
             }
             let node = &world.graph.nodes[step.node];
-            let inputs = step_inputs(&step, identity, &results);
-            let fail = |e: StoreError| StepFailure { collection: Some(node.address.clone()), message: e.0 };
-            let rows =
-                connectors::read_all(&*world.store(node).map_err(fail)?, &collection(node), &inputs).map_err(fail)?;
-            let message = format!("Found {} row(s)", rows.len());
+            let spooled = read_collection(world, node, &step, identity, found)?;
+            let message = format!("Found {} row(s)", spooled.rows);
             let connection = Some(node.connection.clone());
             logs.push(
                 Log::collection(&node.address, connection, LogStatus::Complete, message, ActionType::Access)
                     .with_fields(access_fields(node, targets)),
             );
-            results.insert(step.node, rows);
+            found.collections.insert(node.address.to_string(), spooled);
         }
-        Ok(results)
+        Ok(())
     }
 
     /// Renders one package per access rule and stores them: written under temporary names,
     /// then published together while the request is held as still running, so a canceled
-    /// request leaves no package.
-    fn upload(&self, id: &str, source: &PackageSource<'_>) -> std::result::Result<Vec<ResultFile>, Stop> {
+    /// request leaves no package. A package over the size limit fails the request and leaves
+    /// nothing behind (nor the results it was written from, unless a retry still needs them).
+    fn upload(
+        &self,
+        id: &str,
+        source: &PackageSource<'_>,
+        resumed: bool,
+    ) -> std::result::Result<Vec<ResultFile>, Stop> {
         let failed = |message: String| -> Result<Stop> {
             Ok(Stop::Failed(Box::new(Failure {
                 step: "upload_access",
                 collection: None,
                 entry: Log::error(UPLOAD, None, None, format!("Access package upload failed: {message}")),
-                checkpoint: Some(self.vault.seal_json(source.results)?),
+                checkpoint: Some(self.vault.seal_json(&source.found.checkpoint())?),
+                forget: false,
             })))
         };
         let staged = match self.stage_packages(id, source) {
             Ok(staged) => staged,
-            Err(message) => return Err(failed(message)?),
+            Err(StageFailure::Other(message)) => return Err(failed(message)?),
+            Err(StageFailure::TooLarge { address, message }) => {
+                let node = address.as_deref().and_then(|a| a.split_once(':'));
+                let (dataset, collection) = node.map_or((UPLOAD, None), |(d, c)| (d, Some(c.to_owned())));
+                let connection = address
+                    .as_deref()
+                    .and_then(|a| source.world.graph.nodes.iter().find(|n| n.address.to_string() == a))
+                    .map(|n| n.connection.clone());
+                return Err(Stop::Failed(Box::new(Failure {
+                    step: "upload_access",
+                    collection: address.clone(),
+                    entry: Log::error(dataset, collection, connection, message).in_step(ActionType::Access),
+                    checkpoint: None,
+                    // Nothing was masked from these results yet, unless an earlier run did.
+                    forget: !resumed,
+                })));
+            }
         };
         let mut conn = self.db.conn()?;
         let mut staged = Some(staged);
@@ -694,50 +880,71 @@ impl Executor {
         }
     }
 
-    /// Renders and stages one package per access rule.
+    /// Renders and stages one package per access rule, each streamed from the spool.
     fn stage_packages(
         &self,
         id: &str,
         source: &PackageSource<'_>,
-    ) -> std::result::Result<Vec<(ResultFile, package::Staged)>, String> {
-        let PackageSource { world, policy, results, manual, key } = *source;
-        let redactor = self.redaction.redactor(entity_rules(&world.datasets)).map_err(|e| format!("redaction: {e}"))?;
-        let mut files = Vec::new();
+    ) -> std::result::Result<Vec<(ResultFile, package::Staged)>, StageFailure> {
+        let PackageSource { world, policy, found, manual, key } = *source;
+        let redactor = self
+            .redaction
+            .redactor(entity_rules(&world.datasets))
+            .map_err(|e| StageFailure::Other(format!("redaction: {e}")))?;
+        let mut files: Vec<(ResultFile, package::Staged)> = Vec::new();
+        let discard = |files: Vec<(ResultFile, package::Staged)>| files.into_iter().for_each(|(_, s)| s.discard());
         for rule in policy.rules.iter().filter(|r| r.action_type == ActionType::Access) {
             let targets: Vec<String> = rule.targets.iter().map(|t| t.data_category.clone()).collect();
-            let mut package = Map::new();
-            for (address, rows) in results {
+            let mut names = redaction::PackageNames::default();
+            // (key in the package, address, rows)
+            let mut collections: Vec<(String, String, PackageRows<'_>)> = Vec::new();
+            for (address, spooled) in &found.collections {
                 let Some((dataset, collection)) = address.split_once(':') else { continue };
-                let address = Address { dataset: dataset.to_owned(), collection: collection.to_owned() };
-                let Some(node) = world.graph.node(&address) else { continue };
-                if let Some(rows) = filter_rows(node, rows, &targets) {
-                    package.insert(address.to_string(), Value::Array(rows));
-                }
+                let at = Address { dataset: dataset.to_owned(), collection: collection.to_owned() };
+                let Some(node) = world.graph.node(&at) else { continue };
+                let Some(filter) = RowFilter::new(node, &targets) else { continue };
+                let (key, fields) = match redactor.collection_name(&mut names, address, None) {
+                    Some(name) => (name.key, name.fields),
+                    None => (address.clone(), format!("{dataset}.{collection}")),
+                };
+                let rows = PackageRows { spool: &found.spool, spooled, filter, redactor: &redactor, fields };
+                collections.push((key, address.clone(), rows));
             }
-            let mut package = redactor.redact_package(package);
+            let mut entries: Vec<(String, Entry<'_>)> =
+                collections.iter().map(|(key, _, rows)| (key.clone(), Entry::Rows(rows as &dyn RowSource))).collect();
             // Manual data goes to the subject as uploaded: unfiltered, under the connection key.
-            for (connection, rows) in manual {
-                package.insert(connection.clone(), rows.clone());
-            }
+            entries.extend(manual.iter().map(|(connection, rows)| (connection.clone(), Entry::Value(rows))));
             let format = rule.storage_destination.as_ref().map_or(ResponseFormat::Json, |s| s.format);
-            let rendered = package::render(&package, format, key).map_err(|e| e.to_string())?;
-            let file = format!("{}.{}", rule.key, rendered.extension);
-            let staged = match package::stage(&self.storage_dir.join(id), &file, &rendered.bytes) {
-                Ok(staged) => staged,
-                Err(e) => {
-                    files.into_iter().for_each(|(_, staged): (ResultFile, package::Staged)| staged.discard());
-                    return Err(format!("writing {file}: {e}"));
+            let file = format!("{}.{}", rule.key, package::extension(format));
+            let written = package::stage_with(&self.storage_dir.join(id), &file, |out| {
+                package::write(out, &entries, format, key, self.max_package_bytes)
+            });
+            match written {
+                Ok((staged, _)) => files.push((ResultFile { rule: rule.key.clone(), file }, staged)),
+                Err(RenderError::TooLarge { collection, reached, limit }) => {
+                    discard(files);
+                    let address = collections.iter().find(|(key, ..)| *key == collection).map(|(_, a, _)| a.clone());
+                    let message = format!(
+                        "Access package {file} exceeds the size limit of {limit} bytes \
+                         (LETHE__EXECUTION__MAX_PACKAGE_BYTES): {reached} bytes were reached while writing {}; \
+                         nothing was stored",
+                        address.as_deref().unwrap_or(&collection)
+                    );
+                    return Err(StageFailure::TooLarge { address, message });
                 }
-            };
-            files.push((ResultFile { rule: rule.key.clone(), file }, staged));
+                Err(e) => {
+                    discard(files);
+                    return Err(StageFailure::Other(format!("writing {file}: {e}")));
+                }
+            }
         }
         Ok(files)
     }
 
     /// Masks, collection by collection, the fields the erasure rules target in the rows access
-    /// found; each collection's rows change in transactions of at most [`MASK_BATCH`] rows on
-    /// its store, each made while the request is held as still running, so nothing is masked
-    /// once a cancel has committed.
+    /// found, read back from the spool; each collection's rows change in transactions of at
+    /// most [`MASK_BATCH`] rows on its store, each made while the request is held as still
+    /// running, so nothing is masked once a cancel has committed.
     #[expect(clippy::too_many_arguments, reason = "the step's inputs, all borrowed from execute")]
     fn erase(
         &self,
@@ -745,7 +952,7 @@ impl Executor {
         world: &World,
         identity_keys: &[&str],
         run: &Run,
-        results: &BTreeMap<String, Vec<Value>>,
+        found: &Found,
         secrets: &MaskingSecrets,
         logs: &mut Vec<Log>,
     ) -> std::result::Result<(), StepStop> {
@@ -769,27 +976,40 @@ impl Executor {
                     node.connection
                 ))));
             }
-            let rows = results.get(&node.address.to_string()).map(Vec::as_slice).unwrap_or_default();
-            let updates = row_updates(node, step, rows, &masked, secrets);
             let store = world.store(node).map_err(|e| fail(e.0))?;
             let collection = collection(node);
             let mut changed = 0;
             // Bounded batches, each one transaction on the store, each made while the request is
             // held as still running.
-            for batch in updates.chunks(MASK_BATCH) {
+            let mut mask = |rows: &[Value]| -> std::result::Result<(), StepStop> {
+                let updates = row_updates(node, step, rows, &masked, secrets);
+                if updates.is_empty() {
+                    return Ok(());
+                }
                 let mut conn = self.db.conn()?;
                 let masked_rows =
                     conn.write_transaction(|c| -> Result<Option<std::result::Result<usize, StoreError>>> {
                         if !repo::lock_if_running(c, id)? {
                             return Ok(None);
                         }
-                        Ok(Some(store.mask(&collection, batch)))
+                        Ok(Some(store.mask(&collection, &updates)))
                     })?;
-                drop(conn);
                 changed += match masked_rows {
                     None => return Err(StepStop::Canceled),
                     Some(outcome) => outcome.map_err(|e| fail(e.0))?,
                 };
+                Ok(())
+            };
+            if let Some(spooled) = found.collections.get(&node.address.to_string()) {
+                let mut batch = Vec::with_capacity(MASK_BATCH);
+                for row in found.spool.rows(spooled).map_err(|e| fail(e.to_string()))? {
+                    batch.push(row.map_err(|e| fail(e.to_string()))?);
+                    if batch.len() == MASK_BATCH {
+                        mask(&batch)?;
+                        batch.clear();
+                    }
+                }
+                mask(&batch)?;
             }
             let mut message = format!("Masked {changed} row(s)");
             if !left.is_empty() {
@@ -828,6 +1048,7 @@ impl Executor {
         collection: Option<&str>,
         logs: Vec<Log>,
         checkpoint: Option<Vec<u8>>,
+        forget: bool,
     ) -> Result<()> {
         let mut conn = self.db.conn()?;
         conn.write_transaction(|c| -> Result<()> {
@@ -835,6 +1056,8 @@ impl Executor {
             repo::fail(c, id, db::now(), step, collection)?;
             if let Some(sealed) = &checkpoint {
                 repo::save_checkpoint(c, id, sealed, db::now())?;
+            } else if forget {
+                repo::delete_checkpoint(c, id)?;
             }
             Ok(())
         })
@@ -864,7 +1087,7 @@ impl Executor {
             .ok()
             .and_then(|mut c| repo::find_request(&mut c, id).ok().flatten())
             .is_some_and(|r| r.status == RequestStatus::InProcessing);
-        if still_running && let Err(e) = self.record_failure(id, "access", None, logs, None) {
+        if still_running && let Err(e) = self.record_failure(id, "access", None, logs, None, false) {
             tracing::error!(error = %e, privacy_request_id = id, "could not mark the request failed");
         }
     }

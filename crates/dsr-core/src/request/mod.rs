@@ -10,6 +10,7 @@
 mod create;
 mod execute;
 pub(crate) mod identity;
+mod inputs;
 mod log;
 mod manual;
 pub(crate) mod model;
@@ -19,6 +20,7 @@ pub(crate) mod repo;
 mod results;
 mod review;
 mod settings;
+mod spool;
 mod vault;
 mod verify;
 mod view;

@@ -50,6 +50,9 @@ pub struct RequestSettings {
     pub verification_code_ttl: Duration,
     /// Requests wait in `pending` until a reviewer approves them.
     pub manual_approval_required: bool,
+    /// Largest access package a request may produce, in bytes; a request whose package would be
+    /// larger fails with a log entry naming the collection (`None`: no limit).
+    pub max_package_bytes: Option<u64>,
 }
 
 impl RequestSettings {
@@ -62,6 +65,7 @@ impl RequestSettings {
             code_delivery: CodeDelivery::Unavailable,
             verification_code_ttl: Duration::from_secs(600),
             manual_approval_required: false,
+            max_package_bytes: None,
         }
     }
 }

@@ -38,6 +38,11 @@ impl Vault {
         crypto::seal(&self.key, plain)
     }
 
+    /// What [`Self::seal`] sealed; `Err` when it was altered or sealed under another key.
+    pub(crate) fn open(&self, sealed: &[u8]) -> std::result::Result<Vec<u8>, crypto::CryptoError> {
+        crypto::open(&self.key, sealed)
+    }
+
     /// What [`Self::seal_json`] sealed; `what` names it when it cannot be opened.
     pub(crate) fn open_json<T: DeserializeOwned>(&self, sealed: &[u8], what: &str) -> Result<T> {
         let plain = crypto::open(&self.key, sealed).map_err(|e| corrupt(what, format!("cannot be decrypted ({e})")))?;

@@ -1,0 +1,380 @@
+//! Access results on disk: what a request's access step found, one file per collection, written
+//! as the rows arrive and read back as a stream by the traversal (the values later collections
+//! are reached through), the packages and erasure. Memory never holds more than one frame.
+//!
+//! A file is a sequence of frames, each `len (u32 LE) ‖ seal(index (u64 LE) ‖ JSON lines)` under
+//! the application key, at most [`FRAME_ROWS`] rows or [`FRAME_BYTES`] bytes of JSON each; the
+//! index binds every frame to its place, and the row count kept in the [`Checkpoint`] shows a
+//! truncated file. The checkpoint (sealed in the database) names the run's directory and its
+//! files: it is what lets a retry or a take-over after a crash mask the rows the first access
+//! found, from their original values, without holding them in memory or in one database value.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::vault::Vault;
+
+/// Rows per frame.
+pub(crate) const FRAME_ROWS: usize = 1_000;
+/// JSON bytes after which a frame is closed early.
+pub(crate) const FRAME_BYTES: usize = 1 << 20;
+/// Directory under the storage directory holding every request's spools (beside, never inside,
+/// the package directories downloads read from).
+const SPOOL_DIR: &str = ".spool";
+/// Prefix of a request's run directories.
+const RUN_PREFIX: &str = "run-";
+
+fn request_dir(storage_dir: &Path, id: &str) -> PathBuf {
+    storage_dir.join(SPOOL_DIR).join(id)
+}
+
+/// Why a spool could not be written or read.
+#[derive(Debug, thiserror::Error)]
+#[error("access results at {path}: {why}")]
+pub(crate) struct SpoolError {
+    path: String,
+    why: String,
+}
+
+impl SpoolError {
+    fn new(path: &Path, why: impl std::fmt::Display) -> SpoolError {
+        SpoolError { path: path.display().to_string(), why: why.to_string() }
+    }
+}
+
+/// One collection's results on disk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Spooled {
+    /// File name in the run directory.
+    pub(crate) file: String,
+    /// Rows written.
+    pub(crate) rows: u64,
+}
+
+/// What a retry resumes from: the run directory and each collection's file, by address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Checkpoint {
+    pub(crate) run: String,
+    pub(crate) collections: BTreeMap<String, Spooled>,
+}
+
+/// A checkpoint as stored: today's, or the results themselves as releases before spooling kept
+/// them (still opened, so a request that failed before an upgrade can be retried after it).
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(crate) enum StoredCheckpoint {
+    Spooled(Checkpoint),
+    Inline(BTreeMap<String, Vec<Value>>),
+}
+
+/// A run's directory of result files.
+pub(crate) struct Spool {
+    dir: PathBuf,
+    run: String,
+    vault: Vault,
+}
+
+impl Spool {
+    /// A new, empty run directory for request `id`; directories of earlier runs of the request
+    /// that no checkpoint names any more are removed.
+    pub(crate) fn create(storage_dir: &Path, id: &str, vault: &Vault) -> Result<Spool, SpoolError> {
+        let parent = request_dir(storage_dir, id);
+        if let Ok(entries) = std::fs::read_dir(&parent) {
+            for entry in entries.flatten() {
+                if entry.file_name().to_string_lossy().starts_with(RUN_PREFIX) {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        let run = format!("{RUN_PREFIX}{}", uuid::Uuid::now_v7().simple());
+        let dir = parent.join(&run);
+        create_private_dir(&dir).map_err(|e| SpoolError::new(&dir, e))?;
+        Ok(Spool { dir, run, vault: vault.clone() })
+    }
+
+    /// The run directory `checkpoint` names.
+    pub(crate) fn open(storage_dir: &Path, id: &str, checkpoint: &Checkpoint, vault: &Vault) -> Spool {
+        Spool {
+            dir: request_dir(storage_dir, id).join(&checkpoint.run),
+            run: checkpoint.run.clone(),
+            vault: vault.clone(),
+        }
+    }
+
+    /// The checkpoint naming this run and `collections`.
+    pub(crate) fn checkpoint(&self, collections: &BTreeMap<String, Spooled>) -> Checkpoint {
+        Checkpoint { run: self.run.clone(), collections: collections.clone() }
+    }
+
+    /// A writer of a new file `file` (mode 0600).
+    pub(crate) fn writer(&self, file: &str) -> Result<SpoolWriter, SpoolError> {
+        let path = self.dir.join(file);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let out = options.open(&path).map_err(|e| SpoolError::new(&path, e))?;
+        Ok(SpoolWriter {
+            out: BufWriter::with_capacity(256 * 1024, out),
+            path,
+            vault: self.vault.clone(),
+            frame: Vec::new(),
+            frame_rows: 0,
+            frames: 0,
+            rows: 0,
+        })
+    }
+
+    /// The rows of `spooled`, in the order they were written.
+    pub(crate) fn rows(&self, spooled: &Spooled) -> Result<SpoolRows, SpoolError> {
+        let path = self.dir.join(&spooled.file);
+        let file = File::open(&path).map_err(|e| SpoolError::new(&path, e))?;
+        Ok(SpoolRows {
+            input: BufReader::with_capacity(256 * 1024, file),
+            path,
+            vault: self.vault.clone(),
+            expected: spooled.rows,
+            read: 0,
+            frames: 0,
+            frame: Vec::new(),
+            at: 0,
+            done: false,
+        })
+    }
+
+    /// Every row of `spooled` handed to `each`; an `Err` of `each` stops the reading.
+    pub(crate) fn for_each<E: From<SpoolError>>(
+        &self,
+        spooled: &Spooled,
+        mut each: impl FnMut(Value) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for row in self.rows(spooled)? {
+            each(row?)?;
+        }
+        Ok(())
+    }
+
+    /// Removes the run directory, and the request's once empty (best effort: a leftover is
+    /// removed by the next run).
+    pub(crate) fn remove(&self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some(parent) = self.dir.parent() {
+            let _ = std::fs::remove_dir(parent);
+        }
+    }
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Writes one collection's rows, frame by frame.
+pub(crate) struct SpoolWriter {
+    out: BufWriter<File>,
+    path: PathBuf,
+    vault: Vault,
+    frame: Vec<u8>,
+    frame_rows: usize,
+    frames: u64,
+    rows: u64,
+}
+
+impl SpoolWriter {
+    /// Appends `row`.
+    pub(crate) fn push(&mut self, row: &Value) -> Result<(), SpoolError> {
+        if self.frame.is_empty() {
+            self.frame.extend_from_slice(&self.frames.to_le_bytes());
+        }
+        serde_json::to_writer(&mut self.frame, row).map_err(|e| SpoolError::new(&self.path, e))?;
+        self.frame.push(b'\n');
+        self.frame_rows += 1;
+        self.rows += 1;
+        if self.frame_rows == FRAME_ROWS || self.frame.len() >= FRAME_BYTES {
+            self.flush_frame()?;
+        }
+        Ok(())
+    }
+
+    fn flush_frame(&mut self) -> Result<(), SpoolError> {
+        if self.frame_rows == 0 {
+            return Ok(());
+        }
+        let sealed = self.vault.seal(&self.frame);
+        let len = u32::try_from(sealed.len()).map_err(|_| SpoolError::new(&self.path, "frame too large"))?;
+        let written = self.out.write_all(&len.to_le_bytes()).and_then(|()| self.out.write_all(&sealed));
+        written.map_err(|e| SpoolError::new(&self.path, e))?;
+        self.frame.clear();
+        self.frame_rows = 0;
+        self.frames += 1;
+        Ok(())
+    }
+
+    /// Writes the last frame, syncs the file and says what it holds.
+    pub(crate) fn finish(mut self) -> Result<Spooled, SpoolError> {
+        self.flush_frame()?;
+        let file = self.out.into_inner().map_err(|e| SpoolError::new(&self.path, e.error()))?;
+        file.sync_all().map_err(|e| SpoolError::new(&self.path, e))?;
+        let name = self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        Ok(Spooled { file: name, rows: self.rows })
+    }
+}
+
+/// The rows of one file, frame by frame.
+pub(crate) struct SpoolRows {
+    input: BufReader<File>,
+    path: PathBuf,
+    vault: Vault,
+    expected: u64,
+    read: u64,
+    frames: u64,
+    /// The open frame's JSON lines, and where the next line starts.
+    frame: Vec<u8>,
+    at: usize,
+    done: bool,
+}
+
+impl SpoolRows {
+    fn fail(&mut self, why: impl std::fmt::Display) -> Option<Result<Value, SpoolError>> {
+        self.done = true;
+        Some(Err(SpoolError::new(&self.path, why)))
+    }
+
+    /// Opens the next frame; `Ok(false)` at the end of the file.
+    fn next_frame(&mut self) -> Result<bool, String> {
+        let mut len = [0u8; 4];
+        match self.input.read_exact(&mut len) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(false),
+            Err(e) => return Err(e.to_string()),
+        }
+        let mut sealed = vec![0u8; u32::from_le_bytes(len) as usize];
+        self.input.read_exact(&mut sealed).map_err(|e| format!("frame {} is cut short ({e})", self.frames))?;
+        let plain = self.vault.open(&sealed).map_err(|_| format!("frame {} cannot be decrypted", self.frames))?;
+        let (index, lines) = plain.split_at_checked(8).ok_or_else(|| format!("frame {} is empty", self.frames))?;
+        if index != self.frames.to_le_bytes() {
+            return Err(format!("frame {} is out of place", self.frames));
+        }
+        self.frame.clear();
+        self.frame.extend_from_slice(lines);
+        self.at = 0;
+        self.frames += 1;
+        Ok(true)
+    }
+}
+
+impl Iterator for SpoolRows {
+    type Item = Result<Value, SpoolError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        while self.at >= self.frame.len() {
+            match self.next_frame() {
+                Ok(true) => {}
+                Ok(false) if self.read == self.expected => {
+                    self.done = true;
+                    return None;
+                }
+                Ok(false) => return self.fail(format!("holds {} rows, {} were written", self.read, self.expected)),
+                Err(why) => return self.fail(why),
+            }
+        }
+        let end = self.frame[self.at..].iter().position(|b| *b == b'\n').map_or(self.frame.len(), |i| self.at + i);
+        let row = serde_json::from_slice(&self.frame[self.at..end]);
+        self.at = end + 1;
+        self.read += 1;
+        match row {
+            Ok(row) => Some(Ok(row)),
+            Err(e) => self.fail(format!("row {} is not JSON ({e})", self.read)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn vault() -> Vault {
+        static KEY: std::sync::OnceLock<crypto::AppKey> = std::sync::OnceLock::new();
+        Vault::new(KEY.get_or_init(crypto::AppKey::generate).clone())
+    }
+
+    #[test]
+    fn rows_come_back_in_order_across_frames() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::create(dir.path(), "pri_1", &vault()).unwrap();
+        let mut writer = spool.writer("0").unwrap();
+        let rows: Vec<Value> = (0..2_345).map(|i| json!({"id": i, "text": "line\nbreak"})).collect();
+        rows.iter().for_each(|row| writer.push(row).unwrap());
+        let spooled = writer.finish().unwrap();
+        assert_eq!(spooled.rows, 2_345);
+        let back: Vec<Value> = spool.rows(&spooled).unwrap().map(Result::unwrap).collect();
+        assert_eq!(back, rows);
+        // Nothing is in the clear on disk.
+        let bytes = std::fs::read(dir.path().join(".spool").join("pri_1").join(&spool.run).join("0")).unwrap();
+        assert!(!bytes.windows(5).any(|w| w == b"break"));
+        // A new run removes the old one.
+        let next = Spool::create(dir.path(), "pri_1", &vault()).unwrap();
+        assert!(!spool.dir.exists());
+        assert!(next.dir.exists());
+        next.remove();
+        assert!(!dir.path().join(".spool").join("pri_1").exists());
+    }
+
+    #[test]
+    fn truncated_reordered_or_foreign_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::create(dir.path(), "pri_1", &vault()).unwrap();
+        let mut writer = spool.writer("0").unwrap();
+        (0..2_500).for_each(|i| writer.push(&json!(i)).unwrap());
+        let spooled = writer.finish().unwrap();
+        let path = spool.dir.join("0");
+        let whole = std::fs::read(&path).unwrap();
+        let first = 4 + u32::from_le_bytes(whole[..4].try_into().unwrap()) as usize;
+        let second = first + 4 + u32::from_le_bytes(whole[first..first + 4].try_into().unwrap()) as usize;
+
+        let error = |bytes: &[u8]| {
+            std::fs::write(&path, bytes).unwrap();
+            spool.rows(&spooled).unwrap().find_map(Result::err).map(|e| e.to_string())
+        };
+        // The last frame dropped: fewer rows than written.
+        assert!(error(&whole[..second]).unwrap().contains("holds 2000 rows, 2500 were written"));
+        // Cut inside a frame.
+        assert!(error(&whole[..second + 10]).unwrap().contains("cut short"));
+        // Frames swapped.
+        let swapped = [&whole[first..second], &whole[..first], &whole[second..]].concat();
+        assert!(error(&swapped).unwrap().contains("frame 0 is out of place"));
+        // Sealed under another key.
+        std::fs::write(&path, &whole).unwrap();
+        let other = Spool::open(
+            dir.path(),
+            "pri_1",
+            &spool.checkpoint(&BTreeMap::new()),
+            &Vault::new(crypto::AppKey::generate()),
+        );
+        assert!(other.rows(&spooled).unwrap().next().unwrap().unwrap_err().to_string().contains("cannot be decrypted"));
+    }
+
+    #[test]
+    fn old_inline_checkpoints_still_open() {
+        let inline: StoredCheckpoint = serde_json::from_value(json!({"shop:customer": [{"id": 1}]})).unwrap();
+        assert!(matches!(inline, StoredCheckpoint::Inline(ref m) if m["shop:customer"] == vec![json!({"id": 1})]));
+        let spooled: StoredCheckpoint = serde_json::from_value(
+            json!({"run": ".results-x", "collections": {"shop:customer": {"file": "0", "rows": 1}}}),
+        )
+        .unwrap();
+        assert!(matches!(spooled, StoredCheckpoint::Spooled(_)));
+    }
+}
