@@ -67,6 +67,11 @@ bench-dsr-stores:
     python3 scripts/bench_dsr.py --store mariadb
     python3 scripts/bench_dsr.py --store postgres-tls
 
+# Large subjects: 10k..10M rows in one collection (PostgreSQL; 1M on MariaDB and SQLite), JSON/CSV/encrypted, erasure, download (prints figures)
+bench-large:
+    cargo build --release --bin lethe
+    python3 scripts/bench_large.py
+
 # Benchmark assessment generation (4 templates x 1,000 systems) and GET /{id} on SQLite and PostgreSQL (prints figures)
 bench-assess *ARGS:
     cargo build --release --bin lethe

@@ -246,8 +246,7 @@ impl Connector for Mysql {
             |conn| {
                 let mut tx = conn.start_transaction(TxOpts::default()).map_err(reason)?;
                 let mut matched = 0;
-                for update in updates {
-                    let (query, binds) = sql::update_sql(&table, update, quote_backtick, |_| "?".to_owned());
+                for (query, binds) in sql::update_statements(&table, updates, quote_backtick, |_| "?".to_owned()) {
                     // An error drops the transaction, which rolls it back.
                     tx.exec_drop(query, binds.into_iter().map(param).collect::<Vec<_>>()).map_err(reason)?;
                     matched += usize::try_from(tx.affected_rows()).unwrap_or(usize::MAX);

@@ -246,8 +246,7 @@ impl Connector for Postgres {
             |conn| {
                 conn.transaction(|c| {
                     let mut matched = 0;
-                    for update in updates {
-                        let (sql, binds) = sql::update_sql(&table, update, quote_double, |n| format!("${n}"));
+                    for (sql, binds) in sql::update_statements(&table, updates, quote_double, |n| format!("${n}")) {
                         matched +=
                             binds.into_iter().fold(diesel::sql_query(sql).into_boxed::<Pg>(), bind).execute(c)?;
                     }

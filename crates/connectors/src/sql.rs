@@ -172,6 +172,75 @@ pub(crate) fn update_sql(
     (format!("UPDATE {table} SET {} WHERE {}", set.join(", "), filter.join(" AND ")), binds)
 }
 
+/// Most values one batched UPDATE binds (SQLite allows 32,766, MySQL 65,535, PostgreSQL 65,535).
+const MAX_UPDATE_BINDS: usize = 30_000;
+
+/// The statements that apply `updates`: runs of rows that set the same columns and are found by
+/// the same single column become one `UPDATE … SET c = CASE k WHEN … THEN … ELSE c END … WHERE
+/// k IN (…)` each (one round trip for up to a thousand rows instead of one per row); other rows
+/// get one UPDATE each ([`update_sql`]). Values are bound in order; nulls are written literally.
+pub(crate) fn update_statements(
+    table: &str,
+    updates: &[RowUpdate],
+    quote: fn(&str) -> String,
+    placeholder: fn(usize) -> String,
+) -> Vec<(String, Vec<Value>)> {
+    let same_shape = |a: &RowUpdate, b: &RowUpdate| {
+        a.filter.len() == 1
+            && b.filter.len() == 1
+            && a.filter[0].0 == b.filter[0].0
+            && a.set.len() == b.set.len()
+            && a.set.iter().zip(&b.set).all(|(x, y)| x.0 == y.0)
+    };
+    let mut statements = Vec::new();
+    let mut rest = updates;
+    while let Some(first) = rest.first() {
+        if first.filter.len() != 1 || first.set.is_empty() {
+            statements.push(update_sql(table, first, quote, placeholder));
+            rest = &rest[1..];
+            continue;
+        }
+        let per_row = 2 * first.set.len() + 1;
+        let most = (MAX_UPDATE_BINDS / per_row).max(1);
+        let run = rest.iter().take(most).take_while(|u| same_shape(first, u)).count();
+        let (batch, after) = rest.split_at(run);
+        rest = after;
+        if batch.len() == 1 {
+            statements.push(update_sql(table, first, quote, placeholder));
+            continue;
+        }
+        let key = quote(&first.filter[0].0);
+        let mut binds: Vec<Value> = Vec::with_capacity(batch.len() * per_row);
+        let mut next = |value: &Value, binds: &mut Vec<Value>| {
+            binds.push(value.clone());
+            placeholder(binds.len())
+        };
+        let mut set = Vec::with_capacity(first.set.len());
+        for (i, (column, _)) in first.set.iter().enumerate() {
+            let column = quote(column);
+            if batch.iter().all(|u| u.set[i].1.is_null()) {
+                // A CASE of nothing but NULLs would be typed text: write the NULL directly.
+                set.push(format!("{column} = NULL"));
+                continue;
+            }
+            let mut case = format!("{column} = CASE {key}");
+            for update in batch {
+                let when = next(&update.filter[0].1, &mut binds);
+                let then = match &update.set[i].1 {
+                    Value::Null => "NULL".to_owned(),
+                    value => next(value, &mut binds),
+                };
+                case.push_str(&format!(" WHEN {when} THEN {then}"));
+            }
+            case.push_str(&format!(" ELSE {column} END"));
+            set.push(case);
+        }
+        let keys: Vec<String> = batch.iter().map(|u| next(&u.filter[0].1, &mut binds)).collect();
+        statements.push((format!("UPDATE {table} SET {} WHERE {key} IN ({})", set.join(", "), keys.join(", ")), binds));
+    }
+    statements
+}
+
 /// `"name"` with embedded quotes doubled (PostgreSQL, SQLite).
 pub(crate) fn quote_double(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
@@ -221,6 +290,37 @@ mod tests {
         assert_eq!(binds, vec![json!("x"), json!(7), json!("a")]);
         let (sql, _) = update_sql("`customer`", &update, quote_backtick, |_| "?".to_owned());
         assert_eq!(sql, "UPDATE `customer` SET `name` = ?, `phone` = NULL WHERE `id` = ? AND `tenant` = ?");
+    }
+
+    #[test]
+    fn rows_of_one_shape_are_updated_in_one_statement() {
+        let row = |id: i64, name: Value| RowUpdate {
+            set: vec![("name".into(), name), ("phone".into(), Value::Null)],
+            filter: vec![("id".into(), json!(id))],
+        };
+        let composite = RowUpdate {
+            set: vec![("name".into(), json!("z"))],
+            filter: vec![("a".into(), json!(1)), ("b".into(), json!(2))],
+        };
+        let updates = [row(1, json!("x")), row(2, Value::Null), composite, row(3, json!("y"))];
+        let statements = update_statements("\"t\"", &updates, quote_double, |n| format!("${n}"));
+        assert_eq!(statements.len(), 3);
+        assert_eq!(
+            statements[0],
+            (
+                "UPDATE \"t\" SET \"name\" = CASE \"id\" WHEN $1 THEN $2 WHEN $3 THEN NULL ELSE \"name\" END, \"phone\" = NULL \
+                 WHERE \"id\" IN ($4, $5)"
+                    .to_owned(),
+                vec![json!(1), json!("x"), json!(2), json!(1), json!(2)]
+            )
+        );
+        assert_eq!(statements[1].0, "UPDATE \"t\" SET \"name\" = $1 WHERE \"a\" = $2 AND \"b\" = $3");
+        assert_eq!(statements[2].0, "UPDATE \"t\" SET \"name\" = $1, \"phone\" = NULL WHERE \"id\" = $2");
+        // Bounded binds: 30,000 / (2 × 2 + 1) = 6,000 rows a statement.
+        let many: Vec<RowUpdate> = (0..13_000).map(|i| row(i, json!("m"))).collect();
+        let sizes: Vec<usize> =
+            update_statements("t", &many, quote_double, |_| "?".to_owned()).iter().map(|s| s.1.len()).collect();
+        assert_eq!(sizes, vec![18_000, 18_000, 3_000]);
     }
 
     #[test]

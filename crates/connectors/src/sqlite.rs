@@ -142,8 +142,7 @@ impl Connector for SqliteStore {
             |conn| {
                 conn.transaction(|c| {
                     let mut matched = 0;
-                    for update in updates {
-                        let (sql, binds) = sql::update_sql(&table, update, quote_double, |_| "?".to_owned());
+                    for (sql, binds) in sql::update_statements(&table, updates, quote_double, |_| "?".to_owned()) {
                         matched +=
                             binds.into_iter().fold(diesel::sql_query(sql).into_boxed::<Sqlite>(), bind).execute(c)?;
                     }
