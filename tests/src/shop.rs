@@ -203,10 +203,17 @@ impl CustomerDb {
                 row.flatten()
             }
             Kind::Sqlite => {
-                let mut conn = SqliteConnection::establish(&self.name).expect("open the customer database");
+                let mut conn = self.sqlite();
                 diesel::RunQueryDsl::get_result::<One>(query, &mut conn).expect("query the customer database").v
             }
         }
+    }
+
+    /// A connection to the SQLite file that waits for Lethe's writes instead of failing.
+    fn sqlite(&self) -> SqliteConnection {
+        let mut conn = SqliteConnection::establish(&self.name).expect("open the customer database");
+        conn.batch_execute("PRAGMA busy_timeout = 10000").expect("set the busy timeout");
+        conn
     }
 
     /// Every value of the one text column `v` that `sql` selects (`SELECT … AS v FROM …`).
@@ -227,7 +234,7 @@ impl CustomerDb {
                     .unwrap_or_else(|e| panic!("query the customer database: {e}: {sql}"));
             }
             Kind::Sqlite => {
-                let mut conn = SqliteConnection::establish(&self.name).expect("open the customer database");
+                let mut conn = self.sqlite();
                 diesel::RunQueryDsl::load(query, &mut conn).expect("query the customer database")
             }
         };
