@@ -211,7 +211,7 @@ pub(crate) fn update_statements(
         }
         let key = quote(&first.filter[0].0);
         let mut binds: Vec<Value> = Vec::with_capacity(batch.len() * per_row);
-        let mut next = |value: &Value, binds: &mut Vec<Value>| {
+        let next = |value: &Value, binds: &mut Vec<Value>| {
             binds.push(value.clone());
             placeholder(binds.len())
         };
