@@ -104,28 +104,27 @@ fn integer(value: &Value) -> u64 {
     value.as_u64().or_else(|| value.as_str().and_then(|s| s.parse().ok())).unwrap()
 }
 
-/// Checks that `rows` (each with id, customer_id, page) are exactly the subject's events.
-fn assert_events(rows: impl Iterator<Item = (u64, u64, String)>, what: &str) {
-    let mut ids = Vec::new();
-    for (id, customer, page) in rows {
-        assert_eq!(customer, 1, "{what}: event {id}");
-        assert_eq!(page, format!("page-{id}"), "{what}: event {id}");
+/// Checks that `rows` (id, then two values) are exactly ids `1..=count`, each with the values
+/// `expected` gives for its id.
+fn assert_exact(rows: Vec<(u64, u64, String)>, count: u64, expected: impl Fn(u64) -> (u64, String), what: &str) {
+    let mut ids = Vec::with_capacity(rows.len());
+    for (id, a, b) in rows {
+        assert_eq!((a, b), expected(id), "{what}: row {id}");
         ids.push(id);
     }
     ids.sort_unstable();
-    assert_eq!(ids.len() as u64, ROWS, "{what}: row count");
-    assert!(ids.iter().copied().eq(1..=ROWS), "{what}: every id once");
+    assert_eq!(ids.len() as u64, count, "{what}: row count");
+    assert!(ids.iter().copied().eq(1..=count), "{what}: every id once");
 }
 
-/// Checks the page views reached through the events: exactly the subject's 2,000.
-fn assert_views(rows: impl Iterator<Item = (u64, u64, String)>, what: &str) {
-    let mut ids = Vec::new();
-    for (id, event, referrer) in rows {
-        assert_eq!((event, referrer.as_str()), (id * 100, format!("ref-{id}").as_str()), "{what}: view {id}");
-        ids.push(id);
-    }
-    ids.sort_unstable();
-    assert!(ids.iter().copied().eq(1..=ROWS / 100), "{what}: {} views", ids.len());
+/// The subject's events: customer 1, `page-<id>`.
+fn assert_events(rows: Vec<(u64, u64, String)>, what: &str) {
+    assert_exact(rows, ROWS, |id| (1, format!("page-{id}")), &format!("{what}, events"));
+}
+
+/// The page views reached through the events: exactly the subject's 2,000.
+fn assert_views(rows: Vec<(u64, u64, String)>, what: &str) {
+    assert_exact(rows, ROWS / 100, |id| (id * 100, format!("ref-{id}")), &format!("{what}, page views"));
 }
 
 fn check_json(package: &Value, what: &str) {
@@ -137,8 +136,8 @@ fn check_json(package: &Value, what: &str) {
             .map(|r| (integer(&r[a]), integer(&r[b]), r[c].as_str().unwrap().to_owned()))
             .collect()
     };
-    assert_events(rows("big_db:event", "id", "customer_id", "page").into_iter(), what);
-    assert_views(rows("big_db:page_view", "id", "event_id", "referrer").into_iter(), what);
+    assert_events(rows("big_db:event", "id", "customer_id", "page"), what);
+    assert_views(rows("big_db:page_view", "id", "event_id", "referrer"), what);
     assert_eq!(package["big_db:customer"].as_array().unwrap().len(), 1, "{what}");
 }
 
@@ -159,8 +158,8 @@ fn check_zip(bytes: &[u8], key: Option<&[u8]>, what: &str) {
             })
             .collect()
     };
-    assert_events(member("big_db:event.csv").into_iter(), what);
-    assert_views(member("big_db:page_view.csv").into_iter(), what);
+    assert_events(member("big_db:event.csv"), what);
+    assert_views(member("big_db:page_view.csv"), what);
 }
 
 /// Whether `path` is gone within five seconds (the worker removes a request's spool just after

@@ -118,22 +118,53 @@ impl Drop for TestDb {
 /// Where an outside service a test needs is, from the environment variable `variable`
 /// (`LETHE_TEST_CUSTOMER_PG`, `LETHE_TEST_MARIADB`, …).
 ///
-/// Set and non-empty → `Some(value)`. Unset → `None`, after writing one line to the terminal
-/// naming the test, what it leaves out (`what`) and the variable that turns it on; the line is
-/// written past the test harness's output capture so that it is seen on a passing run.
+/// Set, non-empty and (for a `scheme://host:port/…` URL) accepting connections → `Some(value)`.
+/// Unset, or a server that cannot be reached → `None`, after writing one line to the terminal
+/// naming the test, what it leaves out (`what`) and why; the line is written past the test
+/// harness's output capture so that it is seen on a passing run.
 ///
 /// # Panics
-/// When the variable is unset and `CI` is set: CI must run everything rather than skip.
+/// When the service is left out and `CI` is set: CI must run everything rather than skip.
 pub fn outside_service(variable: &str, what: &str) -> Option<String> {
     use std::io::Write;
-    if let Some(value) = std::env::var(variable).ok().filter(|v| !v.trim().is_empty()) {
-        return Some(value);
-    }
+    let value = std::env::var(variable).ok().filter(|v| !v.trim().is_empty());
+    let why = match &value {
+        None => format!("set {variable} to run it"),
+        Some(value) => match unreachable(value) {
+            None => return Some(value.clone()),
+            Some(reason) => format!("{variable} names a server that cannot be reached: {reason}"),
+        },
+    };
     let test = std::thread::current().name().unwrap_or("a test").to_owned();
-    assert!(!in_ci(), "{test} needs {what}: CI must set {variable}");
+    assert!(!in_ci(), "{test} needs {what}: CI must provide it ({why})");
     // Past libtest's capture (which only catches the print macros), so a passing run shows it.
-    let _ = writeln!(std::io::stderr().lock(), "skipped in {test}: {what} (set {variable} to run it)");
+    let _ = writeln!(std::io::stderr().lock(), "skipped in {test}: {what} ({why})");
     None
+}
+
+/// Why the server a `scheme://host[:port]/…` URL names does not accept connections (one second
+/// at most); `None` when it does, or when `value` is not such a URL (a path, a command).
+fn unreachable(value: &str) -> Option<String> {
+    let url = url::Url::parse(value).ok()?;
+    let host = url.host_str()?;
+    let port = url.port().or(match url.scheme() {
+        "postgres" | "postgresql" => Some(5432),
+        "mysql" | "mariadb" => Some(3306),
+        _ => None,
+    })?;
+    let addresses: Vec<std::net::SocketAddr> = match std::net::ToSocketAddrs::to_socket_addrs(&(host, port)) {
+        Ok(addresses) => addresses.collect(),
+        Err(e) => return Some(format!("{host}:{port}: {e}")),
+    };
+    let timeout = std::time::Duration::from_secs(1);
+    let mut last = format!("{host}:{port}: no address");
+    for address in addresses {
+        match std::net::TcpStream::connect_timeout(&address, timeout) {
+            Ok(_) => return None,
+            Err(e) => last = format!("{host}:{port}: {e}"),
+        }
+    }
+    Some(last)
 }
 
 /// Whether the tests run in CI (`CI` set to anything but empty, `0` or `false`), where nothing

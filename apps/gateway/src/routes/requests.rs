@@ -301,8 +301,10 @@ pub struct PackageQuery {
 /// Downloads an access package (no bearer token: the link's token is the authorisation).
 #[utoipa::path(tag = "Privacy requests", params(("id" = String, Path, description = "pri_…"), PackageQuery),
     responses((status = 200, description = "The package: JSON, a zip of CSVs, or base64 text when encrypted"),
+        (status = 206, description = "The part a `Range` header asked for"),
         (status = 403, description = "Invalid or expired link", body = ErrorBody),
-        (status = 404, description = "No such package", body = ErrorBody)))]
+        (status = 404, description = "No such package", body = ErrorBody),
+        (status = 416, description = "The `Range` lies outside the package")))]
 #[get("/api/v1/privacy-request/{id}/access-package")]
 pub async fn access_package(
     request: HttpRequest,
@@ -314,7 +316,8 @@ pub async fn access_package(
     let token = query.0.token;
     let package = blocking(&state.requests, move |s| s.open_package(&id, &token)).await?;
     let path = package.path.clone();
-    // Streamed from the file (never read whole), with Range requests and validators.
+    // Streamed from the file (never read whole), with Range requests; no validators, as the
+    // response is never stored (no-store).
     let file = web::block(move || actix_files::NamedFile::open(path)).await?.map_err(|e| {
         tracing::error!(error = %e, "opening an access package failed");
         ApiError::message(actix_web::http::StatusCode::NOT_FOUND, "The access package could not be read")
@@ -327,6 +330,7 @@ pub async fn access_package(
     let mut response = file
         .set_content_type(content_type)
         .set_content_disposition(disposition)
+        .use_etag(false)
         .use_last_modified(false)
         .into_response(&request);
     response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));

@@ -455,7 +455,7 @@ fn row_updates(
 /// Why packages could not be staged.
 enum StageFailure {
     /// A package outgrew the size limit while `address` (if a collection) was written.
-    TooLarge { address: Option<String>, message: String },
+    TooLarge { address: Option<Address>, message: String },
     /// Anything else (redaction settings, the file system).
     Other(String),
 }
@@ -552,6 +552,7 @@ impl Executor {
         let mut found = None;
         let outcome = self.execute(id, &run, &world, &mut logs, &mut marks, started, &mut found);
         // The spool outlives the run only when a checkpoint names it.
+        let was_kept = found.as_ref().is_some_and(|f| f.kept);
         let keep = |kept: bool| {
             if let Some(found) = &found
                 && !kept
@@ -564,18 +565,19 @@ impl Executor {
             Err(Stop::Failed(failure)) => {
                 let Failure { step, collection, entry, checkpoint, forget } = *failure;
                 logs.push(entry);
-                let kept = !forget && (checkpoint.is_some() || found.as_ref().is_some_and(|f| f.kept));
+                let kept = !forget && (checkpoint.is_some() || was_kept);
                 let recorded = self.record_failure(id, step, collection.as_deref(), logs, checkpoint, forget);
-                keep(kept && recorded.is_ok());
+                // A failed write changed nothing: the database names the spool as it did before.
+                keep(if recorded.is_ok() { kept } else { was_kept });
                 return recorded;
             }
             Err(Stop::Canceled(step)) => {
-                keep(found.as_ref().is_some_and(|f| f.kept));
+                keep(was_kept);
                 return self.record_canceled(id, step, logs);
             }
             // The job is retried: a checkpoint that names the spool still needs it.
             Err(Stop::Db(e)) => {
-                keep(found.as_ref().is_some_and(|f| f.kept));
+                keep(was_kept);
                 return Err(e);
             }
         };
@@ -682,7 +684,7 @@ impl Executor {
                 slot
             }
         };
-        let secrets = self.keep_for_erasure(id, run, results, from_checkpoint)?;
+        let secrets = self.keep_for_erasure(id, run, results)?;
         marks.queried = started.elapsed();
         let files = if run.has_access() {
             let source = PackageSource {
@@ -692,7 +694,7 @@ impl Executor {
                 manual: &run.manual,
                 key: run.key.as_deref(),
             };
-            self.upload(id, &source, run.resumed && from_checkpoint)?
+            self.upload(id, &source, from_checkpoint)?
         } else {
             Vec::new()
         };
@@ -708,13 +710,7 @@ impl Executor {
     /// Before the first write to the subject's stores: the results erasure works from (the
     /// spool, named by a sealed checkpoint), and the secrets it masks with, are stored, so a crash
     /// or a retry masks the same rows the same way. `None` when the policy erases nothing.
-    fn keep_for_erasure(
-        &self,
-        id: &str,
-        run: &Run,
-        found: &mut Found,
-        from_checkpoint: bool,
-    ) -> Result<Option<MaskingSecrets>> {
+    fn keep_for_erasure(&self, id: &str, run: &Run, found: &mut Found) -> Result<Option<MaskingSecrets>> {
         if run.erasure_rules.is_empty() {
             return Ok(None);
         }
@@ -726,7 +722,7 @@ impl Executor {
                 (secrets, Some(sealed))
             }
         };
-        if !found.kept || generated.is_some() || !from_checkpoint {
+        if !found.kept || generated.is_some() {
             let sealed = self.vault.seal_json(&found.checkpoint())?;
             let mut conn = self.db.conn()?;
             conn.write_transaction(|c| -> Result<()> {
@@ -819,7 +815,7 @@ impl Executor {
         &self,
         id: &str,
         source: &PackageSource<'_>,
-        resumed: bool,
+        from_checkpoint: bool,
     ) -> std::result::Result<Vec<ResultFile>, Stop> {
         let failed = |message: String| -> Result<Stop> {
             Ok(Stop::Failed(Box::new(Failure {
@@ -834,19 +830,20 @@ impl Executor {
             Ok(staged) => staged,
             Err(StageFailure::Other(message)) => return Err(failed(message)?),
             Err(StageFailure::TooLarge { address, message }) => {
-                let node = address.as_deref().and_then(|a| a.split_once(':'));
-                let (dataset, collection) = node.map_or((UPLOAD, None), |(d, c)| (d, Some(c.to_owned())));
-                let connection = address
-                    .as_deref()
-                    .and_then(|a| source.world.graph.nodes.iter().find(|n| n.address.to_string() == a))
-                    .map(|n| n.connection.clone());
+                let entry = match &address {
+                    Some(at) => {
+                        let connection = source.world.graph.node(at).map(|n| n.connection.clone());
+                        Log::error(&at.dataset, Some(at.collection.clone()), connection, message)
+                    }
+                    None => Log::error(UPLOAD, None, None, message),
+                };
                 return Err(Stop::Failed(Box::new(Failure {
                     step: "upload_access",
-                    collection: address.clone(),
-                    entry: Log::error(dataset, collection, connection, message).in_step(ActionType::Access),
+                    collection: address.as_ref().map(Address::to_string),
+                    entry: entry.in_step(ActionType::Access),
                     checkpoint: None,
                     // Nothing was masked from these results yet, unless an earlier run did.
-                    forget: !resumed,
+                    forget: !from_checkpoint,
                 })));
             }
         };
@@ -897,7 +894,7 @@ impl Executor {
             let targets: Vec<String> = rule.targets.iter().map(|t| t.data_category.clone()).collect();
             let mut names = redaction::PackageNames::default();
             // (key in the package, address, rows)
-            let mut collections: Vec<(String, String, PackageRows<'_>)> = Vec::new();
+            let mut collections: Vec<(String, Address, PackageRows<'_>)> = Vec::new();
             for (address, spooled) in &found.collections {
                 let Some((dataset, collection)) = address.split_once(':') else { continue };
                 let at = Address { dataset: dataset.to_owned(), collection: collection.to_owned() };
@@ -908,7 +905,7 @@ impl Executor {
                     None => (address.clone(), format!("{dataset}.{collection}")),
                 };
                 let rows = PackageRows { spool: &found.spool, spooled, filter, redactor: &redactor, fields };
-                collections.push((key, address.clone(), rows));
+                collections.push((key, at, rows));
             }
             let mut entries: Vec<(String, Entry<'_>)> =
                 collections.iter().map(|(key, _, rows)| (key.clone(), Entry::Rows(rows as &dyn RowSource))).collect();
@@ -928,7 +925,7 @@ impl Executor {
                         "Access package {file} exceeds the size limit of {limit} bytes \
                          (LETHE__EXECUTION__MAX_PACKAGE_BYTES): {reached} bytes were reached while writing {}; \
                          nothing was stored",
-                        address.as_deref().unwrap_or(&collection)
+                        address.as_ref().map_or(collection, Address::to_string)
                     );
                     return Err(StageFailure::TooLarge { address, message });
                 }
