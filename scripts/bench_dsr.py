@@ -265,6 +265,7 @@ def main():
     parser.add_argument("--single", type=int, default=300, help="sequential single requests")
     parser.add_argument("--bulk", type=int, default=1000, help="requests submitted in bulk")
     parser.add_argument("--workers", type=int, default=4, help="LETHE__JOBS__WORKERS")
+    parser.add_argument("--ssl-mode", help="ssl_mode of the customer PostgreSQL connection (default: Lethe's, prefer)")
     parser.add_argument("--store", choices=["postgres", "mariadb", "postgres-tls"], default="postgres")
     parser.add_argument("--mariadb-url", default=os.environ.get("BENCH_MARIADB", "mysql://root@127.0.0.1:3306/test"))
     parser.add_argument("--pg-bin", default=os.environ.get("BENCH_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -296,6 +297,8 @@ def main():
             subprocess.run(["psql", shop_url, "-qc", "VACUUM ANALYZE"], check=True)
             parsed = __import__("urllib.parse").parse.urlparse(shop_url)
             secrets = {"host": parsed.hostname, "port": parsed.port or 5432, "dbname": shop_name, "username": parsed.username or "postgres"}
+            if args.ssl_mode:
+                secrets["ssl_mode"] = args.ssl_mode
             if args.store == "postgres-tls":
                 secrets.update({"ssl_mode": "verify-full", "ssl_root_cert": ca})
                 plain_secrets = {"host": "127.0.0.1", "port": 5432, "dbname": "postgres", "username": "postgres", "ssl_mode": "disable"}

@@ -446,7 +446,7 @@ pub fn masking_secrets(app: &crate::TestApp, id: &str) -> Value {
     let sealed: Option<Vec<u8>> = privacy_requests::table
         .find(id)
         .select(privacy_requests::masking_secrets)
-        .first(&mut *conn)
+        .first(&mut **conn)
         .expect("the request's row");
     let key = crypto::AppKey::from_text(crate::APP_KEY).expect("the test key");
     let plain = crypto::open(&key, &sealed.expect("masking secrets")).expect("sealed with the app key");

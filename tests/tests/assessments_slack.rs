@@ -361,7 +361,7 @@ fn reassess_jobs(app: &TestApp) -> Vec<(String, i32, Option<String>)> {
         .filter(j::queue.eq(assessments::REASSESS_QUEUE))
         .order(j::created_at.asc())
         .select((j::status, j::attempts, j::last_error))
-        .load(&mut *conn)
+        .load(&mut **conn)
         .unwrap()
 }
 

@@ -325,7 +325,7 @@ async fn a_request_whose_worker_died_mid_execution_completes_after_a_restart() {
                 .unwrap();
         assert!(claimed.is_some());
         // What the vanished worker got done: the request had started.
-        diesel::update(pr::table.find(&id)).set(pr::status.eq("in_processing")).execute(&mut *conn).unwrap();
+        diesel::update(pr::table.find(&id)).set(pr::status.eq("in_processing")).execute(&mut **conn).unwrap();
     }
     let stuck =
         send(&service, TestRequest::get().uri(&format!("/api/v1/privacy-request/{id}")).insert_header(bearer(&root)))

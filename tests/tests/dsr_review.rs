@@ -69,7 +69,7 @@ async fn the_emailed_code_unlocks_a_public_request_and_a_wrong_one_is_refused() 
         use db::schema::privacy_request_verifications as v;
         use diesel::prelude::*;
         let mut conn = app.db.database().conn().unwrap();
-        let digest: String = v::table.find(&id).select(v::code_digest).first(&mut *conn).unwrap();
+        let digest: String = v::table.find(&id).select(v::code_digest).first(&mut **conn).unwrap();
         assert!(digest.len() == 64 && !digest.contains(&code), "{digest}");
     }
 

@@ -215,39 +215,49 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<Job>> {
 
 /// Jobs that may be claimed now: due queued jobs of `queues`, and running jobs whose lease ran
 /// out with attempts left. A macro because the expression is used with two concrete backends.
-macro_rules! claimable {
-    ($at:expr, $queues:expr) => {{
-        let due = jobs::status.eq(JobStatus::Queued).and(jobs::run_at.le($at));
-        // `locked_until` is always set on running rows.
-        let expired = jobs::status
-            .eq(JobStatus::Running)
-            .and(jobs::locked_until.assume_not_null().lt($at))
-            .and(jobs::attempts.lt(jobs::max_attempts));
-        jobs::queue.eq_any($queues).and(due.or(expired))
-    }};
-}
-
-/// Claims the oldest due job of `queues` for `worker`, holding it for `lease`.
-pub fn claim(conn: &mut DbConn, worker: &str, queues: &[String], lease: Duration) -> Result<Option<Job>> {
-    let at = now();
-    conn.write_transaction(|c| {
-        let id: Option<String> = match &mut *c {
+/// The id of the first job `$filter` selects, oldest first, skipping rows another claimer holds.
+macro_rules! first_claimable {
+    ($c:expr, $filter:expr) => {
+        match &mut *$c {
             DbConn::Postgresql(pg) => jobs::table
                 .select(jobs::id)
-                .filter(claimable!(at, queues))
+                .filter($filter)
                 .order((jobs::run_at.asc(), jobs::created_at.asc()))
                 .limit(1)
                 .for_update()
                 .skip_locked()
-                .first(pg)
+                .first::<String>(pg)
                 .optional()?,
             DbConn::Sqlite(sqlite) => jobs::table
                 .select(jobs::id)
-                .filter(claimable!(at, queues))
+                .filter($filter)
                 .order((jobs::run_at.asc(), jobs::created_at.asc()))
                 .limit(1)
-                .first(sqlite)
+                .first::<String>(sqlite)
                 .optional()?,
+        }
+    };
+}
+
+/// Claims a job of `queues` for `worker`, holding it for `lease`: first one whose worker's lease
+/// ran out (taken over), else the oldest due one. Two lookups, each served in order by an index
+/// (`jobs_lease_idx`, `jobs_due_idx`), so a claim stays cheap however long the queue: one lookup
+/// with the two conditions OR-ed would sort every due job to take one.
+pub fn claim(conn: &mut DbConn, worker: &str, queues: &[String], lease: Duration) -> Result<Option<Job>> {
+    let at = now();
+    conn.write_transaction(|c| {
+        // `locked_until` is always set on running rows.
+        let expired = jobs::status
+            .eq(JobStatus::Running)
+            .and(jobs::locked_until.assume_not_null().lt(at))
+            .and(jobs::attempts.lt(jobs::max_attempts))
+            .and(jobs::queue.eq_any(queues));
+        let id = match first_claimable!(c, expired) {
+            Some(id) => Some(id),
+            None => {
+                let due = jobs::status.eq(JobStatus::Queued).and(jobs::run_at.le(at)).and(jobs::queue.eq_any(queues));
+                first_claimable!(c, due)
+            }
         };
         let Some(id) = id else { return Ok(None) };
         let claimed = (

@@ -20,7 +20,7 @@ mod time;
 pub use conn::{Backend, DbConn, MultiBackend};
 pub use error::{DbError, Result};
 pub use page::{Page, Window};
-pub use pool::{ConnectionManager, Database, DbPool, PooledConn};
+pub use pool::{ConnectionManager, Database, DbPool, PoolConn, PooledConn};
 pub use text::{TextEnum, stored_json};
 pub use time::{now, to_rfc3339, utc};
 

@@ -56,7 +56,7 @@ fn make_due(db: &TestDb, id: &str) {
     let mut conn = db.database().conn().unwrap();
     diesel::update(db::schema::jobs::table.filter(db::schema::jobs::id.eq(id)))
         .set(db::schema::jobs::run_at.eq(db::now() - chrono::TimeDelta::seconds(1)))
-        .execute(&mut *conn)
+        .execute(&mut **conn)
         .unwrap();
 }
 
@@ -114,6 +114,27 @@ fn a_job_whose_worker_vanished_is_claimed_again_after_its_lease() {
     assert!(jobs::complete(&mut conn, &id, "w2").unwrap());
 }
 
+#[test]
+fn claims_take_over_an_expired_lease_first_then_due_jobs_oldest_first_across_queues() {
+    let db = TestDb::new();
+    let mut conn = db.database().conn().unwrap();
+    let abandoned = jobs::enqueue(&mut conn, &NewJob::new("a", json!(0))).unwrap();
+    jobs::claim(&mut conn, "crashed", &queues(&["a"]), Duration::from_millis(300)).unwrap().unwrap();
+    // Due in the order 3, 1, 2 (run_at set in the past), over two queues, plus one not due yet.
+    let base = db::now() - chrono::TimeDelta::minutes(10);
+    let at = |minutes: i64| base + chrono::TimeDelta::minutes(minutes);
+    let second = jobs::enqueue(&mut conn, &NewJob::new("b", json!(1)).run_at(at(2))).unwrap();
+    let third = jobs::enqueue(&mut conn, &NewJob::new("a", json!(2)).run_at(at(3))).unwrap();
+    let first = jobs::enqueue(&mut conn, &NewJob::new("b", json!(3)).run_at(at(1))).unwrap();
+    jobs::enqueue(&mut conn, &NewJob::new("a", json!(4)).run_at(db::now() + chrono::TimeDelta::hours(1))).unwrap();
+    jobs::enqueue(&mut conn, &NewJob::new("other", json!(5)).run_at(at(0))).unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+
+    let order: Vec<String> = std::iter::from_fn(|| jobs::claim(&mut conn, "w", &queues(&["a", "b"]), LEASE).unwrap())
+        .map(|job| job.id)
+        .collect();
+    assert_eq!(order, [abandoned, first, second, third]);
+}
 #[test]
 fn heartbeat_keeps_the_lease() {
     let db = TestDb::new();
@@ -248,7 +269,7 @@ fn finished_jobs_past_their_retention_are_pruned_and_nothing_else() {
             assert_eq!(jobs::fail(&mut conn, &id, "w", "broken", false).unwrap(), FailOutcome::Failed);
         }
         let at = db::now() - chrono::TimeDelta::days(days_ago);
-        diesel::update(j::table.find(&id)).set(j::finished_at.eq(Some(at))).execute(&mut *conn).unwrap();
+        diesel::update(j::table.find(&id)).set(j::finished_at.eq(Some(at))).execute(&mut **conn).unwrap();
         id
     };
     let old_done = finish("a", true, 40);
@@ -277,7 +298,7 @@ fn a_worker_prunes_finished_jobs_past_their_retention_when_it_starts() {
     jobs::claim(&mut conn, "w", &queues(&["old"]), LEASE).unwrap().unwrap();
     jobs::complete(&mut conn, &id, "w").unwrap();
     let at = db::now() - chrono::TimeDelta::days(3);
-    diesel::update(j::table.find(&id)).set(j::finished_at.eq(Some(at))).execute(&mut *conn).unwrap();
+    diesel::update(j::table.find(&id)).set(j::finished_at.eq(Some(at))).execute(&mut **conn).unwrap();
 
     struct Nothing;
     impl JobHandler for Nothing {

@@ -32,7 +32,7 @@ fn secrets_are_sealed_at_rest_and_readable_only_with_the_app_key() {
     let stored: Option<Vec<u8>> = db::schema::connections::table
         .filter(db::schema::connections::key.eq("pg"))
         .select(db::schema::connections::secrets)
-        .first(&mut *conn)
+        .first(&mut **conn)
         .unwrap();
     let stored = stored.unwrap();
     let as_text = String::from_utf8_lossy(&stored);

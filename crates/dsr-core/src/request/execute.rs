@@ -156,6 +156,11 @@ impl StepStop {
 /// Rows masked in one transaction on a store.
 const MASK_BATCH: usize = 1_000;
 
+/// How often access looks for a cancel between collections. Reads only stop sooner on a
+/// cancel: packages are published, and rows masked, only while the request is held as running,
+/// so a coarser check loses nothing and saves a database round trip per collection.
+const CANCEL_CHECK: Duration = Duration::from_millis(100);
+
 /// A graph node as its connector reads it: the table, its schema and the declared columns.
 fn collection(node: &Node) -> Collection {
     let columns = node.fields.iter().map(|f| Column::new(&f.name, f.data_type.as_deref())).collect();
@@ -684,6 +689,9 @@ impl Executor {
                 slot
             }
         };
+        if !run.erasure_rules.is_empty() && !results.kept {
+            results.spool.sync(&results.collections).map_err(spool_failed)?;
+        }
         let secrets = self.keep_for_erasure(id, run, results)?;
         marks.queried = started.elapsed();
         let files = if run.has_access() {
@@ -790,9 +798,13 @@ impl Executor {
             let connection = world.graph.node(&address).map(|n| n.connection.clone());
             logs.push(Log::collection(&address, connection, LogStatus::Skipped, message, ActionType::Access));
         }
+        let mut checked: Option<Instant> = None;
         for step in plan.steps {
-            if !self.still_running(id)? {
-                return Err(StepStop::Canceled);
+            if checked.is_none_or(|at| at.elapsed() >= CANCEL_CHECK) {
+                if !self.still_running(id)? {
+                    return Err(StepStop::Canceled);
+                }
+                checked = Some(Instant::now());
             }
             let node = &world.graph.nodes[step.node];
             let spooled = read_collection(world, node, &step, identity, found)?;
@@ -822,7 +834,14 @@ impl Executor {
                 step: "upload_access",
                 collection: None,
                 entry: Log::error(UPLOAD, None, None, format!("Access package upload failed: {message}")),
-                checkpoint: Some(self.vault.seal_json(&source.found.checkpoint())?),
+                // Named only once durable; else a retry reads the stores again.
+                checkpoint: match source.found.spool.sync(&source.found.collections) {
+                    Ok(()) => Some(self.vault.seal_json(&source.found.checkpoint())?),
+                    Err(e) => {
+                        tracing::warn!(privacy_request_id = id, error = %e, "the spool could not be synced");
+                        None
+                    }
+                },
                 forget: false,
             })))
         };

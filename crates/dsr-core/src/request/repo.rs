@@ -119,9 +119,15 @@ pub(crate) fn is_running(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
 /// Inside a write transaction: whether request `id` is still executing, holding it so that a
 /// cancel waits until the transaction ends (PostgreSQL: a row lock; SQLite: the write
 /// transaction already excludes every other writer).
+///
+/// Only for transactions that write nothing to Lethe's database: on PostgreSQL their commit
+/// then does not wait for the WAL to reach the disk (`synchronous_commit = off` for this
+/// transaction), since the row lock is all they hold and it needs no durability; one disk
+/// flush saved per masking batch and per package publication.
 pub(crate) fn lock_if_running(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
     let found = match conn {
         DbConn::Postgresql(pg) => {
+            diesel::connection::SimpleConnection::batch_execute(pg, "SET LOCAL synchronous_commit = off")?;
             running(id).select(privacy_requests::id).for_update().first::<String>(pg).optional()?
         }
         DbConn::Sqlite(sqlite) => running(id).select(privacy_requests::id).first::<String>(sqlite).optional()?,

@@ -111,6 +111,21 @@ impl Spool {
         Checkpoint { run: self.run.clone(), collections: collections.clone() }
     }
 
+    /// Makes the files of `collections`, and the directories naming them, durable: called
+    /// before a checkpoint names them (a run that keeps no checkpoint never waits on the disk).
+    pub(crate) fn sync(&self, collections: &BTreeMap<String, Spooled>) -> Result<(), SpoolError> {
+        for spooled in collections.values() {
+            let path = self.dir.join(&spooled.file);
+            File::open(&path).and_then(|file| file.sync_all()).map_err(|e| SpoolError::new(&path, e))?;
+        }
+        // A new file's name is durable once its directory is (directories open only on Unix).
+        #[cfg(unix)]
+        for dir in self.dir.ancestors().take(4) {
+            File::open(dir).and_then(|d| d.sync_all()).map_err(|e| SpoolError::new(dir, e))?;
+        }
+        Ok(())
+    }
+
     /// A writer of a new file `file` (mode 0600).
     pub(crate) fn writer(&self, file: &str) -> Result<SpoolWriter, SpoolError> {
         let path = self.dir.join(file);
@@ -218,11 +233,10 @@ impl SpoolWriter {
         Ok(())
     }
 
-    /// Writes the last frame, syncs the file and says what it holds.
+    /// Writes the last frame and says what the file holds (made durable by [`Spool::sync`]).
     pub(crate) fn finish(mut self) -> Result<Spooled, SpoolError> {
         self.flush_frame()?;
-        let file = self.out.into_inner().map_err(|e| SpoolError::new(&self.path, e.error()))?;
-        file.sync_all().map_err(|e| SpoolError::new(&self.path, e))?;
+        self.out.into_inner().map_err(|e| SpoolError::new(&self.path, e.error()))?;
         let name = self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         Ok(Spooled { file: name, rows: self.rows })
     }
