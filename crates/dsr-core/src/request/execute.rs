@@ -8,13 +8,14 @@
 //! from it, packages are written from it row by row, and erasure masks from it in bounded
 //! batches, so memory does not grow with the subject's data.
 //!
-//! Access results are kept (the spool, named by a sealed checkpoint) before anything is written
-//! to the subject's stores and whenever a later step fails, so a retry or a take-over after a
-//! crash resumes from them:
-//! erasure masks the rows the first access found (masking an identity would otherwise make the
-//! subject's rows unfindable) with the same per-request secrets, so running it twice writes
-//! the same values. A cancel is checked before each collection, and packages are published and
-//! rows masked only inside a transaction that holds the request as still running.
+//! Access results are kept in a sealed checkpoint (the rows themselves when the spool holds at
+//! most 256 KiB, else the spool's name once its files are synced to disk) before anything is
+//! written to the subject's stores and whenever a later step fails, so a retry or a take-over
+//! after a crash resumes from them: erasure masks the rows the first access found (masking an
+//! identity would otherwise make the subject's rows unfindable) with the same per-request
+//! secrets, so running it twice writes the same values. A cancel is looked for between
+//! collections (at most every 100 ms), and packages are published and rows masked only inside a
+//! transaction that holds the request as still running.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -32,7 +33,7 @@ use super::manual::ManualInputs;
 use super::model::{FieldAffected, LogStatus, RequestStatus};
 use super::repo::{self, ResultFile};
 use super::settings::RequestSettings;
-use super::spool::{Checkpoint, Spool, SpoolError, Spooled, StoredCheckpoint};
+use super::spool::{Checkpoint, INLINE_CHECKPOINT_BYTES, Spool, SpoolError, Spooled, StoredCheckpoint};
 use super::vault::Vault;
 use crate::connection::AccessLevel;
 use crate::connection::secrets;
@@ -227,6 +228,18 @@ struct Found {
 impl Found {
     fn checkpoint(&self) -> Checkpoint {
         self.spool.checkpoint(&self.collections)
+    }
+
+    /// The checkpoint to store for these results: small ones inline, others naming the spool
+    /// once its files are durable.
+    fn stored(&self) -> std::result::Result<StoredCheckpoint, SpoolError> {
+        match self.spool.inline(&self.collections, INLINE_CHECKPOINT_BYTES)? {
+            Some(results) => Ok(StoredCheckpoint::Inline(results)),
+            None => {
+                self.spool.sync(&self.collections)?;
+                Ok(StoredCheckpoint::Spooled(self.checkpoint()))
+            }
+        }
     }
 }
 
@@ -689,10 +702,12 @@ impl Executor {
                 slot
             }
         };
-        if !run.erasure_rules.is_empty() && !results.kept {
-            results.spool.sync(&results.collections).map_err(spool_failed)?;
-        }
-        let secrets = self.keep_for_erasure(id, run, results)?;
+        let stored = if !run.erasure_rules.is_empty() && (!results.kept || run.masking_secrets.is_none()) {
+            Some(results.stored().map_err(spool_failed)?)
+        } else {
+            None
+        };
+        let secrets = self.keep_for_erasure(id, run, results, stored)?;
         marks.queried = started.elapsed();
         let files = if run.has_access() {
             let source = PackageSource {
@@ -718,7 +733,13 @@ impl Executor {
     /// Before the first write to the subject's stores: the results erasure works from (the
     /// spool, named by a sealed checkpoint), and the secrets it masks with, are stored, so a crash
     /// or a retry masks the same rows the same way. `None` when the policy erases nothing.
-    fn keep_for_erasure(&self, id: &str, run: &Run, found: &mut Found) -> Result<Option<MaskingSecrets>> {
+    fn keep_for_erasure(
+        &self,
+        id: &str,
+        run: &Run,
+        found: &mut Found,
+        stored: Option<StoredCheckpoint>,
+    ) -> Result<Option<MaskingSecrets>> {
         if run.erasure_rules.is_empty() {
             return Ok(None);
         }
@@ -730,8 +751,10 @@ impl Executor {
                 (secrets, Some(sealed))
             }
         };
-        if !found.kept || generated.is_some() {
-            let sealed = self.vault.seal_json(&found.checkpoint())?;
+        // `stored` is there exactly when nothing is kept yet or the secrets are new.
+        if let Some(stored) = stored {
+            let names_spool = matches!(stored, StoredCheckpoint::Spooled(_));
+            let sealed = self.vault.seal_json(&stored)?;
             let mut conn = self.db.conn()?;
             conn.write_transaction(|c| -> Result<()> {
                 repo::save_checkpoint(c, id, &sealed, db::now())?;
@@ -740,7 +763,8 @@ impl Executor {
                 }
                 Ok(())
             })?;
-            found.kept = true;
+            // Inline results need the spool no longer than this run.
+            found.kept = names_spool;
         }
         Ok(Some(secrets))
     }
@@ -835,8 +859,8 @@ impl Executor {
                 collection: None,
                 entry: Log::error(UPLOAD, None, None, format!("Access package upload failed: {message}")),
                 // Named only once durable; else a retry reads the stores again.
-                checkpoint: match source.found.spool.sync(&source.found.collections) {
-                    Ok(()) => Some(self.vault.seal_json(&source.found.checkpoint())?),
+                checkpoint: match source.found.stored() {
+                    Ok(stored) => Some(self.vault.seal_json(&stored)?),
                     Err(e) => {
                         tracing::warn!(privacy_request_id = id, error = %e, "the spool could not be synced");
                         None

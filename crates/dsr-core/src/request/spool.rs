@@ -63,9 +63,13 @@ pub(crate) struct Checkpoint {
     pub(crate) collections: BTreeMap<String, Spooled>,
 }
 
-/// A checkpoint as stored: today's, or the results themselves as releases before spooling kept
-/// them (still opened, so a request that failed before an upgrade can be retried after it).
-#[derive(Deserialize)]
+/// Results whose spool files hold at most this many bytes are stored in the checkpoint itself:
+/// one database write, where naming the spool costs a disk flush per file first.
+pub(crate) const INLINE_CHECKPOINT_BYTES: u64 = 256 * 1024;
+
+/// A checkpoint as stored: one naming the spool, or (for small results, and as releases before
+/// spooling wrote every checkpoint) the results themselves, respooled when a run resumes.
+#[derive(Serialize, Deserialize)]
 #[serde(untagged)]
 pub(crate) enum StoredCheckpoint {
     Spooled(Checkpoint),
@@ -124,6 +128,27 @@ impl Spool {
             File::open(dir).and_then(|d| d.sync_all()).map_err(|e| SpoolError::new(dir, e))?;
         }
         Ok(())
+    }
+
+    /// The rows of `collections` by address, when their files hold at most `limit` bytes.
+    pub(crate) fn inline(
+        &self,
+        collections: &BTreeMap<String, Spooled>,
+        limit: u64,
+    ) -> Result<Option<BTreeMap<String, Vec<Value>>>, SpoolError> {
+        let mut total = 0;
+        for spooled in collections.values() {
+            let path = self.dir.join(&spooled.file);
+            total += std::fs::metadata(&path).map_err(|e| SpoolError::new(&path, e))?.len();
+            if total > limit {
+                return Ok(None);
+            }
+        }
+        let mut results = BTreeMap::new();
+        for (address, spooled) in collections {
+            results.insert(address.clone(), self.rows(spooled)?.collect::<Result<Vec<Value>, SpoolError>>()?);
+        }
+        Ok(Some(results))
     }
 
     /// A writer of a new file `file` (mode 0600).
