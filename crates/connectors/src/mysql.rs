@@ -246,7 +246,9 @@ impl Connector for Mysql {
             |conn| {
                 let mut tx = conn.start_transaction(TxOpts::default()).map_err(reason)?;
                 let mut matched = 0;
-                for (query, binds) in sql::update_statements(&table, updates, quote_backtick, |_| "?".to_owned()) {
+                for (query, binds) in
+                    sql::update_statements(&table, updates, quote_backtick, |_| "?".to_owned(), sql::Batch::Case)
+                {
                     // An error drops the transaction, which rolls it back.
                     tx.exec_drop(query, binds.into_iter().map(param).collect::<Vec<_>>()).map_err(reason)?;
                     matched += usize::try_from(tx.affected_rows()).unwrap_or(usize::MAX);

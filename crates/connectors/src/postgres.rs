@@ -246,7 +246,9 @@ impl Connector for Postgres {
             |conn| {
                 conn.transaction(|c| {
                     let mut matched = 0;
-                    for (sql, binds) in sql::update_statements(&table, updates, quote_double, |n| format!("${n}")) {
+                    for (sql, binds) in
+                        sql::update_statements(&table, updates, quote_double, |n| format!("${n}"), sql::Batch::Values)
+                    {
                         matched +=
                             binds.into_iter().fold(diesel::sql_query(sql).into_boxed::<Pg>(), bind).execute(c)?;
                     }

@@ -175,15 +175,29 @@ pub(crate) fn update_sql(
 /// Most values one batched UPDATE binds (SQLite allows 32,766, MySQL 65,535, PostgreSQL 65,535).
 const MAX_UPDATE_BINDS: usize = 30_000;
 
+/// How a run of rows of one shape becomes one statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Batch {
+    /// `UPDATE t SET c = CASE k WHEN … THEN … ELSE c END … WHERE k IN (…)` (MySQL, SQLite). A CASE
+    /// is searched branch by branch for every row: fine for MySQL, whose CASE is cheap.
+    Case,
+    /// `UPDATE t AS lethe_t SET c = v.c0 … FROM (VALUES (k, v0, …), …) AS v(lethe_key, c0, …)
+    /// WHERE lethe_t.k = v.lethe_key` (PostgreSQL): a hash join, where a thousand-branch CASE costs
+    /// PostgreSQL ~35 ms per thousand rows against ~9 ms.
+    Values,
+}
+
 /// The statements that apply `updates`: runs of rows that set the same columns and are found by
-/// the same single column become one `UPDATE … SET c = CASE k WHEN … THEN … ELSE c END … WHERE
-/// k IN (…)` each (one round trip for up to a thousand rows instead of one per row); other rows
-/// get one UPDATE each ([`update_sql`]). Values are bound in order; nulls are written literally.
+/// the same single column become one statement each in the `batch` form (one round trip for up
+/// to thousands of rows instead of one per row); other rows get one UPDATE each
+/// ([`update_sql`]). Values are bound in order; nulls are written literally, and a column set
+/// to NULL on every row of a run is written `= NULL` (a run of untyped NULLs would be text).
 pub(crate) fn update_statements(
     table: &str,
     updates: &[RowUpdate],
     quote: fn(&str) -> String,
     placeholder: fn(usize) -> String,
+    batch_form: Batch,
 ) -> Vec<(String, Vec<Value>)> {
     let same_shape = |a: &RowUpdate, b: &RowUpdate| {
         a.filter.len() == 1
@@ -200,7 +214,10 @@ pub(crate) fn update_statements(
             rest = &rest[1..];
             continue;
         }
-        let per_row = 2 * first.set.len() + 1;
+        let per_row = match batch_form {
+            Batch::Case => 2 * first.set.len() + 1,
+            Batch::Values => first.set.len() + 1,
+        };
         let most = (MAX_UPDATE_BINDS / per_row).max(1);
         let run = rest.iter().take(most).take_while(|u| same_shape(first, u)).count();
         let (batch, after) = rest.split_at(run);
@@ -209,36 +226,97 @@ pub(crate) fn update_statements(
             statements.push(update_sql(table, first, quote, placeholder));
             continue;
         }
-        let key = quote(&first.filter[0].0);
-        let mut binds: Vec<Value> = Vec::with_capacity(batch.len() * per_row);
-        let next = |value: &Value, binds: &mut Vec<Value>| {
-            binds.push(value.clone());
-            placeholder(binds.len())
-        };
-        let mut set = Vec::with_capacity(first.set.len());
-        for (i, (column, _)) in first.set.iter().enumerate() {
-            let column = quote(column);
-            if batch.iter().all(|u| u.set[i].1.is_null()) {
-                // A CASE of nothing but NULLs would be typed text: write the NULL directly.
-                set.push(format!("{column} = NULL"));
-                continue;
-            }
-            let mut case = format!("{column} = CASE {key}");
-            for update in batch {
-                let when = next(&update.filter[0].1, &mut binds);
-                let then = match &update.set[i].1 {
-                    Value::Null => "NULL".to_owned(),
-                    value => next(value, &mut binds),
-                };
-                case.push_str(&format!(" WHEN {when} THEN {then}"));
-            }
-            case.push_str(&format!(" ELSE {column} END"));
-            set.push(case);
-        }
-        let keys: Vec<String> = batch.iter().map(|u| next(&u.filter[0].1, &mut binds)).collect();
-        statements.push((format!("UPDATE {table} SET {} WHERE {key} IN ({})", set.join(", "), keys.join(", ")), binds));
+        let all_null: Vec<bool> = (0..first.set.len()).map(|i| batch.iter().all(|u| u.set[i].1.is_null())).collect();
+        statements.push(match batch_form {
+            Batch::Case => case_update(table, batch, &all_null, quote, placeholder, per_row),
+            Batch::Values => values_update(table, batch, &all_null, quote, placeholder, per_row),
+        });
     }
     statements
+}
+
+/// Binds `value` (a placeholder), or writes NULL.
+fn bind_or_null(value: &Value, binds: &mut Vec<Value>, placeholder: fn(usize) -> String) -> String {
+    if value.is_null() {
+        return "NULL".to_owned();
+    }
+    binds.push(value.clone());
+    placeholder(binds.len())
+}
+
+fn case_update(
+    table: &str,
+    batch: &[RowUpdate],
+    all_null: &[bool],
+    quote: fn(&str) -> String,
+    placeholder: fn(usize) -> String,
+    per_row: usize,
+) -> (String, Vec<Value>) {
+    let key = quote(&batch[0].filter[0].0);
+    let mut binds: Vec<Value> = Vec::with_capacity(batch.len() * per_row);
+    let mut set = Vec::with_capacity(all_null.len());
+    for (i, (column, _)) in batch[0].set.iter().enumerate() {
+        let column = quote(column);
+        if all_null[i] {
+            set.push(format!("{column} = NULL"));
+            continue;
+        }
+        let mut case = format!("{column} = CASE {key}");
+        for update in batch {
+            let when = bind_or_null(&update.filter[0].1, &mut binds, placeholder);
+            let then = bind_or_null(&update.set[i].1, &mut binds, placeholder);
+            case.push_str(&format!(" WHEN {when} THEN {then}"));
+        }
+        case.push_str(&format!(" ELSE {column} END"));
+        set.push(case);
+    }
+    let keys: Vec<String> = batch.iter().map(|u| bind_or_null(&u.filter[0].1, &mut binds, placeholder)).collect();
+    (format!("UPDATE {table} SET {} WHERE {key} IN ({})", set.join(", "), keys.join(", ")), binds)
+}
+
+fn values_update(
+    table: &str,
+    batch: &[RowUpdate],
+    all_null: &[bool],
+    quote: fn(&str) -> String,
+    placeholder: fn(usize) -> String,
+    per_row: usize,
+) -> (String, Vec<Value>) {
+    let key = quote(&batch[0].filter[0].0);
+    let mut binds: Vec<Value> = Vec::with_capacity(batch.len() * per_row);
+    // The joined columns are named by position, so no column name can clash with the alias.
+    let set: Vec<String> = batch[0]
+        .set
+        .iter()
+        .enumerate()
+        .map(|(i, (column, _))| {
+            let rhs = if all_null[i] { "NULL".to_owned() } else { format!("v.c{i}") };
+            format!("{} = {rhs}", quote(column))
+        })
+        .collect();
+    let rows: Vec<String> = batch
+        .iter()
+        .map(|update| {
+            let mut row = vec![bind_or_null(&update.filter[0].1, &mut binds, placeholder)];
+            for (i, (_, value)) in update.set.iter().enumerate() {
+                if !all_null[i] {
+                    row.push(bind_or_null(value, &mut binds, placeholder));
+                }
+            }
+            format!("({})", row.join(", "))
+        })
+        .collect();
+    let mut names = vec!["lethe_key".to_owned()];
+    names.extend((0..all_null.len()).filter(|i| !all_null[*i]).map(|i| format!("c{i}")));
+    (
+        format!(
+            "UPDATE {table} AS lethe_t SET {} FROM (VALUES {}) AS v({}) WHERE lethe_t.{key} = v.lethe_key",
+            set.join(", "),
+            rows.join(", "),
+            names.join(", ")
+        ),
+        binds,
+    )
 }
 
 /// `"name"` with embedded quotes doubled (PostgreSQL, SQLite).
@@ -303,7 +381,7 @@ mod tests {
             filter: vec![("a".into(), json!(1)), ("b".into(), json!(2))],
         };
         let updates = [row(1, json!("x")), row(2, Value::Null), composite, row(3, json!("y"))];
-        let statements = update_statements("\"t\"", &updates, quote_double, |n| format!("${n}"));
+        let statements = update_statements("\"t\"", &updates, quote_double, |n| format!("${n}"), Batch::Case);
         assert_eq!(statements.len(), 3);
         assert_eq!(
             statements[0],
@@ -318,9 +396,31 @@ mod tests {
         assert_eq!(statements[2].0, "UPDATE \"t\" SET \"name\" = $1, \"phone\" = NULL WHERE \"id\" = $2");
         // Bounded binds: 30,000 / (2 × 2 + 1) = 6,000 rows a statement.
         let many: Vec<RowUpdate> = (0..13_000).map(|i| row(i, json!("m"))).collect();
-        let sizes: Vec<usize> =
-            update_statements("t", &many, quote_double, |_| "?".to_owned()).iter().map(|s| s.1.len()).collect();
+        let sizes: Vec<usize> = update_statements("t", &many, quote_double, |_| "?".to_owned(), Batch::Case)
+            .iter()
+            .map(|s| s.1.len())
+            .collect();
         assert_eq!(sizes, vec![18_000, 18_000, 3_000]);
+
+        // PostgreSQL's form: the same rows joined from a VALUES list, one bind per key and value.
+        let statements = update_statements("\"t\"", &updates, quote_double, |n| format!("${n}"), Batch::Values);
+        assert_eq!(statements.len(), 3);
+        assert_eq!(
+            statements[0],
+            (
+                "UPDATE \"t\" AS lethe_t SET \"name\" = v.c0, \"phone\" = NULL FROM (VALUES ($1, $2), ($3, NULL)) \
+                 AS v(lethe_key, c0) WHERE lethe_t.\"id\" = v.lethe_key"
+                    .to_owned(),
+                vec![json!(1), json!("x"), json!(2)]
+            )
+        );
+        assert_eq!(statements[1].0, "UPDATE \"t\" SET \"name\" = $1 WHERE \"a\" = $2 AND \"b\" = $3");
+        // 30,000 / (2 + 1) = 10,000 rows a statement.
+        let sizes: Vec<usize> = update_statements("t", &many, quote_double, |_| "?".to_owned(), Batch::Values)
+            .iter()
+            .map(|s| s.1.len())
+            .collect();
+        assert_eq!(sizes, vec![20_000, 6_000]);
     }
 
     #[test]
