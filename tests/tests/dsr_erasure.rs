@@ -365,3 +365,70 @@ async fn masking_configuration_and_overrides_are_validated() {
         "d.people.name: Masking strategy 'hmac' with required secrets not allowed as an override."
     );
 }
+
+/// Keys and references of a type text does not convert to implicitly (PostgreSQL's uuid): rows
+/// are found through them and masked by them. (MariaDB and SQLite store them as text.)
+fn uuid_sql(kind: lethe_tests::shop::Kind) -> String {
+    let uuid = if kind == lethe_tests::shop::Kind::Postgres { "UUID" } else { "VARCHAR(36)" };
+    format!(
+        "CREATE TABLE account (id {uuid} PRIMARY KEY, email VARCHAR(100), name VARCHAR(100));
+CREATE TABLE note (id {uuid} PRIMARY KEY, account_id {uuid}, body VARCHAR(100));
+INSERT INTO account VALUES ('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'una@example.com', 'Una'),
+  ('b1eebc99-9c0b-4ef8-bb6d-6bb9bd380a22', 'otto@example.com', 'Otto');
+INSERT INTO note VALUES ('c2eebc99-9c0b-4ef8-bb6d-6bb9bd380a33', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'Una wrote'),
+  ('c2eebc99-9c0b-4ef8-bb6d-6bb9bd380a34', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'Una again'),
+  ('d3eebc99-9c0b-4ef8-bb6d-6bb9bd380a44', 'b1eebc99-9c0b-4ef8-bb6d-6bb9bd380a22', 'Otto wrote');"
+    )
+}
+
+const UUID_DATASET: &str = "dataset:
+  - fides_key: uuid_db
+    collections:
+      - name: account
+        fields:
+          - {name: id, data_categories: [user.unique_id], fides_meta: {primary_key: true}}
+          - {name: email, data_categories: [user.contact.email], fides_meta: {identity: email, data_type: string}}
+          - {name: name, data_categories: [user.name], fides_meta: {data_type: string}}
+      - name: note
+        fields:
+          - {name: id, data_categories: [system.operations], fides_meta: {primary_key: true}}
+          - name: account_id
+            data_categories: [user.unique_id]
+            fides_meta:
+              references: [{dataset: uuid_db, field: account.id, direction: from}]
+          - {name: body, data_categories: [user.content], fides_meta: {data_type: string}}
+";
+
+#[actix_web::test]
+async fn rows_are_found_through_and_masked_by_uuid_keys() {
+    for kind in kinds() {
+        let (_app, service, root) = lethe_tests::ready().await;
+        let db = CustomerDb::create_with(kind, &uuid_sql(kind));
+        register_with(&service, &root, &db, "uuids", "write", UUID_DATASET).await;
+        create_policy(&service, &root, "copy_and_forget", json!([
+            {"key": "copy", "action_type": "access", "targets": ["user"]},
+            {"key": "forget", "action_type": "erasure", "masking_strategy": {"strategy": "string_rewrite", "configuration": {"rewrite_value": "MASKED"}}, "targets": ["user.name", "user.content"]}
+        ]))
+        .await;
+        let id = create_request(
+            &service,
+            &root,
+            json!({"identity": {"email": "una@example.com"}, "policy_key": "copy_and_forget"}),
+        )
+        .await;
+        let done = wait_done(&service, &root, &id).await;
+        assert_eq!(done["status"], "complete", "{kind:?}: {done}");
+        let packages = lethe_tests::shop::download_packages(&service, &root, &id).await;
+        let package: Value = serde_json::from_slice(&packages[0].1).unwrap();
+        let mut bodies: Vec<&str> =
+            package["uuid_db:note"].as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap()).collect();
+        bodies.sort_unstable();
+        assert_eq!(bodies, ["Una again", "Una wrote"], "{kind:?}: {package}");
+        assert_eq!(package["uuid_db:account"][0]["id"], "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "{kind:?}");
+
+        let bodies = db.texts("SELECT body AS v FROM note ORDER BY id");
+        assert_eq!(bodies, [Some("MASKED".into()), Some("MASKED".into()), Some("Otto wrote".into())], "{kind:?}");
+        let names = db.texts("SELECT name AS v FROM account ORDER BY id");
+        assert_eq!(names, [Some("MASKED".into()), Some("Otto".into())], "{kind:?}");
+    }
+}

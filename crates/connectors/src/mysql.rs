@@ -247,7 +247,7 @@ impl Connector for Mysql {
                 let mut tx = conn.start_transaction(TxOpts::default()).map_err(reason)?;
                 let mut matched = 0;
                 for (query, binds) in
-                    sql::update_statements(&table, updates, quote_backtick, |_| "?".to_owned(), sql::Batch::Case)
+                    sql::update_statements(&table, updates, quote_backtick, &|_, _, _| "?".to_owned(), sql::Batch::Case)
                 {
                     // An error drops the transaction, which rolls it back.
                     tx.exec_drop(query, binds.into_iter().map(param).collect::<Vec<_>>()).map_err(reason)?;

@@ -1,7 +1,12 @@
 //! PostgreSQL through libpq (built from source with OpenSSL): rows come back as JSON built by
 //! the server (`row_to_json`), so every column type reads without a per-type mapping; input
-//! values are bound as typed arrays (`= ANY($1)`, `&&` for array columns). TLS follows libpq's
-//! `sslmode`, with the CA from the secrets or the system's.
+//! values are bound as typed arrays (`= ANY($1)`, `&&` for array columns), text values cast to
+//! their column's type where text does not convert implicitly (`= ANY($1::uuid[])`; the types
+//! come from the catalog once per table). TLS follows libpq's `sslmode`, with the CA from the
+//! secrets or the system's.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::Pg;
@@ -130,6 +135,43 @@ pub(crate) struct Postgres {
     /// The CA file, for the modes that read one (`require` only with a given CA, as libpq).
     roots: Option<RootCerts>,
     idle: Idle<PgConnection>,
+    /// Column types by table, read from the catalog once per table (see [`ColumnTypes`]).
+    types: Mutex<HashMap<String, Arc<ColumnTypes>>>,
+}
+
+/// The columns of one table whose type a text value does not convert to implicitly (uuid,
+/// inet, an enum, a date…), with that type. Values reach Lethe as JSON, so such a column's
+/// values are strings; bound as text they would not compare (`uuid = text` has no operator),
+/// so the placeholder carries a cast (`$1::uuid`), as PostgreSQL does for a quoted literal.
+#[derive(Default)]
+struct ColumnTypes(HashMap<String, String>);
+
+impl ColumnTypes {
+    /// Whether text converts to `ty` without a cast (assignment casts included).
+    fn text_like(ty: &str) -> bool {
+        ["text", "character varying", "character", "name", "citext", "\"char\"", "bpchar", "varchar"].contains(&ty)
+    }
+
+    /// The cast a text value for `column` needs, if any.
+    fn cast(&self, column: &str) -> Option<&str> {
+        self.0.get(column).map(String::as_str).filter(|ty| !Self::text_like(ty) && !ty.ends_with("[]"))
+    }
+
+    /// `$n`, with the cast a text value for `column` needs.
+    fn placeholder(&self, n: usize, column: &str, value: &Value) -> String {
+        match self.cast(column) {
+            Some(ty) if value.is_string() => format!("${n}::{ty}"),
+            _ => format!("${n}"),
+        }
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct ColumnType {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    ty: String,
 }
 
 impl Postgres {
@@ -139,7 +181,7 @@ impl Postgres {
             _ if secrets.ssl_root_cert.is_some() => Some(RootCerts::new(secrets.ssl_root_cert.as_deref())?),
             _ => None,
         };
-        Ok(Postgres { secrets, roots, idle: Idle::default() })
+        Ok(Postgres { secrets, roots, idle: Idle::default(), types: Mutex::default() })
     }
 
     fn connect(&self) -> Result<PgConnection, ConnectorError> {
@@ -155,7 +197,30 @@ impl Postgres {
         }
     }
 
-    fn select<'a>(&self, collection: &Collection, inputs: &[FieldInput]) -> BoxedSqlQuery<'a, Pg, SqlQuery> {
+    /// The column types of `table` (quoted), from the catalog the first time.
+    fn column_types(&self, conn: &mut PgConnection, table: &str) -> Result<Arc<ColumnTypes>, diesel::result::Error> {
+        if let Some(types) = self.types.lock().ok().and_then(|t| t.get(table).cloned()) {
+            return Ok(types);
+        }
+        let rows = diesel::sql_query(
+            "SELECT a.attname::text AS name, format_type(a.atttypid, NULL) AS ty FROM pg_attribute a \
+             WHERE a.attrelid = CAST($1 AS regclass) AND a.attnum > 0 AND NOT a.attisdropped",
+        )
+        .bind::<Text, _>(table)
+        .load::<ColumnType>(conn)?;
+        let types = Arc::new(ColumnTypes(rows.into_iter().map(|r| (r.name, r.ty)).collect()));
+        if let Ok(mut cache) = self.types.lock() {
+            cache.insert(table.to_owned(), Arc::clone(&types));
+        }
+        Ok(types)
+    }
+
+    fn select<'a>(
+        &self,
+        collection: &Collection,
+        inputs: &[FieldInput],
+        types: &ColumnTypes,
+    ) -> BoxedSqlQuery<'a, Pg, SqlQuery> {
         let columns: Vec<String> = collection.columns.iter().map(|c| quote_double(&c.name)).collect();
         let mut query = diesel::sql_query(format!(
             "SELECT row_to_json(t)::text AS lethe_row FROM (SELECT {} FROM {} WHERE ",
@@ -166,11 +231,20 @@ impl Postgres {
         for (i, input) in inputs.iter().enumerate() {
             let data_type = collection.data_type(&input.field);
             let operator = if data_type.is_some_and(|t| t.ends_with("[]")) { "&&" } else { "= ANY" };
-            let clause =
-                format!("{}{} {operator}(${})", if i > 0 { " OR " } else { "" }, quote_double(&input.field), i + 1);
-            query = query.sql(clause);
             let values = &input.values;
-            query = match BindType::of(data_type, values) {
+            let bind_type = BindType::of(data_type, values);
+            let cast = match (bind_type, types.cast(&input.field)) {
+                (BindType::Text, Some(ty)) => format!("::{ty}[]"),
+                _ => String::new(),
+            };
+            let clause = format!(
+                "{}{} {operator}(${}{cast})",
+                if i > 0 { " OR " } else { "" },
+                quote_double(&input.field),
+                i + 1
+            );
+            query = query.sql(clause);
+            query = match bind_type {
                 BindType::Int => query.bind::<Array<BigInt>, _>(values.iter().filter_map(as_int).collect::<Vec<_>>()),
                 BindType::Float => {
                     query.bind::<Array<Double>, _>(values.iter().filter_map(as_float).collect::<Vec<_>>())
@@ -226,8 +300,10 @@ impl Connector for Postgres {
             self.idle.with(
                 || self.connect(),
                 |conn| {
+                    let types =
+                        self.column_types(conn, &self.table(collection)).map_err(ConnectorError::from_driver)?;
                     let rows = self
-                        .select(collection, statement)
+                        .select(collection, statement, &types)
                         .load_iter::<JsonRow, diesel::pg::PgRowByRowLoadingMode>(conn)
                         .map_err(ConnectorError::from_driver)?;
                     sql::stream_json_rows(rows, sink)
@@ -244,10 +320,12 @@ impl Connector for Postgres {
         self.idle.with(
             || self.connect(),
             |conn| {
+                let types = self.column_types(conn, &table).map_err(ConnectorError::from_driver)?;
+                let placeholder = |n: usize, column: &str, value: &Value| types.placeholder(n, column, value);
                 conn.transaction(|c| {
                     let mut matched = 0;
                     for (sql, binds) in
-                        sql::update_statements(&table, updates, quote_double, |n| format!("${n}"), sql::Batch::Values)
+                        sql::update_statements(&table, updates, quote_double, &placeholder, sql::Batch::Values)
                     {
                         matched +=
                             binds.into_iter().fold(diesel::sql_query(sql).into_boxed::<Pg>(), bind).execute(c)?;

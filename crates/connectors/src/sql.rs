@@ -152,23 +152,19 @@ pub(crate) fn update_sql(
     table: &str,
     update: &RowUpdate,
     quote: fn(&str) -> String,
-    placeholder: fn(usize) -> String,
+    placeholder: Placeholder<'_>,
 ) -> (String, Vec<Value>) {
     let mut binds = Vec::new();
-    let mut next = |value: &Value| {
-        binds.push(value.clone());
-        placeholder(binds.len())
-    };
     let set: Vec<String> = update
         .set
         .iter()
-        .map(|(column, value)| {
-            let rhs = if value.is_null() { "NULL".to_owned() } else { next(value) };
-            format!("{} = {rhs}", quote(column))
-        })
+        .map(|(column, value)| format!("{} = {}", quote(column), bind_or_null(column, value, &mut binds, placeholder)))
         .collect();
-    let filter: Vec<String> =
-        update.filter.iter().map(|(column, value)| format!("{} = {}", quote(column), next(value))).collect();
+    let filter: Vec<String> = update
+        .filter
+        .iter()
+        .map(|(column, value)| format!("{} = {}", quote(column), bind_or_null(column, value, &mut binds, placeholder)))
+        .collect();
     (format!("UPDATE {table} SET {} WHERE {}", set.join(", "), filter.join(" AND ")), binds)
 }
 
@@ -196,7 +192,7 @@ pub(crate) fn update_statements(
     table: &str,
     updates: &[RowUpdate],
     quote: fn(&str) -> String,
-    placeholder: fn(usize) -> String,
+    placeholder: Placeholder<'_>,
     batch_form: Batch,
 ) -> Vec<(String, Vec<Value>)> {
     let same_shape = |a: &RowUpdate, b: &RowUpdate| {
@@ -235,13 +231,17 @@ pub(crate) fn update_statements(
     statements
 }
 
+/// The text standing for bind `n` (1-based) of `value` for `column`: `?`, `$n`, or `$n::uuid`
+/// where PostgreSQL must be told a text value's type.
+pub(crate) type Placeholder<'a> = &'a dyn Fn(usize, &str, &Value) -> String;
+
 /// Binds `value` (a placeholder), or writes NULL.
-fn bind_or_null(value: &Value, binds: &mut Vec<Value>, placeholder: fn(usize) -> String) -> String {
+fn bind_or_null(column: &str, value: &Value, binds: &mut Vec<Value>, placeholder: Placeholder<'_>) -> String {
     if value.is_null() {
         return "NULL".to_owned();
     }
     binds.push(value.clone());
-    placeholder(binds.len())
+    placeholder(binds.len(), column, value)
 }
 
 fn case_update(
@@ -249,7 +249,7 @@ fn case_update(
     batch: &[RowUpdate],
     all_null: &[bool],
     quote: fn(&str) -> String,
-    placeholder: fn(usize) -> String,
+    placeholder: Placeholder<'_>,
     per_row: usize,
 ) -> (String, Vec<Value>) {
     let key = quote(&batch[0].filter[0].0);
@@ -263,14 +263,15 @@ fn case_update(
         }
         let mut case = format!("{column} = CASE {key}");
         for update in batch {
-            let when = bind_or_null(&update.filter[0].1, &mut binds, placeholder);
-            let then = bind_or_null(&update.set[i].1, &mut binds, placeholder);
+            let when = bind_or_null(&update.filter[0].0, &update.filter[0].1, &mut binds, placeholder);
+            let then = bind_or_null(&update.set[i].0, &update.set[i].1, &mut binds, placeholder);
             case.push_str(&format!(" WHEN {when} THEN {then}"));
         }
         case.push_str(&format!(" ELSE {column} END"));
         set.push(case);
     }
-    let keys: Vec<String> = batch.iter().map(|u| bind_or_null(&u.filter[0].1, &mut binds, placeholder)).collect();
+    let keys: Vec<String> =
+        batch.iter().map(|u| bind_or_null(&u.filter[0].0, &u.filter[0].1, &mut binds, placeholder)).collect();
     (format!("UPDATE {table} SET {} WHERE {key} IN ({})", set.join(", "), keys.join(", ")), binds)
 }
 
@@ -279,7 +280,7 @@ fn values_update(
     batch: &[RowUpdate],
     all_null: &[bool],
     quote: fn(&str) -> String,
-    placeholder: fn(usize) -> String,
+    placeholder: Placeholder<'_>,
     per_row: usize,
 ) -> (String, Vec<Value>) {
     let key = quote(&batch[0].filter[0].0);
@@ -297,10 +298,10 @@ fn values_update(
     let rows: Vec<String> = batch
         .iter()
         .map(|update| {
-            let mut row = vec![bind_or_null(&update.filter[0].1, &mut binds, placeholder)];
-            for (i, (_, value)) in update.set.iter().enumerate() {
+            let mut row = vec![bind_or_null(&update.filter[0].0, &update.filter[0].1, &mut binds, placeholder)];
+            for (i, (column, value)) in update.set.iter().enumerate() {
                 if !all_null[i] {
-                    row.push(bind_or_null(value, &mut binds, placeholder));
+                    row.push(bind_or_null(column, value, &mut binds, placeholder));
                 }
             }
             format!("({})", row.join(", "))
@@ -360,13 +361,13 @@ mod tests {
             set: vec![("name".into(), json!("x")), ("phone".into(), Value::Null)],
             filter: vec![("id".into(), json!(7)), ("tenant".into(), json!("a"))],
         };
-        let (sql, binds) = update_sql("\"shop\".\"customer\"", &update, quote_double, |n| format!("${n}"));
+        let (sql, binds) = update_sql("\"shop\".\"customer\"", &update, quote_double, &|n, _, _| format!("${n}"));
         assert_eq!(
             sql,
             "UPDATE \"shop\".\"customer\" SET \"name\" = $1, \"phone\" = NULL WHERE \"id\" = $2 AND \"tenant\" = $3"
         );
         assert_eq!(binds, vec![json!("x"), json!(7), json!("a")]);
-        let (sql, _) = update_sql("`customer`", &update, quote_backtick, |_| "?".to_owned());
+        let (sql, _) = update_sql("`customer`", &update, quote_backtick, &|_, _, _| "?".to_owned());
         assert_eq!(sql, "UPDATE `customer` SET `name` = ?, `phone` = NULL WHERE `id` = ? AND `tenant` = ?");
     }
 
@@ -381,7 +382,7 @@ mod tests {
             filter: vec![("a".into(), json!(1)), ("b".into(), json!(2))],
         };
         let updates = [row(1, json!("x")), row(2, Value::Null), composite, row(3, json!("y"))];
-        let statements = update_statements("\"t\"", &updates, quote_double, |n| format!("${n}"), Batch::Case);
+        let statements = update_statements("\"t\"", &updates, quote_double, &|n, _, _| format!("${n}"), Batch::Case);
         assert_eq!(statements.len(), 3);
         assert_eq!(
             statements[0],
@@ -396,14 +397,14 @@ mod tests {
         assert_eq!(statements[2].0, "UPDATE \"t\" SET \"name\" = $1, \"phone\" = NULL WHERE \"id\" = $2");
         // Bounded binds: 30,000 / (2 × 2 + 1) = 6,000 rows a statement.
         let many: Vec<RowUpdate> = (0..13_000).map(|i| row(i, json!("m"))).collect();
-        let sizes: Vec<usize> = update_statements("t", &many, quote_double, |_| "?".to_owned(), Batch::Case)
+        let sizes: Vec<usize> = update_statements("t", &many, quote_double, &|_, _, _| "?".to_owned(), Batch::Case)
             .iter()
             .map(|s| s.1.len())
             .collect();
         assert_eq!(sizes, vec![18_000, 18_000, 3_000]);
 
         // PostgreSQL's form: the same rows joined from a VALUES list, one bind per key and value.
-        let statements = update_statements("\"t\"", &updates, quote_double, |n| format!("${n}"), Batch::Values);
+        let statements = update_statements("\"t\"", &updates, quote_double, &|n, _, _| format!("${n}"), Batch::Values);
         assert_eq!(statements.len(), 3);
         assert_eq!(
             statements[0],
@@ -416,7 +417,7 @@ mod tests {
         );
         assert_eq!(statements[1].0, "UPDATE \"t\" SET \"name\" = $1 WHERE \"a\" = $2 AND \"b\" = $3");
         // 30,000 / (2 + 1) = 10,000 rows a statement.
-        let sizes: Vec<usize> = update_statements("t", &many, quote_double, |_| "?".to_owned(), Batch::Values)
+        let sizes: Vec<usize> = update_statements("t", &many, quote_double, &|_, _, _| "?".to_owned(), Batch::Values)
             .iter()
             .map(|s| s.1.len())
             .collect();

@@ -142,9 +142,13 @@ impl Connector for SqliteStore {
             |conn| {
                 conn.transaction(|c| {
                     let mut matched = 0;
-                    for (sql, binds) in
-                        sql::update_statements(&table, updates, quote_double, |_| "?".to_owned(), sql::Batch::Case)
-                    {
+                    for (sql, binds) in sql::update_statements(
+                        &table,
+                        updates,
+                        quote_double,
+                        &|_, _, _| "?".to_owned(),
+                        sql::Batch::Case,
+                    ) {
                         matched +=
                             binds.into_iter().fold(diesel::sql_query(sql).into_boxed::<Sqlite>(), bind).execute(c)?;
                     }
