@@ -213,9 +213,8 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<Job>> {
         .transpose()
 }
 
-/// Jobs that may be claimed now: due queued jobs of `queues`, and running jobs whose lease ran
-/// out with attempts left. A macro because the expression is used with two concrete backends.
-/// The id of the first job `$filter` selects, oldest first, skipping rows another claimer holds.
+/// The id of the first job `$filter` selects, oldest first, skipping rows another claimer holds
+/// (PostgreSQL). A macro because the query is built for two concrete backends.
 macro_rules! first_claimable {
     ($c:expr, $filter:expr) => {
         match &mut *$c {

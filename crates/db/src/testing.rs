@@ -167,6 +167,16 @@ fn unreachable(value: &str) -> Option<String> {
     Some(last)
 }
 
+/// A PostgreSQL server for a test of PostgreSQL-only behaviour (`what` says which): Lethe's
+/// own store's when `TEST_DATABASE_URL` is set, else the customer stores' (`LETHE_TEST_CUSTOMER_PG`,
+/// as [`outside_service`]: `None` after one line saying what is left out, a failure in CI).
+pub fn postgres_server(what: &str) -> Option<String> {
+    match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(url) => Some(url),
+        None => outside_service("LETHE_TEST_CUSTOMER_PG", what),
+    }
+}
+
 /// Whether the tests run in CI (`CI` set to anything but empty, `0` or `false`), where nothing
 /// may be skipped.
 pub fn in_ci() -> bool {

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use db::changes::ChangeFeed;
-use db::testing::{TestDb, outside_service};
+use db::testing::{TestDb, postgres_server};
 
 fn wait_for(counter: &AtomicUsize, at_least: usize) -> usize {
     for _ in 0..200 {
@@ -19,14 +19,7 @@ fn wait_for(counter: &AtomicUsize, at_least: usize) -> usize {
 
 #[test]
 fn a_change_reaches_the_gateways_of_its_schema_and_not_another_deployments() {
-    // Any PostgreSQL server will do: Lethe's own store's when set, else the customer stores'.
-    let server = match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
-        Some(url) => url,
-        None => match outside_service("LETHE_TEST_CUSTOMER_PG", "a PostgreSQL server for change notifications") {
-            Some(url) => url,
-            None => return,
-        },
-    };
+    let Some(server) = postgres_server("a PostgreSQL server for change notifications") else { return };
     let ours = TestDb::on_postgres(&server);
     let theirs = TestDb::on_postgres(&server);
     let feed = ChangeFeed::new();

@@ -135,6 +135,7 @@ fn claims_take_over_an_expired_lease_first_then_due_jobs_oldest_first_across_que
         .collect();
     assert_eq!(order, [abandoned, first, second, third]);
 }
+
 #[test]
 fn heartbeat_keeps_the_lease() {
     let db = TestDb::new();

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use db::testing::{TestDb, outside_service};
+use db::testing::{TestDb, postgres_server};
 use diesel::prelude::*;
 use diesel::sql_types::Integer;
 
@@ -44,17 +44,9 @@ fn terminate(admin_url: &str, pid: i32) {
     panic!("backend {pid} did not end");
 }
 
-/// Any PostgreSQL server will do: Lethe's own store's when set, else the customer stores'.
-fn server() -> Option<String> {
-    match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
-        Some(url) => Some(url),
-        None => outside_service("LETHE_TEST_CUSTOMER_PG", "pool validation on PostgreSQL"),
-    }
-}
-
 #[test]
 fn a_connection_idle_past_the_trusted_window_is_pinged_and_replaced_when_dead() {
-    let Some(admin_url) = server() else { return };
+    let Some(admin_url) = postgres_server("pool validation on PostgreSQL") else { return };
     let db = TestDb::on_postgres(&admin_url);
     let pid = backend_pid(&mut db.database().conn().unwrap()).unwrap();
     terminate(&admin_url, pid);
@@ -68,7 +60,7 @@ fn a_connection_idle_past_the_trusted_window_is_pinged_and_replaced_when_dead() 
 
 #[test]
 fn a_connection_that_died_while_trusted_fails_once_and_is_not_handed_out_again() {
-    let Some(admin_url) = server() else { return };
+    let Some(admin_url) = postgres_server("pool validation on PostgreSQL") else { return };
     let db = TestDb::on_postgres(&admin_url);
     // Every pooled connection, so whichever comes next is one of them.
     let mut held: Vec<_> = (0..4).map(|_| db.database().conn().unwrap()).collect();

@@ -702,12 +702,7 @@ impl Executor {
                 slot
             }
         };
-        let stored = if !run.erasure_rules.is_empty() && (!results.kept || run.masking_secrets.is_none()) {
-            Some(results.stored().map_err(spool_failed)?)
-        } else {
-            None
-        };
-        let secrets = self.keep_for_erasure(id, run, results, stored)?;
+        let secrets = self.keep_for_erasure(id, run, results, spool_failed)?;
         marks.queried = started.elapsed();
         let files = if run.has_access() {
             let source = PackageSource {
@@ -730,16 +725,16 @@ impl Executor {
         Ok(files)
     }
 
-    /// Before the first write to the subject's stores: the results erasure works from (the
-    /// spool, named by a sealed checkpoint), and the secrets it masks with, are stored, so a crash
-    /// or a retry masks the same rows the same way. `None` when the policy erases nothing.
+    /// Before the first write to the subject's stores: the results erasure works from (in a
+    /// sealed checkpoint, see [`Found::stored`]), and the secrets it masks with, are stored, so a
+    /// crash or a retry masks the same rows the same way. `None` when the policy erases nothing.
     fn keep_for_erasure(
         &self,
         id: &str,
         run: &Run,
         found: &mut Found,
-        stored: Option<StoredCheckpoint>,
-    ) -> Result<Option<MaskingSecrets>> {
+        spool_failed: impl Fn(SpoolError) -> Stop,
+    ) -> std::result::Result<Option<MaskingSecrets>, Stop> {
         if run.erasure_rules.is_empty() {
             return Ok(None);
         }
@@ -751,8 +746,8 @@ impl Executor {
                 (secrets, Some(sealed))
             }
         };
-        // `stored` is there exactly when nothing is kept yet or the secrets are new.
-        if let Some(stored) = stored {
+        if !found.kept || generated.is_some() {
+            let stored = found.stored().map_err(spool_failed)?;
             let names_spool = matches!(stored, StoredCheckpoint::Spooled(_));
             let sealed = self.vault.seal_json(&stored)?;
             let mut conn = self.db.conn()?;
