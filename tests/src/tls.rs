@@ -86,17 +86,22 @@ fn write_private(path: &Path, text: &str) {
 }
 
 fn wait_for_port(port: u16, child: &mut Child, log: &Path) {
+    wait_until(&format!("listen on {port}"), child, log, || std::net::TcpStream::connect(("127.0.0.1", port)).ok());
+}
+
+/// Retries `ready` every 50 ms for up to 30 s, failing at once if the server exits meanwhile.
+fn wait_until<T>(what: &str, child: &mut Child, log: &Path, mut ready: impl FnMut() -> Option<T>) -> T {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(30) {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
+        if let Some(done) = ready() {
+            return done;
         }
         if let Ok(Some(status)) = child.try_wait() {
             panic!("the server exited ({status}): {}", std::fs::read_to_string(log).unwrap_or_default());
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("the server did not listen on {port} in 30 s: {}", std::fs::read_to_string(log).unwrap_or_default());
+    panic!("the server did not {what} in 30 s: {}", std::fs::read_to_string(log).unwrap_or_default());
 }
 
 /// Whether and how a server speaks TLS.
@@ -175,9 +180,15 @@ impl TestPostgres {
             .stderr(log_file)
             .spawn()
             .expect("start postgres");
-        wait_for_port(port, &mut child, &log);
-        // Listening comes a moment before accepting logins.
-        std::thread::sleep(Duration::from_millis(300));
+        // Listening comes a moment before accepting logins: wait until pg_isready says it accepts.
+        let host = dir.path().display().to_string();
+        wait_until("accept connections", &mut child, &log, || {
+            let ready = Command::new(bin.join("pg_isready"))
+                .args(["-q", "-h", &host, "-p", &port.to_string()])
+                .status()
+                .is_ok_and(|s| s.success());
+            ready.then_some(())
+        });
         TestPostgres { port, child, _dir: dir }
     }
 }
@@ -257,9 +268,11 @@ impl TestMariadb {
             .spawn()
             .expect("start mariadbd");
         wait_for_port(port, &mut child, &log);
-        // The `lethe` user, over the local socket (which counts as secure transport).
+        // The `lethe` user, over the local socket (which counts as secure transport). mariadbd
+        // listens on TCP a moment before it creates the socket, so that is waited for too.
         let opts = mysql::OptsBuilder::new().socket(Some(socket.display().to_string())).user(Some("root"));
-        let mut root = mysql::Conn::new(opts).expect("reach the new server over its socket");
+        let mut root =
+            wait_until("accept root over its socket", &mut child, &log, || mysql::Conn::new(opts.clone()).ok());
         mysql::prelude::Queryable::query_drop(
             &mut root,
             format!(
