@@ -6,6 +6,7 @@
 use serde_json::{Map, Value};
 
 use crate::graph::{FieldSpec, Node, covers};
+use crate::raw::RawFields;
 
 /// A targeted field path with its categories.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +126,70 @@ impl RowFilter {
     }
 }
 
+/// What [`RowFilter::apply_compact`] made of a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compacted<'a> {
+    /// The filtered row, as compact serde_json text.
+    Row(&'a [u8]),
+    /// The rule returns nothing of the row.
+    Dropped,
+    /// Not decided without parsing the row: use [`RowFilter::apply`].
+    Parse,
+}
+
+impl RowFilter {
+    /// What [`Self::apply`] returns of the row whose compact serde_json text is `text` (a spool
+    /// line), without building the row as a [`Value`] where that gives the same answer: whole
+    /// rows are passed as they are, and a filter of top-level fields only copies their texts
+    /// (a field that is an empty object or array is left out, as pruning does; any other object
+    /// or array, an escaped or repeated key, or text that is not an object answers
+    /// [`Compacted::Parse`]).
+    pub fn apply_compact<'a>(&self, text: &'a [u8], buffer: &'a mut Vec<u8>) -> Compacted<'a> {
+        let paths = match self {
+            RowFilter::Whole => return Compacted::Row(text),
+            RowFilter::Paths(paths) => paths,
+        };
+        if paths.iter().any(|p| p.path.len() != 1) {
+            return Compacted::Parse;
+        }
+        let Some(RawFields(fields)) = RawFields::of(text) else { return Compacted::Parse };
+        buffer.clear();
+        buffer.push(b'{');
+        let mut count = 0;
+        for (i, path) in paths.iter().enumerate() {
+            let name = path.path[0].as_str();
+            if paths[..i].iter().any(|p| p.path[0] == name) {
+                return Compacted::Parse;
+            }
+            let Some(at) = fields.iter().position(|(k, _)| *k == name) else { continue };
+            if fields[at + 1..].iter().any(|(k, _)| *k == name) {
+                return Compacted::Parse;
+            }
+            let (key, value) = fields[at];
+            let value = value.get();
+            match value.as_bytes().first() {
+                Some(b'{' | b'[') if value.len() == 2 => continue,
+                Some(b'{' | b'[') => return Compacted::Parse,
+                _ => {}
+            }
+            if count > 0 {
+                buffer.push(b',');
+            }
+            count += 1;
+            if serde_json::to_writer(&mut *buffer, key).is_err() {
+                return Compacted::Parse;
+            }
+            buffer.push(b':');
+            buffer.extend_from_slice(value.as_bytes());
+        }
+        if count == 0 {
+            return Compacted::Dropped;
+        }
+        buffer.push(b'}');
+        Compacted::Row(buffer)
+    }
+}
+
 /// The rows of `node` a rule targeting `targets` returns; `None` leaves the collection out.
 pub fn filter_rows(node: &Node, rows: &[Value], targets: &[String]) -> Option<Vec<Value>> {
     let filter = RowFilter::new(node, targets)?;
@@ -142,6 +207,58 @@ mod tests {
     fn node(collection: Value) -> Node {
         let dataset: Dataset = serde_json::from_value(json!({"fides_key": "d", "collections": [collection]})).unwrap();
         Graph::build(&[(dataset, "c".to_owned())]).unwrap().nodes.remove(0)
+    }
+
+    #[test]
+    fn compact_rows_are_filtered_as_parsed_ones_are() {
+        let node = node(json!({"name": "customer", "fields": [
+            {"name": "id", "data_categories": ["system.operations"]},
+            {"name": "email", "data_categories": ["user.contact.email"]},
+            {"name": "name", "data_categories": ["user.name"]},
+            {"name": "tags", "data_categories": ["user.name"]},
+            {"name": "address", "fields": [{"name": "city", "data_categories": ["user.contact.address"]}]},
+        ]}));
+        let rows = [
+            json!({"id": 1, "email": "a@x.io", "name": "A \"q\" \u{e9}", "tags": [], "address": {"city": "X"}}),
+            json!({"id": 2, "email": null, "tags": {}}),
+            json!({"id": 3}),
+            json!({"name": "B", "tags": ["x", []], "email": "b@x.io"}),
+            json!({"tags": [[], {}], "id": 4}),
+            json!({"e\\mail": 1, "name": "escaped key elsewhere"}),
+            json!({}),
+        ];
+        let targets = [vec!["user.contact.email".to_owned(), "user.name".to_owned()], vec!["user".to_owned()]];
+        let mut fast = 0;
+        for targets in &targets {
+            let filter = RowFilter::new(&node, targets).unwrap();
+            for row in &rows {
+                let text = serde_json::to_vec(row).unwrap();
+                let expected = filter.apply(row.clone()).map(|r| serde_json::to_string(&r).unwrap());
+                let mut buffer = Vec::new();
+                match filter.apply_compact(&text, &mut buffer) {
+                    Compacted::Row(got) => {
+                        fast += 1;
+                        assert_eq!(Some(String::from_utf8(got.to_vec()).unwrap()), expected, "{row}");
+                    }
+                    Compacted::Dropped => {
+                        fast += 1;
+                        assert_eq!(expected, None, "{row}");
+                    }
+                    Compacted::Parse => {}
+                }
+            }
+        }
+        // The first filter is of top-level fields: rows 1, 2 (kept), 3 and 7 (dropped) are decided
+        // on the text; the second reaches into `address`, so every row is parsed.
+        assert_eq!(fast, 4);
+        let filter = RowFilter::new(&node, &["user.contact.email".to_owned()]).unwrap();
+        assert_eq!(
+            filter.apply_compact(br#"{"tags":["x"],"email":"e"}"#, &mut Vec::new()),
+            Compacted::Row(br#"{"email":"e"}"#)
+        );
+        assert_eq!(filter.apply_compact(br#"{"id":1}"#, &mut Vec::new()), Compacted::Dropped);
+        assert_eq!(filter.apply_compact(br#"{"email":[1]}"#, &mut Vec::new()), Compacted::Parse);
+        assert_eq!(filter.apply_compact(br#"{"em\u0061il":"e"}"#, &mut Vec::new()), Compacted::Parse);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod keys;
 pub mod masking;
 pub mod package;
 pub mod page;
+mod raw;
 pub mod taxonomy;
 
 /// The store connectors (one trait, one module per store type), re-exported.

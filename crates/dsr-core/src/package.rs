@@ -2,11 +2,14 @@
 //! JSON or as a zip of one CSV per collection, optionally encrypted with the requester's key
 //! in Fides' layout, and written atomically under the storage directory.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
+
+use crate::raw::{self, RawFields};
 
 db::text_enum! {
     /// Output format of access packages.
@@ -51,15 +54,28 @@ fn failed(e: impl std::fmt::Display) -> RenderError {
     RenderError::Failed(e.to_string())
 }
 
+/// One row a [`RowSource`] hands over.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Row<'a> {
+    /// A parsed row.
+    Value(Value),
+    /// A row exactly as serde_json's compact writer wrote it (a spool line): JSON packages
+    /// reindent it without parsing it.
+    Compact(&'a [u8]),
+}
+
+/// Where the rows of a [`RowSource`] go; an `Err` stops the source.
+pub type RowSink<'a> = dyn FnMut(Row<'_>) -> Result<(), RenderError> + 'a;
+
 /// A collection's rows, handed over in order; CSV reads them twice (columns, then cells).
 pub trait RowSource {
     /// Hands every row to `each`; an `Err` from `each` stops and is returned.
-    fn rows(&self, each: &mut dyn FnMut(Value) -> Result<(), RenderError>) -> Result<(), RenderError>;
+    fn rows(&self, each: &mut RowSink<'_>) -> Result<(), RenderError>;
 }
 
 impl RowSource for [Value] {
-    fn rows(&self, each: &mut dyn FnMut(Value) -> Result<(), RenderError>) -> Result<(), RenderError> {
-        self.iter().try_for_each(|row| each(row.clone()))
+    fn rows(&self, each: &mut RowSink<'_>) -> Result<(), RenderError> {
+        self.iter().try_for_each(|row| each(Row::Value(row.clone())))
     }
 }
 
@@ -150,6 +166,69 @@ fn write_pretty(out: &mut dyn Write, value: &Value, indent: &[u8], buffer: &mut 
     Ok(())
 }
 
+/// What [`write_pretty`] writes for the value whose compact serde_json text is `compact`,
+/// without parsing it: the same bytes, reindented (a newline and indent after `{`, `[` and `,`,
+/// a space after `:`, empty objects and arrays kept as `{}` and `[]`; string contents copied).
+fn write_pretty_compact(
+    out: &mut dyn Write,
+    compact: &[u8],
+    indent: &[u8],
+    buffer: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    fn newline(buffer: &mut Vec<u8>, indent: &[u8], depth: usize) {
+        buffer.push(b'\n');
+        buffer.extend_from_slice(indent);
+        buffer.extend(std::iter::repeat_n(b' ', 2 * depth));
+    }
+    buffer.clear();
+    let mut depth = 0usize;
+    let mut at = 0;
+    while at < compact.len() {
+        let byte = compact[at];
+        at += 1;
+        match byte {
+            b'"' => {
+                // Up to the closing quote: the first quote not escaped.
+                let start = at - 1;
+                let mut escaped = false;
+                while at < compact.len() {
+                    let b = compact[at];
+                    at += 1;
+                    if escaped {
+                        escaped = false;
+                    } else if b == b'\\' {
+                        escaped = true;
+                    } else if b == b'"' {
+                        break;
+                    }
+                }
+                buffer.extend_from_slice(&compact[start..at]);
+            }
+            b'{' | b'[' if matches!(compact.get(at), Some(b'}' | b']')) => {
+                buffer.extend_from_slice(&compact[at - 1..=at]);
+                at += 1;
+            }
+            b'{' | b'[' => {
+                buffer.push(byte);
+                depth += 1;
+                newline(buffer, indent, depth);
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                newline(buffer, indent, depth);
+                buffer.push(byte);
+            }
+            b',' => {
+                buffer.push(b',');
+                newline(buffer, indent, depth);
+            }
+            b':' => buffer.extend_from_slice(b": "),
+            other => buffer.push(other),
+        }
+    }
+    out.write_all(buffer)
+}
+
 /// The package as serde_json's pretty printer writes the whole map, entry by entry.
 fn write_json(out: &mut dyn Write, entries: &[(String, Entry<'_>)], current: &mut String) -> Result<(), RenderError> {
     if entries.is_empty() {
@@ -169,7 +248,11 @@ fn write_json(out: &mut dyn Write, entries: &[(String, Entry<'_>)], current: &mu
                 source.rows(&mut |row| {
                     out.write_all(if first { b"[\n    " } else { b",\n    " }).map_err(failed)?;
                     first = false;
-                    write_pretty(out, &row, b"    ", &mut buffer).map_err(failed)
+                    match row {
+                        Row::Value(row) => write_pretty(out, &row, b"    ", &mut buffer),
+                        Row::Compact(text) => write_pretty_compact(out, text, b"    ", &mut buffer),
+                    }
+                    .map_err(failed)
                 })?;
                 out.write_all(if first { b"[]" } else { b"\n  ]" }).map_err(failed)?;
             }
@@ -179,14 +262,53 @@ fn write_json(out: &mut dyn Write, entries: &[(String, Entry<'_>)], current: &mu
     out.write_all(b"}").map_err(failed)
 }
 
-/// Where the objects of an entry go.
-type ObjectSink<'a> = dyn FnMut(&Map<String, Value>) -> Result<(), RenderError> + 'a;
+/// One row of a CSV member: a parsed object, or the fields of a compact row's text.
+enum CsvRow<'a> {
+    Parsed(&'a Map<String, Value>),
+    Raw(&'a RawFields<'a>),
+}
 
-/// The objects of an entry, in order.
+impl CsvRow<'_> {
+    fn keys(&self, each: &mut dyn FnMut(&str)) {
+        match self {
+            CsvRow::Parsed(row) => row.keys().for_each(|k| each(k)),
+            CsvRow::Raw(fields) => fields.0.iter().for_each(|(k, _)| each(k)),
+        }
+    }
+
+    /// Null and missing keys empty, strings as they are, other values as JSON.
+    fn cell(&self, column: &str) -> Cow<'_, str> {
+        match self {
+            CsvRow::Parsed(row) => match row.get(column) {
+                None | Some(Value::Null) => Cow::Borrowed(""),
+                Some(Value::String(s)) => Cow::Borrowed(s),
+                Some(other) => Cow::Owned(other.to_string()),
+            },
+            CsvRow::Raw(fields) => fields.get(column).map_or(Cow::Borrowed(""), raw::cell),
+        }
+    }
+}
+
+/// Where the objects of an entry go.
+type ObjectSink<'a> = dyn FnMut(&CsvRow<'_>) -> Result<(), RenderError> + 'a;
+
+/// The objects of an entry, in order (compact rows read without being parsed where they can).
 fn each_object(entry: &Entry<'_>, each: &mut ObjectSink<'_>) -> Result<(), RenderError> {
     match entry {
-        Entry::Rows(source) => source.rows(&mut |row| row.as_object().map_or(Ok(()), &mut *each)),
-        Entry::Value(Value::Array(rows)) => rows.iter().filter_map(Value::as_object).try_for_each(each),
+        Entry::Rows(source) => source.rows(&mut |row| match row {
+            Row::Value(Value::Object(row)) => each(&CsvRow::Parsed(&row)),
+            Row::Value(_) => Ok(()),
+            Row::Compact(text) => match RawFields::of(text) {
+                Some(fields) => each(&CsvRow::Raw(&fields)),
+                None => match serde_json::from_slice(text).map_err(failed)? {
+                    Value::Object(row) => each(&CsvRow::Parsed(&row)),
+                    _ => Ok(()),
+                },
+            },
+        }),
+        Entry::Value(Value::Array(rows)) => {
+            rows.iter().filter_map(Value::as_object).try_for_each(|row| each(&CsvRow::Parsed(row)))
+        }
         Entry::Value(_) => Ok(()),
     }
 }
@@ -197,25 +319,21 @@ fn write_csv(out: &mut dyn Write, entry: &Entry<'_>) -> Result<(), RenderError> 
     let mut columns: Vec<String> = Vec::new();
     let mut known: HashSet<String> = HashSet::new();
     each_object(entry, &mut |row| {
-        for key in row.keys() {
+        row.keys(&mut |key| {
             if !known.contains(key) {
-                known.insert(key.clone());
-                columns.push(key.clone());
+                known.insert(key.to_owned());
+                columns.push(key.to_owned());
             }
-        }
+        });
         Ok(())
     })?;
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(&columns).map_err(failed)?;
-    let mut cells: Vec<String> = Vec::with_capacity(columns.len());
     each_object(entry, &mut |row| {
-        cells.clear();
-        cells.extend(columns.iter().map(|c| match row.get(c) {
-            None | Some(Value::Null) => String::new(),
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
-        }));
-        writer.write_record(&cells).map_err(failed)
+        for column in &columns {
+            writer.write_field(row.cell(column).as_bytes()).map_err(failed)?;
+        }
+        writer.write_record(None::<&[u8]>).map_err(failed)
     })?;
     writer.flush().map_err(failed)
 }
@@ -417,8 +535,73 @@ mod tests {
     struct Streamed(Vec<Value>);
 
     impl RowSource for Streamed {
-        fn rows(&self, each: &mut dyn FnMut(Value) -> Result<(), RenderError>) -> Result<(), RenderError> {
-            self.0.iter().cloned().try_for_each(each)
+        fn rows(&self, each: &mut RowSink<'_>) -> Result<(), RenderError> {
+            self.0.iter().cloned().try_for_each(|row| each(Row::Value(row)))
+        }
+    }
+
+    /// Rows handed over as compact text, as a spool hands rows nobody filters.
+    struct Compact(Vec<Vec<u8>>);
+
+    impl RowSource for Compact {
+        fn rows(&self, each: &mut RowSink<'_>) -> Result<(), RenderError> {
+            self.0.iter().try_for_each(|text| each(Row::Compact(text)))
+        }
+    }
+
+    #[test]
+    fn compact_rows_are_reindented_exactly_as_serde_json_pretty_prints_them() {
+        // serde_json's own pretty printer is the oracle.
+        let values = [
+            json!({}),
+            json!([]),
+            json!(null),
+            json!(-1.5e300),
+            json!("a \"quoted\" {brace}, [bracket]: colon \\ backslash \\\" \n\t\u{1f} é 😀"),
+            json!({"id": 1, "tags": ["a", {"b": null}], "e": {}, "l": [], "n": [[], [{}], [1, [2, []]]]}),
+            json!({"\"k{,}\"": {"x:": "y,", "": ""}, "deep": {"a": {"b": {"c": [true, false]}}}}),
+            json!([{"a": [1, 2]}, [], {}, "s"]),
+        ];
+        for value in values {
+            let compact = serde_json::to_vec(&value).unwrap();
+            let mut expected = Vec::new();
+            write_pretty(&mut expected, &value, b"    ", &mut Vec::new()).unwrap();
+            let mut got = Vec::new();
+            write_pretty_compact(&mut got, &compact, b"    ", &mut Vec::new()).unwrap();
+            assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(expected).unwrap(), "{value}");
+        }
+    }
+
+    #[test]
+    fn compact_rows_make_the_same_package_as_parsed_ones() {
+        let rows = vec![
+            json!({"id": 1, "note": "x,\"y\"", "tags": ["a", {"b": []}]}),
+            json!({"id": 2, "name": "B", "n": null, "f": 2.5}),
+            json!({}),
+            json!({"escaped \"key\"": "v", "id": 3}),
+        ];
+        let parsed = Streamed(rows.clone());
+        let compact = Compact(rows.iter().map(|r| serde_json::to_vec(r).unwrap()).collect());
+        for format in [ResponseFormat::Json, ResponseFormat::Csv] {
+            let render = |source: &dyn RowSource| {
+                let entries = [("shop:customer".to_owned(), Entry::Rows(source))];
+                let mut out = std::io::Cursor::new(Vec::new());
+                write(&mut out, &entries, format, None, None).unwrap();
+                out.into_inner()
+            };
+            let (a, b) = (render(&parsed), render(&compact));
+            match format {
+                ResponseFormat::Json => assert_eq!(String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap()),
+                ResponseFormat::Csv => {
+                    let member = |bytes: Vec<u8>| {
+                        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+                        let mut text = String::new();
+                        archive.by_name("shop:customer.csv").unwrap().read_to_string(&mut text).unwrap();
+                        text
+                    };
+                    assert_eq!(member(a), member(b));
+                }
+            }
         }
     }
 

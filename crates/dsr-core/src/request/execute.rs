@@ -40,10 +40,10 @@ use crate::connection::secrets;
 use crate::dataset::repo as dataset_repo;
 use crate::dataset::{Dataset, Field};
 use crate::error::{DsrError, Result, StoreError};
-use crate::filter::{RowFilter, targeted_paths};
+use crate::filter::{Compacted, RowFilter, targeted_paths};
 use crate::graph::{self, Address, Graph, Input, Node, Step, covers};
 use crate::masking::{MaskingSecrets, MaskingStrategy, Strategy};
-use crate::package::{self, Entry, RenderError, ResponseFormat, RowSource};
+use crate::package::{self, Entry, RenderError, ResponseFormat, Row, RowSink, RowSource};
 use crate::policy::repo::{self as policy_repo, PolicyId, RuleId};
 use crate::policy::{ActionType, Policy};
 use connectors::{Collection, Column, Connector, RowUpdate, Seen, Stores};
@@ -254,13 +254,22 @@ struct PackageRows<'a> {
 }
 
 impl RowSource for PackageRows<'_> {
-    fn rows(
-        &self,
-        each: &mut dyn FnMut(Value) -> std::result::Result<(), RenderError>,
-    ) -> std::result::Result<(), RenderError> {
-        self.spool.for_each(self.spooled, |row| match self.filter.apply(row) {
-            Some(row) => each(self.redactor.redact_row(row, &self.fields)),
-            None => Ok(()),
+    fn rows(&self, each: &mut RowSink<'_>) -> std::result::Result<(), RenderError> {
+        let parsed =
+            |row: Value| self.filter.apply(row).map(|row| Row::Value(self.redactor.redact_row(row, &self.fields)));
+        if !self.redactor.is_inactive() {
+            return self.spool.for_each(self.spooled, |row| parsed(row).map_or(Ok(()), &mut *each));
+        }
+        // No names to hide: rows the filter can decide on their text are handed over unparsed.
+        let mut buffer = Vec::new();
+        self.spool.for_each_text(self.spooled, |text| match self.filter.apply_compact(text, &mut buffer) {
+            Compacted::Row(row) => each(Row::Compact(row)),
+            Compacted::Dropped => Ok(()),
+            Compacted::Parse => {
+                let row =
+                    serde_json::from_slice(text).map_err(|e| RenderError::Failed(format!("a spooled row: {e}")))?;
+                parsed(row).map_or(Ok(()), &mut *each)
+            }
         })
     }
 }

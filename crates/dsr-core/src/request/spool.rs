@@ -199,6 +199,20 @@ impl Spool {
         Ok(())
     }
 
+    /// Every row of `spooled` as it was written (serde_json's compact text) handed to `each`; an
+    /// `Err` of `each` stops the reading.
+    pub(crate) fn for_each_text<E: From<SpoolError>>(
+        &self,
+        spooled: &Spooled,
+        mut each: impl FnMut(&[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut rows = self.rows(spooled)?;
+        while let Some(text) = rows.next_text() {
+            each(text?)?;
+        }
+        Ok(())
+    }
+
     /// Removes the run directory, and the request's once empty (best effort: a leftover is
     /// removed by the next run).
     pub(crate) fn remove(&self) {
@@ -282,9 +296,32 @@ pub(crate) struct SpoolRows {
 }
 
 impl SpoolRows {
-    fn fail(&mut self, why: impl std::fmt::Display) -> Option<Result<Value, SpoolError>> {
+    fn fail<T>(&mut self, why: impl std::fmt::Display) -> Option<Result<T, SpoolError>> {
         self.done = true;
         Some(Err(SpoolError::new(&self.path, why)))
+    }
+
+    /// The next row as it was written: serde_json's compact text of it.
+    pub(crate) fn next_text(&mut self) -> Option<Result<&[u8], SpoolError>> {
+        if self.done {
+            return None;
+        }
+        while self.at >= self.frame.len() {
+            match self.next_frame() {
+                Ok(true) => {}
+                Ok(false) if self.read == self.expected => {
+                    self.done = true;
+                    return None;
+                }
+                Ok(false) => return self.fail(format!("holds {} rows, {} were written", self.read, self.expected)),
+                Err(why) => return self.fail(why),
+            }
+        }
+        let start = self.at;
+        let end = self.frame[start..].iter().position(|b| *b == b'\n').map_or(self.frame.len(), |i| start + i);
+        self.at = end + 1;
+        self.read += 1;
+        Some(Ok(&self.frame[start..end]))
     }
 
     /// Opens the next frame; `Ok(false)` at the end of the file.
@@ -314,27 +351,16 @@ impl Iterator for SpoolRows {
     type Item = Result<Value, SpoolError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        while self.at >= self.frame.len() {
-            match self.next_frame() {
-                Ok(true) => {}
-                Ok(false) if self.read == self.expected => {
-                    self.done = true;
-                    return None;
-                }
-                Ok(false) => return self.fail(format!("holds {} rows, {} were written", self.read, self.expected)),
-                Err(why) => return self.fail(why),
-            }
-        }
-        let end = self.frame[self.at..].iter().position(|b| *b == b'\n').map_or(self.frame.len(), |i| self.at + i);
-        let row = serde_json::from_slice(&self.frame[self.at..end]);
-        self.at = end + 1;
-        self.read += 1;
+        let row = match self.next_text()? {
+            Ok(text) => serde_json::from_slice(text),
+            Err(e) => return Some(Err(e)),
+        };
         match row {
             Ok(row) => Some(Ok(row)),
-            Err(e) => self.fail(format!("row {} is not JSON ({e})", self.read)),
+            Err(e) => {
+                let read = self.read;
+                self.fail(format!("row {read} is not JSON ({e})"))
+            }
         }
     }
 }
