@@ -33,6 +33,7 @@ mod idle;
 mod mysql;
 mod postgres;
 pub mod registry;
+pub mod saas;
 mod seen;
 mod sql;
 mod sqlite;

@@ -112,7 +112,7 @@ fn check<S: StoreSecrets>(mut value: Value) -> Result<Value, Vec<Problem>> {
     serde_json::to_value(&secrets).map_err(|e| vec![Problem::new(Vec::new(), e.to_string())])
 }
 
-fn problem(e: &serde_path_to_error::Error<serde_json::Error>) -> Problem {
+pub(crate) fn problem(e: &serde_path_to_error::Error<serde_json::Error>) -> Problem {
     let mut loc: Vec<Loc> = e
         .path()
         .iter()
