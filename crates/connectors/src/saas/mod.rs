@@ -21,9 +21,11 @@
 //! assert!(problems[0].msg.contains("never runs"));
 //! ```
 
+pub mod client;
 pub mod config;
 pub mod hosts;
 pub mod placeholder;
+pub mod secrets;
 pub mod templates;
 
 pub use config::SaasConfig;
