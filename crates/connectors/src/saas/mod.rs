@@ -25,6 +25,8 @@ pub mod client;
 pub mod config;
 pub mod hosts;
 pub mod placeholder;
+pub mod read;
+pub mod request;
 pub mod secrets;
 pub mod templates;
 

@@ -1,0 +1,133 @@
+//! Reading a shipped template's endpoints (Mailchimp: basic auth, offset pagination, an
+//! identity-rooted "list everything" endpoint filtered by the subject, a reference from one
+//! endpoint to another) against a local server speaking its wire format.
+
+#![expect(clippy::unwrap_used, reason = "test helpers fail the test on error")]
+
+use connectors::saas::client::{ClientSettings, SaasClient};
+use connectors::saas::read::{Inputs, Reader};
+use connectors::saas::request::Context;
+use connectors::saas::templates;
+use serde_json::{Map, Value, json};
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap()
+}
+
+/// `Basic base64("user:key-123")`, computed with coreutils' base64.
+const BASIC: &str = "Basic dXNlcjprZXktMTIz";
+
+fn mount(rt: &tokio::runtime::Runtime, server: &MockServer, mock: Mock) {
+    rt.block_on(mock.mount(server));
+}
+
+fn reply(body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(body)
+}
+
+#[test]
+fn mailchimp_reads_exactly_the_subjects_records_across_pages() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    let auth = || header("Authorization", BASIC);
+    mount(&rt, &server, Mock::given(method("GET")).and(path("/3.0/search-members")).and(query_param("query", "jane@example.com")).and(auth())
+        .respond_with(reply(json!({"exact_matches": {"members": [{"id": "m1", "list_id": "l1", "email_address": "jane@example.com"}]},
+                                   "full_search": {"members": [{"id": "m9", "email_address": "janet@example.com"}]}}))));
+    for (offset, ids) in [("0", vec!["c1", "c2"]), ("1000", vec!["c3"]), ("2000", vec![])] {
+        let conversations: Vec<Value> = ids.iter().map(|id| json!({"id": id, "subject": "hello"})).collect();
+        mount(
+            &rt,
+            &server,
+            Mock::given(path("/3.0/conversations"))
+                .and(query_param("count", "1000"))
+                .and(query_param("offset", offset))
+                .and(auth())
+                .respond_with(reply(json!({"conversations": conversations}))),
+        );
+    }
+    let messages = |list: Value| reply(json!({"conversation_messages": list}));
+    mount(
+        &rt,
+        &server,
+        Mock::given(path("/3.0/conversations/c1/messages")).and(auth()).respond_with(messages(json!([
+        {"id": "a", "from_email": "jane@example.com"}, {"id": "b", "from_email": "someone@example.com"}]))),
+    );
+    mount(
+        &rt,
+        &server,
+        Mock::given(path("/3.0/conversations/c2/messages")).and(auth()).respond_with(messages(json!([]))),
+    );
+    mount(
+        &rt,
+        &server,
+        Mock::given(path("/3.0/conversations/c3/messages")).and(auth()).respond_with(messages(json!([
+        {"id": "c", "from_email": "jane@example.com"}]))),
+    );
+
+    let (mut config, _) = templates::find("mailchimp").unwrap().instantiate("mailchimp_1").unwrap();
+    // Plain HTTP to the local server (the HTTPS servers come with the execution tests).
+    config.client_config.protocol = "http".to_owned();
+    let secrets =
+        json!({"domain": format!("localhost:{}", server.address().port()), "username": "user", "api_key": "key-123"});
+    let identities: Map<String, Value> = json!({"email": "jane@example.com"}).as_object().unwrap().clone();
+    let references = Map::new();
+    let client =
+        SaasClient::new(ClientSettings { allowed_hosts: vec!["localhost".to_owned()], ..ClientSettings::default() })
+            .unwrap();
+    let reader = Reader {
+        client: &client,
+        config: &config,
+        context: Context { secrets: &secrets, identities: &identities, references: &references },
+        privacy_request_id: "pri_1",
+    };
+    let members = reader.read("member", &Inputs::default()).unwrap();
+    assert_eq!(members, [json!({"id": "m1", "list_id": "l1", "email_address": "jane@example.com"})]);
+    let conversations = reader.read("conversations", &Inputs::default()).unwrap();
+    let ids: Vec<&str> = conversations.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["c1", "c2", "c3"]);
+    let inputs = Inputs {
+        values: json!({"conversation_id": ["c1", "c2", "c3"]}).as_object().unwrap().clone(),
+        groups: Vec::new(),
+    };
+    let found = reader.read("messages", &inputs).unwrap();
+    let ids: Vec<&str> = found.iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["a", "c"], "only the subject's messages pass the filter");
+    // Without upstream values there is nothing to ask for.
+    assert_eq!(reader.read("messages", &Inputs::default()).unwrap(), Vec::<Value>::new());
+    let asked = rt.block_on(server.received_requests()).unwrap();
+    assert_eq!(asked.len(), 1 + 3 + 3, "one search, three conversation pages, three message lists");
+}
+
+#[test]
+fn a_wrong_credential_gives_the_apis_reason() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    mount(
+        &rt,
+        &server,
+        Mock::given(path("/3.0/search-members")).respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"title": "API Key Invalid", "detail": "Your API key may be invalid"})),
+        ),
+    );
+    let (mut config, _) = templates::find("mailchimp").unwrap().instantiate("mailchimp_1").unwrap();
+    config.client_config.protocol = "http".to_owned();
+    let secrets =
+        json!({"domain": format!("localhost:{}", server.address().port()), "username": "user", "api_key": "wrong"});
+    let identities: Map<String, Value> = json!({"email": "jane@example.com"}).as_object().unwrap().clone();
+    let references = Map::new();
+    let client =
+        SaasClient::new(ClientSettings { allowed_hosts: vec!["localhost".to_owned()], ..ClientSettings::default() })
+            .unwrap();
+    let reader = Reader {
+        client: &client,
+        config: &config,
+        context: Context { secrets: &secrets, identities: &identities, references: &references },
+        privacy_request_id: "pri_1",
+    };
+    let error = reader.read("member", &Inputs::default()).unwrap_err().0;
+    assert!(error.contains("401") && error.contains("API Key Invalid"), "{error}");
+    assert!(!error.contains("wrong"), "the secret is not in the error: {error}");
+}
