@@ -24,6 +24,7 @@
 pub mod client;
 pub mod config;
 pub mod hosts;
+pub mod mask;
 pub mod placeholder;
 pub mod read;
 pub mod request;

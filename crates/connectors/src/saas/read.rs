@@ -159,11 +159,7 @@ impl Reader<'_> {
                 .collect()
         };
         for map in &mut maps {
-            map.insert("privacy_request_id".to_owned(), self.privacy_request_id.into());
-            map.insert("privacy_request".to_owned(), serde_json::json!({"id": self.privacy_request_id}));
-            map.insert("uuid".to_owned(), uuid::Uuid::new_v4().to_string().into());
-            let stamp = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
-            map.insert("iso_8601_datetime".to_owned(), stamp.into());
+            request::add_reserved(map, self.privacy_request_id);
         }
         maps
     }

@@ -26,6 +26,15 @@ pub struct Context<'a> {
     pub references: &'a Map<String, Value>,
 }
 
+/// Adds the names every request's placeholders see: `privacy_request_id`, `privacy_request`
+/// (`{id}`), `uuid` (new for each call) and `iso_8601_datetime` (now, UTC, to the second).
+pub fn add_reserved(values: &mut Map<String, Value>, privacy_request_id: &str) {
+    values.insert("privacy_request_id".to_owned(), privacy_request_id.into());
+    values.insert("privacy_request".to_owned(), serde_json::json!({"id": privacy_request_id}));
+    values.insert("uuid".to_owned(), uuid::Uuid::new_v4().to_string().into());
+    values.insert("iso_8601_datetime".to_owned(), chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string().into());
+}
+
 /// A request turned into a call, or left out because a placeholder could not be filled and the
 /// request says to skip then.
 pub fn build(
