@@ -2,7 +2,6 @@
 //! wire format: api_key headers, lookup by email, cursor pagination of charges, and the
 //! erasure update with a form-encoded `<all_object_fields>` body.
 
-
 mod common;
 
 use connectors::saas::mask::{MaskedRecord, Masker};

@@ -72,6 +72,8 @@ impl Masker<'_> {
             let Some(call) = request::build(&self.config.client_config, request, &values, self.context.secrets)? else {
                 continue;
             };
+            let limits = request.rate_limit_config.as_ref().or(self.config.rate_limit_config.as_ref());
+            super::rate::acquire(&self.config.fides_key, limits).map_err(RequestError)?;
             let reply = self
                 .client
                 .send_retrying(&call, |status| request.ignore_errors.ignores(status))

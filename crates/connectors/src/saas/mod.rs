@@ -23,9 +23,11 @@
 
 pub mod client;
 pub mod config;
+pub mod connection;
 pub mod hosts;
 pub mod mask;
 pub mod placeholder;
+pub mod rate;
 pub mod read;
 pub mod request;
 pub mod secrets;
