@@ -5,7 +5,8 @@
 //! over batch by batch), and mask rows in one transaction. Each store type is one module
 //! (`postgres`, `mysql` — MySQL and MariaDB —, `sqlite`) and one line of [`registry::KINDS`],
 //! which also gives each type's secrets: how they are checked, which are sensitive, and their
-//! JSON schema for clients building connection forms.
+//! JSON schema for clients building connection forms. [`saas`] reads Fides' declarative
+//! `saas_config` files and calls the APIs they describe (not yet behind [`Connector`]).
 //!
 //! ```
 //! use connectors::{registry, Collection, Column, FieldInput};
