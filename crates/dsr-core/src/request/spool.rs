@@ -1,6 +1,8 @@
-//! Access results on disk: what a request's access step found, one file per collection, written
-//! as the rows arrive and read back as a stream by the traversal (the values later collections
-//! are reached through), the packages and erasure. Memory never holds more than one frame.
+//! Access results: what a request's access step found, one file per collection, written as the
+//! rows arrive and read back as a stream by the traversal (the values later collections are
+//! reached through), the packages and erasure. A request's files are held in memory while they
+//! add up to at most [`MEMORY_BYTES`] (most requests never touch the disk); beyond that they are
+//! on disk and memory holds one frame per open file.
 //!
 //! A file is a sequence of frames, each `len (u32 LE) ‖ seal(index (u64 LE) ‖ JSON lines)` under
 //! the application key, at most [`FRAME_ROWS`] rows or [`FRAME_BYTES`] bytes of JSON each; the
@@ -9,10 +11,12 @@
 //! files: it is what lets a retry or a take-over after a crash mask the rows the first access
 //! found, from their original values, without holding them in memory or in one database value.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -76,11 +80,21 @@ pub(crate) enum StoredCheckpoint {
     Inline(BTreeMap<String, Vec<Value>>),
 }
 
-/// A run's directory of result files.
+/// Sealed bytes of all a spool's files kept in memory together; past this a file goes to disk.
+pub(crate) const MEMORY_BYTES: usize = 1 << 20;
+
+/// A run's directory of result files. Small results never touch the disk: files are kept in
+/// memory until the spool's files together pass [`MEMORY_BYTES`] (then the file being written
+/// goes to disk, and the others follow if a checkpoint must name them), so the directory is
+/// created only when a file first needs it.
 pub(crate) struct Spool {
     dir: PathBuf,
     run: String,
     vault: Vault,
+    /// Files held in memory (sealed frames, as on disk), by name.
+    memory: Mutex<HashMap<String, Arc<Vec<u8>>>>,
+    /// Bytes held in memory by finished files and open writers.
+    held: AtomicUsize,
 }
 
 impl Spool {
@@ -97,17 +111,41 @@ impl Spool {
         }
         let run = format!("{RUN_PREFIX}{}", uuid::Uuid::now_v7().simple());
         let dir = parent.join(&run);
-        create_private_dir(&dir).map_err(|e| SpoolError::new(&dir, e))?;
-        Ok(Spool { dir, run, vault: vault.clone() })
+        Ok(Spool::at(dir, run, vault))
+    }
+
+    fn at(dir: PathBuf, run: String, vault: &Vault) -> Spool {
+        Spool { dir, run, vault: vault.clone(), memory: Mutex::new(HashMap::new()), held: AtomicUsize::new(0) }
+    }
+
+    fn memory(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Vec<u8>>>> {
+        self.memory.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Creates file `file` (mode 0600) in the run directory, the directory first if needed.
+    fn create_file(&self, file: &str) -> Result<(PathBuf, File), SpoolError> {
+        create_private_dir(&self.dir).map_err(|e| SpoolError::new(&self.dir, e))?;
+        let path = self.dir.join(file);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let out = options.open(&path).map_err(|e| SpoolError::new(&path, e))?;
+        Ok((path, out))
+    }
+
+    /// Bytes of `spooled`'s file.
+    fn size(&self, spooled: &Spooled) -> Result<u64, SpoolError> {
+        if let Some(bytes) = self.memory().get(&spooled.file) {
+            return Ok(bytes.len() as u64);
+        }
+        let path = self.dir.join(&spooled.file);
+        Ok(std::fs::metadata(&path).map_err(|e| SpoolError::new(&path, e))?.len())
     }
 
     /// The run directory `checkpoint` names.
     pub(crate) fn open(storage_dir: &Path, id: &str, checkpoint: &Checkpoint, vault: &Vault) -> Spool {
-        Spool {
-            dir: request_dir(storage_dir, id).join(&checkpoint.run),
-            run: checkpoint.run.clone(),
-            vault: vault.clone(),
-        }
+        Spool::at(request_dir(storage_dir, id).join(&checkpoint.run), checkpoint.run.clone(), vault)
     }
 
     /// The checkpoint naming this run and `collections`.
@@ -119,6 +157,14 @@ impl Spool {
     /// before a checkpoint names them (a run that keeps no checkpoint never waits on the disk).
     pub(crate) fn sync(&self, collections: &BTreeMap<String, Spooled>) -> Result<(), SpoolError> {
         for spooled in collections.values() {
+            // A file held in memory is written out first.
+            let held = self.memory().get(&spooled.file).cloned();
+            if let Some(bytes) = held {
+                let (path, mut file) = self.create_file(&spooled.file)?;
+                file.write_all(&bytes).map_err(|e| SpoolError::new(&path, e))?;
+                self.memory().remove(&spooled.file);
+                self.held.fetch_sub(bytes.len(), Ordering::Relaxed);
+            }
             let path = self.dir.join(&spooled.file);
             File::open(&path).and_then(|file| file.sync_all()).map_err(|e| SpoolError::new(&path, e))?;
         }
@@ -138,8 +184,7 @@ impl Spool {
     ) -> Result<Option<BTreeMap<String, Vec<Value>>>, SpoolError> {
         let mut total = 0;
         for spooled in collections.values() {
-            let path = self.dir.join(&spooled.file);
-            total += std::fs::metadata(&path).map_err(|e| SpoolError::new(&path, e))?.len();
+            total += self.size(spooled)?;
             if total > limit {
                 return Ok(None);
             }
@@ -151,17 +196,17 @@ impl Spool {
         Ok(Some(results))
     }
 
-    /// A writer of a new file `file` (mode 0600).
-    pub(crate) fn writer(&self, file: &str) -> Result<SpoolWriter, SpoolError> {
-        let path = self.dir.join(file);
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let out = options.open(&path).map_err(|e| SpoolError::new(&path, e))?;
+    /// A writer of a new file `file` (in memory until the spool's budget is spent, then mode
+    /// 0600 on disk).
+    pub(crate) fn writer(&self, file: &str) -> Result<SpoolWriter<'_>, SpoolError> {
+        if self.memory().contains_key(file) || self.dir.join(file).exists() {
+            return Err(SpoolError::new(&self.dir.join(file), "the file exists already"));
+        }
         Ok(SpoolWriter {
-            out: BufWriter::with_capacity(256 * 1024, out),
-            path,
+            spool: self,
+            name: file.to_owned(),
+            out: Out::Memory(Vec::new()),
+            path: self.dir.join(file),
             vault: self.vault.clone(),
             frame: Vec::new(),
             frame_rows: 0,
@@ -173,9 +218,13 @@ impl Spool {
     /// The rows of `spooled`, in the order they were written.
     pub(crate) fn rows(&self, spooled: &Spooled) -> Result<SpoolRows, SpoolError> {
         let path = self.dir.join(&spooled.file);
-        let file = File::open(&path).map_err(|e| SpoolError::new(&path, e))?;
+        let held = self.memory().get(&spooled.file).cloned();
+        let input: Box<dyn Read + Send> = match held {
+            Some(bytes) => Box::new(std::io::Cursor::new(Shared(bytes))),
+            None => Box::new(BufReader::with_capacity(256 * 1024, File::open(&path).map_err(|e| SpoolError::new(&path, e))?)),
+        };
         Ok(SpoolRows {
-            input: BufReader::with_capacity(256 * 1024, file),
+            input,
             path,
             vault: self.vault.clone(),
             expected: spooled.rows,
@@ -216,6 +265,8 @@ impl Spool {
     /// Removes the run directory, and the request's once empty (best effort: a leftover is
     /// removed by the next run).
     pub(crate) fn remove(&self) {
+        self.memory().clear();
+        self.held.store(0, Ordering::Relaxed);
         let _ = std::fs::remove_dir_all(&self.dir);
         if let Some(parent) = self.dir.parent() {
             let _ = std::fs::remove_dir(parent);
@@ -231,9 +282,28 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
+/// Bytes shared with a reader.
+struct Shared(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for Shared {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Where a writer's frames go.
+enum Out {
+    /// Held in memory (counted in the spool's budget).
+    Memory(Vec<u8>),
+    /// On disk.
+    File(BufWriter<File>),
+}
+
 /// Writes one collection's rows, frame by frame.
-pub(crate) struct SpoolWriter {
-    out: BufWriter<File>,
+pub(crate) struct SpoolWriter<'a> {
+    spool: &'a Spool,
+    name: String,
+    out: Out,
     path: PathBuf,
     vault: Vault,
     frame: Vec<u8>,
@@ -242,7 +312,7 @@ pub(crate) struct SpoolWriter {
     rows: u64,
 }
 
-impl SpoolWriter {
+impl SpoolWriter<'_> {
     /// Appends `row`.
     pub(crate) fn push(&mut self, row: &Value) -> Result<(), SpoolError> {
         if self.frame.is_empty() {
@@ -264,7 +334,26 @@ impl SpoolWriter {
         }
         let sealed = self.vault.seal(&self.frame);
         let len = u32::try_from(sealed.len()).map_err(|_| SpoolError::new(&self.path, "frame too large"))?;
-        let written = self.out.write_all(&len.to_le_bytes()).and_then(|()| self.out.write_all(&sealed));
+        let added = 4 + sealed.len();
+        if let Out::Memory(held) = &mut self.out {
+            let total = self.spool.held.fetch_add(added, Ordering::Relaxed) + added;
+            if total > MEMORY_BYTES {
+                // Past the budget: this file goes to disk with what it held.
+                self.spool.held.fetch_sub(held.len() + added, Ordering::Relaxed);
+                let (_, file) = self.spool.create_file(&self.name)?;
+                let mut file = BufWriter::with_capacity(256 * 1024, file);
+                file.write_all(held).map_err(|e| SpoolError::new(&self.path, e))?;
+                self.out = Out::File(file);
+            }
+        }
+        let written = match &mut self.out {
+            Out::Memory(held) => {
+                held.extend_from_slice(&len.to_le_bytes());
+                held.extend_from_slice(&sealed);
+                Ok(())
+            }
+            Out::File(out) => out.write_all(&len.to_le_bytes()).and_then(|()| out.write_all(&sealed)),
+        };
         written.map_err(|e| SpoolError::new(&self.path, e))?;
         self.frame.clear();
         self.frame_rows = 0;
@@ -275,15 +364,31 @@ impl SpoolWriter {
     /// Writes the last frame and says what the file holds (made durable by [`Spool::sync`]).
     pub(crate) fn finish(mut self) -> Result<Spooled, SpoolError> {
         self.flush_frame()?;
-        self.out.into_inner().map_err(|e| SpoolError::new(&self.path, e.error()))?;
-        let name = self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        Ok(Spooled { file: name, rows: self.rows })
+        match std::mem::replace(&mut self.out, Out::Memory(Vec::new())) {
+            Out::Memory(held) => {
+                // Still counted: the file stays in memory.
+                self.spool.memory().insert(self.name.clone(), Arc::new(held));
+            }
+            Out::File(out) => {
+                out.into_inner().map_err(|e| SpoolError::new(&self.path, e.error()))?;
+            }
+        }
+        Ok(Spooled { file: self.name.clone(), rows: self.rows })
+    }
+}
+
+impl Drop for SpoolWriter<'_> {
+    fn drop(&mut self) {
+        // An unfinished writer's bytes leave the budget with it.
+        if let Out::Memory(held) = &self.out {
+            self.spool.held.fetch_sub(held.len(), Ordering::Relaxed);
+        }
     }
 }
 
 /// The rows of one file, frame by frame.
 pub(crate) struct SpoolRows {
-    input: BufReader<File>,
+    input: Box<dyn Read + Send>,
     path: PathBuf,
     vault: Vault,
     expected: u64,
@@ -387,13 +492,19 @@ mod tests {
         assert_eq!(spooled.rows, 2_345);
         let back: Vec<Value> = spool.rows(&spooled).unwrap().map(Result::unwrap).collect();
         assert_eq!(back, rows);
+        // Held in memory until a checkpoint must name it; then on disk, and read back from there.
+        assert!(!spool.dir.exists());
+        spool.sync(&BTreeMap::from([("shop:x".to_owned(), spooled.clone())])).unwrap();
+        assert!(spool.memory().is_empty());
+        let back: Vec<Value> = spool.rows(&spooled).unwrap().map(Result::unwrap).collect();
+        assert_eq!(back, rows);
         // Nothing is in the clear on disk.
         let bytes = std::fs::read(dir.path().join(".spool").join("pri_1").join(&spool.run).join("0")).unwrap();
         assert!(!bytes.windows(5).any(|w| w == b"break"));
         // A new run removes the old one.
         let next = Spool::create(dir.path(), "pri_1", &vault()).unwrap();
         assert!(!spool.dir.exists());
-        assert!(next.dir.exists());
+        assert!(!next.dir.exists(), "created when a file first needs it");
         next.remove();
         assert!(!dir.path().join(".spool").join("pri_1").exists());
     }
@@ -405,6 +516,7 @@ mod tests {
         let mut writer = spool.writer("0").unwrap();
         (0..2_500).for_each(|i| writer.push(&json!(i)).unwrap());
         let spooled = writer.finish().unwrap();
+        spool.sync(&BTreeMap::from([("shop:x".to_owned(), spooled.clone())])).unwrap();
         let path = spool.dir.join("0");
         let whole = std::fs::read(&path).unwrap();
         let first = 4 + u32::from_le_bytes(whole[..4].try_into().unwrap()) as usize;
@@ -430,6 +542,36 @@ mod tests {
             &Vault::new(crypto::AppKey::generate()),
         );
         assert!(other.rows(&spooled).unwrap().next().unwrap().unwrap_err().to_string().contains("cannot be decrypted"));
+    }
+
+    #[test]
+    fn small_results_stay_in_memory_and_large_ones_go_to_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::create(dir.path(), "pri_1", &vault()).unwrap();
+        let mut small = spool.writer("0").unwrap();
+        (0..100).for_each(|i| small.push(&json!({"id": i})).unwrap());
+        let small = small.finish().unwrap();
+        assert!(!dir.path().join(".spool").exists(), "no directory for a small result");
+        // Rows whose sealed frames pass the budget: this file goes to disk, the small one stays.
+        let text = "x".repeat(1_000);
+        let mut large = spool.writer("1").unwrap();
+        let rows: Vec<Value> = (0..3_000).map(|i| json!({"id": i, "text": text})).collect();
+        rows.iter().for_each(|row| large.push(row).unwrap());
+        let large = large.finish().unwrap();
+        assert!(spool.dir.join("1").exists());
+        assert!(!spool.dir.join("0").exists());
+        assert_eq!(spool.rows(&large).unwrap().map(Result::unwrap).collect::<Vec<_>>(), rows);
+        assert_eq!(spool.rows(&small).unwrap().count(), 100);
+        assert!(spool.writer("0").is_err(), "a name is written once");
+        // A writer dropped unfinished gives its share of the budget back.
+        let before = spool.held.load(Ordering::Relaxed);
+        let mut dropped = spool.writer("2").unwrap();
+        (0..1_500).for_each(|i| dropped.push(&json!(i)).unwrap());
+        drop(dropped);
+        assert_eq!(spool.held.load(Ordering::Relaxed), before);
+        spool.remove();
+        assert!(!dir.path().join(".spool").join("pri_1").exists());
+        assert!(spool.memory().is_empty());
     }
 
     #[test]
