@@ -221,7 +221,10 @@ impl Spool {
         let held = self.memory().get(&spooled.file).cloned();
         let input: Box<dyn Read + Send> = match held {
             Some(bytes) => Box::new(std::io::Cursor::new(Shared(bytes))),
-            None => Box::new(BufReader::with_capacity(256 * 1024, File::open(&path).map_err(|e| SpoolError::new(&path, e))?)),
+            None => Box::new(BufReader::with_capacity(
+                256 * 1024,
+                File::open(&path).map_err(|e| SpoolError::new(&path, e))?,
+            )),
         };
         Ok(SpoolRows {
             input,
