@@ -199,7 +199,8 @@ impl Reader<'_> {
             let records = request::records(request, &body, &self.context, collection)?;
             let next = match &request.pagination {
                 Some(pagination) => {
-                    request::next_page(pagination, &call, &reply.headers, &body, &records, self.context.secrets)?
+                    let page = request::page_records(request, &body);
+                    request::next_page(pagination, &call, &reply.headers, &body, &page, self.context.secrets)?
                 }
                 None => None,
             };

@@ -226,6 +226,20 @@ pub fn records(
     }
 }
 
+/// The records pagination looks at: the response's value at `data_path` as the API sent it,
+/// before postprocessors (a filtered-out page must not end the paging, as in Fides).
+pub fn page_records(request: &SaasRequest, body: &Value) -> Vec<Value> {
+    let data = match &request.data_path {
+        Some(path) => lookup(body, path),
+        None => Some(body),
+    };
+    match data {
+        Some(Value::Array(items)) => items.clone(),
+        Some(object @ Value::Object(o)) if !o.is_empty() => vec![object.clone()],
+        _ => Vec::new(),
+    }
+}
+
 /// Every value at dotted `path` of `value`, fanning out through lists.
 fn values_at<'a>(value: &'a Value, path: &[&str], out: &mut Vec<&'a Value>) {
     match (value, path.split_first()) {
