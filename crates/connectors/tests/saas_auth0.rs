@@ -6,11 +6,11 @@ mod common;
 
 use std::sync::Arc;
 
-use connectors::saas::connection::{SaasConnection, Subject};
+use connectors::saas::connection::SaasConnection;
 use connectors::saas::mask::MaskedRecord;
 use connectors::saas::read::Inputs;
 use connectors::saas::templates;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -75,9 +75,8 @@ fn auth0_fetches_a_token_once_reads_and_deletes_the_subject() {
     let secrets = json!({"domain": domain, "client_id": "cli_1", "client_secret": "s3cret"});
     let connection = SaasConnection::new(config.clone(), secrets, Arc::clone(&client));
     connection.test().unwrap();
-    let identities: Map<String, Value> = json!({"email": "jane@example.com"}).as_object().unwrap().clone();
-    let references = Map::new();
-    let subject = Subject { identities: &identities, references: &references, privacy_request_id: "pri_1" };
+    let jane = common::Jane::new();
+    let subject = jane.subject();
     let users = connection.read("users", subject, &Inputs::default()).unwrap();
     assert_eq!(users, [json!({"user_id": "auth0|1", "email": "jane@example.com"})]);
     let inputs = Inputs { values: json!({"user_id": ["auth0|1"]}).as_object().unwrap().clone(), groups: Vec::new() };

@@ -3,17 +3,16 @@
 
 #![expect(clippy::unwrap_used, reason = "test helpers fail the test on error")]
 
+mod common;
+
 use std::time::{Duration, Instant};
+
+use common::runtime;
 
 use connectors::saas::client::{Call, CallError, ClientSettings, SaasClient};
 use connectors::saas::config::Method;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-/// A runtime for the servers; the blocking client is used from the test's own thread.
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap()
-}
 
 fn client(allowed: &[&str]) -> SaasClient {
     SaasClient::new(ClientSettings {

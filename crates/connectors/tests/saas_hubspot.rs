@@ -6,11 +6,11 @@ mod common;
 
 use std::sync::Arc;
 
-use connectors::saas::connection::{SaasConnection, Subject};
+use connectors::saas::connection::SaasConnection;
 use connectors::saas::mask::MaskedRecord;
 use connectors::saas::read::Inputs;
 use connectors::saas::templates;
-use serde_json::{Map, Value, json};
+use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockBuilder, ResponseTemplate};
 
@@ -52,9 +52,8 @@ fn hubspot_searches_pages_filters_and_updates_the_subject() {
     let (config, _) = templates::find("hubspot").unwrap().instantiate("hubspot_1").unwrap();
     let secrets = json!({"domain": format!("localhost:{}", server.port), "private_app_token": "pat-1"});
     let connection = SaasConnection::new(config, secrets, Arc::new(server.client()));
-    let identities: Map<String, Value> = json!({"email": "jane@example.com"}).as_object().unwrap().clone();
-    let references = Map::new();
-    let subject = Subject { identities: &identities, references: &references, privacy_request_id: "pri_1" };
+    let jane = common::Jane::new();
+    let subject = jane.subject();
     let contacts = connection.read("contacts", subject, &Inputs::default()).unwrap();
     assert_eq!(contacts, std::slice::from_ref(&contact));
     let owners = connection.read("owners", subject, &Inputs::default()).unwrap();

@@ -4,16 +4,30 @@
 
 #![expect(clippy::unwrap_used, reason = "test helpers fail the test on error")]
 
+mod common;
+
+use std::sync::Arc;
+
+use common::runtime;
 use connectors::saas::client::{ClientSettings, SaasClient};
-use connectors::saas::read::{Inputs, Reader};
-use connectors::saas::request::Context;
+use connectors::saas::connection::SaasConnection;
+use connectors::saas::read::Inputs;
 use connectors::saas::templates;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap()
+/// The Mailchimp template over plain HTTP to `server` (the HTTPS servers are in the other
+/// template tests), with API key `api_key`.
+fn mailchimp(server: &MockServer, api_key: &str) -> SaasConnection {
+    let (mut config, _) = templates::find("mailchimp").unwrap().instantiate("mailchimp_1").unwrap();
+    config.client_config.protocol = "http".to_owned();
+    let secrets =
+        json!({"domain": format!("localhost:{}", server.address().port()), "username": "user", "api_key": api_key});
+    let client =
+        SaasClient::new(ClientSettings { allowed_hosts: vec!["localhost".to_owned()], ..ClientSettings::default() })
+            .unwrap();
+    SaasConnection::new(config, secrets, Arc::new(client))
 }
 
 /// `Basic base64("user:key-123")`, computed with coreutils' base64.
@@ -66,36 +80,23 @@ fn mailchimp_reads_exactly_the_subjects_records_across_pages() {
         {"id": "c", "from_email": "jane@example.com"}]))),
     );
 
-    let (mut config, _) = templates::find("mailchimp").unwrap().instantiate("mailchimp_1").unwrap();
-    // Plain HTTP to the local server (the HTTPS servers come with the execution tests).
-    config.client_config.protocol = "http".to_owned();
-    let secrets =
-        json!({"domain": format!("localhost:{}", server.address().port()), "username": "user", "api_key": "key-123"});
-    let identities: Map<String, Value> = json!({"email": "jane@example.com"}).as_object().unwrap().clone();
-    let references = Map::new();
-    let client =
-        SaasClient::new(ClientSettings { allowed_hosts: vec!["localhost".to_owned()], ..ClientSettings::default() })
-            .unwrap();
-    let reader = Reader {
-        client: &client,
-        config: &config,
-        context: Context { secrets: &secrets, identities: &identities, references: &references },
-        privacy_request_id: "pri_1",
-    };
-    let members = reader.read("member", &Inputs::default()).unwrap();
+    let connection = mailchimp(&server, "key-123");
+    let jane = common::Jane::new();
+    let reader = |endpoint: &str, inputs: &Inputs| connection.read(endpoint, jane.subject(), inputs);
+    let members = reader("member", &Inputs::default()).unwrap();
     assert_eq!(members, [json!({"id": "m1", "list_id": "l1", "email_address": "jane@example.com"})]);
-    let conversations = reader.read("conversations", &Inputs::default()).unwrap();
+    let conversations = reader("conversations", &Inputs::default()).unwrap();
     let ids: Vec<&str> = conversations.iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["c1", "c2", "c3"]);
     let inputs = Inputs {
         values: json!({"conversation_id": ["c1", "c2", "c3"]}).as_object().unwrap().clone(),
         groups: Vec::new(),
     };
-    let found = reader.read("messages", &inputs).unwrap();
+    let found = reader("messages", &inputs).unwrap();
     let ids: Vec<&str> = found.iter().map(|m| m["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["a", "c"], "only the subject's messages pass the filter");
     // Without upstream values there is nothing to ask for.
-    assert_eq!(reader.read("messages", &Inputs::default()).unwrap(), Vec::<Value>::new());
+    assert_eq!(reader("messages", &Inputs::default()).unwrap(), Vec::<Value>::new());
     let asked = rt.block_on(server.received_requests()).unwrap();
     assert_eq!(asked.len(), 1 + 3 + 3, "one search, three conversation pages, three message lists");
 }
@@ -112,22 +113,9 @@ fn a_wrong_credential_gives_the_apis_reason() {
                 .set_body_json(json!({"title": "API Key Invalid", "detail": "Your API key may be invalid"})),
         ),
     );
-    let (mut config, _) = templates::find("mailchimp").unwrap().instantiate("mailchimp_1").unwrap();
-    config.client_config.protocol = "http".to_owned();
-    let secrets =
-        json!({"domain": format!("localhost:{}", server.address().port()), "username": "user", "api_key": "wrong"});
-    let identities: Map<String, Value> = json!({"email": "jane@example.com"}).as_object().unwrap().clone();
-    let references = Map::new();
-    let client =
-        SaasClient::new(ClientSettings { allowed_hosts: vec!["localhost".to_owned()], ..ClientSettings::default() })
-            .unwrap();
-    let reader = Reader {
-        client: &client,
-        config: &config,
-        context: Context { secrets: &secrets, identities: &identities, references: &references },
-        privacy_request_id: "pri_1",
-    };
-    let error = reader.read("member", &Inputs::default()).unwrap_err().0;
+    let connection = mailchimp(&server, "wrong");
+    let jane = common::Jane::new();
+    let error = connection.read("member", jane.subject(), &Inputs::default()).unwrap_err().0;
     assert!(error.contains("401") && error.contains("API Key Invalid"), "{error}");
     assert!(!error.contains("wrong"), "the secret is not in the error: {error}");
 }

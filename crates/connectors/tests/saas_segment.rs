@@ -7,11 +7,11 @@ mod common;
 
 use std::sync::Arc;
 
-use connectors::saas::connection::{SaasConnection, Subject};
+use connectors::saas::connection::SaasConnection;
 use connectors::saas::mask::MaskedRecord;
 use connectors::saas::read::Inputs;
 use connectors::saas::templates;
-use serde_json::{Map, Value, json};
+use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -61,9 +61,8 @@ fn segment_reads_profiles_on_their_host_and_files_a_deletion_regulation() {
     let secrets = json!({"domain": host, "personas_domain": host, "workspace": "ws_1", "access_token": "tok_1",
                          "namespace_id": "spa_1", "access_secret": "sec_1"});
     let connection = SaasConnection::new(config, secrets, Arc::new(server.client()));
-    let identities: Map<String, Value> = json!({"email": "jane@example.com"}).as_object().unwrap().clone();
-    let references = Map::new();
-    let subject = Subject { identities: &identities, references: &references, privacy_request_id: "pri_1" };
+    let jane = common::Jane::new();
+    let subject = jane.subject();
     let users = connection.read("segment_user", subject, &Inputs::default()).unwrap();
     assert_eq!(users, [json!({"segment_id": "seg_1", "created_at": "2026-01-01"})], "the 404 is read as no data");
     let inputs = Inputs { values: json!({"segment_id": ["seg_1"]}).as_object().unwrap().clone(), groups: Vec::new() };

@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::Arc;
 
-use connectors::saas::connection::{SaasConnection, Subject};
+use connectors::saas::connection::SaasConnection;
 use connectors::saas::mask::MaskedRecord;
 use connectors::saas::read::Inputs;
 use connectors::saas::templates;
@@ -60,9 +60,8 @@ fn shopify_pages_by_link_headers_groups_inputs_and_wraps_the_update() {
     let (config, _) = templates::find("shopify").unwrap().instantiate("shopify_1").unwrap();
     let secrets = json!({"domain": format!("localhost:{}", server.port), "access_token": "shpat_1"});
     let connection = SaasConnection::new(config, secrets, Arc::new(server.client()));
-    let identities: Map<String, Value> = json!({"email": "jane@example.com"}).as_object().unwrap().clone();
-    let references = Map::new();
-    let subject = Subject { identities: &identities, references: &references, privacy_request_id: "pri_1" };
+    let jane = common::Jane::new();
+    let subject = jane.subject();
     let found = connection.read("customers", subject, &Inputs::default()).unwrap();
     let ids: Vec<i64> = found.iter().map(|c| c["id"].as_i64().unwrap()).collect();
     assert_eq!(ids, [1, 2], "both pages");

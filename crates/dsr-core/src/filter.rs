@@ -98,7 +98,12 @@ pub enum RowFilter {
     /// The collection's own categories are targeted: whole rows.
     Whole,
     /// Only these field paths; rows left with none are dropped.
-    Paths(Vec<TargetedPath>),
+    Paths {
+        /// The targeted paths.
+        paths: Vec<TargetedPath>,
+        /// Every path is one distinct top-level field (rows can then be filtered on their text).
+        top_level: bool,
+    },
 }
 
 impl RowFilter {
@@ -107,7 +112,13 @@ impl RowFilter {
         match targeted_paths(node, targets) {
             None => Some(RowFilter::Whole),
             Some(paths) if paths.is_empty() => None,
-            Some(paths) => Some(RowFilter::Paths(paths)),
+            Some(paths) => {
+                let top_level = paths
+                    .iter()
+                    .enumerate()
+                    .all(|(i, p)| p.path.len() == 1 && !paths[..i].iter().any(|q| q.path == p.path));
+                Some(RowFilter::Paths { paths, top_level })
+            }
         }
     }
 
@@ -115,7 +126,7 @@ impl RowFilter {
     pub fn apply(&self, row: Value) -> Option<Value> {
         match self {
             RowFilter::Whole => Some(row),
-            RowFilter::Paths(paths) => {
+            RowFilter::Paths { paths, .. } => {
                 let mut out = Value::Object(Map::new());
                 for path in paths {
                     copy_path(&row, &path.path, &mut out);
@@ -147,20 +158,15 @@ impl RowFilter {
     pub fn apply_compact<'a>(&self, text: &'a [u8], buffer: &'a mut Vec<u8>) -> Compacted<'a> {
         let paths = match self {
             RowFilter::Whole => return Compacted::Row(text),
-            RowFilter::Paths(paths) => paths,
+            RowFilter::Paths { paths, top_level: true } => paths,
+            RowFilter::Paths { top_level: false, .. } => return Compacted::Parse,
         };
-        if paths.iter().any(|p| p.path.len() != 1) {
-            return Compacted::Parse;
-        }
         let Some(RawFields(fields)) = RawFields::of(text) else { return Compacted::Parse };
         buffer.clear();
         buffer.push(b'{');
         let mut count = 0;
-        for (i, path) in paths.iter().enumerate() {
+        for path in paths {
             let name = path.path[0].as_str();
-            if paths[..i].iter().any(|p| p.path[0] == name) {
-                return Compacted::Parse;
-            }
             let Some(at) = fields.iter().position(|(k, _)| *k == name) else { continue };
             if fields[at + 1..].iter().any(|(k, _)| *k == name) {
                 return Compacted::Parse;

@@ -1,9 +1,6 @@
 //! FidesKeys: `^[a-zA-Z0-9_.<>-]+$`, derived from names when not given.
 
-/// True when `key` is a valid FidesKey.
-pub fn is_fides_key(key: &str) -> bool {
-    !key.is_empty() && key.len() <= 200 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.<>-".contains(&b))
-}
+pub use validation::text::is_fides_key;
 
 /// The OpenAPI schema of a `FidesKey`: 1 to 200 of `[A-Za-z0-9_.<>-]`.
 #[derive(Debug, Clone, Copy)]

@@ -17,6 +17,11 @@ pub fn not_blank_pattern() -> String {
     format!("[^{WHITESPACE_CLASS}]")
 }
 
+/// Fides' `FidesKey`: non-empty, at most 200 of `[A-Za-z0-9_.<>-]`.
+pub fn is_fides_key(key: &str) -> bool {
+    !key.is_empty() && key.len() <= 200 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.<>-".contains(&b))
+}
+
 /// Whether `text` is empty or only whitespace.
 pub fn is_blank(text: &str) -> bool {
     text.trim().is_empty()

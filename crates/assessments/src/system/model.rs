@@ -657,12 +657,7 @@ fn check_keys(loc: Vec<Loc>, keys: &[String], problems: &mut Vec<Problem>) {
     }
 }
 
-/// Fides' `FidesKey`: non-empty, at most 200 of `[A-Za-z0-9_.<>-]`.
-pub fn is_fides_key(key: &str) -> bool {
-    !key.is_empty()
-        && key.len() <= 200
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '<' | '>' | '-'))
-}
+pub use validation::text::is_fides_key;
 
 /// `DELETE /api/v1/system/{fides_key}` answer (Fides' shape).
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

@@ -233,15 +233,8 @@ impl SaasClient {
         if let Some(why) = self.guard.literal(&url) {
             return Err(CallError::Refused(why));
         }
-        let method = match call.method {
-            Method::Get => reqwest::Method::GET,
-            Method::Post => reqwest::Method::POST,
-            Method::Patch => reqwest::Method::PATCH,
-            Method::Put => reqwest::Method::PUT,
-            Method::Delete => reqwest::Method::DELETE,
-            Method::Options => reqwest::Method::OPTIONS,
-            Method::Head => reqwest::Method::HEAD,
-        };
+        let method = reqwest::Method::from_bytes(call.method.as_str().as_bytes())
+            .map_err(|e| CallError::Failed(format!("{}: {e}", call.method.as_str())))?;
         let shown = format!("{} {}", method, url.path());
         let mut request = self.client.request(method, url.clone());
         for (name, value) in &call.headers {

@@ -147,13 +147,7 @@ impl SaasConnection {
         let secrets = self.call_secrets()?;
         let call = request::build(&self.config.client_config, &self.config.test_request, &secrets, &secrets)?
             .ok_or_else(|| RequestError("the test request cannot be built from the secrets".to_owned()))?;
-        let reply = self.client.send_retrying(&call, |_| false).map_err(|e| RequestError(e.to_string()))?;
-        if reply.status >= 400 {
-            let text = String::from_utf8_lossy(&reply.body);
-            let excerpt: String = text.chars().take(500).collect();
-            return Err(RequestError(format!("the test request answered {}: {excerpt}", reply.status)));
-        }
-        Ok(())
+        request::send(&self.client, &self.config, &self.config.test_request, &call).map(|_| ())
     }
 
     /// The records of `endpoint` for the subject.

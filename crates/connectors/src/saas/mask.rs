@@ -72,22 +72,7 @@ impl Masker<'_> {
             let Some(call) = request::build(&self.config.client_config, request, &values, self.context.secrets)? else {
                 continue;
             };
-            let limits = request.rate_limit_config.as_ref().or(self.config.rate_limit_config.as_ref());
-            super::rate::acquire(&self.config.fides_key, limits).map_err(RequestError)?;
-            let reply = self
-                .client
-                .send_retrying(&call, |status| request.ignore_errors.ignores(status))
-                .map_err(|e| RequestError(e.to_string()))?;
-            if reply.status >= 400 && !request.ignore_errors.ignores(reply.status) {
-                let text = String::from_utf8_lossy(&reply.body);
-                let excerpt: String = text.chars().take(500).collect();
-                return Err(RequestError(format!(
-                    "{} {} answered {}: {excerpt}",
-                    format!("{:?}", call.method).to_uppercase(),
-                    call.path,
-                    reply.status
-                )));
-            }
+            request::send(self.client, self.config, request, &call)?;
             sent += 1;
         }
         Ok(sent)

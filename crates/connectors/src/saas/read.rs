@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::SaasConfig;
-use super::client::{CallError, SaasClient};
+use super::client::SaasClient;
 use super::config::{Reference, SaasRequest};
 use super::request::{self, Context, RequestError};
 
@@ -16,16 +16,6 @@ pub struct Inputs {
     pub values: Map<String, Value>,
     /// Grouped params, one map (param → values) per upstream row.
     pub groups: Vec<Map<String, Value>>,
-}
-
-impl Inputs {
-    fn list(&self, name: &str) -> Vec<Value> {
-        match self.values.get(name) {
-            Some(Value::Array(values)) => values.clone(),
-            Some(Value::Null) | None => Vec::new(),
-            Some(one) => vec![one.clone()],
-        }
-    }
 }
 
 /// Reads records of endpoints of one config.
@@ -99,7 +89,8 @@ impl Reader<'_> {
                 let given = if grouped {
                     inputs.groups.iter().any(|g| !as_list(g.get(&param.name)).is_empty())
                 } else {
-                    !inputs.list(&param.name).is_empty() || self.external(param.references.as_deref()).is_some()
+                    !as_list(inputs.values.get(&param.name)).is_empty()
+                        || self.external(param.references.as_deref()).is_some()
                 };
                 if !given {
                     return Ok(Vec::new());
@@ -134,7 +125,7 @@ impl Reader<'_> {
             } else if let Some(name) = &param.connector_param {
                 as_list(self.context.secrets.get(name))
             } else {
-                inputs.list(&param.name)
+                as_list(inputs.values.get(&param.name))
             };
             if param.unpack {
                 values = values.into_iter().flat_map(|v| as_list(Some(&v))).collect();
@@ -175,20 +166,10 @@ impl Reader<'_> {
         let Some(mut call) = request::build(&self.config.client_config, request, &values, self.context.secrets)? else {
             return Ok(());
         };
-        let limits = request.rate_limit_config.as_ref().or(self.config.rate_limit_config.as_ref());
         loop {
-            super::rate::acquire(&self.config.fides_key, limits).map_err(RequestError)?;
-            let reply = self
-                .client
-                .send_retrying(&call, |status| request.ignore_errors.ignores(status))
-                .map_err(|e| RequestError(failure(&e, &self.config.fides_key)))?;
-            let shown = format!("{:?} {}", call.method, call.path).to_uppercase();
+            let reply = request::send(self.client, self.config, request, &call)?;
             let body = if reply.status >= 400 {
-                if !request.ignore_errors.ignores(reply.status) {
-                    let text = String::from_utf8_lossy(&reply.body);
-                    let excerpt: String = text.chars().take(500).collect();
-                    return Err(RequestError(format!("{shown} answered {}: {excerpt}", reply.status)));
-                }
+                // An error the request ignores: no data.
                 Value::Object(Map::new())
             } else if reply.status == 204 || reply.body.iter().all(u8::is_ascii_whitespace) {
                 Value::Object(Map::new())
@@ -210,12 +191,5 @@ impl Reader<'_> {
                 None => return Ok(()),
             }
         }
-    }
-}
-
-fn failure(e: &CallError, key: &str) -> String {
-    match e {
-        CallError::Failed(why) => format!("Operational Error connecting to '{key}': {why}"),
-        other => other.to_string(),
     }
 }

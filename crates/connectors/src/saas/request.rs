@@ -4,7 +4,8 @@
 use base64::Engine;
 use serde_json::{Map, Value};
 
-use super::client::Call;
+use super::SaasConfig;
+use super::client::{Call, CallError, Reply, SaasClient};
 use super::config::{
     Authentication, ClientConfig, FilterValue, Limit, LinkSource, Pagination, Postprocessor, SaasRequest, TextOrNumber,
 };
@@ -24,6 +25,36 @@ pub struct Context<'a> {
     pub identities: &'a Map<String, Value>,
     /// Values of earlier collections, by `dataset.collection.field` (filter `dataset_reference`).
     pub references: &'a Map<String, Value>,
+}
+
+/// Sends `call` for `request` of `config`: within the rate limits (the request's, else the
+/// config's), retrying busy answers; an error status the request does not ignore is the API's
+/// refusal, with the start of its body.
+pub fn send(
+    client: &SaasClient,
+    config: &SaasConfig,
+    request: &SaasRequest,
+    call: &Call,
+) -> Result<Reply, RequestError> {
+    let limits = request.rate_limit_config.as_ref().or(config.rate_limit_config.as_ref());
+    super::rate::acquire(&config.fides_key, limits).map_err(RequestError)?;
+    let reply = client.send_retrying(call, |status| request.ignore_errors.ignores(status)).map_err(|e| match e {
+        CallError::Failed(why) => {
+            RequestError(format!("Operational Error connecting to '{}': {why}", config.fides_key))
+        }
+        other => RequestError(other.to_string()),
+    })?;
+    if reply.status >= 400 && !request.ignore_errors.ignores(reply.status) {
+        let text = String::from_utf8_lossy(&reply.body);
+        let excerpt: String = text.chars().take(500).collect();
+        return Err(RequestError(format!(
+            "{} {} answered {}: {excerpt}",
+            call.method.as_str(),
+            call.path,
+            reply.status
+        )));
+    }
+    Ok(reply)
 }
 
 /// Adds the names every request's placeholders see: `privacy_request_id`, `privacy_request`

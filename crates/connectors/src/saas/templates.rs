@@ -53,7 +53,8 @@ impl Template {
     /// The config (parsed) and the dataset (YAML text) for an instance named `key`: every
     /// `<instance_fides_key>` of both files replaced by it, as Fides does, before parsing.
     pub fn instantiate(&self, key: &str) -> Result<(SaasConfig, String), Vec<Problem>> {
-        if !key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) || key.is_empty() {
+        // A FidesKey without `<` and `>`: the key is pasted into YAML and must not read as a placeholder.
+        if !validation::text::is_fides_key(key) || key.contains(['<', '>']) {
             return Err(vec![Problem::new(
                 loc!["instance_key"],
                 "FidesKeys must only contain alphanumeric characters, '.', '_' or '-'.",

@@ -9,8 +9,10 @@
 use std::sync::Arc;
 
 use connectors::saas::client::{ClientSettings, SaasClient};
+use connectors::saas::connection::Subject;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use serde_json::{Map, Value, json};
 use wiremock::MockServer;
 
 /// A runtime for the servers; the blocking client is used from the test's own thread.
@@ -80,5 +82,23 @@ impl HttpsServer {
     /// The requests the server received.
     pub fn received(&self, rt: &tokio::runtime::Runtime) -> Vec<wiremock::Request> {
         rt.block_on(self.mock.received_requests()).unwrap()
+    }
+}
+
+/// The tests' subject: Jane, known by her email, in privacy request `pri_1`.
+pub struct Jane {
+    identities: Map<String, Value>,
+    references: Map<String, Value>,
+}
+
+impl Jane {
+    /// Jane, with no values of earlier collections.
+    pub fn new() -> Jane {
+        Jane { identities: json!({"email": "jane@example.com"}).as_object().unwrap().clone(), references: Map::new() }
+    }
+
+    /// What a request run passes to a connection.
+    pub fn subject(&self) -> Subject<'_> {
+        Subject { identities: &self.identities, references: &self.references, privacy_request_id: "pri_1" }
     }
 }
