@@ -173,8 +173,27 @@ async fn connection_types_and_their_secrets_schemas_are_discoverable() {
     assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
     let identifiers: Vec<&str> =
         listed.body["items"].as_array().unwrap().iter().map(|t| t["identifier"].as_str().unwrap()).collect();
-    assert_eq!(identifiers, ["postgres", "mysql", "mariadb", "sqlite", "manual_request"]);
-    assert_eq!(listed.body["total"], 5);
+    // The databases, manual requests, then each shipped SaaS template.
+    assert_eq!(
+        identifiers,
+        [
+            "postgres",
+            "mysql",
+            "mariadb",
+            "sqlite",
+            "manual_request",
+            "auth0",
+            "braintree",
+            "gorgias",
+            "hubspot",
+            "mailchimp",
+            "segment",
+            "shopify",
+            "stripe",
+            "surveymonkey"
+        ]
+    );
+    assert_eq!(listed.body["total"], 14);
     assert_eq!(
         listed.body["items"][2],
         json!({"identifier": "mariadb", "type": "database", "human_readable": "MariaDB", "encoded_icon": null,
@@ -186,7 +205,7 @@ async fn connection_types_and_their_secrets_schemas_are_discoverable() {
     let searched = send(&service, get("/api/v1/connection_type?search=SQL&size=2", &root)).await;
     assert_eq!(searched.body["total"], 3, "PostgreSQL, MySQL and SQLite: {:?}", searched.body);
     assert_eq!(searched.body["items"].as_array().unwrap().len(), 2);
-    let bad = send(&service, get("/api/v1/connection_type?system_type=saas", &root)).await;
+    let bad = send(&service, get("/api/v1/connection_type?system_type=api", &root)).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     let schema = send(&service, get("/api/v1/connection_type/postgres/secret", &root)).await;

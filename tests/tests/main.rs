@@ -17,6 +17,7 @@ mod dsr_mysql;
 mod dsr_policies;
 mod dsr_requests;
 mod dsr_review;
+mod dsr_saas;
 mod notices_ropa;
 mod platform;
 mod redaction_patterns;

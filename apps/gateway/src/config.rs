@@ -70,6 +70,8 @@ pub struct Settings {
     pub llm: LlmSettings,
     /// The Slack workspace questionnaires go to.
     pub slack: SlackSettings,
+    /// How SaaS connections call their APIs.
+    pub saas: SaasSettings,
     /// Logging.
     pub log: LogSettings,
 }
@@ -310,6 +312,53 @@ impl Default for JobSettings {
     }
 }
 
+/// `[saas]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SaasSettings {
+    /// Host patterns (`*` = one or more name characters, as Fides' `allowed_values`) whose
+    /// addresses may be loopback, private or otherwise non-public: APIs inside the company
+    /// network, and test servers. Every other host must resolve to public addresses only. A
+    /// list in TOML; comma-separated in `LETHE__SAAS__ALLOWED_HOSTS`.
+    #[serde(deserialize_with = "patterns")]
+    pub allowed_hosts: Vec<String>,
+    /// A PEM file of certificates trusted besides the platform's roots (a private CA).
+    pub extra_root_certs: Option<PathBuf>,
+    /// Seconds one API call may take, response included.
+    pub timeout_seconds: u64,
+    /// Seconds allowed to connect.
+    pub connect_timeout_seconds: u64,
+    /// Largest API response read, in bytes.
+    pub max_response_bytes: u64,
+}
+
+impl Default for SaasSettings {
+    fn default() -> Self {
+        SaasSettings {
+            allowed_hosts: Vec::new(),
+            extra_root_certs: None,
+            timeout_seconds: 60,
+            connect_timeout_seconds: 5,
+            max_response_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// A list of patterns, or one string of comma-separated patterns (environment variables).
+fn patterns<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Patterns {
+        List(Vec<String>),
+        Text(String),
+    }
+    let list = match Patterns::deserialize(deserializer)? {
+        Patterns::List(list) => list,
+        Patterns::Text(text) => text.split(',').map(str::to_owned).collect(),
+    };
+    Ok(list.into_iter().map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect())
+}
+
 /// Log output format.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -430,6 +479,15 @@ impl Settings {
         }
         if self.database.pool_size == 0 {
             return invalid("database.pool_size", "must be at least 1");
+        }
+        if self.saas.timeout_seconds == 0 {
+            return invalid("saas.timeout_seconds", "must be at least 1");
+        }
+        if self.saas.connect_timeout_seconds == 0 {
+            return invalid("saas.connect_timeout_seconds", "must be at least 1");
+        }
+        if self.saas.max_response_bytes == 0 {
+            return invalid("saas.max_response_bytes", "must be at least 1");
         }
         Ok(())
     }

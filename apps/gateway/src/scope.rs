@@ -75,6 +75,14 @@ required_scopes! {
     ConnectionDelete => ["connection:delete"];
     /// `connection_type:read`
     ConnectionTypeRead => ["connection_type:read"];
+    /// `connection:instantiate`
+    ConnectionInstantiate => ["connection:instantiate"];
+    /// `saas_config:read`
+    SaasConfigRead => ["saas_config:read"];
+    /// `saas_config:create_or_update`
+    SaasConfigWrite => ["saas_config:create_or_update"];
+    /// `saas_config:delete`
+    SaasConfigDelete => ["saas_config:delete"];
     /// `dataset:read`
     DatasetRead => ["dataset:read"];
     /// `dataset:create_or_update`

@@ -124,6 +124,8 @@ impl Application {
             Duration::from_secs(settings.execution.identity_verification_code_ttl_seconds);
         request_settings.code_delivery = code_delivery(&settings)?;
         request_settings.max_package_bytes = settings.execution.max_package_bytes;
+        request_settings.saas_client = saas_client(&settings)?;
+        let saas = request_settings.saas_client.clone();
         let requests = DieselRequestService::new(database.clone(), key.clone(), request_settings, redaction.clone())
             .with_job_signal(signal.clone());
         // Customer-store connections: opened by requests, closed when their connection changes
@@ -171,7 +173,9 @@ impl Application {
             taxonomy: Arc::new(Taxonomy::embedded()),
             policies: Arc::new(DieselPolicyService::new(database.clone())),
             storage: Arc::new(DieselStorageService::new(database.clone())),
-            connections: Arc::new(DieselConnectionService::new(database.clone(), key).with_stores(stores)),
+            connections: Arc::new(
+                DieselConnectionService::new(database.clone(), key).with_stores(stores).with_saas_client(saas),
+            ),
             datasets: Arc::new(DieselDatasetService::new(database.clone())),
             manual_fields: Arc::new(DieselManualFieldService::new(database.clone())),
             requests: Arc::new(requests),
@@ -296,6 +300,28 @@ fn chat_model(settings: &Settings) -> Result<Option<Arc<dyn messaging::ChatModel
     .map_err(|e| crate::config::ConfigError::Key { key: "llm".to_owned(), message: e.to_string() })?;
     tracing::info!(base_url, "assessment answers are drafted by the configured language model");
     Ok(Some(Arc::new(model)))
+}
+
+/// The client SaaS connections call their APIs with, from `[saas]`.
+fn saas_client(settings: &Settings) -> Result<connectors::saas::client::SharedClient, StartupError> {
+    let saas = &settings.saas;
+    let invalid = |key: &str, message: String| crate::config::ConfigError::Key { key: key.to_owned(), message };
+    let extra_root_certs = match &saas.extra_root_certs {
+        Some(path) => Some(
+            std::fs::read(path).map_err(|e| invalid("saas.extra_root_certs", format!("{}: {e}", path.display())))?,
+        ),
+        None => None,
+    };
+    let client = connectors::saas::client::SharedClient::new(connectors::saas::client::ClientSettings {
+        allowed_hosts: saas.allowed_hosts.clone(),
+        extra_root_certs,
+        timeout: Duration::from_secs(saas.timeout_seconds),
+        connect_timeout: Duration::from_secs(saas.connect_timeout_seconds),
+        max_response_bytes: saas.max_response_bytes,
+        ..connectors::saas::client::ClientSettings::default()
+    })
+    .map_err(|e| invalid("saas.extra_root_certs", e))?;
+    Ok(client)
 }
 
 /// Slack for questionnaires, when `slack.bot_token` is set.

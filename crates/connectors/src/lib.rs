@@ -6,7 +6,8 @@
 //! (`postgres`, `mysql` — MySQL and MariaDB —, `sqlite`) and one line of [`registry::KINDS`],
 //! which also gives each type's secrets: how they are checked, which are sensitive, and their
 //! JSON schema for clients building connection forms. [`saas`] reads Fides' declarative
-//! `saas_config` files and calls the APIs they describe (not yet behind [`Connector`]).
+//! `saas_config` files and calls the APIs they describe; [`saas::SaasConnector`] puts a config
+//! behind [`Connector`], so requests run API endpoints as they run tables.
 //!
 //! ```
 //! use connectors::{registry, Collection, Column, FieldInput};
@@ -28,7 +29,7 @@
 
 use std::collections::HashSet;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 mod idle;
 mod mysql;
@@ -38,6 +39,8 @@ pub mod saas;
 mod seen;
 mod sql;
 mod sqlite;
+#[cfg(feature = "test-support")]
+pub mod testing;
 mod tls;
 mod value;
 
@@ -64,12 +67,20 @@ pub struct Column {
     pub name: String,
     /// Declared data type (`string`, `integer`, `float`, `boolean`, …, optionally `[]`).
     pub data_type: Option<String>,
+    /// Never written back: APIs that take records back whole are sent them without it.
+    pub read_only: bool,
 }
 
 impl Column {
     /// A column and its declared type.
     pub fn new(name: &str, data_type: Option<&str>) -> Column {
-        Column { name: name.to_owned(), data_type: data_type.map(str::to_owned) }
+        Column { name: name.to_owned(), data_type: data_type.map(str::to_owned), read_only: false }
+    }
+
+    /// The column, marked read-only.
+    pub fn read_only(mut self, read_only: bool) -> Column {
+        self.read_only = read_only;
+        self
     }
 }
 
@@ -117,10 +128,27 @@ impl FieldInput {
 /// One row's masking: new values for `set`, the row found by `filter` (column = value, AND).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowUpdate {
-    /// Columns and their masked values (null writes NULL).
+    /// Columns (dotted paths for nested values of API records) and their masked values (null
+    /// writes NULL).
     pub set: Vec<(String, Value)>,
     /// Columns and the row's values identifying it; never empty.
     pub filter: Vec<(String, Value)>,
+    /// The row as read, for stores that send records back whole ([`Connector::needs_rows`]);
+    /// `None` for the others.
+    pub row: Option<Value>,
+}
+
+/// Whose data a read or a masking is for. SQL stores need only the input values; APIs (SaaS
+/// connectors) also put the request's identities and id into their calls.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    /// The privacy request's id.
+    pub request_id: &'a str,
+    /// The subject's identities by name (`email`, `phone_number`).
+    pub identities: &'a Map<String, Value>,
+    /// Inputs kept together per upstream row (a SaaS read's `grouped_inputs`): one map of
+    /// field → values per row; empty for other reads.
+    pub groups: &'a [Map<String, Value>],
 }
 
 /// Where a read hands its rows, a batch at a time (each a JSON object of the declared
@@ -142,14 +170,22 @@ pub trait Connector: Send + Sync {
     /// too). With no input values nothing is queried. Returns the number of rows handed over.
     fn read(
         &self,
+        scope: &Scope<'_>,
         collection: &Collection,
         inputs: &[FieldInput],
         sink: &mut RowSink<'_>,
     ) -> Result<usize, ConnectorError>;
 
-    /// Applies `updates` to rows of `collection` in one transaction: all or none. Returns the
-    /// number of rows matched.
-    fn mask(&self, collection: &Collection, updates: &[RowUpdate]) -> Result<usize, ConnectorError>;
+    /// Applies `updates` to rows of `collection` in one transaction: all or none (an API
+    /// cannot roll back, so there the calls sent before a failure stay made). Returns the
+    /// number of rows matched (calls sent, for APIs).
+    fn mask(&self, scope: &Scope<'_>, collection: &Collection, updates: &[RowUpdate]) -> Result<usize, ConnectorError>;
+
+    /// Whether [`RowUpdate::row`] must carry the row: APIs send whole records back, and find
+    /// the values of their calls in them.
+    fn needs_rows(&self) -> bool {
+        false
+    }
 
     /// Closes the idle connections now; those in use are closed when they are returned.
     fn close(&self);
@@ -163,11 +199,12 @@ pub const MAX_VALUES_PER_STATEMENT: usize = 1_000;
 /// callers (and tests) that want a list.
 pub fn read_all(
     connector: &dyn Connector,
+    scope: &Scope<'_>,
     collection: &Collection,
     inputs: &[FieldInput],
 ) -> Result<Vec<Value>, ConnectorError> {
     let mut rows = Vec::new();
-    connector.read(collection, inputs, &mut |batch| {
+    connector.read(scope, collection, inputs, &mut |batch| {
         rows.extend(batch);
         Ok(())
     })?;

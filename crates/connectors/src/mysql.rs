@@ -18,7 +18,7 @@ use crate::idle::Idle;
 use crate::registry::{StoreSecrets, not_empty, root_cert_problem};
 use crate::sql::{self, BindType, quote_backtick};
 use crate::tls::{RootCerts, install_provider};
-use crate::{Collection, Connector, ConnectorError, FieldInput, RowSink, RowUpdate};
+use crate::{Collection, Connector, ConnectorError, FieldInput, RowSink, RowUpdate, Scope};
 
 /// TLS modes, as the `mysql` client's `--ssl-mode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
@@ -212,6 +212,7 @@ impl Connector for Mysql {
 
     fn read(
         &self,
+        _scope: &Scope<'_>,
         collection: &Collection,
         inputs: &[FieldInput],
         sink: &mut RowSink<'_>,
@@ -236,7 +237,12 @@ impl Connector for Mysql {
         })
     }
 
-    fn mask(&self, collection: &Collection, updates: &[RowUpdate]) -> Result<usize, ConnectorError> {
+    fn mask(
+        &self,
+        _scope: &Scope<'_>,
+        collection: &Collection,
+        updates: &[RowUpdate],
+    ) -> Result<usize, ConnectorError> {
         if updates.is_empty() {
             return Ok(0);
         }

@@ -22,7 +22,7 @@ use crate::idle::Idle;
 use crate::registry::{StoreSecrets, not_empty, root_cert_problem};
 use crate::sql::{self, BindType, JsonRow, as_bool, as_float, as_int, as_text, quote_double};
 use crate::tls::RootCerts;
-use crate::{Collection, Connector, ConnectorError, FieldInput, RowSink, RowUpdate};
+use crate::{Collection, Connector, ConnectorError, FieldInput, RowSink, RowUpdate, Scope};
 
 /// libpq's `sslmode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
@@ -292,6 +292,7 @@ impl Connector for Postgres {
 
     fn read(
         &self,
+        _scope: &Scope<'_>,
         collection: &Collection,
         inputs: &[FieldInput],
         sink: &mut RowSink<'_>,
@@ -312,7 +313,12 @@ impl Connector for Postgres {
         })
     }
 
-    fn mask(&self, collection: &Collection, updates: &[RowUpdate]) -> Result<usize, ConnectorError> {
+    fn mask(
+        &self,
+        _scope: &Scope<'_>,
+        collection: &Collection,
+        updates: &[RowUpdate],
+    ) -> Result<usize, ConnectorError> {
         if updates.is_empty() {
             return Ok(0);
         }

@@ -360,6 +360,7 @@ mod tests {
         let update = RowUpdate {
             set: vec![("name".into(), json!("x")), ("phone".into(), Value::Null)],
             filter: vec![("id".into(), json!(7)), ("tenant".into(), json!("a"))],
+            row: None,
         };
         let (sql, binds) = update_sql("\"shop\".\"customer\"", &update, quote_double, &|n, _, _| format!("${n}"));
         assert_eq!(
@@ -376,10 +377,12 @@ mod tests {
         let row = |id: i64, name: Value| RowUpdate {
             set: vec![("name".into(), name), ("phone".into(), Value::Null)],
             filter: vec![("id".into(), json!(id))],
+            row: None,
         };
         let composite = RowUpdate {
             set: vec![("name".into(), json!("z"))],
             filter: vec![("a".into(), json!(1)), ("b".into(), json!(2))],
+            row: None,
         };
         let updates = [row(1, json!("x")), row(2, Value::Null), composite, row(3, json!("y"))];
         let statements = update_statements("\"t\"", &updates, quote_double, &|n, _, _| format!("${n}"), Batch::Case);

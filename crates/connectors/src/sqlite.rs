@@ -14,7 +14,7 @@ use validation::Problem;
 use crate::idle::Idle;
 use crate::registry::{StoreSecrets, not_empty};
 use crate::sql::{self, BindType, JsonRow, as_text, quote_double};
-use crate::{Collection, Connector, ConnectorError, FieldInput, RowSink, RowUpdate};
+use crate::{Collection, Connector, ConnectorError, FieldInput, RowSink, RowUpdate, Scope};
 
 /// Secrets of a SQLite connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -115,6 +115,7 @@ impl Connector for SqliteStore {
 
     fn read(
         &self,
+        _scope: &Scope<'_>,
         collection: &Collection,
         inputs: &[FieldInput],
         sink: &mut RowSink<'_>,
@@ -132,7 +133,12 @@ impl Connector for SqliteStore {
         })
     }
 
-    fn mask(&self, collection: &Collection, updates: &[RowUpdate]) -> Result<usize, ConnectorError> {
+    fn mask(
+        &self,
+        _scope: &Scope<'_>,
+        collection: &Collection,
+        updates: &[RowUpdate],
+    ) -> Result<usize, ConnectorError> {
         if updates.is_empty() {
             return Ok(0);
         }

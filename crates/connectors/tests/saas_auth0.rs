@@ -81,7 +81,7 @@ fn auth0_fetches_a_token_once_reads_and_deletes_the_subject() {
     assert_eq!(users, [json!({"user_id": "auth0|1", "email": "jane@example.com"})]);
     let inputs = Inputs { values: json!({"user_id": ["auth0|1"]}).as_object().unwrap().clone(), groups: Vec::new() };
     assert_eq!(connection.read("user_logs", subject, &inputs).unwrap().len(), 1);
-    let records = [MaskedRecord { record: users[0].clone(), masked: Vec::new() }];
+    let records = [MaskedRecord { record: users[0].clone(), object: None, masked: Vec::new() }];
     assert_eq!(connection.mask("users", subject, &records, &inputs).unwrap(), 1);
     let token = connection.token().unwrap();
     assert_eq!(token.access_token, "tok_1");

@@ -58,8 +58,11 @@ fn hubspot_searches_pages_filters_and_updates_the_subject() {
     assert_eq!(contacts, std::slice::from_ref(&contact));
     let owners = connection.read("owners", subject, &Inputs::default()).unwrap();
     assert_eq!(owners, [json!({"id": "o2", "email": "jane@example.com"})]);
-    let records =
-        [MaskedRecord { record: contact, masked: vec![("properties.firstname".to_owned(), json!("MASKED"))] }];
+    let records = [MaskedRecord {
+        record: contact,
+        object: None,
+        masked: vec![("properties.firstname".to_owned(), json!("MASKED"))],
+    }];
     assert_eq!(connection.mask("contacts", subject, &records, &Inputs::default()).unwrap(), 1);
     let asked = server.received(&rt);
     // One search, two owner pages (the link's host ignored: both went to the local server), one update.

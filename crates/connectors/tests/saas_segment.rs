@@ -69,7 +69,7 @@ fn segment_reads_profiles_on_their_host_and_files_a_deletion_regulation() {
     let traits = connection.read("traits", subject, &inputs).unwrap();
     assert_eq!(traits, [json!({"user_id": "u1", "email": "jane@example.com"})]);
     // segment_user has no update: the data protection request runs once for its record.
-    let records = [MaskedRecord { record: users[0].clone(), masked: Vec::new() }];
+    let records = [MaskedRecord { record: users[0].clone(), object: None, masked: Vec::new() }];
     let upstream = Inputs { values: json!({"user_id": ["u1"]}).as_object().unwrap().clone(), groups: Vec::new() };
     assert_eq!(connection.mask("segment_user", subject, &records, &upstream).unwrap(), 1);
     let asked = server.received(&rt);

@@ -78,6 +78,7 @@ fn shopify_pages_by_link_headers_groups_inputs_and_wraps_the_update() {
     );
     let record = MaskedRecord {
         record: json!({"id": 1, "email": "jane@example.com"}),
+        object: None,
         masked: vec![("first_name".to_owned(), Value::Null), ("phone".to_owned(), Value::Null)],
     };
     assert_eq!(connection.mask("customers", subject, &[record], &Inputs::default()).unwrap(), 1);

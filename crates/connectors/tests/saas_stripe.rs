@@ -58,7 +58,7 @@ fn stripe_reads_the_subject_over_https_and_masks_the_customer() {
     assert_eq!(ids, ["ch_1", "ch_2", "ch_3"]);
 
     let masker = Masker { client: &client, config: &config, context, privacy_request_id: "pri_1" };
-    let records = [MaskedRecord { record: customer, masked: vec![("name".to_owned(), Value::Null)] }];
+    let records = [MaskedRecord { record: customer, object: None, masked: vec![("name".to_owned(), Value::Null)] }];
     assert_eq!(masker.mask("customer", &records, &Inputs::default()).unwrap(), 1);
     let posts: Vec<wiremock::Request> =
         server.received(&rt).into_iter().filter(|r| r.method.as_str() == "POST").collect();

@@ -306,7 +306,7 @@ diesel::table! {
         key -> Text,
         /// Name.
         name -> Text,
-        /// `postgres` or `sqlite`.
+        /// `postgres`, `mysql`, `mariadb`, `sqlite`, `saas` or `manual_request`.
         connection_type -> Text,
         /// `read` or `write`.
         access -> Text,
@@ -316,6 +316,8 @@ diesel::table! {
         description -> Nullable<Text>,
         /// Secrets JSON sealed with the application key.
         secrets -> Nullable<Binary>,
+        /// The `saas_config` of a `saas` connection (JSON).
+        saas_config -> Nullable<Text>,
         /// When the connection was last tested.
         last_test_at -> Nullable<Timestamp>,
         /// Whether that test succeeded.

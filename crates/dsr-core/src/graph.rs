@@ -93,6 +93,9 @@ pub struct Node {
     pub fields: Vec<FieldSpec>,
     /// Collections this one is erased after.
     pub erase_after: Vec<Address>,
+    /// Fields whose values are kept together per upstream row (a SaaS read's
+    /// `grouped_inputs`); empty for tables.
+    pub grouped_inputs: Vec<String>,
     after: Vec<Address>,
     after_datasets: Vec<String>,
 }
@@ -163,7 +166,9 @@ impl Graph {
                 };
                 let after = addresses("after");
                 let erase_after = addresses("erase_after");
+                let grouped_inputs = strings(cmeta.and_then(|m| m.get("grouped_inputs")));
                 nodes.push(Node {
+                    grouped_inputs,
                     address,
                     connection: connection.clone(),
                     schema: schema.clone(),
@@ -199,7 +204,10 @@ impl Graph {
                         let Some(&to) = index.get(&target) else {
                             return Err(TraversalError(format!("{origin}: referenced object {named} does not exist")));
                         };
-                        if nodes[to].field(target_field).is_none() {
+                        // A dotted path is looked up in the upstream rows (API records nest);
+                        // its top field must be declared.
+                        let top = target_field.split('.').next().unwrap_or(target_field);
+                        if nodes[to].field(top).is_none() {
                             return Err(TraversalError(format!("{origin}: referenced object {named} does not exist")));
                         }
                         let a = (from, field.name.clone());

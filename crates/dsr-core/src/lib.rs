@@ -26,7 +26,8 @@ pub mod storage;
 pub use bulk::{BulkBody, BulkFailure, BulkResponse, MAX_BULK};
 pub use connection::{
     AccessLevel, CONNECTIONS_TOPIC, Connection, ConnectionCreate, ConnectionList, ConnectionService, ConnectionType,
-    ConnectionTypeInfo, DieselConnectionService, SystemType, TestResult, TestStatus,
+    ConnectionTypeInfo, DieselConnectionService, Instantiated, SaasConfigSummary, SaasInstance, SaasValidation,
+    SystemType, TestResult, TestStatus,
 };
 pub use dataset::{
     Dataset, DatasetFile, DatasetList, DatasetService, DieselDatasetService, MAX_DATASETS, StoredDataset,

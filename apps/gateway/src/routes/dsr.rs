@@ -2,7 +2,7 @@
 //! (Fides-compatible, /api/v1).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, delete, get, patch, put, web};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use dsr_core::{
     BulkResponse, Connection, ConnectionCreate, ConnectionTypeInfo, Dataset, FidesPage, ManualFieldsUpdate,
     ManualRequest, PageQuery, Policy, PolicyCreate, Rule, RuleCreate, StorageConfig, StorageConfigCreate, SystemType,
@@ -46,6 +46,11 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(delete_connection)
         .service(put_connection_secrets)
         .service(test_connection)
+        .service(instantiate_connection)
+        .service(set_saas_config)
+        .service(get_saas_config)
+        .service(delete_saas_config)
+        .service(validate_saas_config)
         .service(upsert_datasets)
         .service(upsert_datasets_yaml)
         .service(list_datasets)
@@ -428,6 +433,105 @@ pub async fn test_connection(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(blocking(&state.connections, move |s| s.test_connection(&key)).await?))
+}
+
+// ---- SaaS connections ----
+
+/// A `saas_config` body: YAML or JSON (YAML reads JSON too), the config itself or a file whose
+/// root is `saas_config:`.
+fn saas_config_body(body: &[u8]) -> Result<serde_json::Value, ApiError> {
+    let invalid = |message: String| ApiError::validation(vec![Problem::new(validation::loc!["body"], message)]);
+    let text = std::str::from_utf8(body).map_err(|_| invalid("Invalid saas_config: not UTF-8 text".to_owned()))?;
+    serde_norway::from_str(text).map_err(|e| invalid(format!("Invalid saas_config: {e}")))
+}
+
+/// Creates a `saas` connection and its dataset from a SaaS template shipped with Lethe
+/// (`GET /connection_type?system_type=saas` lists them), with checked secrets, in one call.
+#[utoipa::path(tag = "Connections", params(("saas_connector_type" = String, Path, description = "A template type, such as stripe")),
+    request_body(content = dsr_core::SaasInstance, example = json!({"instance_key": "stripe_acme", "secrets": {"domain": "api.stripe.com", "api_key": "sk_test_…"}})),
+    responses((status = 200, description = "The connection (secrets masked) and its dataset", body = dsr_core::Instantiated), AuthErrors,
+        (status = 400, description = "The instance key is taken", body = ErrorBody),
+        (status = 404, description = "No such template", body = ErrorBody),
+        (status = 422, description = "Secrets that do not fit the template, or a bad key", body = ErrorBody)),
+    security(("oauth2" = ["connection:instantiate"])))]
+#[post("/api/v1/connection/instantiate/{saas_connector_type}")]
+pub async fn instantiate_connection(
+    _auth: Authorized<scope::ConnectionInstantiate>,
+    state: web::Data<AppState>,
+    kind: web::Path<String>,
+    body: Json<dsr_core::SaasInstance>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(blocking(&state.connections, move |s| s.instantiate(&kind, body.0)).await?))
+}
+
+/// Sets the `saas_config` of a `saas` connection (YAML or JSON; Fides' files load unchanged).
+/// The config is checked strictly: an unknown key, a strategy's bad option or anything that
+/// would run code (`request_override`) is a 422 naming where it is.
+#[utoipa::path(tag = "Connections", params(("connection_key" = String, Path, description = "Connection key")),
+    request_body(content = Object, content_type = "application/x-yaml", description = "saas_config:\n  fides_key: ...\n  endpoints: [...]"),
+    responses((status = 200, description = "The config as stored", body = Object), AuthErrors,
+        (status = 400, description = "Not a saas connection", body = ErrorBody),
+        (status = 404, description = "Unknown connection", body = ErrorBody),
+        (status = 422, description = "An invalid config (the detail locates each problem)", body = ErrorBody)),
+    security(("oauth2" = ["saas_config:create_or_update"])))]
+#[patch("/api/v1/connection/{connection_key}/saas_config")]
+pub async fn set_saas_config(
+    _auth: Authorized<scope::SaasConfigWrite>,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let config = saas_config_body(&body)?;
+    Ok(HttpResponse::Ok().json(blocking(&state.connections, move |s| s.set_saas_config(&key, config)).await?))
+}
+
+/// Gets the `saas_config` of a connection.
+#[utoipa::path(tag = "Connections", params(("connection_key" = String, Path, description = "Connection key")),
+    responses((status = 200, description = "The config", body = Object), AuthErrors,
+        (status = 404, description = "Unknown connection, or no config", body = ErrorBody)),
+    security(("oauth2" = ["saas_config:read"])))]
+#[get("/api/v1/connection/{connection_key}/saas_config")]
+pub async fn get_saas_config(
+    _auth: Authorized<scope::SaasConfigRead>,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(blocking(&state.connections, move |s| s.get_saas_config(&key)).await?))
+}
+
+/// Removes the `saas_config` of a connection whose dataset and secrets are gone (400 naming
+/// what is left otherwise).
+#[utoipa::path(tag = "Connections", params(("connection_key" = String, Path, description = "Connection key")),
+    responses((status = 204, description = "Removed"), AuthErrors,
+        (status = 400, description = "The config's dataset or the secrets are still there", body = ErrorBody),
+        (status = 404, description = "Unknown connection, or no config", body = ErrorBody)),
+    security(("oauth2" = ["saas_config:delete"])))]
+#[delete("/api/v1/connection/{connection_key}/saas_config")]
+pub async fn delete_saas_config(
+    _auth: Authorized<scope::SaasConfigDelete>,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    blocking(&state.connections, move |s| s.delete_saas_config(&key)).await?;
+    Ok(no_content())
+}
+
+/// Checks a `saas_config` without storing it (the path's connection is not looked up, as in
+/// Fides).
+#[utoipa::path(tag = "Connections", params(("connection_key" = String, Path, description = "Connection key (not looked up)")),
+    request_body(content = Object, content_type = "application/x-yaml", description = "saas_config:\n  fides_key: ...\n  endpoints: [...]"),
+    responses((status = 200, description = "The config as read and `validation_details`", body = dsr_core::SaasValidation), AuthErrors,
+        (status = 422, description = "An invalid config (the detail locates each problem)", body = ErrorBody)),
+    security(("oauth2" = ["saas_config:read"])))]
+#[put("/api/v1/connection/{connection_key}/validate_saas_config")]
+pub async fn validate_saas_config(
+    _auth: Authorized<scope::SaasConfigRead>,
+    state: web::Data<AppState>,
+    _key: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let config = saas_config_body(&body)?;
+    Ok(HttpResponse::Ok().json(blocking(&state.connections, move |s| s.validate_saas_config(config)).await?))
 }
 
 /// Query of `GET /connection_type`.

@@ -177,6 +177,45 @@ fn refusal_in(error: &(dyn std::error::Error + 'static)) -> Option<String> {
     None
 }
 
+/// A [`SaasClient`] made when first needed and shared by clones: reqwest's blocking client
+/// runs its own runtime thread, which only code making calls should start.
+#[derive(Debug, Clone)]
+pub struct SharedClient {
+    settings: Arc<ClientSettings>,
+    client: Arc<std::sync::OnceLock<Result<Arc<SaasClient>, String>>>,
+}
+
+impl Default for SharedClient {
+    fn default() -> SharedClient {
+        SharedClient { settings: Arc::new(ClientSettings::default()), client: Arc::default() }
+    }
+}
+
+impl SharedClient {
+    /// A client for `settings`; `Err` when the extra roots are not PEM certificates.
+    pub fn new(settings: ClientSettings) -> Result<SharedClient, String> {
+        if let Some(pem) = &settings.extra_root_certs {
+            let certs =
+                reqwest::Certificate::from_pem_bundle(pem).map_err(|e| format!("extra root certificates: {e}"))?;
+            if certs.is_empty() {
+                return Err("extra root certificates: no certificate in the PEM file".to_owned());
+            }
+        }
+        Ok(SharedClient { settings: Arc::new(settings), client: Arc::default() })
+    }
+
+    /// Host patterns that may be called at non-public addresses (and are trusted for endpoint
+    /// params).
+    pub fn allowed_hosts(&self) -> &[String] {
+        &self.settings.allowed_hosts
+    }
+
+    /// The client, made on first use.
+    pub fn get(&self) -> Result<Arc<SaasClient>, String> {
+        self.client.get_or_init(|| SaasClient::new((*self.settings).clone()).map(Arc::new)).clone()
+    }
+}
+
 /// Calls APIs over HTTPS with the guards above. Cheap to share; keeps connections pooled.
 pub struct SaasClient {
     client: reqwest::blocking::Client,

@@ -1,7 +1,8 @@
 //! Erasing one endpoint's records (Fides' `mask_data`): the endpoint's `update`, else the
 //! config's `data_protection_request`, else the endpoint's `delete`, one call per record, with
 //! `<masked_object_fields>` (the masked fields only, nested back from their paths) and
-//! `<all_object_fields>` (the record with the masked values laid over it).
+//! `<all_object_fields>` (the record's declared, writable fields with the masked values laid
+//! over them).
 
 use serde_json::{Map, Value};
 
@@ -13,8 +14,11 @@ use super::request::{self, Context, RequestError};
 /// One record to erase and its masked values by dotted field path (`address.city`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaskedRecord {
-    /// The record as read (read-only fields already removed).
+    /// The record as read: where the call's reference params are found.
     pub record: Value,
+    /// What `<all_object_fields>` starts from: the record without its read-only fields and
+    /// with only the collection's declared fields (Fides' `all_value_map`); `None`: the record.
+    pub object: Option<Value>,
     /// Masked values of the targeted fields.
     pub masked: Vec<(String, Value)>,
 }
@@ -101,7 +105,7 @@ impl Masker<'_> {
             }
         }
         let mut masked = Map::new();
-        let mut all = match &record.record {
+        let mut all = match record.object.as_ref().unwrap_or(&record.record) {
             Value::Object(object) => object.clone(),
             _ => Map::new(),
         };

@@ -24,6 +24,7 @@
 pub mod client;
 pub mod config;
 pub mod connection;
+pub mod connector;
 pub mod hosts;
 pub mod mask;
 pub mod placeholder;
@@ -34,6 +35,7 @@ pub mod secrets;
 pub mod templates;
 
 pub use config::SaasConfig;
+pub use connector::SaasConnector;
 use serde_json::Value;
 use validation::{Problem, loc};
 

@@ -1,4 +1,5 @@
-//! Connections to the subject's data stores (PostgreSQL, SQLite, and `manual_request`
+//! Connections to the subject's data stores (PostgreSQL, MySQL/MariaDB, SQLite, SaaS APIs
+//! described by a `saas_config`, and `manual_request`
 //! connections a person answers): secrets validated per type, sealed with the application key
 //! (AES-256-GCM), masked in every response, and a real connection test that reports the
 //! driver's reason. Open customer stores ([`Stores`]) are closed as soon as their connection is
@@ -6,6 +7,7 @@
 
 pub(crate) mod model;
 pub(crate) mod repo;
+mod saas;
 pub mod secrets;
 pub mod types;
 
@@ -13,7 +15,11 @@ use crypto::AppKey;
 use db::Database;
 use db::changes::ChangeFeed;
 
-pub use model::{AccessLevel, Connection, ConnectionCreate, ConnectionList, ConnectionType, TestResult, TestStatus};
+pub use model::{
+    AccessLevel, Connection, ConnectionCreate, ConnectionList, ConnectionType, SaasConfigSummary, SaasInstance,
+    TestResult, TestStatus,
+};
+pub use saas::{Instantiated, SaasValidation};
 pub use types::{ConnectionTypeInfo, SystemType, connection_types, secrets_schema};
 
 use crate::bulk::{BulkResponse, MAX_BULK, refuse, save_each};
@@ -21,6 +27,8 @@ use crate::error::{DsrError, Result};
 use crate::keys;
 use crate::page::{FidesPage, PageRequest};
 use connectors::Stores;
+use connectors::saas::SaasConfig;
+use connectors::saas::client::SharedClient;
 use repo::{ConnectionId, ConnectionRow};
 use secrets::Secrets;
 
@@ -41,8 +49,22 @@ pub trait ConnectionService: Send + Sync {
     fn delete_connection(&self, key: &str) -> Result<()>;
     /// Replaces a connection's secrets (validated for its type); `verify` tests them too.
     fn set_connection_secrets(&self, key: &str, secrets: serde_json::Value, verify: bool) -> Result<TestResult>;
-    /// Connects with the stored secrets and reports the outcome.
+    /// Connects with the stored secrets and reports the outcome (a SaaS connection runs its
+    /// config's `test_request`).
     fn test_connection(&self, key: &str) -> Result<TestResult>;
+    /// Sets (or replaces) the `saas_config` of a `saas` connection; the config is checked
+    /// strictly and returned as stored.
+    fn set_saas_config(&self, key: &str, config: serde_json::Value) -> Result<SaasConfig>;
+    /// The `saas_config` of a connection.
+    fn get_saas_config(&self, key: &str) -> Result<SaasConfig>;
+    /// Removes the `saas_config` of a connection with no dataset of the config's key and no
+    /// secrets.
+    fn delete_saas_config(&self, key: &str) -> Result<()>;
+    /// Checks a config without storing it.
+    fn validate_saas_config(&self, config: serde_json::Value) -> Result<SaasValidation>;
+    /// Creates a `saas` connection and its dataset from the shipped template `kind`, with
+    /// checked secrets, in one transaction.
+    fn instantiate(&self, kind: &str, instance: SaasInstance) -> Result<Instantiated>;
 }
 
 /// [`ConnectionService`] over the database; secrets are sealed with the application key.
@@ -51,12 +73,28 @@ pub struct DieselConnectionService {
     key: AppKey,
     /// The request service's open stores, closed here when their connection changes.
     stores: Stores,
+    /// The client SaaS connection tests call their APIs with.
+    saas: SharedClient,
+    taxonomy: crate::Taxonomy,
 }
 
 impl DieselConnectionService {
     /// A service over `db`, sealing secrets with `key`.
     pub fn new(db: Database, key: AppKey) -> DieselConnectionService {
-        DieselConnectionService { db, key, stores: Stores::default() }
+        DieselConnectionService {
+            db,
+            key,
+            stores: Stores::default(),
+            saas: SharedClient::default(),
+            taxonomy: crate::Taxonomy::embedded(),
+        }
+    }
+
+    /// Tests SaaS connections through `client` (the request service's, so both apply the same
+    /// allowed hosts, roots and limits).
+    pub fn with_saas_client(mut self, client: SharedClient) -> DieselConnectionService {
+        self.saas = client;
+        self
     }
 
     /// Closes `stores` (the request service's, [`crate::DieselRequestService::stores`]) when a
@@ -68,7 +106,19 @@ impl DieselConnectionService {
 
     fn to_connection(&self, row: ConnectionRow) -> Result<Connection> {
         let secrets = secrets::open(&self.key, &row)?.map(|s| s.masked());
+        let saas_config = match row.connection_type {
+            ConnectionType::Saas if row.saas_config.is_some() => {
+                let config = secrets::saas_config(&row)?;
+                Some(SaasConfigSummary {
+                    fides_key: config.fides_key.clone(),
+                    name: config.name.clone(),
+                    kind: config.kind.clone(),
+                })
+            }
+            _ => None,
+        };
         Ok(Connection {
+            saas_config,
             connection_type: row.connection_type,
             access: row.access,
             secrets,
@@ -85,7 +135,7 @@ impl DieselConnectionService {
 
     /// Runs the test, records its outcome on the connection and words the answer.
     fn run_test(&self, row: &ConnectionRow, secrets: &Secrets, msg: String) -> Result<TestResult> {
-        let outcome = secrets.test();
+        let outcome = secrets.test(&self.saas);
         repo::record_test(&mut *self.db.conn()?, &row.id, outcome.is_ok())?;
         Ok(match outcome {
             Ok(()) => TestResult { msg, test_status: Some(TestStatus::Succeeded), failure_reason: None },
@@ -104,9 +154,11 @@ impl ConnectionService for DieselConnectionService {
             let existing = repo::find_connection(c, &key)?;
             let now = db::now();
             let exists = existing.is_some();
-            // Secrets of another type no longer fit: changing the type clears them.
-            let secrets =
-                existing.as_ref().filter(|e| e.connection_type == item.connection_type).and_then(|e| e.secrets.clone());
+            // Secrets (and a saas_config) of another type no longer fit: changing the type
+            // clears them.
+            let same_type = existing.as_ref().filter(|e| e.connection_type == item.connection_type);
+            let secrets = same_type.and_then(|e| e.secrets.clone());
+            let saas_config = same_type.and_then(|e| e.saas_config.clone());
             let row = ConnectionRow {
                 id: existing.as_ref().map_or_else(ConnectionId::new, |e| e.id.clone()),
                 created_at: existing.as_ref().map_or(now, |e| e.created_at),
@@ -119,6 +171,7 @@ impl ConnectionService for DieselConnectionService {
                 disabled: item.disabled,
                 description: item.description.clone().filter(|d| !d.trim().is_empty()),
                 secrets,
+                saas_config,
                 updated_at: now,
             };
             repo::save_connection(c, &row, exists)?;
@@ -156,7 +209,7 @@ impl ConnectionService for DieselConnectionService {
 
     fn set_connection_secrets(&self, key: &str, secrets: serde_json::Value, verify: bool) -> Result<TestResult> {
         let mut row = repo::connection_row(&mut *self.db.conn()?, key)?;
-        let secrets = Secrets::parse(row.connection_type, secrets)?;
+        let secrets = Secrets::parse_for(&row, secrets, &self.saas)?;
         row.secrets = Some(secrets::seal(&self.key, &secrets)?);
         row.updated_at = db::now();
         self.db.conn()?.write_transaction(|c| {
@@ -179,5 +232,25 @@ impl ConnectionService for DieselConnectionService {
         let secrets = secrets::open(&self.key, &row)?
             .ok_or_else(|| DsrError::BadRequest(format!("Connection config with key {key} has no secrets to test")))?;
         self.run_test(&row, &secrets, format!("Test completed for ConnectionConfig with key: {key}."))
+    }
+
+    fn set_saas_config(&self, key: &str, config: serde_json::Value) -> Result<SaasConfig> {
+        self.saas_set(key, config)
+    }
+
+    fn get_saas_config(&self, key: &str) -> Result<SaasConfig> {
+        self.saas_get(key)
+    }
+
+    fn delete_saas_config(&self, key: &str) -> Result<()> {
+        self.saas_delete(key)
+    }
+
+    fn validate_saas_config(&self, config: serde_json::Value) -> Result<SaasValidation> {
+        DieselConnectionService::saas_validate(config)
+    }
+
+    fn instantiate(&self, kind: &str, instance: SaasInstance) -> Result<Instantiated> {
+        self.saas_instantiate(kind, instance)
     }
 }

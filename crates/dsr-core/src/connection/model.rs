@@ -17,16 +17,19 @@ db::text_enum! {
         Mariadb => "mariadb",
         /// A SQLite database file.
         Sqlite => "sqlite",
+        /// An HTTP API described by a Fides `saas_config` (Stripe, Mailchimp, HubSpot, …).
+        Saas => "saas",
         /// Data a person looks up and uploads per request (Fides' `manual_webhook` is an alias).
         ManualRequest => "manual_request" | "manual_webhook",
     }
 }
 
 impl ConnectionType {
-    /// The store type behind a connection of this type; `None` for manual connections.
+    /// The database type behind a connection of this type; `None` for manual and SaaS
+    /// connections (a SaaS connection's secrets follow its `saas_config`).
     pub fn store_kind(self) -> Option<&'static connectors::Kind> {
         match self {
-            ConnectionType::ManualRequest => None,
+            ConnectionType::ManualRequest | ConnectionType::Saas => None,
             store => connectors::registry::find(store.as_str()),
         }
     }
@@ -53,7 +56,7 @@ pub struct ConnectionCreate {
     pub key: Option<String>,
     /// Name.
     pub name: String,
-    /// `postgres`, `mysql`, `mariadb`, `sqlite` or `manual_request`.
+    /// `postgres`, `mysql`, `mariadb`, `sqlite`, `saas` or `manual_request`.
     pub connection_type: ConnectionType,
     /// `read` or `write`.
     pub access: AccessLevel,
@@ -72,7 +75,7 @@ pub struct Connection {
     pub key: String,
     /// Name.
     pub name: String,
-    /// `postgres`, `mysql`, `mariadb`, `sqlite` or `manual_request`.
+    /// `postgres`, `mysql`, `mariadb`, `sqlite`, `saas` or `manual_request`.
     pub connection_type: ConnectionType,
     /// `read` or `write`.
     pub access: AccessLevel,
@@ -80,6 +83,8 @@ pub struct Connection {
     pub disabled: bool,
     /// Description.
     pub description: Option<String>,
+    /// Which API a `saas` connection calls (null until its `saas_config` is set).
+    pub saas_config: Option<SaasConfigSummary>,
     /// The secrets with sensitive values replaced by `**********`; null until set.
     #[schema(value_type = Option<Object>)]
     pub secrets: Option<serde_json::Value>,
@@ -91,6 +96,38 @@ pub struct Connection {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+}
+
+/// The `saas_config` of a connection, in short (Fides' `SaaSConfigBase`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SaasConfigSummary {
+    /// The dataset the config's endpoints belong to.
+    pub fides_key: String,
+    /// The API's name.
+    pub name: String,
+    /// The connector type (the template it came from).
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// Body of `POST /connection/instantiate/{saas_connector_type}` (Fides' `SaasConnectionTemplateValues`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaasInstance {
+    /// Key of the dataset (and of the connection, unless `key` is given).
+    pub instance_key: String,
+    /// The connection's secrets, checked against the template's connector params.
+    #[schema(value_type = Object)]
+    pub secrets: serde_json::Value,
+    /// Connection name (default: the template's name).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Connection key (default: `instance_key`).
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 db::text_enum! {
@@ -122,7 +159,7 @@ mod tests {
     fn every_store_type_of_the_registry_is_a_connection_type_and_back() {
         let registered: Vec<&str> = connectors::registry::KINDS.iter().map(|k| k.identifier).collect();
         let stores: Vec<&str> =
-            ConnectionType::ALL.iter().filter(|t| **t != ConnectionType::ManualRequest).map(|t| t.as_str()).collect();
+            ConnectionType::ALL.iter().filter(|t| t.store_kind().is_some()).map(|t| t.as_str()).collect();
         let mut sorted_registered = registered.clone();
         sorted_registered.sort_unstable();
         let mut sorted_stores = stores.clone();

@@ -27,6 +27,7 @@ pub(crate) struct ConnectionRow {
     pub(crate) disabled: bool,
     pub(crate) description: Option<String>,
     pub(crate) secrets: Option<Vec<u8>>,
+    pub(crate) saas_config: Option<String>,
     pub(crate) last_test_at: Option<NaiveDateTime>,
     pub(crate) last_test_succeeded: Option<bool>,
     pub(crate) created_at: NaiveDateTime,

@@ -1,7 +1,12 @@
-//! Connection secrets: checked by their store type ([`connectors::registry`]), sealed at rest
-//! with the application key, masked in responses, and a real connection test that reports the
-//! driver's reason.
+//! Connection secrets: checked by their store type ([`connectors::registry`]) or, for SaaS
+//! connections, by the connector params of their `saas_config`; sealed at rest with the
+//! application key, masked in responses, and a real connection test that reports the driver's
+//! (or the API's) reason.
 
+use std::sync::Arc;
+
+use connectors::saas::client::SharedClient;
+use connectors::saas::{SaasConfig, SaasConnector};
 use connectors::{Connector, Kind};
 use crypto::AppKey;
 
@@ -9,26 +14,56 @@ use super::model::ConnectionType;
 use super::repo::ConnectionRow;
 use crate::error::{DsrError, Result, StoreError};
 
+/// What checks a connection's secrets.
+#[derive(Clone)]
+enum Schema {
+    /// A database type.
+    Store(&'static Kind),
+    /// The connector params of a SaaS connection's config.
+    Saas(Arc<SaasConfig>),
+}
+
 /// Secrets a store type accepted: complete (defaults filled in), as stored.
 #[derive(Clone)]
 pub struct Secrets {
-    kind: &'static Kind,
+    schema: Schema,
     value: serde_json::Value,
 }
 
 impl std::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Secrets").field("kind", &self.kind.identifier).field("value", &self.masked()).finish()
+        let kind = match &self.schema {
+            Schema::Store(kind) => kind.identifier,
+            Schema::Saas(config) => config.kind.as_str(),
+        };
+        f.debug_struct("Secrets").field("kind", &kind).field("value", &self.masked()).finish()
     }
 }
 
 impl Secrets {
-    /// Checks the secrets of a connection type; every problem is named, located relative to
-    /// the secrets object.
+    /// Checks the secrets of a database connection type; every problem is named, located
+    /// relative to the secrets object.
     pub fn parse(connection_type: ConnectionType, value: serde_json::Value) -> Result<Secrets> {
         let kind = kind(connection_type)?;
         let value = kind.check(value).map_err(DsrError::Invalid)?;
-        Ok(Secrets { kind, value })
+        Ok(Secrets { schema: Schema::Store(kind), value })
+    }
+
+    /// Checks the secrets of a SaaS connection against its config's connector params and
+    /// external references; hosts `client` may call at non-public addresses are accepted for
+    /// endpoint params too.
+    pub fn parse_saas(config: Arc<SaasConfig>, value: serde_json::Value, client: &SharedClient) -> Result<Secrets> {
+        let value = connectors::saas::secrets::check_trusting(&config, value, client.allowed_hosts())
+            .map_err(DsrError::Invalid)?;
+        Ok(Secrets { schema: Schema::Saas(config), value })
+    }
+
+    /// Checks secrets for the connection `row`: by its type, or by its `saas_config`.
+    pub(crate) fn parse_for(row: &ConnectionRow, value: serde_json::Value, client: &SharedClient) -> Result<Secrets> {
+        match row.connection_type {
+            ConnectionType::Saas => Secrets::parse_saas(saas_config(row)?, value, client),
+            other => Secrets::parse(other, value),
+        }
     }
 
     /// The secrets as stored (JSON, before sealing).
@@ -36,27 +71,56 @@ impl Secrets {
         &self.value
     }
 
-    /// The secrets as shown: sensitive values masked.
+    /// The secrets as shown: sensitive values masked (and, for SaaS connections, keys outside
+    /// the schema such as OAuth tokens left out).
     pub fn masked(&self) -> serde_json::Value {
-        self.kind.masked(&self.value)
+        match &self.schema {
+            Schema::Store(kind) => kind.masked(&self.value),
+            Schema::Saas(config) => connectors::saas::secrets::shown(config, &self.value),
+        }
     }
 
-    /// A connector for these secrets; nothing is opened yet.
-    pub fn connector(&self) -> std::result::Result<Box<dyn Connector>, StoreError> {
-        self.kind.open(&self.value)
+    /// A connector for these secrets (SaaS calls go through `client`); nothing is opened yet.
+    pub fn connector(&self, client: &SharedClient) -> std::result::Result<Box<dyn Connector>, StoreError> {
+        match &self.schema {
+            Schema::Store(kind) => kind.open(&self.value),
+            Schema::Saas(config) => {
+                let client = client.get().map_err(StoreError)?;
+                Ok(Box::new(SaasConnector::new((**config).clone(), self.value.clone(), client)))
+            }
+        }
     }
 
-    /// Connects and runs a trivial query; `Err` carries the driver's reason.
-    pub fn test(&self) -> std::result::Result<(), StoreError> {
-        self.connector()?.test()
+    /// Connects and runs a trivial query (a SaaS config's `test_request`); `Err` carries the
+    /// driver's or the API's reason.
+    pub fn test(&self, client: &SharedClient) -> std::result::Result<(), StoreError> {
+        self.connector(client)?.test()
     }
 }
 
-/// The store type of a connection type; manual connections have none.
+/// The store type of a database connection type.
 fn kind(connection_type: ConnectionType) -> Result<&'static Kind> {
-    connection_type.store_kind().ok_or_else(|| {
-        DsrError::invalid(Vec::new(), "manual_request connections take no secrets: people upload their data")
+    connection_type.store_kind().ok_or_else(|| match connection_type {
+        ConnectionType::Saas => DsrError::invalid(Vec::new(), "saas connections are checked by their saas_config"),
+        _ => DsrError::invalid(Vec::new(), "manual_request connections take no secrets: people upload their data"),
     })
+}
+
+/// The stored `saas_config` of a SaaS connection; a 400 naming the route that sets it when
+/// there is none.
+pub(crate) fn saas_config(row: &ConnectionRow) -> Result<Arc<SaasConfig>> {
+    let Some(text) = &row.saas_config else {
+        return Err(DsrError::BadRequest(format!(
+            "A SaaS config to validate the secrets is unavailable for this connection config, please add one via \
+             PATCH /api/v1/connection/{}/saas_config",
+            row.key
+        )));
+    };
+    let corrupt = |e: String| DsrError::Db(db::DbError::Corrupt(format!("saas_config of connection {}: {e}", row.key)));
+    let value = serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;
+    connectors::saas::from_value(value)
+        .map(Arc::new)
+        .map_err(|problems| corrupt(problems.iter().map(|p| p.msg.clone()).collect::<Vec<_>>().join("; ")))
 }
 
 /// The secrets sealed with the application key, as stored.
@@ -72,6 +136,11 @@ pub(crate) fn open(key: &AppKey, row: &ConnectionRow) -> Result<Option<Secrets>>
     let plain = crypto::open(key, sealed)
         .map_err(|e| corrupt(&format!("cannot be decrypted with the current app key ({e})")))?;
     let value: serde_json::Value = serde_json::from_slice(&plain).map_err(|e| corrupt(&format!("not JSON ({e})")))?;
+    if row.connection_type == ConnectionType::Saas {
+        // Checked when stored; a config replaced since may ask for more, which the API's
+        // calls then report, and new secrets can be set.
+        return Ok(Some(Secrets { schema: Schema::Saas(saas_config(row)?), value }));
+    }
     Secrets::parse(row.connection_type, value).map(Some).map_err(|e| corrupt(&e.to_string()))
 }
 

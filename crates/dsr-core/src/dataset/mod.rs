@@ -3,6 +3,7 @@
 
 pub(crate) mod model;
 pub(crate) mod repo;
+pub(crate) mod saas;
 
 use std::collections::HashMap;
 

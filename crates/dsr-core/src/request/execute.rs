@@ -35,9 +35,10 @@ use super::repo::{self, ResultFile};
 use super::settings::RequestSettings;
 use super::spool::{Checkpoint, INLINE_CHECKPOINT_BYTES, Spool, SpoolError, Spooled, StoredCheckpoint};
 use super::vault::Vault;
-use crate::connection::AccessLevel;
 use crate::connection::secrets;
+use crate::connection::{AccessLevel, ConnectionType};
 use crate::dataset::repo as dataset_repo;
+use crate::dataset::saas as dataset_saas;
 use crate::dataset::{Dataset, Field};
 use crate::error::{DsrError, Result, StoreError};
 use crate::filter::{Compacted, RowFilter, targeted_paths};
@@ -164,7 +165,8 @@ const CANCEL_CHECK: Duration = Duration::from_millis(100);
 
 /// A graph node as its connector reads it: the table, its schema and the declared columns.
 fn collection(node: &Node) -> Collection {
-    let columns = node.fields.iter().map(|f| Column::new(&f.name, f.data_type.as_deref())).collect();
+    let columns =
+        node.fields.iter().map(|f| Column::new(&f.name, f.data_type.as_deref()).read_only(f.read_only)).collect();
     Collection::new(&node.address.collection, node.schema.as_deref(), columns)
 }
 
@@ -286,9 +288,10 @@ struct ErasureRule {
     targets: Vec<String>,
 }
 
-/// A field erasure masks.
+/// A field erasure masks, at `path` (dotted below the collection for nested values).
 struct MaskedField<'a> {
     field: &'a graph::FieldSpec,
+    path: String,
     strategy: Strategy,
 }
 
@@ -301,42 +304,55 @@ struct Marks {
 }
 
 /// The fields of `node` the erasure rules mask (field-level categories only, as Fides), and the
-/// targeted ones left alone with why.
-fn fields_to_mask<'a>(node: &'a Node, rules: &[ErasureRule]) -> (Vec<MaskedField<'a>>, Vec<String>) {
-    let mut masked = Vec::new();
-    let mut left = Vec::new();
-    for field in &node.fields {
-        let Some(rule) = rules.iter().find(|r| field.categories.iter().any(|c| r.targets.iter().any(|t| covers(t, c))))
-        else {
-            continue;
-        };
-        if field.read_only {
-            left.push(format!("{} is read_only", field.name));
-            continue;
-        }
-        if field.primary_key {
-            left.push(format!("{} is a primary key", field.name));
-            continue;
-        }
-        let strategy = match field.masking_override.as_ref().map(Strategy::parse) {
-            Some(Ok(strategy)) => strategy,
-            Some(Err(e)) => {
-                left.push(format!("{}: {e}", field.name));
+/// targeted ones left alone with why. With `nested` (API records, which are sent back whole),
+/// sub-fields are masked too; tables mask their columns.
+fn fields_to_mask<'a>(node: &'a Node, rules: &[ErasureRule], nested: bool) -> (Vec<MaskedField<'a>>, Vec<String>) {
+    fn visit<'a>(
+        fields: &'a [graph::FieldSpec],
+        prefix: Option<&str>,
+        rules: &[ErasureRule],
+        nested: bool,
+        masked: &mut Vec<MaskedField<'a>>,
+        left: &mut Vec<String>,
+    ) {
+        for field in fields {
+            let path = prefix.map_or_else(|| field.name.clone(), |p| format!("{p}.{}", field.name));
+            if nested && !field.fields.is_empty() {
+                visit(&field.fields, Some(&path), rules, nested, masked, left);
                 continue;
             }
-            None => rule.strategy.clone(),
-        };
-        if !strategy.supports(field.data_type.as_deref()) {
-            left.push(format!(
-                "{} has data_type {}; {} masks only string fields",
-                field.name,
-                field.data_type.as_deref().unwrap_or("(none)"),
-                strategy.name()
-            ));
-            continue;
+            let targeted = |r: &&ErasureRule| field.categories.iter().any(|c| r.targets.iter().any(|t| covers(t, c)));
+            let Some(rule) = rules.iter().find(targeted) else { continue };
+            if field.read_only {
+                left.push(format!("{path} is read_only"));
+                continue;
+            }
+            if field.primary_key {
+                left.push(format!("{path} is a primary key"));
+                continue;
+            }
+            let strategy = match field.masking_override.as_ref().map(Strategy::parse) {
+                Some(Ok(strategy)) => strategy,
+                Some(Err(e)) => {
+                    left.push(format!("{path}: {e}"));
+                    continue;
+                }
+                None => rule.strategy.clone(),
+            };
+            if !strategy.supports(field.data_type.as_deref()) {
+                left.push(format!(
+                    "{path} has data_type {}; {} masks only string fields",
+                    field.data_type.as_deref().unwrap_or("(none)"),
+                    strategy.name()
+                ));
+                continue;
+            }
+            masked.push(MaskedField { field, path, strategy });
         }
-        masked.push(MaskedField { field, strategy });
     }
+    let mut masked = Vec::new();
+    let mut left = Vec::new();
+    visit(&node.fields, None, rules, nested, &mut masked, &mut left);
     (masked, left)
 }
 
@@ -439,13 +455,15 @@ fn step_sources<'a>(
 }
 
 /// The masking of the rows access found in one collection: rows are found by their primary key,
-/// or without one by the fields the collection was reached through.
+/// or without one by the fields the collection was reached through. With `whole`, each update
+/// also carries its row, for APIs that take records back whole.
 fn row_updates(
     node: &Node,
     step: &Step,
     rows: &[Value],
     masked: &[MaskedField<'_>],
     secrets: &MaskingSecrets,
+    whole: bool,
 ) -> Vec<RowUpdate> {
     let mut keys: Vec<&str> = node.fields.iter().filter(|f| f.primary_key).map(|f| f.name.as_str()).collect();
     if keys.is_empty() {
@@ -469,12 +487,18 @@ fn row_updates(
             }
             let set = masked
                 .iter()
-                .map(|m| {
-                    let value = row.get(&m.field.name).unwrap_or(&Value::Null);
-                    (m.field.name.clone(), m.strategy.mask(value, secrets, m.field.length))
+                .filter_map(|m| {
+                    let found =
+                        row.get(&m.path).or_else(|| m.path.split('.').try_fold(row, |here, part| here.get(part)));
+                    // A record sent back whole is changed only where it has the field.
+                    if whole && found.is_none() {
+                        return None;
+                    }
+                    let value = found.unwrap_or(&Value::Null);
+                    Some((m.path.clone(), m.strategy.mask(value, secrets, m.field.length)))
                 })
                 .collect();
-            Some(RowUpdate { set, filter })
+            Some(RowUpdate { set, filter, row: whole.then(|| row.clone()) })
         })
         .collect()
 }
@@ -487,24 +511,85 @@ enum StageFailure {
     Other(String),
 }
 
+/// Who a run is for, as stores see it: the request's id and the subject's identities.
+struct Subject<'a> {
+    request_id: &'a str,
+    identity: &'a Identity,
+    identities: serde_json::Map<String, Value>,
+}
+
+impl<'a> Subject<'a> {
+    fn new(request_id: &'a str, identity: &'a Identity) -> Subject<'a> {
+        Subject { request_id, identity, identities: identity.values_map() }
+    }
+
+    fn scope<'s>(&'s self, groups: &'s [serde_json::Map<String, Value>]) -> connectors::Scope<'s> {
+        connectors::Scope { request_id: self.request_id, identities: &self.identities, groups }
+    }
+}
+
+/// The grouped inputs of a SaaS read: one map per row of the upstream collection, each with the
+/// values of the grouped fields that row gives (so values of different rows are never crossed).
+fn grouped_inputs(
+    graph: &Graph,
+    node: &Node,
+    step: &Step,
+    found: &Found,
+) -> std::result::Result<Vec<serde_json::Map<String, Value>>, SpoolError> {
+    if node.grouped_inputs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut by_parent: BTreeMap<usize, Vec<(&str, &str)>> = BTreeMap::new();
+    for input in &step.inputs {
+        if let Input::Edge { parent, parent_field, field } = input
+            && node.grouped_inputs.contains(field)
+        {
+            by_parent.entry(*parent).or_default().push((field.as_str(), parent_field.as_str()));
+        }
+    }
+    let mut groups = Vec::new();
+    for (parent, fields) in by_parent {
+        let Some(spooled) = found.collections.get(&graph.nodes[parent].address.to_string()) else { continue };
+        for row in found.spool.rows(spooled)? {
+            let row = row?;
+            let group: serde_json::Map<String, Value> = fields
+                .iter()
+                .filter_map(|(field, path)| {
+                    let value = row
+                        .get(*path)
+                        .or_else(|| path.split('.').try_fold(&row, |here, part| here.get(part)))
+                        .filter(|v| !v.is_null())?;
+                    Some(((*field).to_owned(), value.clone()))
+                })
+                .collect();
+            if !group.is_empty() {
+                groups.push(group);
+            }
+        }
+    }
+    Ok(groups)
+}
+
 /// Reads one collection into the spool: statement by statement, rows written as the store
 /// hands them over (a row matched by several statements of the step once).
 fn read_collection(
     world: &World,
     node: &Node,
     step: &Step,
-    identity: &Identity,
+    subject: &Subject<'_>,
     found: &Found,
 ) -> std::result::Result<Spooled, StepStop> {
     let fail = |message: String| StepFailure { collection: Some(node.address.clone()), message };
     let store = world.store(node).map_err(|e| fail(e.0))?;
     let collection = collection(node);
     let mut writer = found.spool.writer(&step.node.to_string()).map_err(|e| fail(e.to_string()))?;
-    let sources = step_sources(&world.graph, step, identity, &found.collections);
+    let sources = step_sources(&world.graph, step, subject.identity, &found.collections);
+    let groups = grouped_inputs(&world.graph, node, step, found).map_err(|e| fail(e.to_string()))?;
+    let scope = subject.scope(&groups);
     let mut seen = Seen::default();
     inputs::each_statement(&found.spool, sources, |statement, several| -> std::result::Result<(), StepStop> {
         let mut spool_error = None;
-        let read = store.read(&collection, statement, &mut |rows| {
+        let read = store.read(&scope, &collection, statement, &mut |rows| {
             for row in rows {
                 if several && !seen.first_time(&row) {
                     continue;
@@ -536,6 +621,7 @@ pub(crate) struct Executor {
     stores: Stores,
     manual: ManualInputs,
     max_package_bytes: Option<u64>,
+    saas: connectors::saas::client::SharedClient,
 }
 
 impl Executor {
@@ -554,6 +640,7 @@ impl Executor {
             stores: Stores::default(),
             manual,
             max_package_bytes: settings.max_package_bytes,
+            saas: settings.saas_client.clone(),
         }
     }
 
@@ -782,7 +869,20 @@ impl Executor {
         let mut stores = HashMap::new();
         let mut writable = Vec::new();
         for (dataset_row, connection_row) in rows {
-            let dataset = dataset_repo::parse(&dataset_row)?;
+            let mut dataset = dataset_repo::parse(&dataset_row)?;
+            let opened = secrets::open(self.vault.key(), &connection_row)?;
+            if connection_row.connection_type == ConnectionType::Saas {
+                // The endpoints' params become the collections' identity fields and edges.
+                let Some(config) = connection_row.saas_config.as_ref().map(|_| secrets::saas_config(&connection_row))
+                else {
+                    return Ok(Err(format!("connection {} has no saas_config", connection_row.key)));
+                };
+                let config = config?;
+                let given = opened.as_ref().map_or(&Value::Null, |s| s.to_json());
+                if let Err(message) = dataset_saas::merge(&mut dataset, &config, given) {
+                    return Ok(Err(format!("connection {}: {message}", connection_row.key)));
+                }
+            }
             pairs.push((dataset.clone(), connection_row.key.clone()));
             datasets.push(dataset);
             if stores.contains_key(&connection_row.key) {
@@ -791,11 +891,12 @@ impl Executor {
             if connection_row.access == AccessLevel::Write {
                 writable.push(connection_row.key.clone());
             }
-            let store = match secrets::open(self.vault.key(), &connection_row)? {
+            let store = match opened {
                 Some(secrets) => {
-                    self.stores.get(&connection_row.key, connection_row.secrets.as_deref().unwrap_or_default(), || {
-                        secrets.connector()
-                    })
+                    // The config is part of what the open connector was made from.
+                    let mut fingerprint = connection_row.secrets.clone().unwrap_or_default();
+                    fingerprint.extend(connection_row.saas_config.as_deref().unwrap_or_default().as_bytes());
+                    self.stores.get(&connection_row.key, &fingerprint, || secrets.connector(&self.saas))
                 }
                 None => Err(StoreError(format!("connection {} has no secrets", connection_row.key))),
             };
@@ -826,6 +927,7 @@ impl Executor {
             let connection = world.graph.node(&address).map(|n| n.connection.clone());
             logs.push(Log::collection(&address, connection, LogStatus::Skipped, message, ActionType::Access));
         }
+        let subject = Subject::new(id, identity);
         let mut checked: Option<Instant> = None;
         for step in plan.steps {
             if checked.is_none_or(|at| at.elapsed() >= CANCEL_CHECK) {
@@ -835,7 +937,7 @@ impl Executor {
                 checked = Some(Instant::now());
             }
             let node = &world.graph.nodes[step.node];
-            let spooled = read_collection(world, node, &step, identity, found)?;
+            let spooled = read_collection(world, node, &step, &subject, found)?;
             let message = format!("Found {} row(s)", spooled.rows);
             let connection = Some(node.connection.clone());
             logs.push(
@@ -1001,16 +1103,28 @@ impl Executor {
         logs: &mut Vec<Log>,
     ) -> std::result::Result<(), StepStop> {
         let plan = graph::plan(&world.graph, identity_keys, &run.targets).map_err(|e| StepFailure::traversal(e.0))?;
+        let subject = Subject::new(id, &run.identity);
+        let scope = subject.scope(&[]);
         for step in erasure_order(&world.graph, &plan.steps)? {
             let node = &world.graph.nodes[step.node];
-            let (masked, left) = fields_to_mask(node, &run.erasure_rules);
             let entry = |status: LogStatus, message: String| {
                 Log::collection(&node.address, Some(node.connection.clone()), status, message, ActionType::Erasure)
             };
+            // APIs take records back whole, nested fields included, and find them by primary key.
+            let whole = world.store(node).is_ok_and(|store| store.needs_rows());
+            let (masked, left) = fields_to_mask(node, &run.erasure_rules, whole);
             if masked.is_empty() {
                 if !left.is_empty() {
                     logs.push(entry(LogStatus::Skipped, format!("No values were erased: {}", left.join("; "))));
                 }
+                continue;
+            }
+            if whole && !node.fields.iter().any(|f| f.primary_key) {
+                let message = format!(
+                    "No values were erased since no primary key was defined for this collection: {}",
+                    node.address
+                );
+                logs.push(entry(LogStatus::Skipped, message));
                 continue;
             }
             let fail = |message: String| StepFailure { collection: Some(node.address.clone()), message };
@@ -1026,7 +1140,7 @@ impl Executor {
             // Bounded batches, each one transaction on the store, each made while the request is
             // held as still running.
             let mut mask = |rows: &[Value]| -> std::result::Result<(), StepStop> {
-                let updates = row_updates(node, step, rows, &masked, secrets);
+                let updates = row_updates(node, step, rows, &masked, secrets, whole);
                 if updates.is_empty() {
                     return Ok(());
                 }
@@ -1036,7 +1150,7 @@ impl Executor {
                         if !repo::lock_if_running(c, id)? {
                             return Ok(None);
                         }
-                        Ok(Some(store.mask(&collection, &updates)))
+                        Ok(Some(store.mask(&scope, &collection, &updates)))
                     })?;
                 changed += match masked_rows {
                     None => return Err(StepStop::Canceled),
@@ -1062,8 +1176,8 @@ impl Executor {
             let fields = masked
                 .iter()
                 .map(|m| FieldAffected {
-                    path: format!("{}:{}", node.address, m.field.name),
-                    field_name: m.field.name.clone(),
+                    path: format!("{}:{}", node.address, m.path),
+                    field_name: m.path.clone(),
                     data_categories: m.field.categories.clone(),
                 })
                 .collect();

@@ -131,6 +131,11 @@ impl Identity {
         }
     }
 
+    /// Each identity's value by key (a list stays a list), as API placeholders take them.
+    pub fn values_map(&self) -> Map<String, Value> {
+        self.0.iter().map(|(k, v)| (k.clone(), v.value.clone())).collect()
+    }
+
     /// Whether the request carries this identity.
     pub fn has(&self, key: &str) -> bool {
         self.0.contains_key(key)

@@ -39,6 +39,28 @@ impl FieldValues<'_> {
     }
 }
 
+/// The value at `path` of `row` (dotted for nested values of API records), taken out of it;
+/// null when absent.
+fn take_path(row: &mut Value, path: &str) -> Value {
+    // A column whose name holds a dot is a column.
+    if let Some(value) = row.as_object_mut().and_then(|r| r.remove(path)) {
+        return value;
+    }
+    let mut here = row;
+    let mut parts = path.split('.').peekable();
+    while let Some(part) = parts.next() {
+        let Some(object) = here.as_object_mut() else { return Value::Null };
+        if parts.peek().is_none() {
+            return object.remove(part).unwrap_or_default();
+        }
+        match object.get_mut(part) {
+            Some(next) => here = next,
+            None => return Value::Null,
+        }
+    }
+    Value::Null
+}
+
 impl Iterator for FieldValues<'_> {
     type Item = Result<Value, SpoolError>;
 
@@ -57,9 +79,7 @@ impl Iterator for FieldValues<'_> {
                 }
                 Some(Current::Values(values)) => values.next(),
                 Some(Current::Rows(rows, field)) => match rows.next() {
-                    Some(Ok(mut row)) => {
-                        Some(row.as_object_mut().and_then(|r| r.remove(field.as_str())).unwrap_or_default())
-                    }
+                    Some(Ok(mut row)) => Some(take_path(&mut row, field)),
                     Some(Err(e)) => return Some(Err(e)),
                     None => None,
                 },

@@ -53,6 +53,8 @@ pub struct RequestSettings {
     /// Largest access package a request may produce, in bytes; a request whose package would be
     /// larger fails with a log entry naming the collection (`None`: no limit).
     pub max_package_bytes: Option<u64>,
+    /// The client SaaS connections call their APIs with (allowed hosts, extra roots, limits).
+    pub saas_client: connectors::saas::client::SharedClient,
 }
 
 impl RequestSettings {
@@ -66,6 +68,7 @@ impl RequestSettings {
             verification_code_ttl: Duration::from_secs(600),
             manual_approval_required: false,
             max_package_bytes: None,
+            saas_client: connectors::saas::client::SharedClient::default(),
         }
     }
 }

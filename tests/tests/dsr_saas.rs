@@ -1,0 +1,323 @@
+//! SaaS connections through the API: the shipped templates listed with their secrets schemas,
+//! a Stripe connection instantiated with checked secrets, its `saas_config` read, replaced,
+//! validated and guarded against removal, the connection test giving the API's reason, and an
+//! access + erasure request run by the graph against a local HTTPS server speaking Stripe's wire
+//! format (records across cursor pages in the package, one form-encoded update of the subject's
+//! customer, nothing asked for anyone else).
+
+#![expect(clippy::unwrap_used, reason = "test helpers")]
+
+use actix_web::http::StatusCode;
+use actix_web::test::TestRequest;
+use connectors::testing::wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
+use connectors::testing::wiremock::{Mock, MockBuilder, ResponseTemplate};
+use connectors::testing::{HttpsServer, runtime};
+use lethe_tests::shop::{create_policy, create_request, download_packages, wait_done};
+use lethe_tests::{TestApp, bearer, send};
+use serde_json::{Value, json};
+
+/// A Stripe API for Jane (customer cus_1, three charges over two pages); every other list is
+/// empty. Requests without the key get Stripe's 401.
+fn stripe_server(rt: &tokio::runtime::Runtime) -> HttpsServer {
+    let server = HttpsServer::start(rt);
+    let mount = |mock: MockBuilder, reply: ResponseTemplate, priority: u8| {
+        let authenticated = mock.and(header("Authorization", "Bearer sk_test_1"));
+        rt.block_on(authenticated.respond_with(reply).with_priority(priority).mount(&server.mock));
+    };
+    let customer = json!({
+        "id": "cus_1", "object": "customer", "email": "jane@example.com", "name": "Jane Doe",
+        "address": {"city": "Berlin"}
+    });
+    mount(
+        Mock::given(method("GET")).and(path("/v1/customers")).and(query_param("email", "jane@example.com")),
+        ResponseTemplate::new(200).set_body_json(json!({"object": "list", "data": [customer], "has_more": false})),
+        1,
+    );
+    let page = |ids: &[&str], more: bool| {
+        let data: Vec<Value> =
+            ids.iter().map(|id| json!({"id": id, "object": "charge", "customer": "cus_1", "amount": 100})).collect();
+        ResponseTemplate::new(200).set_body_json(json!({"object": "list", "data": data, "has_more": more}))
+    };
+    let charges = || Mock::given(method("GET")).and(path("/v1/charges")).and(query_param("customer", "cus_1"));
+    mount(charges().and(query_param_is_missing("starting_after")), page(&["ch_1", "ch_2"], true), 1);
+    mount(charges().and(query_param("starting_after", "ch_2")), page(&["ch_3"], false), 1);
+    mount(
+        Mock::given(method("POST")).and(path("/v1/customers/cus_1")),
+        ResponseTemplate::new(200).set_body_json(json!({"id": "cus_1"})),
+        1,
+    );
+    // Every other list the template reads (invoices, cards, disputes, …) is empty.
+    mount(
+        Mock::given(method("GET")),
+        ResponseTemplate::new(200).set_body_json(json!({"object": "list", "data": [], "has_more": false})),
+        10,
+    );
+    rt.block_on(
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+                "error": {"message": "Invalid API Key provided: sk_wrong", "type": "invalid_request_error"}
+            })))
+            .with_priority(20)
+            .mount(&server.mock),
+    );
+    server
+}
+
+/// An app whose SaaS client trusts the server's CA and may call localhost.
+fn app_for(server: &HttpsServer) -> (TestApp, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &server.ca_pem).unwrap();
+    let app = TestApp::with(|settings| {
+        settings.saas.allowed_hosts = vec!["localhost".to_owned()];
+        settings.saas.extra_root_certs = Some(ca);
+    });
+    (app, dir)
+}
+
+#[test]
+fn stripe_connections_are_instantiated_managed_and_run_by_requests() {
+    let rt = runtime();
+    let server = stripe_server(&rt);
+    let (app, _ca) = app_for(&server);
+    let domain = format!("localhost:{}", server.port);
+    actix_web::rt::System::new().block_on(async {
+        let service = app.service().await;
+        let root = app.root_token();
+        let get = |uri: String| TestRequest::get().uri(&uri).insert_header(bearer(&root));
+
+        // The nine templates are connection types with their secrets schemas.
+        let types = send(&service, get("/api/v1/connection_type?system_type=saas".into())).await;
+        assert_eq!(types.status, StatusCode::OK, "{:?}", types.body);
+        assert_eq!(types.body["total"], 9, "{:?}", types.body);
+        let stripe = types.body["items"].as_array().unwrap().iter().find(|t| t["identifier"] == "stripe").unwrap();
+        assert_eq!(stripe["type"], "saas");
+        assert_eq!(stripe["supported_actions"], json!(["access", "erasure"]));
+        let schema = send(&service, get("/api/v1/connection_type/stripe/secret".into())).await;
+        assert_eq!(schema.body["required"], json!(["api_key"]), "{:?}", schema.body);
+        assert_eq!(schema.body["properties"]["domain"]["default"], "api.stripe.com");
+
+        // Instantiation checks the secrets against the template, then creates both.
+        let instantiate = |body: Value| {
+            TestRequest::post().uri("/api/v1/connection/instantiate/stripe").insert_header(bearer(&root)).set_json(body)
+        };
+        let missing = send(&service, instantiate(json!({"instance_key": "stripe_acme", "secrets": {}}))).await;
+        assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", missing.body);
+        assert_eq!(missing.body["detail"][0]["loc"][1], "secrets", "{:?}", missing.body);
+        assert!(missing.body["detail"][0]["msg"].as_str().unwrap().contains("api_key"), "{:?}", missing.body);
+        let unknown = send(
+            &service,
+            TestRequest::post()
+                .uri("/api/v1/connection/instantiate/zendesk")
+                .insert_header(bearer(&root))
+                .set_json(json!({"instance_key": "z", "secrets": {}})),
+        )
+        .await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        assert!(unknown.body["detail"].as_str().unwrap().contains("SaaS connector type 'zendesk'"), "{:?}", unknown.body);
+        let body = json!({"instance_key": "stripe_acme", "secrets": {"domain": domain, "api_key": "sk_wrong"}});
+        let created = send(&service, instantiate(body.clone())).await;
+        assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
+        assert_eq!(created.body["connection"]["key"], "stripe_acme");
+        assert_eq!(created.body["connection"]["connection_type"], "saas");
+        assert_eq!(created.body["connection"]["access"], "write");
+        assert_eq!(created.body["connection"]["secrets"]["api_key"], "**********");
+        assert_eq!(
+            created.body["connection"]["saas_config"],
+            json!({"fides_key": "stripe_acme", "name": "Stripe", "type": "stripe"})
+        );
+        assert_eq!(created.body["dataset"]["fides_key"], "stripe_acme");
+        let again = send(&service, instantiate(body)).await;
+        assert_eq!(again.status, StatusCode::BAD_REQUEST);
+        assert_eq!(again.body["detail"], "SaaS connector instance key 'stripe_acme' already exists.");
+
+        // The connection test runs the config's test_request: a wrong key gives Stripe's reason.
+        let tested = send(&service, get("/api/v1/connection/stripe_acme/test".into())).await;
+        assert_eq!(tested.body["test_status"], "failed", "{:?}", tested.body);
+        let reason = tested.body["failure_reason"].as_str().unwrap();
+        assert!(reason.contains("Invalid API Key provided"), "{reason}");
+        let fixed = send(
+            &service,
+            TestRequest::put()
+                .uri("/api/v1/connection/stripe_acme/secret?verify=true")
+                .insert_header(bearer(&root))
+                .set_json(json!({"domain": domain, "api_key": "sk_test_1"})),
+        )
+        .await;
+        assert_eq!(fixed.body["test_status"], "succeeded", "{:?}", fixed.body);
+
+        // The config: read, validated, refused with code in it, and kept while in use.
+        let config = send(&service, get("/api/v1/connection/stripe_acme/saas_config".into())).await;
+        assert_eq!(config.body["fides_key"], "stripe_acme");
+        let mut overridden = config.body.clone();
+        overridden["test_request"]["request_override"] = json!("my_function");
+        let refused = send(
+            &service,
+            TestRequest::patch()
+                .uri("/api/v1/connection/stripe_acme/saas_config")
+                .insert_header(bearer(&root))
+                .set_json(overridden),
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", refused.body);
+        assert_eq!(refused.body["detail"][0]["loc"], json!(["body", "test_request", "request_override"]));
+        let yaml = format!("saas_config:\n  {}", serde_json::to_string(&config.body).unwrap());
+        let validated = send(
+            &service,
+            TestRequest::put()
+                .uri("/api/v1/connection/anything/validate_saas_config")
+                .insert_header(bearer(&root))
+                .insert_header(("Content-Type", "application/x-yaml"))
+                .set_payload(yaml),
+        )
+        .await;
+        assert_eq!(validated.status, StatusCode::OK, "{:?}", validated.body);
+        assert_eq!(validated.body["validation_details"]["msg"], "Validation successful");
+        let kept = send(
+            &service,
+            TestRequest::delete().uri("/api/v1/connection/stripe_acme/saas_config").insert_header(bearer(&root)),
+        )
+        .await;
+        assert_eq!(kept.status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            kept.body["detail"],
+            "Must delete the dataset with fides_key 'stripe_acme' before deleting this SaaS config. Must clear the \
+             secrets from this connection config before deleting the SaaS config."
+        );
+
+        // A request: the package holds Jane's customer and her three charges, and erasure
+        // sends her customer back with the name masked.
+        create_policy(
+            &service,
+            &root,
+            "stripe_policy",
+            json!([
+                {"key": "stripe_access", "action_type": "access", "targets": ["user", "system"]},
+                {"key": "stripe_erasure", "action_type": "erasure", "masking_strategy": {"strategy": "null_rewrite"}, "targets": ["user.name"]}
+            ]),
+        )
+        .await;
+        let request =
+            create_request(&service, &root, json!({"identity": {"email": "jane@example.com"}, "policy_key": "stripe_policy"}))
+                .await;
+        let done = wait_done(&service, &root, &request).await;
+        assert_eq!(done["status"], "complete", "{done}");
+        let packages = download_packages(&service, &root, &request).await;
+        let package: Value = serde_json::from_slice(&packages[0].1).unwrap();
+        let customers = package["stripe_acme:customer"].as_array().unwrap();
+        assert_eq!(customers.len(), 1, "{package}");
+        assert_eq!(customers[0]["email"], "jane@example.com");
+        assert_eq!(customers[0]["name"], "Jane Doe");
+        let charges: Vec<&str> =
+            package["stripe_acme:charge"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+        assert_eq!(charges, ["ch_1", "ch_2", "ch_3"], "{package}");
+        let log = send(&service, get(format!("/api/v1/privacy-request/{request}/log?size=100"))).await;
+        let erased = log.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action_type"] == "erasure" && e["collection_name"] == "customer")
+            .unwrap_or_else(|| panic!("{}", log.body))
+            .clone();
+        assert!(erased["message"].as_str().unwrap().starts_with("Masked 1 row(s)"), "{erased}");
+    });
+
+    let received = server.received(&rt);
+    let updates: Vec<&connectors::testing::wiremock::Request> =
+        received.iter().filter(|r| r.method.as_str() == "POST").collect();
+    assert_eq!(updates.len(), 1, "one update, for Jane's one customer");
+    assert_eq!(updates[0].url.path(), "/v1/customers/cus_1");
+    // Stripe's form encoding of the customer: the declared fields that may be written (id and
+    // object are read-only), name masked to null, nested address in brackets.
+    let form: Vec<(String, String)> = form_urlencoded::parse(&updates[0].body).into_owned().collect();
+    let expected = [("email", "jane@example.com"), ("name", ""), ("address[city]", "Berlin")];
+    assert_eq!(form, expected.map(|(k, v)| (k.to_owned(), v.to_owned())));
+    // Every data call carried Jane's values: customers by her email, charges by her customer id
+    // (the two connection tests' GET /v1/customers has no query).
+    let customers: Vec<Option<&str>> =
+        received.iter().filter(|r| r.url.path() == "/v1/customers").map(|r| r.url.query()).collect();
+    assert_eq!(customers, [None, None, Some("email=jane%40example.com")]);
+    let charges: Vec<Option<&str>> =
+        received.iter().filter(|r| r.url.path() == "/v1/charges").map(|r| r.url.query()).collect();
+    // Cursor pages (Stripe's starting_after) go on until a page is empty.
+    let pages =
+        ["", "&starting_after=ch_2", "&starting_after=ch_3"].map(|after| format!("customer=cus_1&limit=100{after}"));
+    assert_eq!(charges, pages.iter().map(|p| Some(p.as_str())).collect::<Vec<_>>());
+}
+
+/// HubSpot's contacts nest the subject's fields under `properties`: erasure masks the nested
+/// fields the rule targets and PATCHes exactly those (`<masked_object_fields>`), and the
+/// "list everything" owners endpoint keeps only the subject's owner in the package.
+#[test]
+fn hubspot_nested_fields_are_masked_through_the_api() {
+    let rt = runtime();
+    let server = HttpsServer::start(&rt);
+    let mount = |mock: MockBuilder, reply: ResponseTemplate, priority: u8| {
+        let authenticated = mock.and(header("Authorization", "Bearer pat-1"));
+        rt.block_on(authenticated.respond_with(reply).with_priority(priority).mount(&server.mock));
+    };
+    let contact =
+        json!({"id": "101", "properties": {"email": "jane@example.com", "firstname": "Jane", "company": "Acme"}});
+    mount(
+        Mock::given(method("POST")).and(path("/crm/v3/objects/contacts/search")),
+        ResponseTemplate::new(200).set_body_json(json!({"total": 1, "results": [contact]})),
+        1,
+    );
+    mount(
+        Mock::given(method("GET")).and(path("/crm/v3/owners")),
+        ResponseTemplate::new(200).set_body_json(json!({"results": [
+            {"id": "o1", "email": "boss@example.com", "firstName": "Boss"},
+            {"id": "o2", "email": "jane@example.com", "firstName": "Jane"}
+        ]})),
+        1,
+    );
+    mount(Mock::given(method("PATCH")), ResponseTemplate::new(200).set_body_json(json!({"id": "101"})), 1);
+    mount(Mock::given(method("GET")), ResponseTemplate::new(200).set_body_json(json!({"results": []})), 10);
+    let (app, _ca) = app_for(&server);
+    let domain = format!("localhost:{}", server.port);
+    actix_web::rt::System::new().block_on(async {
+        let service = app.service().await;
+        let root = app.root_token();
+        let created = send(
+            &service,
+            TestRequest::post().uri("/api/v1/connection/instantiate/hubspot").insert_header(bearer(&root)).set_json(
+                json!({"instance_key": "hubspot_acme", "secrets": {"domain": domain, "private_app_token": "pat-1"}}),
+            ),
+        )
+        .await;
+        assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
+        create_policy(
+            &service,
+            &root,
+            "hubspot_policy",
+            json!([
+                {"key": "hubspot_access", "action_type": "access", "targets": ["user"]},
+                {"key": "hubspot_erasure", "action_type": "erasure",
+                 "masking_strategy": {"strategy": "string_rewrite", "configuration": {"rewrite_value": "MASKED"}},
+                 "targets": ["user.name"]}
+            ]),
+        )
+        .await;
+        let request = create_request(
+            &service,
+            &root,
+            json!({"identity": {"email": "jane@example.com"}, "policy_key": "hubspot_policy"}),
+        )
+        .await;
+        let done = wait_done(&service, &root, &request).await;
+        assert_eq!(done["status"], "complete", "{done}");
+        let packages = download_packages(&service, &root, &request).await;
+        let package: Value = serde_json::from_slice(&packages[0].1).unwrap();
+        assert_eq!(package["hubspot_acme:contacts"][0]["properties"]["firstname"], "Jane", "{package}");
+        let owners: Vec<&str> =
+            package["hubspot_acme:owners"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
+        assert_eq!(owners, ["o2"], "only the subject's owner: {package}");
+    });
+    let patches: Vec<connectors::testing::wiremock::Request> =
+        server.received(&rt).into_iter().filter(|r| r.method.as_str() == "PATCH").collect();
+    assert_eq!(patches.len(), 1);
+    assert_eq!(patches[0].url.path(), "/crm/v3/objects/contacts/101");
+    // Only the targeted field the contact has (firstname; it has no lastname), nested back.
+    let body: Value = serde_json::from_slice(&patches[0].body).unwrap();
+    assert_eq!(body, json!({"properties": {"firstname": "MASKED"}}));
+}
