@@ -321,3 +321,56 @@ fn hubspot_nested_fields_are_masked_through_the_api() {
     let body: Value = serde_json::from_slice(&patches[0].body).unwrap();
     assert_eq!(body, json!({"properties": {"firstname": "MASKED"}}));
 }
+
+/// Fides' other way in: `PATCH /connection` items of type `saas` naming a template create the
+/// connection and its dataset; secrets are checked per item and never echoed, not even back
+/// in `failed`.
+#[actix_web::test]
+async fn bulk_upserts_instantiate_templates_and_check_their_secrets() {
+    let (_app, service, root) = lethe_tests::ready().await;
+    let upsert =
+        |items: Value| TestRequest::patch().uri("/api/v1/connection").insert_header(bearer(&root)).set_json(items);
+    let item = |key: &str, secrets: Value| {
+        json!({"key": key, "name": "Stripe (bulk)", "connection_type": "saas", "saas_connector_type": "stripe",
+               "access": "read", "secrets": secrets})
+    };
+    let saved = send(
+        &service,
+        upsert(json!([
+            item("stripe_bulk", json!({"api_key": "sk_live_secret"})),
+            item("stripe_bad", json!({"api_key": ""}))
+        ])),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK, "{:?}", saved.body);
+    let created = &saved.body["succeeded"][0];
+    assert_eq!(created["key"], "stripe_bulk");
+    assert_eq!(created["access"], "read");
+    assert_eq!(created["saas_config"]["type"], "stripe");
+    assert_eq!(created["secrets"], json!({"domain": "api.stripe.com", "api_key": "**********"}));
+    let failed = &saved.body["failed"][0];
+    assert!(
+        failed["message"].as_str().unwrap().contains("stripe_schema must be supplied all of: [api_key]"),
+        "{failed}"
+    );
+    assert!(failed["data"].get("secrets").is_none(), "{failed}");
+    assert!(!saved.body.to_string().contains("sk_live_secret"));
+    let datasets =
+        send(&service, TestRequest::get().uri("/api/v1/connection/stripe_bulk/dataset").insert_header(bearer(&root)))
+            .await;
+    assert_eq!(datasets.body["items"][0]["fides_key"], "stripe_bulk", "{:?}", datasets.body);
+    assert_eq!(datasets.body["total"], 1);
+    let missing =
+        send(&service, TestRequest::get().uri("/api/v1/connection/stripe_bad").insert_header(bearer(&root))).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "a refused item leaves nothing");
+    // An existing connection takes new secrets, checked against its config.
+    let updated =
+        send(&service, upsert(json!([item("stripe_bulk", json!({"api_key": "sk_2", "domain": "evil.io"}))]))).await;
+    assert!(
+        updated.body["failed"][0]["message"].as_str().unwrap().contains("not an allowed host"),
+        "{:?}",
+        updated.body
+    );
+    let updated = send(&service, upsert(json!([item("stripe_bulk", json!({"api_key": "sk_2"}))]))).await;
+    assert_eq!(updated.body["succeeded"][0]["secrets"]["api_key"], "**********", "{:?}", updated.body);
+}

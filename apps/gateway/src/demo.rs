@@ -72,6 +72,8 @@ pub fn prepare(app: &Application) -> Result<Demo, StartupError> {
             access: AccessLevel::Write,
             disabled: false,
             description: Some("The sample customer database of lethe demo".to_owned()),
+            saas_connector_type: None,
+            secrets: None,
         }])
         .map_err(|e| failed("registering the demo connection", e))?;
     let tested = state

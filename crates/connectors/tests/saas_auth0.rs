@@ -97,3 +97,52 @@ fn auth0_fetches_a_token_once_reads_and_deletes_the_subject() {
     let error = wrong.test().unwrap_err().0;
     assert_eq!(error, "Unable to retrieve token for auth0_1 (access_denied). Unauthorized");
 }
+
+#[test]
+fn a_kept_token_is_used_until_ten_minutes_before_it_expires() {
+    let rt = common::runtime();
+    let server = common::HttpsServer::start(&rt);
+    let domain = format!("localhost:{}", server.port);
+    let mount = |mock: Mock| rt.block_on(mock.mount(&server.mock));
+    mount(Mock::given(method("POST")).and(path("/oauth/token")).respond_with(
+        ResponseTemplate::new(200).set_body_json(json!({"access_token": "tok_new", "expires_in": 86400})),
+    ));
+    for token in ["tok_kept", "tok_new"] {
+        mount(
+            Mock::given(method("GET"))
+                .and(header("Authorization", format!("Bearer {token}").as_str()))
+                .respond_with(ResponseTemplate::new(200).set_body_json(json!([]))),
+        );
+    }
+    let (config, _) = templates::find("auth0").unwrap().instantiate("auth0_1").unwrap();
+    let client = Arc::new(server.client());
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let with_token = |expires_at: u64| {
+        json!({"domain": domain, "client_id": "cli_1", "client_secret": "s3cret",
+               "access_token": "tok_kept", "expires_at": expires_at})
+    };
+    let token_calls = || server.received(&rt).iter().filter(|r| r.url.path() == "/oauth/token").count();
+
+    // An hour left: the kept token is used, none is fetched.
+    let fresh = SaasConnection::new(config.clone(), with_token(now + 3600), Arc::clone(&client));
+    fresh.test().unwrap();
+    fresh.test().unwrap();
+    assert_eq!(token_calls(), 0);
+    assert_eq!(fresh.token().unwrap().access_token, "tok_kept");
+
+    // Five minutes left (Fides refreshes within ten): a new token is fetched once and kept.
+    let stale = SaasConnection::new(config, with_token(now + 300), client);
+    stale.test().unwrap();
+    stale.test().unwrap();
+    assert_eq!(token_calls(), 1);
+    let token = stale.token().unwrap();
+    assert_eq!(token.access_token, "tok_new");
+    assert!(token.expires_at.unwrap() >= now + 86400, "expires_in counts from the fetch");
+    let bearers: Vec<String> = server
+        .received(&rt)
+        .iter()
+        .filter(|r| r.method.as_str() == "GET")
+        .map(|r| r.headers.get("Authorization").unwrap().to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(bearers, ["Bearer tok_kept", "Bearer tok_kept", "Bearer tok_new", "Bearer tok_new"]);
+}

@@ -17,6 +17,8 @@ fn secrets_are_sealed_at_rest_and_readable_only_with_the_app_key() {
             access: AccessLevel::Write,
             disabled: false,
             description: None,
+            saas_connector_type: None,
+            secrets: None,
         }])
         .unwrap();
     assert_eq!(created.succeeded.len(), 1);
@@ -52,6 +54,8 @@ fn secrets_are_sealed_at_rest_and_readable_only_with_the_app_key() {
             access: AccessLevel::Read,
             disabled: true,
             description: None,
+            saas_connector_type: None,
+            secrets: None,
         }])
         .unwrap();
     let changed = service.get_connection("pg").unwrap();

@@ -22,7 +22,7 @@ pub use model::{
 pub use saas::{Instantiated, SaasValidation};
 pub use types::{ConnectionTypeInfo, SystemType, connection_types, secrets_schema};
 
-use crate::bulk::{BulkResponse, MAX_BULK, refuse, save_each};
+use crate::bulk::{BulkResponse, ItemError, MAX_BULK, refuse, save_each};
 use crate::error::{DsrError, Result};
 use crate::keys;
 use crate::page::{FidesPage, PageRequest};
@@ -31,6 +31,14 @@ use connectors::saas::SaasConfig;
 use connectors::saas::client::SharedClient;
 use repo::{ConnectionId, ConnectionRow};
 use secrets::Secrets;
+
+/// An item's refusal: what was wrong with it, unless Lethe's own database failed.
+fn refused(e: DsrError) -> ItemError {
+    match e {
+        DsrError::Db(_) => ItemError::Failed(e),
+        other => ItemError::Refused(other.to_string()),
+    }
+}
 
 /// Change-feed topic: a connection was deleted or got new secrets; other processes close their
 /// stores (they reopen with the current secrets when next needed).
@@ -146,12 +154,28 @@ impl DieselConnectionService {
 
 impl ConnectionService for DieselConnectionService {
     fn upsert_connections(&self, items: Vec<ConnectionCreate>) -> Result<BulkResponse<Connection>> {
+        let mut new_secrets = Vec::new();
         let saved = save_each(&self.db, MAX_BULK, items, |c, item| {
             if item.name.trim().is_empty() {
                 return refuse("name must not be empty");
             }
             let key = keys::key_or_name(item.key.as_deref(), &item.name)?;
             let existing = repo::find_connection(c, &key)?;
+            if let (ConnectionType::Saas, None, Some(kind)) =
+                (item.connection_type, &existing, item.saas_connector_type.as_deref())
+            {
+                // A new SaaS connection from a template: the connection and its dataset.
+                let instance = SaasInstance {
+                    instance_key: key.clone(),
+                    secrets: item.secrets.clone().unwrap_or_else(|| serde_json::json!({})),
+                    name: Some(item.name.clone()),
+                    key: None,
+                    description: item.description.clone(),
+                };
+                let prepared = self.saas_prepare(kind, instance, item.access, item.disabled).map_err(refused)?;
+                saas::saas_store(c, &prepared).map_err(refused)?;
+                return Ok(prepared.row);
+            }
             let now = db::now();
             let exists = existing.is_some();
             // Secrets (and a saas_config) of another type no longer fit: changing the type
@@ -159,7 +183,7 @@ impl ConnectionService for DieselConnectionService {
             let same_type = existing.as_ref().filter(|e| e.connection_type == item.connection_type);
             let secrets = same_type.and_then(|e| e.secrets.clone());
             let saas_config = same_type.and_then(|e| e.saas_config.clone());
-            let row = ConnectionRow {
+            let mut row = ConnectionRow {
                 id: existing.as_ref().map_or_else(ConnectionId::new, |e| e.id.clone()),
                 created_at: existing.as_ref().map_or(now, |e| e.created_at),
                 last_test_at: existing.as_ref().and_then(|e| e.last_test_at),
@@ -174,9 +198,18 @@ impl ConnectionService for DieselConnectionService {
                 saas_config,
                 updated_at: now,
             };
+            if let Some(given) = &item.secrets {
+                let checked = Secrets::parse_for(&row, given.clone(), &self.saas).map_err(refused)?;
+                row.secrets = Some(secrets::seal(&self.key, &checked)?);
+                ChangeFeed::publish(c, CONNECTIONS_TOPIC).map_err(|e| ItemError::Failed(e.into()))?;
+                new_secrets.push(row.key.clone());
+            }
             repo::save_connection(c, &row, exists)?;
             Ok(row)
         })?;
+        for key in new_secrets {
+            self.stores.close(&key);
+        }
         let mut response = BulkResponse { succeeded: Vec::new(), failed: saved.failed };
         for row in saved.succeeded {
             response.succeeded.push(self.to_connection(row)?);

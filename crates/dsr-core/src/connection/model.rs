@@ -66,6 +66,20 @@ pub struct ConnectionCreate {
     /// Description.
     #[serde(default)]
     pub description: Option<String>,
+    /// With `connection_type: saas`, a template (`stripe`, `hubspot`, …): a new key creates
+    /// the connection and its dataset from it, as `POST /connection/instantiate/{type}` does.
+    #[serde(default)]
+    pub saas_connector_type: Option<String>,
+    /// Secrets to check and store with the connection (as `PUT …/secret`); never echoed back,
+    /// not even in `failed`.
+    #[serde(default, skip_serializing_if = "never_shown")]
+    #[schema(value_type = Option<Object>)]
+    pub secrets: Option<serde_json::Value>,
+}
+
+/// Secrets given with a connection are never serialized back (bulk failures echo the item).
+fn never_shown(_: &Option<serde_json::Value>) -> bool {
+    true
 }
 
 /// A connection as returned: secrets masked.

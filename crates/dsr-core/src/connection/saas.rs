@@ -121,6 +121,21 @@ impl DieselConnectionService {
     }
 
     pub(super) fn saas_instantiate(&self, kind: &str, instance: SaasInstance) -> Result<Instantiated> {
+        let prepared = self.saas_prepare(kind, instance, AccessLevel::Write, false)?;
+        self.db.conn()?.write_transaction(|c| saas_store(c, &prepared))?;
+        let Prepared { row, dataset, .. } = prepared;
+        Ok(Instantiated { connection: self.to_connection(row)?, dataset })
+    }
+
+    /// A template instance checked and ready to store: the template's config and dataset keyed
+    /// by the instance key, the secrets checked against it (problems located under `secrets`).
+    pub(super) fn saas_prepare(
+        &self,
+        kind: &str,
+        instance: SaasInstance,
+        access: AccessLevel,
+        disabled: bool,
+    ) -> Result<Prepared> {
         let template = templates::find(kind).ok_or_else(|| {
             DsrError::NotFound(format!(
                 "SaaS connector type '{kind}' is not yet available in Lethe. For a list of available SaaS \
@@ -138,7 +153,6 @@ impl DieselConnectionService {
             return Err(DsrError::BadRequest(format!("the {kind} template's dataset: {}", problems.join("; "))));
         }
         let config = Arc::new(config);
-        // Secrets are located under `secrets` in the body.
         let secrets = Secrets::parse_saas(Arc::clone(&config), instance.secrets, &self.saas).map_err(|e| match e {
             DsrError::Invalid(problems) => DsrError::Invalid(
                 problems
@@ -161,11 +175,11 @@ impl DieselConnectionService {
         let now = db::now();
         let row = ConnectionRow {
             id: ConnectionId::new(),
-            key: key.clone(),
+            key,
             name: instance.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| config.name.clone()),
             connection_type: ConnectionType::Saas,
-            access: AccessLevel::Write,
-            disabled: false,
+            access,
+            disabled,
             description: instance.description.clone().filter(|d| !d.trim().is_empty()),
             secrets: Some(secrets::seal(&self.key, &secrets)?),
             saas_config: Some(stored_text(&config)?),
@@ -174,28 +188,36 @@ impl DieselConnectionService {
             created_at: now,
             updated_at: now,
         };
-        let body = serde_json::to_string(&dataset).map_err(|e| DsrError::invalid(Vec::new(), e.to_string()))?;
-        self.db.conn()?.write_transaction(|c| {
-            if repo::find_connection(c, &key)?.is_some()
-                || dataset_repo::find_dataset(c, &instance.instance_key)?.is_some()
-            {
-                return Err(DsrError::BadRequest(format!(
-                    "SaaS connector instance key '{}' already exists.",
-                    instance.instance_key
-                )));
-            }
-            repo::save_connection(c, &row, false)?;
-            let dataset_row = DatasetRow {
-                id: DatasetId::new(),
-                fides_key: dataset.fides_key.clone(),
-                connection_id: row.id.clone(),
-                body: body.clone(),
-                created_at: now,
-                updated_at: now,
-            };
-            dataset_repo::save_dataset(c, &dataset_row, false)?;
-            Ok(())
-        })?;
-        Ok(Instantiated { connection: self.to_connection(row)?, dataset })
+        let dataset_row = DatasetRow {
+            id: DatasetId::new(),
+            fides_key: dataset.fides_key.clone(),
+            connection_id: row.id.clone(),
+            body: serde_json::to_string(&dataset).map_err(|e| DsrError::invalid(Vec::new(), e.to_string()))?,
+            created_at: now,
+            updated_at: now,
+        };
+        Ok(Prepared { row, dataset, dataset_row })
     }
+}
+
+/// A checked template instance: the connection and its dataset, not stored yet.
+pub(super) struct Prepared {
+    pub(super) row: ConnectionRow,
+    dataset: Dataset,
+    dataset_row: DatasetRow,
+}
+
+/// Stores a prepared instance in the caller's transaction; 400 when its key is taken.
+pub(super) fn saas_store(c: &mut db::DbConn, prepared: &Prepared) -> Result<()> {
+    if repo::find_connection(c, &prepared.row.key)?.is_some()
+        || dataset_repo::find_dataset(c, &prepared.dataset.fides_key)?.is_some()
+    {
+        return Err(DsrError::BadRequest(format!(
+            "SaaS connector instance key '{}' already exists.",
+            prepared.dataset.fides_key
+        )));
+    }
+    repo::save_connection(c, &prepared.row, false)?;
+    dataset_repo::save_dataset(c, &prepared.dataset_row, false)?;
+    Ok(())
 }
