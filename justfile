@@ -72,6 +72,11 @@ bench-large:
     cargo build --release --bin lethe
     python3 scripts/bench_large.py
 
+# SaaS: access requests through the shipped Stripe template against a local HTTPS Stripe (100 subjects x 10 pages; prints figures)
+bench-saas *ARGS:
+    cargo build --release --bin lethe
+    python3 scripts/bench_saas.py {{ARGS}}
+
 # Benchmark assessment generation (4 templates x 1,000 systems) and GET /{id} on SQLite and PostgreSQL (prints figures)
 bench-assess *ARGS:
     cargo build --release --bin lethe
