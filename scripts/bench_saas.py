@@ -41,7 +41,12 @@ PER_PAGE = 10
 
 class Stripe(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body are separate writes: without TCP_NODELAY each answer waits for the
+    # client's delayed ACK (40 ms).
+    disable_nagle_algorithm = True
     calls = 0
+    paths = {}
+    connections = set()
     lock = threading.Lock()
 
     def log_message(self, *args):
@@ -58,6 +63,9 @@ class Stripe(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         with Stripe.lock:
             Stripe.calls += 1
+            path = urllib.parse.urlparse(self.path).path
+            Stripe.paths[path] = Stripe.paths.get(path, 0) + 1
+            Stripe.connections.add(self.client_address)
         if self.headers.get("Authorization") != f"Bearer {API_KEY}":
             return self.reply(401, {"error": {"message": "Invalid API Key provided", "type": "invalid_request_error"}})
         url = urllib.parse.urlparse(self.path)
@@ -190,6 +198,10 @@ def main():
             print(f"first created -> last finished {server_s * 1000:6.0f} ms -> {len(ids) / server_s:6.1f} requests/s; errors: {errors}")
             print(f"Lethe CPU              {cpu_used * 1000 / len(ids):6.2f} ms per request (the rest is the Python server and the client)")
             print(f"peak resident memory   {peak[0]:6.1f} MiB")
+            print(f"TLS connections opened {len(Stripe.connections)} for {Stripe.calls} calls")
+            if os.environ.get("BENCH_PATHS"):
+                for path, count in sorted(Stripe.paths.items(), key=lambda kv: -kv[1]):
+                    print(f"  {count:6d} {path}")
         finally:
             proc.terminate()
             proc.wait()
