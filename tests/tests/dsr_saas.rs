@@ -363,6 +363,10 @@ async fn bulk_upserts_instantiate_templates_and_check_their_secrets() {
     let missing =
         send(&service, TestRequest::get().uri("/api/v1/connection/stripe_bad").insert_header(bearer(&root))).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND, "a refused item leaves nothing");
+    // Secrets are an object, or the body is refused naming them.
+    let list = send(&service, upsert(json!([item("stripe_list", json!(["sk_live_secret"]))]))).await;
+    assert_eq!(list.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", list.body);
+    assert_eq!(list.body["detail"][0]["loc"], json!(["body", 0, "secrets"]), "{:?}", list.body);
     // An existing connection takes new secrets, checked against its config.
     let updated =
         send(&service, upsert(json!([item("stripe_bulk", json!({"api_key": "sk_2", "domain": "evil.io"}))]))).await;
@@ -373,4 +377,82 @@ async fn bulk_upserts_instantiate_templates_and_check_their_secrets() {
     );
     let updated = send(&service, upsert(json!([item("stripe_bulk", json!({"api_key": "sk_2"}))]))).await;
     assert_eq!(updated.body["succeeded"][0]["secrets"]["api_key"], "**********", "{:?}", updated.body);
+}
+
+/// Grouped inputs through the graph (Shopify's comments take a blog and an article together):
+/// each upstream article gives one call with its own blog, never a blog crossed with another
+/// blog's article, and the identity filter keeps only the subject's comments.
+#[test]
+fn grouped_inputs_keep_each_upstream_record_together() {
+    let rt = runtime();
+    let server = HttpsServer::start(&rt);
+    let mount = |mock: MockBuilder, reply: ResponseTemplate, priority: u8| {
+        let authenticated = mock.and(header("X-Shopify-Access-Token", "shpat_1"));
+        rt.block_on(authenticated.respond_with(reply).with_priority(priority).mount(&server.mock));
+    };
+    let api = "/admin/api/2022-07";
+    mount(
+        Mock::given(method("GET")).and(path(format!("{api}/blogs.json"))),
+        ResponseTemplate::new(200).set_body_json(json!({"blogs": [{"id": "b1"}, {"id": "b2"}]})),
+        1,
+    );
+    for (blog, article) in [("b1", "a1"), ("b2", "a2")] {
+        mount(
+            Mock::given(method("GET")).and(path(format!("{api}/blogs/{blog}/articles.json"))),
+            ResponseTemplate::new(200).set_body_json(json!({"articles": [{"id": article, "blog_id": blog}]})),
+            1,
+        );
+    }
+    mount(
+        Mock::given(method("GET")).and(path(format!("{api}/comments.json"))),
+        ResponseTemplate::new(200).set_body_json(json!({"comments": [
+            {"id": "c1", "email": "jane@example.com", "body": "Nice"},
+            {"id": "c2", "email": "bob@example.com", "body": "Meh"}
+        ]})),
+        1,
+    );
+    mount(Mock::given(method("GET")), ResponseTemplate::new(200).set_body_json(json!({})), 10);
+    let (app, _ca) = app_for(&server);
+    let domain = format!("localhost:{}", server.port);
+    actix_web::rt::System::new().block_on(async {
+        let service = app.service().await;
+        let root = app.root_token();
+        let created = send(
+            &service,
+            TestRequest::post().uri("/api/v1/connection/instantiate/shopify").insert_header(bearer(&root)).set_json(
+                json!({"instance_key": "shopify_acme", "secrets": {"domain": domain, "access_token": "shpat_1"}}),
+            ),
+        )
+        .await;
+        assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
+        create_policy(
+            &service,
+            &root,
+            "shopify_policy",
+            json!([{"key": "shopify_access", "action_type": "access", "targets": ["user"]}]),
+        )
+        .await;
+        let request = create_request(
+            &service,
+            &root,
+            json!({"identity": {"email": "jane@example.com"}, "policy_key": "shopify_policy"}),
+        )
+        .await;
+        let done = wait_done(&service, &root, &request).await;
+        assert_eq!(done["status"], "complete", "{done}");
+        let packages = download_packages(&service, &root, &request).await;
+        let package: Value = serde_json::from_slice(&packages[0].1).unwrap();
+        let comments = package["shopify_acme:blog_article_comments"].as_array().unwrap();
+        // Jane's comment, once per article it was returned for; Bob's never.
+        assert!(comments.iter().all(|c| c["email"] == "jane@example.com"), "{package}");
+        assert!(!comments.is_empty(), "{package}");
+    });
+    let mut asked: Vec<String> = server
+        .received(&rt)
+        .iter()
+        .filter(|r| r.url.path().ends_with("/comments.json"))
+        .map(|r| r.url.query().unwrap_or_default().to_owned())
+        .collect();
+    asked.sort();
+    assert_eq!(asked, ["blog_id=b1&article_id=a1", "blog_id=b2&article_id=a2"]);
 }

@@ -167,7 +167,7 @@ impl ConnectionService for DieselConnectionService {
                 // A new SaaS connection from a template: the connection and its dataset.
                 let instance = SaasInstance {
                     instance_key: key.clone(),
-                    secrets: item.secrets.clone().unwrap_or_else(|| serde_json::json!({})),
+                    secrets: item.secrets.clone().unwrap_or_default(),
                     name: Some(item.name.clone()),
                     key: None,
                     description: item.description.clone(),
@@ -199,7 +199,8 @@ impl ConnectionService for DieselConnectionService {
                 updated_at: now,
             };
             if let Some(given) = &item.secrets {
-                let checked = Secrets::parse_for(&row, given.clone(), &self.saas).map_err(refused)?;
+                let given = serde_json::Value::Object(given.clone());
+                let checked = Secrets::parse_for(&row, given, &self.saas).map_err(refused)?;
                 row.secrets = Some(secrets::seal(&self.key, &checked)?);
                 ChangeFeed::publish(c, CONNECTIONS_TOPIC).map_err(|e| ItemError::Failed(e.into()))?;
                 new_secrets.push(row.key.clone());

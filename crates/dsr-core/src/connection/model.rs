@@ -74,11 +74,11 @@ pub struct ConnectionCreate {
     /// not even in `failed`.
     #[serde(default, skip_serializing_if = "never_shown")]
     #[schema(value_type = Option<Object>)]
-    pub secrets: Option<serde_json::Value>,
+    pub secrets: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Secrets given with a connection are never serialized back (bulk failures echo the item).
-fn never_shown(_: &Option<serde_json::Value>) -> bool {
+fn never_shown(_: &Option<serde_json::Map<String, serde_json::Value>>) -> bool {
     true
 }
 
@@ -132,7 +132,7 @@ pub struct SaasInstance {
     pub instance_key: String,
     /// The connection's secrets, checked against the template's connector params.
     #[schema(value_type = Object)]
-    pub secrets: serde_json::Value,
+    pub secrets: serde_json::Map<String, serde_json::Value>,
     /// Connection name (default: the template's name).
     #[serde(default)]
     pub name: Option<String>,

@@ -153,18 +153,19 @@ impl DieselConnectionService {
             return Err(DsrError::BadRequest(format!("the {kind} template's dataset: {}", problems.join("; "))));
         }
         let config = Arc::new(config);
-        let secrets = Secrets::parse_saas(Arc::clone(&config), instance.secrets, &self.saas).map_err(|e| match e {
-            DsrError::Invalid(problems) => DsrError::Invalid(
-                problems
-                    .into_iter()
-                    .map(|mut p| {
-                        p.loc.insert(0, validation::Loc::from("secrets"));
-                        p
-                    })
-                    .collect(),
-            ),
-            other => other,
-        })?;
+        let secrets = Secrets::parse_saas(Arc::clone(&config), serde_json::Value::Object(instance.secrets), &self.saas)
+            .map_err(|e| match e {
+                DsrError::Invalid(problems) => DsrError::Invalid(
+                    problems
+                        .into_iter()
+                        .map(|mut p| {
+                            p.loc.insert(0, validation::Loc::from("secrets"));
+                            p
+                        })
+                        .collect(),
+                ),
+                other => other,
+            })?;
         let key = instance.key.clone().unwrap_or_else(|| instance.instance_key.clone());
         if !crate::keys::is_fides_key(&key) {
             return Err(DsrError::invalid(
