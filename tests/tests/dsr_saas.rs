@@ -456,3 +456,105 @@ fn grouped_inputs_keep_each_upstream_record_together() {
     asked.sort();
     assert_eq!(asked, ["blog_id=b1&article_id=a1", "blog_id=b2&article_id=a2"]);
 }
+
+/// The shipped Gorgias template end to end: basic auth, cursor pages whose cursor sits in the
+/// page's `meta` (not in a record), tickets read through the customer's id and messages through
+/// each ticket's, and erasure PUTting each record's masked nested fields back, a message by its
+/// ticket and its own id kept together.
+#[test]
+fn gorgias_reads_cursor_pages_and_masks_customers_tickets_and_messages() {
+    let rt = runtime();
+    let server = HttpsServer::start(&rt);
+    // base64("agent@acme.io:gk_1")
+    let basic = "Basic YWdlbnRAYWNtZS5pbzpna18x";
+    let mount = |mock: MockBuilder, reply: ResponseTemplate| {
+        rt.block_on(mock.and(header("Authorization", basic)).respond_with(reply).mount(&server.mock));
+    };
+    mount(
+        Mock::given(method("GET")).and(path("/api/customers")).and(query_param("email", "jane@example.com")),
+        ResponseTemplate::new(200).set_body_json(json!({"data": [
+            {"id": 7, "email": "jane@example.com", "name": "Jane Doe", "firstname": "Jane", "language": "en"}
+        ], "meta": {"next_cursor": null}})),
+    );
+    let ticket = |id: i64| json!({"id": id, "subject": "Help", "customer": {"id": 7, "name": "Jane Doe"}});
+    let tickets = || Mock::given(method("GET")).and(path("/api/tickets")).and(query_param("customer_id", "7"));
+    mount(
+        tickets().and(query_param_is_missing("cursor")),
+        ResponseTemplate::new(200).set_body_json(json!({"data": [ticket(70)], "meta": {"next_cursor": "c2"}})),
+    );
+    mount(
+        tickets().and(query_param("cursor", "c2")),
+        ResponseTemplate::new(200).set_body_json(json!({"data": [ticket(71)], "meta": {"next_cursor": null}})),
+    );
+    mount(
+        Mock::given(method("GET")).and(path("/api/messages")).and(query_param("ticket_id", "70")),
+        ResponseTemplate::new(200).set_body_json(json!({"data": [
+            {"id": 700, "ticket_id": 70, "body_text": "Hi", "sender": {"email": "jane@example.com", "name": "Jane Doe"}}
+        ], "meta": {"next_cursor": null}})),
+    );
+    mount(
+        Mock::given(method("GET")).and(path("/api/messages")).and(query_param("ticket_id", "71")),
+        ResponseTemplate::new(200).set_body_json(json!({"data": [], "meta": {"next_cursor": null}})),
+    );
+    mount(Mock::given(method("PUT")), ResponseTemplate::new(200).set_body_json(json!({})));
+    let (app, _ca) = app_for(&server);
+    let domain = format!("localhost:{}", server.port);
+    actix_web::rt::System::new().block_on(async {
+        let service = app.service().await;
+        let root = app.root_token();
+        let secrets = json!({"domain": domain, "username": "agent@acme.io", "api_key": "gk_1"});
+        let created = send(
+            &service,
+            TestRequest::post()
+                .uri("/api/v1/connection/instantiate/gorgias")
+                .insert_header(bearer(&root))
+                .set_json(json!({"instance_key": "gorgias_acme", "secrets": secrets})),
+        )
+        .await;
+        assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
+        create_policy(
+            &service,
+            &root,
+            "gorgias_policy",
+            json!([
+                {"key": "gorgias_access", "action_type": "access", "targets": ["user"]},
+                {"key": "gorgias_erasure", "action_type": "erasure",
+                 "masking_strategy": {"strategy": "string_rewrite", "configuration": {"rewrite_value": "MASKED"}},
+                 "targets": ["user.name"]}
+            ]),
+        )
+        .await;
+        let request = create_request(
+            &service,
+            &root,
+            json!({"identity": {"email": "jane@example.com"}, "policy_key": "gorgias_policy"}),
+        )
+        .await;
+        let done = wait_done(&service, &root, &request).await;
+        assert_eq!(done["status"], "complete", "{done}");
+        let packages = download_packages(&service, &root, &request).await;
+        let package: Value = serde_json::from_slice(&packages[0].1).unwrap();
+        // The rule returns the fields under `user` (ticket and message ids are not).
+        let rows = |collection: &str| package[format!("gorgias_acme:{collection}")].as_array().unwrap().len();
+        assert_eq!(package["gorgias_acme:customer"][0]["id"], 7, "{package}");
+        assert_eq!(rows("tickets"), 2, "both cursor pages: {package}");
+        assert_eq!(rows("ticket_messages"), 1, "{package}");
+        assert_eq!(package["gorgias_acme:ticket_messages"][0]["sender"]["name"], "Jane Doe");
+    });
+    let mut puts: Vec<(String, Value)> = server
+        .received(&rt)
+        .iter()
+        .filter(|r| r.method.as_str() == "PUT")
+        .map(|r| (r.url.path().to_owned(), serde_json::from_slice(&r.body).unwrap()))
+        .collect();
+    puts.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        puts,
+        [
+            ("/api/customers/7/".to_owned(), json!({"name": "MASKED", "firstname": "MASKED"})),
+            ("/api/tickets/70/".to_owned(), json!({"customer": {"name": "MASKED"}})),
+            ("/api/tickets/70/messages/700/".to_owned(), json!({"sender": {"name": "MASKED"}})),
+            ("/api/tickets/71/".to_owned(), json!({"customer": {"name": "MASKED"}})),
+        ]
+    );
+}
