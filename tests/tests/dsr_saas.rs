@@ -558,3 +558,93 @@ fn gorgias_reads_cursor_pages_and_masks_customers_tickets_and_messages() {
         ]
     );
 }
+
+/// The shipped SurveyMonkey template end to end: bearer auth, offset pages (`page` counted up
+/// until a page is empty), surveys listed for anyone and narrowed through collectors to the
+/// subject's responses, and erasure by delete: the contact, and each response by its collector
+/// and its own id kept together.
+#[test]
+fn surveymonkey_pages_by_offset_and_deletes_the_subjects_records() {
+    let rt = runtime();
+    let server = HttpsServer::start(&rt);
+    let mount = |mock: MockBuilder, reply: ResponseTemplate, priority: u8| {
+        let authenticated = mock.and(header("Authorization", "Bearer smt_1"));
+        rt.block_on(authenticated.respond_with(reply).with_priority(priority).mount(&server.mock));
+    };
+    let page_one = |p: &str, data: Value| {
+        mount(
+            Mock::given(method("GET")).and(path(p)).and(query_param("page", "1")),
+            ResponseTemplate::new(200).set_body_json(json!({"data": data})),
+            1,
+        );
+    };
+    mount(
+        Mock::given(method("GET"))
+            .and(path("/v3/contacts"))
+            .and(query_param("search_by", "email"))
+            .and(query_param("search", "jane@example.com")),
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"data": [{"id": "c1", "first_name": "Jane", "email": "jane@example.com"}]})),
+        1,
+    );
+    page_one("/v3/surveys", json!([{"id": "s1", "title": "NPS"}]));
+    page_one("/v3/surveys/s1/collectors", json!([{"id": "k1", "name": "Web link"}]));
+    page_one(
+        "/v3/collectors/k1/responses/bulk",
+        json!([{"id": "r1", "collector_id": "k1", "first_name": "Jane", "email_address": "jane@example.com"}]),
+    );
+    // Page 2 of every list is empty.
+    mount(Mock::given(method("GET")), ResponseTemplate::new(200).set_body_json(json!({"data": []})), 10);
+    mount(Mock::given(method("DELETE")), ResponseTemplate::new(204), 1);
+    let (app, _ca) = app_for(&server);
+    let domain = format!("localhost:{}", server.port);
+    actix_web::rt::System::new().block_on(async {
+        let service = app.service().await;
+        let root = app.root_token();
+        let created = send(
+            &service,
+            TestRequest::post().uri("/api/v1/connection/instantiate/surveymonkey").insert_header(bearer(&root)).set_json(
+                json!({"instance_key": "surveymonkey_acme", "secrets": {"domain": domain, "api_token": "smt_1"}}),
+            ),
+        )
+        .await;
+        assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
+        create_policy(
+            &service,
+            &root,
+            "surveymonkey_policy",
+            json!([
+                {"key": "sm_access", "action_type": "access", "targets": ["user"]},
+                {"key": "sm_erasure", "action_type": "erasure", "masking_strategy": {"strategy": "null_rewrite"}, "targets": ["user.name"]}
+            ]),
+        )
+        .await;
+        let request = create_request(
+            &service,
+            &root,
+            json!({"identity": {"email": "jane@example.com"}, "policy_key": "surveymonkey_policy"}),
+        )
+        .await;
+        let done = wait_done(&service, &root, &request).await;
+        assert_eq!(done["status"], "complete", "{done}");
+        let packages = download_packages(&service, &root, &request).await;
+        let package: Value = serde_json::from_slice(&packages[0].1).unwrap();
+        assert_eq!(package["surveymonkey_acme:contacts"][0]["first_name"], "Jane", "{package}");
+        assert_eq!(package["surveymonkey_acme:survey_responses"][0]["email_address"], "jane@example.com", "{package}");
+    });
+    let received = server.received(&rt);
+    let mut deletes: Vec<&str> =
+        received.iter().filter(|r| r.method.as_str() == "DELETE").map(|r| r.url.path()).collect();
+    deletes.sort_unstable();
+    assert_eq!(deletes, ["/v3/collectors/k1/responses/r1", "/v3/contacts/c1"]);
+    // Offset pages: page 1, then page 2 (empty) ends each list.
+    let pages = |p: &str| -> Vec<String> {
+        received
+            .iter()
+            .filter(|r| r.url.path() == p)
+            .map(|r| r.url.query_pairs().find(|(k, _)| k == "page").map(|(_, v)| v.into_owned()).unwrap_or_default())
+            .collect()
+    };
+    assert_eq!(pages("/v3/surveys"), ["1", "2"]);
+    assert_eq!(pages("/v3/collectors/k1/responses/bulk"), ["1", "2"]);
+}
