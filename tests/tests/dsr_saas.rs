@@ -9,10 +9,12 @@
 
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
-use connectors::testing::wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
+use connectors::testing::wiremock::matchers::{
+    body_string_contains, header, method, path, query_param, query_param_is_missing,
+};
 use connectors::testing::wiremock::{Mock, MockBuilder, ResponseTemplate};
 use connectors::testing::{HttpsServer, runtime};
-use lethe_tests::shop::{create_policy, create_request, download_packages, wait_done};
+use lethe_tests::shop::{CustomerDb, Kind, create_policy, create_request, download_packages, register, wait_done};
 use lethe_tests::{TestApp, bearer, send};
 use serde_json::{Value, json};
 
@@ -647,4 +649,100 @@ fn surveymonkey_pages_by_offset_and_deletes_the_subjects_records() {
     };
     assert_eq!(pages("/v3/surveys"), ["1", "2"]);
     assert_eq!(pages("/v3/collectors/k1/responses/bulk"), ["1", "2"]);
+}
+
+/// A SaaS collection reached from a database (Braintree's external reference): the operator
+/// names the column of their own store that holds Braintree's customer ids, the request reads
+/// the subject's row there, then searches Braintree's GraphQL API by that id, and erasure masks
+/// the subject in both places, Braintree through its `updateCustomer` mutation.
+#[test]
+fn an_external_reference_reaches_braintree_from_the_customer_database() {
+    let rt = runtime();
+    let server = HttpsServer::start(&rt);
+    // base64("pub_1:priv_1")
+    let mount = |mock: MockBuilder, reply: ResponseTemplate| {
+        let authenticated = mock.and(header("Authorization", "Basic cHViXzE6cHJpdl8x"));
+        rt.block_on(authenticated.respond_with(reply).mount(&server.mock));
+    };
+    let graphql = || Mock::given(method("POST")).and(path("/graphql")).and(header("Braintree-Version", "2019-12-17"));
+    mount(
+        graphql().and(body_string_contains("CustomerSearchInput")).and(body_string_contains(r#""in": ["3"]"#)),
+        ResponseTemplate::new(200).set_body_json(json!({"data": {"search": {"customers": {"edges": [
+            {"node": {"id": "bt_3", "legacyId": "3", "firstName": "Jane", "lastName": "Customer"}}
+        ]}}}})),
+    );
+    mount(
+        graphql().and(body_string_contains("TransactionSearchInput")),
+        ResponseTemplate::new(200).set_body_json(json!({"data": {"search": {"transactions": {"edges": []}}}})),
+    );
+    mount(
+        graphql().and(body_string_contains("UpdateCustomer")),
+        ResponseTemplate::new(200).set_body_json(json!({"data": {"updateCustomer": {"customer": {}}}})),
+    );
+    let (app, _ca) = app_for(&server);
+    let domain = format!("localhost:{}", server.port);
+    let db = CustomerDb::create(Kind::Sqlite);
+    actix_web::rt::System::new().block_on(async {
+        let service = app.service().await;
+        let root = app.root_token();
+        register(&service, &root, &db, "shop", "shop_db").await;
+        // Braintree's template declares braintree_user_id but its reads name
+        // braintree_customer_id (Fides' tests pass both): both are given.
+        let reference = json!({"dataset": "shop_db", "field": "customer.id", "direction": "from"});
+        let secrets = json!({"domain": domain, "public_key": "pub_1", "private_key": "priv_1",
+                             "braintree_user_id": reference, "braintree_customer_id": reference});
+        let created = send(
+            &service,
+            TestRequest::post()
+                .uri("/api/v1/connection/instantiate/braintree")
+                .insert_header(bearer(&root))
+                .set_json(json!({"instance_key": "braintree_acme", "secrets": secrets})),
+        )
+        .await;
+        assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
+        create_policy(
+            &service,
+            &root,
+            "bt_policy",
+            json!([
+                {"key": "bt_access", "action_type": "access", "targets": ["user"]},
+                {"key": "bt_erasure", "action_type": "erasure",
+                 "masking_strategy": {"strategy": "string_rewrite", "configuration": {"rewrite_value": "MASKED"}},
+                 "targets": ["user.name"]}
+            ]),
+        )
+        .await;
+        let request = create_request(
+            &service,
+            &root,
+            json!({"identity": {"email": "jane@example.com"}, "policy_key": "bt_policy"}),
+        )
+        .await;
+        let done = wait_done(&service, &root, &request).await;
+        assert_eq!(done["status"], "complete", "{done}");
+        let packages = download_packages(&service, &root, &request).await;
+        let package: Value = serde_json::from_slice(&packages[0].1).unwrap();
+        assert_eq!(package["braintree_acme:customer"][0]["firstName"], "Jane", "{package}");
+        assert_eq!(package["shop_db:customer"][0]["name"], "Jane Customer", "{package}");
+    });
+    assert_eq!(db.text("SELECT name FROM customer WHERE id = 3").as_deref(), Some("MASKED"));
+    let updates: Vec<Value> = server
+        .received(&rt)
+        .iter()
+        .filter(|r| String::from_utf8_lossy(&r.body).contains("UpdateCustomer"))
+        .map(|r| r.body.clone())
+        .map(|body| {
+            // The template's GraphQL text has raw newlines inside its query string, which strict
+            // JSON refuses; the variables are what matter.
+            let text = String::from_utf8(body).unwrap();
+            let variables = &text[text.find("\"variables\"").unwrap()..];
+            serde_json::from_str(&format!("{{{}", variables)).unwrap()
+        })
+        .collect();
+    assert_eq!(
+        updates,
+        [
+            json!({"variables": {"input": {"customerId": "bt_3", "customer": {"firstName": "MASKED", "lastName": "MASKED"}}}})
+        ]
+    );
 }
