@@ -77,6 +77,47 @@ fn app_for(server: &HttpsServer) -> (TestApp, tempfile::TempDir) {
     (app, dir)
 }
 
+/// Creates a connection from the shipped template `kind` as `instance` with `secrets`.
+async fn instantiate<S, B>(service: &S, root: &str, kind: &str, instance: &str, secrets: Value)
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let created = send(
+        service,
+        TestRequest::post()
+            .uri(&format!("/api/v1/connection/instantiate/{kind}"))
+            .insert_header(bearer(root))
+            .set_json(json!({"instance_key": instance, "secrets": secrets})),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
+}
+
+/// Runs Jane's request under a new policy `key` of `rules`; returns its id and her access package.
+async fn janes_package<S, B>(service: &S, root: &str, key: &str, rules: Value) -> (String, Value)
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    create_policy(service, root, key, rules).await;
+    let request =
+        create_request(service, root, json!({"identity": {"email": "jane@example.com"}, "policy_key": key})).await;
+    let done = wait_done(service, root, &request).await;
+    assert_eq!(done["status"], "complete", "{done}");
+    let packages = download_packages(service, root, &request).await;
+    let package = serde_json::from_slice(&packages[0].1).unwrap();
+    (request, package)
+}
+
 #[test]
 fn stripe_connections_are_instantiated_managed_and_run_by_requests() {
     let rt = runtime();
@@ -100,10 +141,10 @@ fn stripe_connections_are_instantiated_managed_and_run_by_requests() {
         assert_eq!(schema.body["properties"]["domain"]["default"], "api.stripe.com");
 
         // Instantiation checks the secrets against the template, then creates both.
-        let instantiate = |body: Value| {
+        let instantiate_stripe = |body: Value| {
             TestRequest::post().uri("/api/v1/connection/instantiate/stripe").insert_header(bearer(&root)).set_json(body)
         };
-        let missing = send(&service, instantiate(json!({"instance_key": "stripe_acme", "secrets": {}}))).await;
+        let missing = send(&service, instantiate_stripe(json!({"instance_key": "stripe_acme", "secrets": {}}))).await;
         assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", missing.body);
         assert_eq!(missing.body["detail"][0]["loc"][1], "secrets", "{:?}", missing.body);
         assert!(missing.body["detail"][0]["msg"].as_str().unwrap().contains("api_key"), "{:?}", missing.body);
@@ -118,7 +159,7 @@ fn stripe_connections_are_instantiated_managed_and_run_by_requests() {
         assert_eq!(unknown.status, StatusCode::NOT_FOUND);
         assert!(unknown.body["detail"].as_str().unwrap().contains("SaaS connector type 'zendesk'"), "{:?}", unknown.body);
         let body = json!({"instance_key": "stripe_acme", "secrets": {"domain": domain, "api_key": "sk_wrong"}});
-        let created = send(&service, instantiate(body.clone())).await;
+        let created = send(&service, instantiate_stripe(body.clone())).await;
         assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
         assert_eq!(created.body["connection"]["key"], "stripe_acme");
         assert_eq!(created.body["connection"]["connection_type"], "saas");
@@ -129,7 +170,7 @@ fn stripe_connections_are_instantiated_managed_and_run_by_requests() {
             json!({"fides_key": "stripe_acme", "name": "Stripe", "type": "stripe"})
         );
         assert_eq!(created.body["dataset"]["fides_key"], "stripe_acme");
-        let again = send(&service, instantiate(body)).await;
+        let again = send(&service, instantiate_stripe(body)).await;
         assert_eq!(again.status, StatusCode::BAD_REQUEST);
         assert_eq!(again.body["detail"], "SaaS connector instance key 'stripe_acme' already exists.");
 
@@ -189,23 +230,10 @@ fn stripe_connections_are_instantiated_managed_and_run_by_requests() {
 
         // A request: the package holds Jane's customer and her three charges, and erasure
         // sends her customer back with the name masked.
-        create_policy(
-            &service,
-            &root,
-            "stripe_policy",
-            json!([
+        let (request, package) = janes_package(&service, &root, "stripe_policy", json!([
                 {"key": "stripe_access", "action_type": "access", "targets": ["user", "system"]},
                 {"key": "stripe_erasure", "action_type": "erasure", "masking_strategy": {"strategy": "null_rewrite"}, "targets": ["user.name"]}
-            ]),
-        )
-        .await;
-        let request =
-            create_request(&service, &root, json!({"identity": {"email": "jane@example.com"}, "policy_key": "stripe_policy"}))
-                .await;
-        let done = wait_done(&service, &root, &request).await;
-        assert_eq!(done["status"], "complete", "{done}");
-        let packages = download_packages(&service, &root, &request).await;
-        let package: Value = serde_json::from_slice(&packages[0].1).unwrap();
+            ])).await;
         let customers = package["stripe_acme:customer"].as_array().unwrap();
         assert_eq!(customers.len(), 1, "{package}");
         assert_eq!(customers[0]["email"], "jane@example.com");
@@ -280,15 +308,15 @@ fn hubspot_nested_fields_are_masked_through_the_api() {
     actix_web::rt::System::new().block_on(async {
         let service = app.service().await;
         let root = app.root_token();
-        let created = send(
+        instantiate(
             &service,
-            TestRequest::post().uri("/api/v1/connection/instantiate/hubspot").insert_header(bearer(&root)).set_json(
-                json!({"instance_key": "hubspot_acme", "secrets": {"domain": domain, "private_app_token": "pat-1"}}),
-            ),
+            &root,
+            "hubspot",
+            "hubspot_acme",
+            json!({"domain": domain, "private_app_token": "pat-1"}),
         )
         .await;
-        assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
-        create_policy(
+        let (_, package) = janes_package(
             &service,
             &root,
             "hubspot_policy",
@@ -300,16 +328,6 @@ fn hubspot_nested_fields_are_masked_through_the_api() {
             ]),
         )
         .await;
-        let request = create_request(
-            &service,
-            &root,
-            json!({"identity": {"email": "jane@example.com"}, "policy_key": "hubspot_policy"}),
-        )
-        .await;
-        let done = wait_done(&service, &root, &request).await;
-        assert_eq!(done["status"], "complete", "{done}");
-        let packages = download_packages(&service, &root, &request).await;
-        let package: Value = serde_json::from_slice(&packages[0].1).unwrap();
         assert_eq!(package["hubspot_acme:contacts"][0]["properties"]["firstname"], "Jane", "{package}");
         let owners: Vec<&str> =
             package["hubspot_acme:owners"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
@@ -419,31 +437,15 @@ fn grouped_inputs_keep_each_upstream_record_together() {
     actix_web::rt::System::new().block_on(async {
         let service = app.service().await;
         let root = app.root_token();
-        let created = send(
-            &service,
-            TestRequest::post().uri("/api/v1/connection/instantiate/shopify").insert_header(bearer(&root)).set_json(
-                json!({"instance_key": "shopify_acme", "secrets": {"domain": domain, "access_token": "shpat_1"}}),
-            ),
-        )
-        .await;
-        assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
-        create_policy(
+        instantiate(&service, &root, "shopify", "shopify_acme", json!({"domain": domain, "access_token": "shpat_1"}))
+            .await;
+        let (_, package) = janes_package(
             &service,
             &root,
             "shopify_policy",
             json!([{"key": "shopify_access", "action_type": "access", "targets": ["user"]}]),
         )
         .await;
-        let request = create_request(
-            &service,
-            &root,
-            json!({"identity": {"email": "jane@example.com"}, "policy_key": "shopify_policy"}),
-        )
-        .await;
-        let done = wait_done(&service, &root, &request).await;
-        assert_eq!(done["status"], "complete", "{done}");
-        let packages = download_packages(&service, &root, &request).await;
-        let package: Value = serde_json::from_slice(&packages[0].1).unwrap();
         let comments = package["shopify_acme:blog_article_comments"].as_array().unwrap();
         // Jane's comment, once per article it was returned for; Bob's never.
         assert!(comments.iter().all(|c| c["email"] == "jane@example.com"), "{package}");
@@ -505,16 +507,8 @@ fn gorgias_reads_cursor_pages_and_masks_customers_tickets_and_messages() {
         let service = app.service().await;
         let root = app.root_token();
         let secrets = json!({"domain": domain, "username": "agent@acme.io", "api_key": "gk_1"});
-        let created = send(
-            &service,
-            TestRequest::post()
-                .uri("/api/v1/connection/instantiate/gorgias")
-                .insert_header(bearer(&root))
-                .set_json(json!({"instance_key": "gorgias_acme", "secrets": secrets})),
-        )
-        .await;
-        assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
-        create_policy(
+        instantiate(&service, &root, "gorgias", "gorgias_acme", secrets).await;
+        let (_, package) = janes_package(
             &service,
             &root,
             "gorgias_policy",
@@ -526,16 +520,6 @@ fn gorgias_reads_cursor_pages_and_masks_customers_tickets_and_messages() {
             ]),
         )
         .await;
-        let request = create_request(
-            &service,
-            &root,
-            json!({"identity": {"email": "jane@example.com"}, "policy_key": "gorgias_policy"}),
-        )
-        .await;
-        let done = wait_done(&service, &root, &request).await;
-        assert_eq!(done["status"], "complete", "{done}");
-        let packages = download_packages(&service, &root, &request).await;
-        let package: Value = serde_json::from_slice(&packages[0].1).unwrap();
         // The rule returns the fields under `user` (ticket and message ids are not).
         let rows = |collection: &str| package[format!("gorgias_acme:{collection}")].as_array().unwrap().len();
         assert_eq!(package["gorgias_acme:customer"][0]["id"], 7, "{package}");
@@ -603,34 +587,11 @@ fn surveymonkey_pages_by_offset_and_deletes_the_subjects_records() {
     actix_web::rt::System::new().block_on(async {
         let service = app.service().await;
         let root = app.root_token();
-        let created = send(
-            &service,
-            TestRequest::post().uri("/api/v1/connection/instantiate/surveymonkey").insert_header(bearer(&root)).set_json(
-                json!({"instance_key": "surveymonkey_acme", "secrets": {"domain": domain, "api_token": "smt_1"}}),
-            ),
-        )
-        .await;
-        assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
-        create_policy(
-            &service,
-            &root,
-            "surveymonkey_policy",
-            json!([
+        instantiate(&service, &root, "surveymonkey", "surveymonkey_acme", json!({"domain": domain, "api_token": "smt_1"})).await;
+        let (_, package) = janes_package(&service, &root, "surveymonkey_policy", json!([
                 {"key": "sm_access", "action_type": "access", "targets": ["user"]},
                 {"key": "sm_erasure", "action_type": "erasure", "masking_strategy": {"strategy": "null_rewrite"}, "targets": ["user.name"]}
-            ]),
-        )
-        .await;
-        let request = create_request(
-            &service,
-            &root,
-            json!({"identity": {"email": "jane@example.com"}, "policy_key": "surveymonkey_policy"}),
-        )
-        .await;
-        let done = wait_done(&service, &root, &request).await;
-        assert_eq!(done["status"], "complete", "{done}");
-        let packages = download_packages(&service, &root, &request).await;
-        let package: Value = serde_json::from_slice(&packages[0].1).unwrap();
+            ])).await;
         assert_eq!(package["surveymonkey_acme:contacts"][0]["first_name"], "Jane", "{package}");
         assert_eq!(package["surveymonkey_acme:survey_responses"][0]["email_address"], "jane@example.com", "{package}");
     });
@@ -691,16 +652,8 @@ fn an_external_reference_reaches_braintree_from_the_customer_database() {
         let reference = json!({"dataset": "shop_db", "field": "customer.id", "direction": "from"});
         let secrets = json!({"domain": domain, "public_key": "pub_1", "private_key": "priv_1",
                              "braintree_user_id": reference, "braintree_customer_id": reference});
-        let created = send(
-            &service,
-            TestRequest::post()
-                .uri("/api/v1/connection/instantiate/braintree")
-                .insert_header(bearer(&root))
-                .set_json(json!({"instance_key": "braintree_acme", "secrets": secrets})),
-        )
-        .await;
-        assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
-        create_policy(
+        instantiate(&service, &root, "braintree", "braintree_acme", secrets).await;
+        let (_, package) = janes_package(
             &service,
             &root,
             "bt_policy",
@@ -712,16 +665,6 @@ fn an_external_reference_reaches_braintree_from_the_customer_database() {
             ]),
         )
         .await;
-        let request = create_request(
-            &service,
-            &root,
-            json!({"identity": {"email": "jane@example.com"}, "policy_key": "bt_policy"}),
-        )
-        .await;
-        let done = wait_done(&service, &root, &request).await;
-        assert_eq!(done["status"], "complete", "{done}");
-        let packages = download_packages(&service, &root, &request).await;
-        let package: Value = serde_json::from_slice(&packages[0].1).unwrap();
         assert_eq!(package["braintree_acme:customer"][0]["firstName"], "Jane", "{package}");
         assert_eq!(package["shop_db:customer"][0]["name"], "Jane Customer", "{package}");
     });

@@ -113,18 +113,13 @@ impl DieselConnectionService {
     }
 
     fn to_connection(&self, row: ConnectionRow) -> Result<Connection> {
-        let secrets = secrets::open(&self.key, &row)?.map(|s| s.masked());
-        let saas_config = match row.connection_type {
-            ConnectionType::Saas if row.saas_config.is_some() => {
-                let config = secrets::saas_config(&row)?;
-                Some(SaasConfigSummary {
-                    fides_key: config.fides_key.clone(),
-                    name: config.name.clone(),
-                    kind: config.kind.clone(),
-                })
-            }
-            _ => None,
-        };
+        let opened = secrets::open_with_config(&self.key, &row)?;
+        let secrets = opened.secrets.map(|s| s.masked());
+        let saas_config = opened.saas_config.map(|config| SaasConfigSummary {
+            fides_key: config.fides_key.clone(),
+            name: config.name.clone(),
+            kind: config.kind.clone(),
+        });
         Ok(Connection {
             saas_config,
             connection_type: row.connection_type,
@@ -139,6 +134,19 @@ impl DieselConnectionService {
             disabled: row.disabled,
             description: row.description,
         })
+    }
+
+    /// Saves a connection whose secrets or config changed, tells the other processes, and closes
+    /// what was opened with the old ones now rather than when the next request notices.
+    fn save_changed(&self, row: &mut ConnectionRow) -> Result<()> {
+        row.updated_at = db::now();
+        self.db.conn()?.write_transaction(|c| {
+            repo::save_connection(c, row, true)?;
+            ChangeFeed::publish(c, CONNECTIONS_TOPIC)?;
+            Ok::<_, DsrError>(())
+        })?;
+        self.stores.close(&row.key);
+        Ok(())
     }
 
     /// Runs the test, records its outcome on the connection and words the answer.
@@ -245,14 +253,7 @@ impl ConnectionService for DieselConnectionService {
         let mut row = repo::connection_row(&mut *self.db.conn()?, key)?;
         let secrets = Secrets::parse_for(&row, secrets, &self.saas)?;
         row.secrets = Some(secrets::seal(&self.key, &secrets)?);
-        row.updated_at = db::now();
-        self.db.conn()?.write_transaction(|c| {
-            repo::save_connection(c, &row, true)?;
-            ChangeFeed::publish(c, CONNECTIONS_TOPIC)?;
-            Ok::<_, DsrError>(())
-        })?;
-        // Connections opened with the old secrets go now, not when the next request notices.
-        self.stores.close(key);
+        self.save_changed(&mut row)?;
         let msg = format!("Secrets updated for ConnectionConfig with key: {key}.");
         if verify {
             self.run_test(&row, &secrets, msg)

@@ -61,14 +61,7 @@ impl DieselConnectionService {
         let mut row = saas_row(&mut *self.db.conn()?, key)?;
         let config = checked(config)?;
         row.saas_config = Some(stored_text(&config)?);
-        row.updated_at = db::now();
-        self.db.conn()?.write_transaction(|c| {
-            repo::save_connection(c, &row, true)?;
-            ChangeFeed::publish(c, CONNECTIONS_TOPIC)?;
-            Ok::<_, DsrError>(())
-        })?;
-        // Calls made with the old config go now.
-        self.stores.close(key);
+        self.save_changed(&mut row)?;
         Ok(config)
     }
 

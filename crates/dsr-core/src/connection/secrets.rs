@@ -123,6 +123,26 @@ pub(crate) fn saas_config(row: &ConnectionRow) -> Result<Arc<SaasConfig>> {
         .map_err(|problems| corrupt(problems.iter().map(|p| p.msg.clone()).collect::<Vec<_>>().join("; ")))
 }
 
+/// A connection's secrets, opened, and the SaaS config of a SaaS connection that has one.
+pub(crate) struct Opened {
+    /// The secrets, if set.
+    pub(crate) secrets: Option<Secrets>,
+    /// The `saas_config`, read once.
+    pub(crate) saas_config: Option<Arc<SaasConfig>>,
+}
+
+/// [`open`], with the SaaS config the secrets were opened with (read from the row only when
+/// there are no secrets).
+pub(crate) fn open_with_config(key: &AppKey, row: &ConnectionRow) -> Result<Opened> {
+    let secrets = open(key, row)?;
+    let saas_config = match secrets.as_ref().map(|s| &s.schema) {
+        Some(Schema::Saas(config)) => Some(Arc::clone(config)),
+        _ if row.connection_type == ConnectionType::Saas && row.saas_config.is_some() => Some(saas_config(row)?),
+        _ => None,
+    };
+    Ok(Opened { secrets, saas_config })
+}
+
 /// The secrets sealed with the application key, as stored.
 pub(crate) fn seal(key: &AppKey, secrets: &Secrets) -> Result<Vec<u8>> {
     let plain = serde_json::to_vec(secrets.to_json()).map_err(|e| DsrError::invalid(Vec::new(), e.to_string()))?;

@@ -488,8 +488,7 @@ fn row_updates(
             let set = masked
                 .iter()
                 .filter_map(|m| {
-                    let found =
-                        row.get(&m.path).or_else(|| m.path.split('.').try_fold(row, |here, part| here.get(part)));
+                    let found = inputs::value_at(row, &m.path);
                     // A record sent back whole is changed only where it has the field.
                     if whole && found.is_none() {
                         return None;
@@ -555,10 +554,7 @@ fn grouped_inputs(
             let group: serde_json::Map<String, Value> = fields
                 .iter()
                 .filter_map(|(field, path)| {
-                    let value = row
-                        .get(*path)
-                        .or_else(|| path.split('.').try_fold(&row, |here, part| here.get(part)))
-                        .filter(|v| !v.is_null())?;
+                    let value = inputs::value_at(&row, path).filter(|v| !v.is_null())?;
                     Some(((*field).to_owned(), value.clone()))
                 })
                 .collect();
@@ -868,39 +864,41 @@ impl Executor {
         let mut pairs = Vec::new();
         let mut stores = HashMap::new();
         let mut writable = Vec::new();
+        // Each connection's secrets (and SaaS config) are opened once, however many datasets it has.
+        let mut opened: HashMap<String, secrets::Opened> = HashMap::new();
         for (dataset_row, connection_row) in rows {
             let mut dataset = dataset_repo::parse(&dataset_row)?;
-            let opened = secrets::open(self.vault.key(), &connection_row)?;
+            let key = connection_row.key.clone();
+            if !opened.contains_key(&key) {
+                let open = secrets::open_with_config(self.vault.key(), &connection_row)?;
+                if connection_row.access == AccessLevel::Write {
+                    writable.push(key.clone());
+                }
+                let store = match &open.secrets {
+                    Some(secrets) => {
+                        // The config is part of what the open connector was made from.
+                        let mut fingerprint = connection_row.secrets.clone().unwrap_or_default();
+                        fingerprint.extend(connection_row.saas_config.as_deref().unwrap_or_default().as_bytes());
+                        self.stores.get(&key, &fingerprint, || secrets.connector(&self.saas))
+                    }
+                    None => Err(StoreError(format!("connection {key} has no secrets"))),
+                };
+                stores.insert(key.clone(), store);
+                opened.insert(key.clone(), open);
+            }
             if connection_row.connection_type == ConnectionType::Saas {
                 // The endpoints' params become the collections' identity fields and edges.
-                let Some(config) = connection_row.saas_config.as_ref().map(|_| secrets::saas_config(&connection_row))
-                else {
-                    return Ok(Err(format!("connection {} has no saas_config", connection_row.key)));
+                let open = &opened[&key];
+                let Some(config) = &open.saas_config else {
+                    return Ok(Err(format!("connection {key} has no saas_config")));
                 };
-                let config = config?;
-                let given = opened.as_ref().map_or(&Value::Null, |s| s.to_json());
-                if let Err(message) = dataset_saas::merge(&mut dataset, &config, given) {
-                    return Ok(Err(format!("connection {}: {message}", connection_row.key)));
+                let given = open.secrets.as_ref().map_or(&Value::Null, |s| s.to_json());
+                if let Err(message) = dataset_saas::merge(&mut dataset, config, given) {
+                    return Ok(Err(format!("connection {key}: {message}")));
                 }
             }
-            pairs.push((dataset.clone(), connection_row.key.clone()));
+            pairs.push((dataset.clone(), key));
             datasets.push(dataset);
-            if stores.contains_key(&connection_row.key) {
-                continue;
-            }
-            if connection_row.access == AccessLevel::Write {
-                writable.push(connection_row.key.clone());
-            }
-            let store = match opened {
-                Some(secrets) => {
-                    // The config is part of what the open connector was made from.
-                    let mut fingerprint = connection_row.secrets.clone().unwrap_or_default();
-                    fingerprint.extend(connection_row.saas_config.as_deref().unwrap_or_default().as_bytes());
-                    self.stores.get(&connection_row.key, &fingerprint, || secrets.connector(&self.saas))
-                }
-                None => Err(StoreError(format!("connection {} has no secrets", connection_row.key))),
-            };
-            stores.insert(connection_row.key.clone(), store);
         }
         Ok(Graph::build(&pairs).map(|graph| World { graph, datasets, stores, writable }).map_err(|e| e.0))
     }

@@ -39,6 +39,12 @@ impl FieldValues<'_> {
     }
 }
 
+/// The value at `path` of `row`: a column of that name, else the dotted path into nested
+/// values of API records.
+pub(crate) fn value_at<'v>(row: &'v Value, path: &str) -> Option<&'v Value> {
+    row.get(path).or_else(|| path.split('.').try_fold(row, |here, part| here.get(part)))
+}
+
 /// The value at `path` of `row` (dotted for nested values of API records), taken out of it;
 /// null when absent.
 fn take_path(row: &mut Value, path: &str) -> Value {
