@@ -25,12 +25,16 @@ fn operations(document: &Value) -> Vec<Operation> {
     for (path, item) in document["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             let Ok(method) = method.to_uppercase().parse::<Method>() else { continue };
-            let scopes = operation.get("security").and_then(Value::as_array).map(|requirements| {
-                requirements
-                    .iter()
-                    .flat_map(|r| r.as_object().unwrap().values())
-                    .flat_map(|s| s.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()))
-                    .collect()
+            // OAuth scopes; an operation authorised by a token of its own (a webhook's
+            // `reply-to-token`) is walked as a public one.
+            let scopes = operation.get("security").and_then(Value::as_array).and_then(|requirements| {
+                let oauth: Vec<&Value> = requirements.iter().filter_map(|r| r.get("oauth2")).collect();
+                (!oauth.is_empty()).then(|| {
+                    oauth
+                        .iter()
+                        .flat_map(|s| s.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()))
+                        .collect()
+                })
             });
             let documented =
                 operation["responses"].as_object().unwrap().keys().filter_map(|code| code.parse().ok()).collect();

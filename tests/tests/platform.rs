@@ -118,6 +118,8 @@ fn every_protected_operation_documents_its_scope_and_auth_errors() {
         ("post", "/api/v1/privacy-request"),
         ("post", "/api/v1/privacy-request/{id}/verify"),
         ("get", "/api/v1/privacy-request/{id}/access-package"),
+        // Authorised by the request-bound token the webhook was sent, not an OAuth client.
+        ("post", "/api/v1/privacy-request/{id}/resume"),
     ]
     .into();
     let known: BTreeSet<&str> = auth::scopes::ALL.iter().copied().collect();

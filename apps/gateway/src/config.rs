@@ -171,6 +171,10 @@ pub struct ExecutionSettings {
     /// Largest access package a request may produce, in bytes (`LETHE__EXECUTION__MAX_PACKAGE_BYTES`);
     /// a request whose package would be larger fails, naming the collection. Unset: no limit.
     pub max_package_bytes: Option<u64>,
+    /// How long a two-way policy webhook may keep a request paused, in seconds
+    /// (`LETHE__EXECUTION__WEBHOOK_PAUSE_TIMEOUT_SECONDS`, default 7 days): its resume token is
+    /// valid that long, and a request still paused then fails.
+    pub webhook_pause_timeout_seconds: u64,
 }
 
 impl Default for ExecutionSettings {
@@ -180,6 +184,7 @@ impl Default for ExecutionSettings {
             require_manual_request_approval: false,
             identity_verification_code_ttl_seconds: 600,
             max_package_bytes: None,
+            webhook_pause_timeout_seconds: 7 * 24 * 3600,
         }
     }
 }
@@ -455,6 +460,9 @@ impl Settings {
         }
         if self.execution.identity_verification_code_ttl_seconds == 0 {
             return invalid("execution.identity_verification_code_ttl_seconds", "must be at least 1");
+        }
+        if self.execution.webhook_pause_timeout_seconds == 0 {
+            return invalid("execution.webhook_pause_timeout_seconds", "must be at least 1");
         }
         if self.execution.max_package_bytes == Some(0) {
             return invalid("execution.max_package_bytes", "must be at least 1 (leave it unset for no limit)");

@@ -30,6 +30,10 @@ pub fn base() -> OpenApi {
                 ("Privacy Request Redaction Patterns", "Regex patterns that hide names in DSR packages"),
                 ("Taxonomy", "The fideslang data categories, uses and subjects"),
                 ("DSR Policy", "Policies, rules and targets of data-subject requests"),
+                (
+                    "DSR Policy Webhooks",
+                    "HTTPS endpoints a policy calls before and after a request runs; two-way ones may pause it",
+                ),
                 ("Storage", "Where access packages are written"),
                 ("Connections", "Connections to the subject's data stores"),
                 ("Datasets", "Fideslang datasets describing a connection's collections and fields"),
@@ -63,6 +67,13 @@ pub fn base() -> OpenApi {
     api.components
         .get_or_insert_with(Default::default)
         .add_security_scheme(SECURITY_SCHEME, SecurityScheme::OAuth2(OAuth2::new([flow])));
+    // The token a two-way pre-execution webhook is sent (`reply-to-token`) to resume its request.
+    let mut reply_to = utoipa::openapi::security::Http::new(utoipa::openapi::security::HttpAuthScheme::Bearer);
+    reply_to.description =
+        Some("The `reply-to-token` header a two-way pre-execution webhook was called with".to_owned());
+    api.components
+        .get_or_insert_with(Default::default)
+        .add_security_scheme("reply_to_token", SecurityScheme::Http(reply_to));
     api
 }
 
@@ -81,6 +92,8 @@ pub fn finish(api: &mut OpenApi) {
     // Bodies named only inside `IntoResponses` enums, which utoipa-actix-web does not collect.
     register::<dsr_core::ManualRequest>(api);
     register::<dsr_core::ManualInput>(api);
+    // Path parameters typed by a schema of their own.
+    register::<dsr_core::WebhookTiming>(api);
 }
 
 /// Adds `T`'s schema, and every schema it refers to, to the components.

@@ -124,6 +124,7 @@ impl Application {
             Duration::from_secs(settings.execution.identity_verification_code_ttl_seconds);
         request_settings.code_delivery = code_delivery(&settings)?;
         request_settings.max_package_bytes = settings.execution.max_package_bytes;
+        request_settings.webhook_pause_timeout = Duration::from_secs(settings.execution.webhook_pause_timeout_seconds);
         request_settings.saas_client = saas_client(&settings)?;
         let saas = request_settings.saas_client.clone();
         let requests = DieselRequestService::new(database.clone(), key.clone(), request_settings, redaction.clone())
@@ -172,6 +173,7 @@ impl Application {
             notices: Arc::new(DieselNoticesService::new(database.clone())),
             taxonomy: Arc::new(Taxonomy::embedded()),
             policies: Arc::new(DieselPolicyService::new(database.clone())),
+            webhooks: Arc::new(dsr_core::DieselWebhookService::new(database.clone(), key.clone())),
             storage: Arc::new(DieselStorageService::new(database.clone())),
             connections: Arc::new(
                 DieselConnectionService::new(database.clone(), key).with_stores(stores).with_saas_client(saas),

@@ -7,6 +7,7 @@ use auth::AuthService;
 use db::Database;
 use dsr_core::{
     ConnectionService, DatasetService, ManualFieldService, PolicyService, RequestService, StorageService, Taxonomy,
+    WebhookService,
 };
 use notices_ropa::NoticesService;
 use redaction::RedactionService;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub taxonomy: Arc<Taxonomy>,
     /// DSR policies, their rules and targets.
     pub policies: Arc<dyn PolicyService>,
+    /// Webhooks of policies.
+    pub webhooks: Arc<dyn WebhookService>,
     /// Storage destinations of access packages.
     pub storage: Arc<dyn StorageService>,
     /// Connections to the subject's data stores.

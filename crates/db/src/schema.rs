@@ -396,6 +396,42 @@ diesel::table! {
         cancel_reason -> Nullable<Text>,
         /// Masking secrets (JSON), sealed.
         masking_secrets -> Nullable<Binary>,
+        /// When a two-way pre-execution webhook halted it.
+        paused_at -> Nullable<Timestamp>,
+        /// The webhook that halted it (its resume token names it).
+        paused_webhook_id -> Nullable<Text>,
+        /// Pre-execution webhooks at or before this position have run.
+        pre_webhooks_after -> Nullable<Integer>,
+        /// Every pre-execution webhook has run.
+        pre_webhooks_done -> Bool,
+        /// Identities webhooks derived (JSON), sealed.
+        derived_identity -> Nullable<Binary>,
+    }
+}
+
+diesel::table! {
+    /// Webhooks a policy calls before and after a request runs.
+    policy_webhooks (id) {
+        /// `pwh_<uuid>`.
+        id -> Text,
+        /// Key, unique per timing.
+        key -> Text,
+        /// Name.
+        name -> Text,
+        /// The policy.
+        policy_id -> Text,
+        /// The `https` connection called.
+        connection_id -> Text,
+        /// `pre_execution` or `post_execution`.
+        timing -> Text,
+        /// `one_way` or `two_way`.
+        direction -> Text,
+        /// Call order, from 0.
+        position -> Integer,
+        /// Creation time.
+        created_at -> Timestamp,
+        /// Last change.
+        updated_at -> Timestamp,
     }
 }
 
@@ -757,6 +793,8 @@ diesel::joinable!(products -> spaces (space_id));
 diesel::joinable!(products -> processing_purposes (processing_purpose_id));
 diesel::joinable!(privacy_requests -> policies (policy_id));
 diesel::joinable!(privacy_request_identities -> privacy_requests (privacy_request_id));
+diesel::joinable!(policy_webhooks -> policies (policy_id));
+diesel::joinable!(policy_webhooks -> connections (connection_id));
 diesel::joinable!(execution_logs -> privacy_requests (privacy_request_id));
 diesel::joinable!(privacy_request_verifications -> privacy_requests (privacy_request_id));
 diesel::joinable!(manual_request_fields -> connections (connection_id));
@@ -787,6 +825,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     connections,
     datasets,
     privacy_requests,
+    policy_webhooks,
     privacy_request_identities,
     execution_logs,
     privacy_request_checkpoints,

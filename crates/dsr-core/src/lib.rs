@@ -22,6 +22,7 @@ pub mod manual;
 pub mod policy;
 pub mod request;
 pub mod storage;
+pub mod webhook;
 
 pub use bulk::{BulkBody, BulkFailure, BulkResponse, MAX_BULK};
 pub use connection::{
@@ -53,3 +54,7 @@ pub use storage::{
     DieselStorageService, StorageConfig, StorageConfigCreate, StorageConfigList, StorageService, StorageType,
 };
 pub use taxonomy::{DataCategoryKey, DataSubjectKey, DataUseKey, Taxonomy, TaxonomyItem};
+pub use webhook::{
+    DieselWebhookService, PolicyWebhook, PolicyWebhookCreate, PolicyWebhookUpdate, WebhookDirection, WebhookOrder,
+    WebhookService, WebhookTiming, WebhookUpdated, WebhooksReordered,
+};

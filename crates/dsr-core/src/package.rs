@@ -417,7 +417,7 @@ pub struct Rendered {
     pub extension: &'static str,
 }
 
-/// Renders `package` (`"dataset:collection"` → rows) in memory: what [`write`] writes.
+/// Renders `package` (`"dataset:collection"` → rows) in memory: what [`write()`] writes.
 pub fn render(
     package: &Map<String, Value>,
     format: ResponseFormat,

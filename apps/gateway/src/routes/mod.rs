@@ -17,6 +17,7 @@ pub mod notices;
 pub mod oauth;
 pub mod redaction;
 pub mod requests;
+pub mod webhooks;
 
 /// Mounts every documented route.
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     notices::configure(cfg);
     dsr::configure(cfg);
     requests::configure(cfg);
+    webhooks::configure(cfg);
     assessments::configure(cfg);
 }
 

@@ -113,27 +113,7 @@ impl DieselConnectionService {
     }
 
     fn to_connection(&self, row: ConnectionRow) -> Result<Connection> {
-        let opened = secrets::open_with_config(&self.key, &row)?;
-        let secrets = opened.secrets.map(|s| s.masked());
-        let saas_config = opened.saas_config.map(|config| SaasConfigSummary {
-            fides_key: config.fides_key.clone(),
-            name: config.name.clone(),
-            kind: config.kind.clone(),
-        });
-        Ok(Connection {
-            saas_config,
-            connection_type: row.connection_type,
-            access: row.access,
-            secrets,
-            last_test_timestamp: row.last_test_at.map(db::utc),
-            last_test_succeeded: row.last_test_succeeded,
-            created_at: db::utc(row.created_at),
-            updated_at: db::utc(row.updated_at),
-            key: row.key,
-            name: row.name,
-            disabled: row.disabled,
-            description: row.description,
-        })
+        view(&self.key, row)
     }
 
     /// Saves a connection whose secrets or config changed, tells the other processes, and closes
@@ -151,6 +131,9 @@ impl DieselConnectionService {
 
     /// Runs the test, records its outcome on the connection and words the answer.
     fn run_test(&self, row: &ConnectionRow, secrets: &Secrets, msg: String) -> Result<TestResult> {
+        if !secrets.testable() {
+            return Ok(TestResult { msg, test_status: Some(TestStatus::Skipped), failure_reason: None });
+        }
         let outcome = secrets.test(&self.saas);
         repo::record_test(&mut *self.db.conn()?, &row.id, outcome.is_ok())?;
         Ok(match outcome {
@@ -158,6 +141,31 @@ impl DieselConnectionService {
             Err(reason) => TestResult { msg, test_status: Some(TestStatus::Failed), failure_reason: Some(reason.0) },
         })
     }
+}
+
+/// A connection as shown: secrets masked, the SaaS config in short.
+pub(crate) fn view(key: &AppKey, row: ConnectionRow) -> Result<Connection> {
+    let opened = secrets::open_with_config(key, &row)?;
+    let secrets = opened.secrets.map(|s| s.masked());
+    let saas_config = opened.saas_config.map(|config| SaasConfigSummary {
+        fides_key: config.fides_key.clone(),
+        name: config.name.clone(),
+        kind: config.kind.clone(),
+    });
+    Ok(Connection {
+        saas_config,
+        connection_type: row.connection_type,
+        access: row.access,
+        secrets,
+        last_test_timestamp: row.last_test_at.map(db::utc),
+        last_test_succeeded: row.last_test_succeeded,
+        created_at: db::utc(row.created_at),
+        updated_at: db::utc(row.updated_at),
+        key: row.key,
+        name: row.name,
+        disabled: row.disabled,
+        description: row.description,
+    })
 }
 
 impl ConnectionService for DieselConnectionService {

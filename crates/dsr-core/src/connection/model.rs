@@ -21,6 +21,9 @@ db::text_enum! {
         Saas => "saas",
         /// Data a person looks up and uploads per request (Fides' `manual_webhook` is an alias).
         ManualRequest => "manual_request" | "manual_webhook",
+        /// An HTTPS endpoint policy webhooks call before or after a request runs (no data of
+        /// its own).
+        Https => "https",
     }
 }
 
@@ -29,7 +32,7 @@ impl ConnectionType {
     /// connections (a SaaS connection's secrets follow its `saas_config`).
     pub fn store_kind(self) -> Option<&'static connectors::Kind> {
         match self {
-            ConnectionType::ManualRequest | ConnectionType::Saas => None,
+            ConnectionType::ManualRequest | ConnectionType::Saas | ConnectionType::Https => None,
             store => connectors::registry::find(store.as_str()),
         }
     }
@@ -56,7 +59,7 @@ pub struct ConnectionCreate {
     pub key: Option<String>,
     /// Name.
     pub name: String,
-    /// `postgres`, `mysql`, `mariadb`, `sqlite`, `saas` or `manual_request`.
+    /// `postgres`, `mysql`, `mariadb`, `sqlite`, `saas`, `manual_request` or `https`.
     pub connection_type: ConnectionType,
     /// `read` or `write`.
     pub access: AccessLevel,
@@ -89,7 +92,7 @@ pub struct Connection {
     pub key: String,
     /// Name.
     pub name: String,
-    /// `postgres`, `mysql`, `mariadb`, `sqlite`, `saas` or `manual_request`.
+    /// `postgres`, `mysql`, `mariadb`, `sqlite`, `saas`, `manual_request` or `https`.
     pub connection_type: ConnectionType,
     /// `read` or `write`.
     pub access: AccessLevel,
@@ -151,6 +154,8 @@ db::text_enum! {
         Succeeded => "succeeded",
         /// Could not connect; see `failure_reason`.
         Failed => "failed",
+        /// Nothing to test: an `https` connection is only called by policy webhooks.
+        Skipped => "skipped",
     }
 }
 

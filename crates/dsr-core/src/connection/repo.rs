@@ -38,6 +38,16 @@ pub(crate) fn find_connection(conn: &mut DbConn, key: &str) -> QueryResult<Optio
     connections::table.filter(connections::key.eq(key)).select(ConnectionRow::as_select()).first(conn).optional()
 }
 
+/// The connection `id` (a row another one names: its absence is corruption).
+pub(crate) fn find_connection_by_id(conn: &mut DbConn, id: &ConnectionId) -> Result<ConnectionRow> {
+    connections::table
+        .find(id)
+        .select(ConnectionRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| DsrError::Db(db::DbError::Corrupt(format!("connection {id} is missing"))))
+}
+
 /// One window of the connections, by key.
 pub(crate) fn list_connections(conn: &mut DbConn, window: Window) -> QueryResult<Page<ConnectionRow>> {
     let total = connections::table.count().get_result(conn)?;

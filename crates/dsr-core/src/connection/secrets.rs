@@ -21,6 +21,67 @@ enum Schema {
     Store(&'static Kind),
     /// The connector params of a SaaS connection's config.
     Saas(Arc<SaasConfig>),
+    /// An `https` connection: where policy webhooks post, and how they authenticate.
+    Https,
+}
+
+/// The secrets of an `https` connection (Fides' `HttpsSchema`, plus optional headers).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpsSecrets {
+    /// The `https://` URL webhooks post to.
+    pub url: String,
+    /// The `Authorization` header value sent with each call.
+    pub authorization: String,
+    /// More headers sent with each call.
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
+}
+
+impl HttpsSecrets {
+    /// The JSON schema of these secrets, for connection forms.
+    fn schema() -> serde_json::Value {
+        serde_json::json!({
+            "title": "HttpsSchema", "type": "object",
+            "properties": {
+                "url": {"title": "URL", "type": "string", "description": "The https:// URL policy webhooks post to."},
+                "authorization": {"title": "Authorization", "type": "string", "sensitive": true,
+                    "description": "The Authorization header value sent with each call."},
+                "headers": {"title": "Headers", "type": "object", "additionalProperties": {"type": "string"},
+                    "description": "More headers sent with each call."}
+            },
+            "required": ["url", "authorization"], "additionalProperties": false
+        })
+    }
+
+    /// Checks `value`: the known keys only, an absolute `https://` URL with a host, and headers
+    /// HTTP can carry.
+    fn check(value: serde_json::Value) -> Result<HttpsSecrets> {
+        let secrets: HttpsSecrets =
+            serde_json::from_value(value).map_err(|e| DsrError::invalid(Vec::new(), e.to_string()))?;
+        let url = reqwest::Url::parse(&secrets.url)
+            .map_err(|e| DsrError::invalid(vec!["url".into()], format!("url is not a URL: {e}")))?;
+        if url.scheme() != "https" || url.host_str().is_none_or(str::is_empty) {
+            return Err(DsrError::invalid(vec!["url".into()], "url must be an https:// URL with a host"));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(DsrError::invalid(vec!["url".into()], "url may not carry credentials: use authorization"));
+        }
+        if reqwest::header::HeaderValue::from_str(&secrets.authorization).is_err() {
+            return Err(DsrError::invalid(vec!["authorization".into()], "authorization is not a valid header value"));
+        }
+        for (name, value) in &secrets.headers {
+            let valid = reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_ok()
+                && reqwest::header::HeaderValue::from_str(value).is_ok();
+            if !valid {
+                return Err(DsrError::invalid(
+                    vec!["headers".into(), name.as_str().into()],
+                    format!("headers.{name} is not a valid header"),
+                ));
+            }
+        }
+        Ok(secrets)
+    }
 }
 
 /// Secrets a store type accepted: complete (defaults filled in), as stored.
@@ -35,6 +96,7 @@ impl std::fmt::Debug for Secrets {
         let kind = match &self.schema {
             Schema::Store(kind) => kind.identifier,
             Schema::Saas(config) => config.kind.as_str(),
+            Schema::Https => "https",
         };
         f.debug_struct("Secrets").field("kind", &kind).field("value", &self.masked()).finish()
     }
@@ -44,6 +106,11 @@ impl Secrets {
     /// Checks the secrets of a database connection type; every problem is named, located
     /// relative to the secrets object.
     pub fn parse(connection_type: ConnectionType, value: serde_json::Value) -> Result<Secrets> {
+        if connection_type == ConnectionType::Https {
+            let checked = HttpsSecrets::check(value)?;
+            let value = serde_json::to_value(checked).map_err(|e| DsrError::invalid(Vec::new(), e.to_string()))?;
+            return Ok(Secrets { schema: Schema::Https, value });
+        }
         let kind = kind(connection_type)?;
         let value = kind.check(value).map_err(DsrError::Invalid)?;
         Ok(Secrets { schema: Schema::Store(kind), value })
@@ -77,6 +144,13 @@ impl Secrets {
         match &self.schema {
             Schema::Store(kind) => kind.masked(&self.value),
             Schema::Saas(config) => connectors::saas::secrets::shown(config, &self.value),
+            Schema::Https => {
+                let mut shown = self.value.clone();
+                if let Some(authorization) = shown.get_mut("authorization") {
+                    *authorization = serde_json::Value::from("**********");
+                }
+                shown
+            }
         }
     }
 
@@ -88,7 +162,24 @@ impl Secrets {
                 let client = client.get().map_err(StoreError)?;
                 Ok(Box::new(SaasConnector::new((**config).clone(), self.value.clone(), client)))
             }
+            Schema::Https => Err(StoreError(
+                "an https connection holds no data: policy webhooks call it before or after a request".to_owned(),
+            )),
         }
+    }
+
+    /// The secrets of an `https` connection; `None` for other types.
+    pub fn https(&self) -> Option<HttpsSecrets> {
+        match self.schema {
+            Schema::Https => serde_json::from_value(self.value.clone()).ok(),
+            _ => None,
+        }
+    }
+
+    /// Whether a test has something to connect to (an `https` connection has not: calling it
+    /// would send a webhook).
+    pub fn testable(&self) -> bool {
+        !matches!(self.schema, Schema::Https)
     }
 
     /// Connects and runs a trivial query (a SaaS config's `test_request`); `Err` carries the
@@ -143,6 +234,11 @@ pub(crate) fn open_with_config(key: &AppKey, row: &ConnectionRow) -> Result<Open
     Ok(Opened { secrets, saas_config })
 }
 
+/// The JSON schema of `https` connection secrets.
+pub(crate) fn https_schema() -> serde_json::Value {
+    HttpsSecrets::schema()
+}
+
 /// The secrets sealed with the application key, as stored.
 pub(crate) fn seal(key: &AppKey, secrets: &Secrets) -> Result<Vec<u8>> {
     let plain = serde_json::to_vec(secrets.to_json()).map_err(|e| DsrError::invalid(Vec::new(), e.to_string()))?;
@@ -191,6 +287,39 @@ mod tests {
         assert!(problems[0].msg.contains("unknown field"));
         assert!(Secrets::parse(ConnectionType::Sqlite, serde_json::json!({"path": " "})).is_err());
         assert!(Secrets::parse(ConnectionType::ManualRequest, serde_json::json!({})).is_err());
+    }
+
+    #[test]
+    fn https_secrets_need_an_https_url_and_hide_the_authorization() {
+        let parse = |value| Secrets::parse(ConnectionType::Https, value);
+        let ok =
+            parse(serde_json::json!({"url": "https://hooks.example.com:8443/dsr", "authorization": "Bearer s3cret",
+            "headers": {"X-Tenant": "acme"}}))
+            .unwrap();
+        assert_eq!(ok.masked()["authorization"], "**********");
+        assert_eq!(ok.masked()["headers"]["X-Tenant"], "acme");
+        assert!(!format!("{ok:?}").contains("s3cret"));
+        assert!(!ok.testable());
+        assert_eq!(ok.https().unwrap().url, "https://hooks.example.com:8443/dsr");
+        for (value, loc, text) in [
+            (serde_json::json!({"url": "http://hooks.example.com", "authorization": "x"}), "url", "https://"),
+            (serde_json::json!({"url": "https://u:p@hooks.example.com", "authorization": "x"}), "url", "credentials"),
+            (serde_json::json!({"url": "nope", "authorization": "x"}), "url", "not a URL"),
+            (serde_json::json!({"url": "https://h.example.com", "authorization": "a\nb"}), "authorization", "header"),
+            (
+                serde_json::json!({"url": "https://h.example.com", "authorization": "x", "headers": {"bad name": "v"}}),
+                "headers",
+                "not a valid header",
+            ),
+        ] {
+            let Err(DsrError::Invalid(problems)) = parse(value.clone()) else { panic!("{value} accepted") };
+            assert_eq!(problems[0].loc[0], validation::Loc::from(loc), "{value}");
+            assert!(problems[0].msg.contains(text), "{value}: {}", problems[0].msg);
+        }
+        let Err(DsrError::Invalid(problems)) = parse(serde_json::json!({"url": "https://h.example.com"})) else {
+            panic!("missing authorization accepted")
+        };
+        assert!(problems[0].msg.contains("authorization"), "{}", problems[0].msg);
     }
 
     #[test]

@@ -56,9 +56,9 @@ pub fn connection_types(search: Option<&str>, system_type: Option<SystemType>) -
         supported_actions: actions,
     };
     let both = || vec![ActionType::Access, ActionType::Erasure];
-    let stores = ConnectionType::ALL.iter().filter(|t| **t != ConnectionType::Saas).map(|&identifier| match identifier
-        .store_kind()
-    {
+    // `saas` is listed by its templates; `https` (a webhook target, not a data store) not at all, as in Fides.
+    let listed = |t: &&ConnectionType| !matches!(**t, ConnectionType::Saas | ConnectionType::Https);
+    let stores = ConnectionType::ALL.iter().filter(listed).map(|&identifier| match identifier.store_kind() {
         Some(kind) => info(identifier.as_str(), SystemType::Database, kind.human_readable, both()),
         None => info(identifier.as_str(), SystemType::Manual, "Manual request", both()),
     });
@@ -101,6 +101,9 @@ pub fn secrets_schema(identifier: &str) -> Result<serde_json::Value> {
     // `saas` itself is no type a form is built for: its secrets follow the config.
     let connection_type =
         ConnectionType::parse(identifier).filter(|t| *t != ConnectionType::Saas).ok_or_else(not_found)?;
+    if connection_type == ConnectionType::Https {
+        return Ok(super::secrets::https_schema());
+    }
     Ok(match connection_type.store_kind() {
         Some(kind) => kind.secrets_schema(),
         // Manual connections take no secrets: people upload the data.
@@ -118,8 +121,8 @@ mod tests {
     #[test]
     fn types_are_listed_filtered_and_described() {
         let all = connection_types(None, None);
-        // Every type but `saas` itself, and the nine shipped templates.
-        assert_eq!(all.len(), ConnectionType::ALL.len() - 1 + 9);
+        // Every type but `saas` itself and `https`, and the nine shipped templates.
+        assert_eq!(all.len(), ConnectionType::ALL.len() - 2 + 9);
         let databases = connection_types(None, Some(SystemType::Database));
         assert!(databases.iter().all(|t| ConnectionType::parse(&t.identifier).and_then(|c| c.store_kind()).is_some()));
         let maria = connection_types(Some("MARIA"), None);
@@ -137,6 +140,8 @@ mod tests {
         assert_eq!(schema["title"], "stripe_schema");
         assert_eq!(schema["properties"]["api_key"]["sensitive"], true);
         assert!(secrets_schema("saas").is_err());
+        assert_eq!(secrets_schema("https").unwrap()["required"], serde_json::json!(["url", "authorization"]));
+        assert!(connection_types(Some("https"), None).is_empty());
         let schema = secrets_schema("mysql").unwrap();
         assert_eq!(schema["required"], serde_json::json!(["host", "dbname"]));
         assert_eq!(schema["properties"]["password"]["sensitive"], true);

@@ -102,6 +102,12 @@ impl DatasetService for DieselDatasetService {
                 connection.key
             )));
         }
+        if connection.connection_type == ConnectionType::Https {
+            return Err(DsrError::BadRequest(format!(
+                "Connection {} is an https connection: policy webhooks call it, it holds no datasets",
+                connection.key
+            )));
+        }
         // References may point at datasets uploaded in the same request or stored before; both
         // are looked up once, not per item.
         let batch: HashMap<String, Dataset> = items.iter().map(|d| (d.fides_key.clone(), d.clone())).collect();

@@ -172,6 +172,11 @@ impl Intake {
             canceled_at: None,
             cancel_reason: None,
             masking_secrets,
+            paused_at: None,
+            paused_webhook_id: None,
+            pre_webhooks_after: None,
+            pre_webhooks_done: false,
+            derived_identity: None,
         };
         let digests = self.vault.identity_digests(&identity);
         let verification = match verification {

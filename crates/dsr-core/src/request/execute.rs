@@ -35,6 +35,7 @@ use super::repo::{self, ResultFile};
 use super::settings::RequestSettings;
 use super::spool::{Checkpoint, INLINE_CHECKPOINT_BYTES, Spool, SpoolError, Spooled, StoredCheckpoint};
 use super::vault::Vault;
+use super::webhooks::{Described, PreOutcome, Webhooks, described_request};
 use crate::connection::secrets;
 use crate::connection::{AccessLevel, ConnectionType};
 use crate::dataset::repo as dataset_repo;
@@ -193,6 +194,14 @@ impl World {
 /// What a runnable request is executed with, read before anything runs.
 struct Run {
     resumed: bool,
+    /// Every pre-execution webhook has run.
+    pre_done: bool,
+    /// Pre-execution webhooks at or before this position have run.
+    pre_after: Option<i32>,
+    /// The request's fields webhooks are told.
+    described: Value,
+    /// Identities webhooks derived so far (already merged into `identity`).
+    derived: Identity,
     policy: Policy,
     erasure_rules: Vec<ErasureRule>,
     checkpoint: Option<Vec<u8>>,
@@ -206,6 +215,17 @@ struct Run {
 impl Run {
     fn has_access(&self) -> bool {
         self.policy.rules.iter().any(|r| r.action_type == ActionType::Access)
+    }
+
+    /// The request as webhooks are told about it.
+    fn described<'a>(&'a self, id: &'a str) -> Described<'a> {
+        Described {
+            id,
+            policy: &self.policy,
+            identity: &self.identity,
+            request: self.described.clone(),
+            pre_after: self.pre_after,
+        }
     }
 }
 
@@ -618,6 +638,7 @@ pub(crate) struct Executor {
     manual: ManualInputs,
     max_package_bytes: Option<u64>,
     saas: connectors::saas::client::SharedClient,
+    webhooks: Webhooks,
 }
 
 impl Executor {
@@ -627,6 +648,7 @@ impl Executor {
         settings: &RequestSettings,
         redaction: Arc<dyn RedactionService>,
         manual: ManualInputs,
+        webhooks: Webhooks,
     ) -> Executor {
         Executor {
             db,
@@ -637,6 +659,7 @@ impl Executor {
             manual,
             max_package_bytes: settings.max_package_bytes,
             saas: settings.saas_client.clone(),
+            webhooks,
         }
     }
 
@@ -649,7 +672,14 @@ impl Executor {
     /// database (the job is retried); failures of the subject's stores end in status `error`.
     pub(crate) fn run(&self, id: &str) -> Result<()> {
         let started = Instant::now();
-        let Some(run) = self.prepare(id)? else { return Ok(()) };
+        let Some(mut run) = self.prepare(id)? else { return Ok(()) };
+        if !run.pre_done {
+            match self.webhooks.pre(&run.described(id), run.derived.clone())? {
+                PreOutcome::Proceed(identity) => run.identity = identity,
+                PreOutcome::Paused => return Ok(()),
+                PreOutcome::Failed(logs) => return self.record_failure(id, "pre_webhooks", None, logs, None, false),
+            }
+        }
         let mut logs = Vec::new();
         let world = match self.world()? {
             Ok(world) => world,
@@ -691,6 +721,21 @@ impl Executor {
                 return Err(e);
             }
         };
+        // Post-execution webhooks, before the request completes; one that fails fails it (the
+        // results a retry masks from are kept as for any later failure).
+        match self.webhooks.post(&run.described(id)) {
+            Ok(Ok(called)) => logs.extend(called),
+            Ok(Err(called)) => {
+                logs.extend(called);
+                let recorded = self.record_failure(id, "post_webhooks", None, logs, None, false);
+                keep(was_kept);
+                return recorded;
+            }
+            Err(e) => {
+                keep(was_kept);
+                return Err(e);
+            }
+        }
         self.record_success(id, &files, logs, run.resumed || !run.erasure_rules.is_empty())?;
         keep(false);
         tracing::debug!(
@@ -739,12 +784,20 @@ impl Executor {
             .filter(|r| matches!(r.action_type, ActionType::Access | ActionType::Erasure))
             .flat_map(|r| r.targets.iter().map(|t| t.data_category.clone()))
             .collect();
+        let derived = self.webhooks.derived(&row)?;
+        let identity = self.vault.open_identity(&row)?;
+        let mut merged = identity.clone();
+        merged.0.extend(derived.0.clone());
         Ok(Some(Run {
             resumed,
+            pre_done: row.pre_webhooks_done,
+            pre_after: row.pre_webhooks_after,
+            described: described_request(&row),
+            derived,
             erasure_rules,
             checkpoint,
             manual: self.manual.package_entries(&uploaded)?,
-            identity: self.vault.open_identity(&row)?,
+            identity: merged,
             key: self.vault.open_encryption_key(&row)?,
             targets,
             masking_secrets: row.masking_secrets,

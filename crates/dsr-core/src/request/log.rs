@@ -17,6 +17,9 @@ pub(crate) const EXECUTION: &str = "Request execution";
 pub(crate) const UPLOAD: &str = "Access package upload";
 /// Name under which reviews are logged.
 pub(crate) const REVIEW: &str = "Request review";
+/// Name under which policy webhook calls are logged.
+pub(crate) const WEBHOOKS: &str = "Policy webhooks";
+
 /// Name under which waiting for manual input is logged.
 pub(crate) const MANUAL: &str = "Manual input";
 

@@ -24,6 +24,7 @@ mod spool;
 mod vault;
 mod verify;
 mod view;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -56,6 +57,8 @@ use results::Results;
 use review::{Decision, Reviewer};
 use vault::Vault;
 use verify::Verifier;
+pub use webhooks::ResumeGrant;
+use webhooks::Webhooks;
 
 /// Privacy requests: create, verify, review, execute, monitor, retry, download results.
 pub trait RequestService: Send + Sync {
@@ -95,6 +98,14 @@ pub trait RequestService: Send + Sync {
     fn manual_input(&self, id: &str, connection: &str) -> Result<ManualInput>;
     /// Resumes a request in `requires_input` once every manual request has its upload.
     fn resume_from_requires_input(&self, id: &str) -> Result<PrivacyRequest>;
+
+    /// Checks the `reply-to-token` a two-way pre-execution webhook was sent: issued for request
+    /// `id`, not expired (403 otherwise). Called before the rest of the call is read.
+    fn authorize_webhook_resume(&self, id: &str, token: &str) -> Result<ResumeGrant>;
+    /// Resumes the request a webhook paused, with the identities it derived (422 naming the
+    /// identity when one is invalid; 400 when the request is not paused by that webhook).
+    fn resume_from_webhook(&self, grant: &ResumeGrant, derived_identity: &Map<String, Value>)
+    -> Result<PrivacyRequest>;
 }
 
 /// [`RequestService`] over the database; also the job handler of [`QUEUE`].
@@ -106,6 +117,7 @@ pub struct DieselRequestService {
     reviewer: Reviewer,
     manual: ManualInputs,
     executor: Executor,
+    webhooks: Webhooks,
     results: Results,
     monitor: Monitor,
 }
@@ -123,10 +135,18 @@ impl DieselRequestService {
         let queue = Queue::default();
         let verifier = Verifier::new(db.clone(), vault.clone(), queue.clone(), &settings);
         let manual = ManualInputs::new(db.clone(), vault.clone(), queue.clone());
+        let webhooks = Webhooks::new(
+            db.clone(),
+            vault.clone(),
+            queue.clone(),
+            settings.saas_client.clone(),
+            settings.webhook_pause_timeout,
+        );
         DieselRequestService {
             intake: Intake::new(db.clone(), vault.clone(), queue.clone(), verifier.clone(), &settings),
             reviewer: Reviewer::new(db.clone(), vault.clone(), queue.clone()),
-            executor: Executor::new(db.clone(), vault.clone(), &settings, redaction, manual.clone()),
+            executor: Executor::new(db.clone(), vault.clone(), &settings, redaction, manual.clone(), webhooks.clone()),
+            webhooks,
             results: Results::new(db.clone(), vault.clone(), &settings),
             monitor: Monitor::new(db, vault, queue.clone()),
             verifier,
@@ -212,6 +232,18 @@ impl RequestService for DieselRequestService {
     fn resume_from_requires_input(&self, id: &str) -> Result<PrivacyRequest> {
         self.manual.resume(id)
     }
+
+    fn authorize_webhook_resume(&self, id: &str, token: &str) -> Result<ResumeGrant> {
+        self.webhooks.authorize_resume(id, token)
+    }
+
+    fn resume_from_webhook(
+        &self,
+        grant: &ResumeGrant,
+        derived_identity: &Map<String, Value>,
+    ) -> Result<PrivacyRequest> {
+        self.webhooks.resume(grant, derived_identity)
+    }
 }
 
 impl JobHandler for DieselRequestService {
@@ -219,6 +251,10 @@ impl JobHandler for DieselRequestService {
         let Some(id) = job.payload.get("privacy_request_id").and_then(Value::as_str) else {
             return Err(JobFailure::permanent("job payload has no privacy_request_id"));
         };
+        // A pause's deadline: the request fails if that webhook still holds it paused.
+        if let Some(webhook) = job.payload.get("pause_of").and_then(Value::as_str) {
+            return self.webhooks.expire(id, webhook).map_err(|e| JobFailure::retry(e.to_string()));
+        }
         match self.executor.run(id) {
             Ok(()) => Ok(()),
             Err(e) => {

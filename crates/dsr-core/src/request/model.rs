@@ -57,6 +57,8 @@ db::text_enum! {
         Denied => "denied",
         /// The request waits for manual input.
         RequiresInput => "requires_input",
+        /// A webhook paused the request.
+        Paused => "paused",
     }
 }
 

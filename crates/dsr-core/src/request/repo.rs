@@ -44,6 +44,11 @@ pub(crate) struct RequestRow {
     pub(crate) canceled_at: Option<NaiveDateTime>,
     pub(crate) cancel_reason: Option<String>,
     pub(crate) masking_secrets: Option<Vec<u8>>,
+    pub(crate) paused_at: Option<NaiveDateTime>,
+    pub(crate) paused_webhook_id: Option<String>,
+    pub(crate) pre_webhooks_after: Option<i32>,
+    pub(crate) pre_webhooks_done: bool,
+    pub(crate) derived_identity: Option<Vec<u8>>,
 }
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug)]
@@ -335,6 +340,97 @@ pub(crate) fn load_checkpoint(conn: &mut DbConn, id: &str) -> QueryResult<Option
 
 pub(crate) fn delete_checkpoint(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
     diesel::delete(privacy_request_checkpoints::table.find(id)).execute(conn)
+}
+
+/// Pauses a running request for webhook `webhook` (pre webhooks at or before `done` have run);
+/// false when it was no longer running.
+pub(crate) fn pause(
+    conn: &mut DbConn,
+    id: &str,
+    webhook: &str,
+    done: Option<i32>,
+    derived: &[u8],
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(running(id))
+        .set((
+            privacy_requests::status.eq(RequestStatus::Paused),
+            privacy_requests::updated_at.eq(at),
+            privacy_requests::paused_at.eq(at),
+            privacy_requests::paused_webhook_id.eq(webhook),
+            privacy_requests::pre_webhooks_after.eq(done),
+            privacy_requests::derived_identity.eq(derived),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Resumes a request webhook `webhook` paused: running again, pre webhooks after `position` still
+/// to call; false when that webhook no longer holds it paused.
+pub(crate) fn resume_paused(
+    conn: &mut DbConn,
+    id: &str,
+    webhook: &str,
+    position: i32,
+    derived: &[u8],
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        privacy_requests::table
+            .find(id)
+            .filter(privacy_requests::status.eq(RequestStatus::Paused))
+            .filter(privacy_requests::paused_webhook_id.eq(webhook)),
+    )
+    .set((
+        privacy_requests::status.eq(RequestStatus::InProcessing),
+        privacy_requests::updated_at.eq(at),
+        privacy_requests::paused_webhook_id.eq(None::<String>),
+        privacy_requests::pre_webhooks_after.eq(position),
+        privacy_requests::derived_identity.eq(derived),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Fails a request webhook `webhook` still holds paused; false when it does not.
+pub(crate) fn expire_pause(conn: &mut DbConn, id: &str, webhook: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let changed = diesel::update(
+        privacy_requests::table
+            .find(id)
+            .filter(privacy_requests::status.eq(RequestStatus::Paused))
+            .filter(privacy_requests::paused_webhook_id.eq(webhook)),
+    )
+    .set((
+        privacy_requests::status.eq(RequestStatus::Error),
+        privacy_requests::updated_at.eq(at),
+        privacy_requests::finished_processing_at.eq(at),
+        privacy_requests::failed_step.eq("pre_webhooks"),
+        privacy_requests::failed_collection.eq(None::<String>),
+        privacy_requests::paused_webhook_id.eq(None::<String>),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Records which pre webhooks have run (those at or before `done`) and what they derived.
+pub(crate) fn save_webhook_progress(
+    conn: &mut DbConn,
+    id: &str,
+    done: Option<i32>,
+    derived: &[u8],
+) -> QueryResult<usize> {
+    let query = privacy_requests::table.find(id);
+    match done {
+        Some(done) => diesel::update(query)
+            .set((privacy_requests::pre_webhooks_after.eq(done), privacy_requests::derived_identity.eq(derived)))
+            .execute(conn),
+        None => diesel::update(query).set(privacy_requests::derived_identity.eq(derived)).execute(conn),
+    }
+}
+
+/// Records that every pre webhook has run.
+pub(crate) fn finish_pre_webhooks(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::update(privacy_requests::table.find(id)).set(privacy_requests::pre_webhooks_done.eq(true)).execute(conn)
 }
 
 /// Moves a request from one of `from` to `to`; false when it was in none of them.

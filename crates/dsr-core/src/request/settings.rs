@@ -53,8 +53,12 @@ pub struct RequestSettings {
     /// Largest access package a request may produce, in bytes; a request whose package would be
     /// larger fails with a log entry naming the collection (`None`: no limit).
     pub max_package_bytes: Option<u64>,
-    /// The client SaaS connections call their APIs with (allowed hosts, extra roots, limits).
+    /// The client SaaS connections call their APIs with (allowed hosts, extra roots, limits);
+    /// policy webhooks are called with it too.
     pub saas_client: connectors::saas::client::SharedClient,
+    /// How long a webhook may keep a request paused (and its resume token stays valid); a
+    /// request still paused then fails.
+    pub webhook_pause_timeout: Duration,
 }
 
 impl RequestSettings {
@@ -69,6 +73,7 @@ impl RequestSettings {
             manual_approval_required: false,
             max_package_bytes: None,
             saas_client: connectors::saas::client::SharedClient::default(),
+            webhook_pause_timeout: Duration::from_secs(7 * 24 * 3600),
         }
     }
 }

@@ -98,7 +98,7 @@ fn to_response(
         reviewed_by: row.reviewed_by,
         submitted_by: row.submitted_by,
         identity_verified_at: row.identity_verified_at.map(db::utc),
-        paused_at: None,
+        paused_at: row.paused_at.map(db::utc),
         deny_reason: row.deny_reason,
         canceled_at: row.canceled_at.map(db::utc),
         cancel_reason: row.cancel_reason,
@@ -113,6 +113,7 @@ fn to_response(
         resume_endpoint: match status {
             RequestStatus::Error => Some(format!("/privacy-request/{}/retry", row.id)),
             RequestStatus::RequiresInput => Some(format!("/privacy-request/{}/resume_from_requires_input", row.id)),
+            RequestStatus::Paused => Some(format!("/privacy-request/{}/resume", row.id)),
             _ => None,
         },
         identity,
