@@ -453,6 +453,22 @@ pub fn masking_secrets(app: &crate::TestApp, id: &str) -> Value {
     serde_json::from_slice(&plain).expect("masking secrets are JSON")
 }
 
+/// The secrets of connection `key` as stored (opened with the application key): what shows a
+/// test the tokens Lethe keeps, which responses never show.
+pub fn stored_secrets(app: &crate::TestApp, key: &str) -> Value {
+    use db::schema::connections;
+    use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+    let mut conn = app.db.database().conn().expect("the app's database");
+    let sealed: Option<Vec<u8>> = connections::table
+        .filter(connections::key.eq(key))
+        .select(connections::secrets)
+        .first(&mut **conn)
+        .expect("the connection's row");
+    let app_key = crypto::AppKey::from_text(crate::APP_KEY).expect("the test key");
+    let plain = crypto::open(&app_key, &sealed.expect("secrets")).expect("sealed with the app key");
+    serde_json::from_slice(&plain).expect("secrets are JSON")
+}
+
 /// Registers `db` with the app as connection `key` holding the fixture dataset as `dataset_key`.
 pub async fn register<S, B>(service: &S, token: &str, db: &CustomerDb, key: &str, dataset_key: &str)
 where

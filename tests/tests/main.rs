@@ -18,6 +18,7 @@ mod dsr_policies;
 mod dsr_requests;
 mod dsr_review;
 mod dsr_saas;
+mod dsr_saas_oauth;
 mod dsr_webhooks;
 mod notices_ropa;
 mod platform;

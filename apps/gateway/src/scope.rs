@@ -69,6 +69,8 @@ required_scopes! {
     StorageDelete => ["storage:delete"];
     /// `connection:read`
     ConnectionRead => ["connection:read"];
+    /// `connection:authorize`
+    ConnectionAuthorize => ["connection:authorize"];
     /// `connection:create_or_update`
     ConnectionWrite => ["connection:create_or_update"];
     /// `connection:delete`

@@ -187,6 +187,12 @@ pub trait Connector: Send + Sync {
         false
     }
 
+    /// Secrets the store renewed while it ran (an OAuth 2 token fetched or refreshed), to be
+    /// stored with the connection's: `None` when nothing changed.
+    fn renewed_secrets(&self) -> Option<serde_json::Map<String, Value>> {
+        None
+    }
+
     /// Closes the idle connections now; those in use are closed when they are returned.
     fn close(&self);
 }

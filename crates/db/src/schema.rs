@@ -410,6 +410,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// OAuth 2 authorization code flows under way.
+    oauth_authorization_requests (state) {
+        /// The state sent to the authorize page.
+        state -> Text,
+        /// The connection being authorised.
+        connection_id -> Text,
+        /// The page the person came from.
+        referer -> Nullable<Text>,
+        /// When the flow started.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     /// Webhooks a policy calls before and after a request runs.
     policy_webhooks (id) {
         /// `pwh_<uuid>`.
@@ -795,6 +809,7 @@ diesel::joinable!(privacy_requests -> policies (policy_id));
 diesel::joinable!(privacy_request_identities -> privacy_requests (privacy_request_id));
 diesel::joinable!(policy_webhooks -> policies (policy_id));
 diesel::joinable!(policy_webhooks -> connections (connection_id));
+diesel::joinable!(oauth_authorization_requests -> connections (connection_id));
 diesel::joinable!(execution_logs -> privacy_requests (privacy_request_id));
 diesel::joinable!(privacy_request_verifications -> privacy_requests (privacy_request_id));
 diesel::joinable!(manual_request_fields -> connections (connection_id));
@@ -826,6 +841,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     datasets,
     privacy_requests,
     policy_webhooks,
+    oauth_authorization_requests,
     privacy_request_identities,
     execution_logs,
     privacy_request_checkpoints,

@@ -27,8 +27,8 @@ pub mod webhook;
 pub use bulk::{BulkBody, BulkFailure, BulkResponse, MAX_BULK};
 pub use connection::{
     AccessLevel, CONNECTIONS_TOPIC, Connection, ConnectionCreate, ConnectionList, ConnectionService, ConnectionType,
-    ConnectionTypeInfo, DieselConnectionService, Instantiated, SaasConfigSummary, SaasInstance, SaasValidation,
-    SystemType, TestResult, TestStatus,
+    ConnectionTypeInfo, DieselConnectionService, Instantiated, OAuthCallback, SaasConfigSummary, SaasInstance,
+    SaasValidation, SystemType, TestResult, TestStatus,
 };
 pub use dataset::{
     Dataset, DatasetFile, DatasetList, DatasetService, DieselDatasetService, MAX_DATASETS, StoredDataset,

@@ -17,6 +17,7 @@ pub mod notices;
 pub mod oauth;
 pub mod redaction;
 pub mod requests;
+pub mod saas_oauth;
 pub mod webhooks;
 
 /// Mounts every documented route.
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     dsr::configure(cfg);
     requests::configure(cfg);
     webhooks::configure(cfg);
+    saas_oauth::configure(cfg);
     assessments::configure(cfg);
 }
 

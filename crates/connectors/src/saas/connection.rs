@@ -1,7 +1,11 @@
 //! One SaaS connection: its config, its secrets and a client, with the OAuth 2 client
 //! credentials token fetched when first needed, kept while valid and fetched again within ten
-//! minutes of its expiry (Fides' rule). The connection test runs the config's `test_request`
-//! and reports the API's own reason when it fails.
+//! minutes of its expiry (Fides' rule). An OAuth 2 authorization code connection is authorised
+//! by a person ([`SaasConnection::authorize_url`], then [`SaasConnection::exchange_code`]);
+//! its token is refreshed with the config's `refresh_request` within ten minutes of its expiry,
+//! and a renewed token is reported ([`SaasConnection::renewed_token`]) so it can be stored. The
+//! connection test runs the config's `test_request` and reports the API's own reason when it
+//! fails.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -49,6 +53,8 @@ pub struct SaasConnection {
     secrets: Value,
     client: Arc<SaasClient>,
     token: Mutex<Option<Token>>,
+    /// The token the secrets held.
+    stored: Option<Token>,
 }
 
 impl std::fmt::Debug for SaasConnection {
@@ -65,7 +71,82 @@ impl SaasConnection {
             refresh_token: secrets.get("refresh_token").and_then(Value::as_str).map(str::to_owned),
             expires_at: secrets.get("expires_at").and_then(Value::as_u64),
         });
-        SaasConnection { config, secrets, client, token: Mutex::new(token) }
+        SaasConnection { config, secrets, client, stored: token.clone(), token: Mutex::new(token) }
+    }
+
+    /// The token, when it is no longer the one the secrets held (fetched or refreshed since).
+    pub fn renewed_token(&self) -> Option<Token> {
+        self.token().filter(|token| self.stored.as_ref() != Some(token))
+    }
+
+    /// The page a person authorises an `oauth2_authorization_code` connection at, with
+    /// `<state>` filled (Fides' `/connection/{key}/authorize` answer).
+    pub fn authorize_url(&self, state: &str) -> Result<String, RequestError> {
+        let Some(Authentication::OAuth2AuthorizationCode { authorization_request, .. }) =
+            &self.config.client_config.authentication
+        else {
+            return Err(RequestError(format!(
+                "The connection {} does not use OAuth2 authorization code authentication",
+                self.config.fides_key
+            )));
+        };
+        self.missing_secrets(true)?;
+        let values = self.with_values(&[("state", state)]);
+        let mut plain = self.config.client_config.clone();
+        plain.authentication = None;
+        let call = request::build(&plain, authorization_request, &values, &values)?
+            .ok_or_else(|| RequestError("the authorization request cannot be built from the secrets".to_owned()))?;
+        let mut url = reqwest::Url::parse(&format!("{}{}", call.base, call.path))
+            .map_err(|e| RequestError(format!("the authorization URL is not a URL: {e}")))?;
+        if !call.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(call.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        }
+        Ok(url.to_string())
+    }
+
+    /// Exchanges the `code` the API's callback carried for tokens (the config's `token_request`).
+    pub fn exchange_code(&self, code: &str) -> Result<Token, RequestError> {
+        let Some(Authentication::OAuth2AuthorizationCode { token_request, expires_in, .. }) =
+            &self.config.client_config.authentication
+        else {
+            return Err(RequestError(format!(
+                "The connection {} does not use OAuth2 authorization code authentication",
+                self.config.fides_key
+            )));
+        };
+        self.missing_secrets(true)?;
+        let token = self.fetch_token(token_request, *expires_in, &[("code", code)])?;
+        if let Ok(mut current) = self.token.lock() {
+            *current = Some(token.clone());
+        }
+        Ok(token)
+    }
+
+    /// Fides' check of the secrets OAuth 2 needs: `client_id`, `client_secret` and, for the
+    /// authorization code flow, `redirect_uri`.
+    fn missing_secrets(&self, redirect: bool) -> Result<(), RequestError> {
+        let names: &[&str] =
+            if redirect { &["client_id", "client_secret", "redirect_uri"] } else { &["client_id", "client_secret"] };
+        let missing: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|name| self.secrets.get(*name).is_none_or(|v| v.is_null() || v.as_str() == Some("")))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(RequestError(format!("Missing required secret(s) '{}' for {}", missing.join(", "), self.config.fides_key)))
+    }
+
+    /// The secrets with `extra` values added (for placeholders such as `<code>`).
+    fn with_values(&self, extra: &[(&str, &str)]) -> Value {
+        let mut values = self.secrets.clone();
+        if let Some(object) = values.as_object_mut() {
+            for (name, value) in extra {
+                object.insert((*name).to_owned(), (*value).into());
+            }
+        }
+        values
     }
 
     /// The config.
@@ -90,33 +171,51 @@ impl SaasConnection {
                     .as_ref()
                     .is_some_and(|t| t.expires_at.is_none_or(|at| at > epoch_seconds() + REFRESH_BEFORE));
                 if !fresh {
-                    *current = Some(self.fetch_token(token_request, *expires_in)?);
+                    *current = Some(self.fetch_token(token_request, *expires_in, &[])?);
                 }
                 if let (Some(object), Some(token)) = (secrets.as_object_mut(), current.as_ref()) {
                     object.insert("access_token".to_owned(), token.access_token.clone().into());
                 }
             }
-            Authentication::OAuth2AuthorizationCode { .. } if self.token().is_none() => {
-                return Err(RequestError(format!(
-                    "OAuth2 access token not found for {}, please authenticate connection via \
-                     /api/v1/connection/{}/authorize",
-                    self.config.fides_key, self.config.fides_key
-                )));
+            Authentication::OAuth2AuthorizationCode { refresh_request, expires_in, .. } => {
+                let mut current =
+                    self.token.lock().map_err(|_| RequestError("the token cache is unusable".to_owned()))?;
+                let Some(token) = current.clone() else {
+                    return Err(RequestError(format!(
+                        "OAuth2 access token not found for {}, please authenticate connection via \
+                         /api/v1/connection/{}/authorize",
+                        self.config.fides_key, self.config.fides_key
+                    )));
+                };
+                let expiring = token.expires_at.is_some_and(|at| at <= epoch_seconds() + REFRESH_BEFORE);
+                if let (true, Some(refresh), Some(refresh_token)) =
+                    (expiring, refresh_request, token.refresh_token.as_deref())
+                {
+                    let mut fresh = self.fetch_token(refresh, *expires_in, &[("refresh_token", refresh_token)])?;
+                    // An API that does not rotate refresh tokens keeps the one it gave.
+                    fresh.refresh_token = fresh.refresh_token.or(token.refresh_token.clone());
+                    *current = Some(fresh);
+                }
+                if let (Some(object), Some(token)) = (secrets.as_object_mut(), current.as_ref()) {
+                    object.insert("access_token".to_owned(), token.access_token.clone().into());
+                }
             }
             _ => {}
         }
         Ok(secrets)
     }
 
-    /// Sends the token request (unauthenticated, placeholders from the secrets).
+    /// Sends a token request (unauthenticated, placeholders from the secrets and `extra`).
     fn fetch_token(
         &self,
         token_request: &super::config::SaasRequest,
         expires_in: Option<u64>,
+        extra: &[(&str, &str)],
     ) -> Result<Token, RequestError> {
         let mut plain = self.config.client_config.clone();
         plain.authentication = None;
-        let call = request::build(&plain, token_request, &self.secrets, &self.secrets)?
+        let values = self.with_values(extra);
+        let call = request::build(&plain, token_request, &values, &values)?
             .ok_or_else(|| RequestError("the token request cannot be built from the secrets".to_owned()))?;
         let reply = self.client.send_retrying(&call, |_| true).map_err(|e| RequestError(e.to_string()))?;
         let body: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);

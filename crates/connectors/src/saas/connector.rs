@@ -99,6 +99,17 @@ impl Connector for SaasConnector {
         Ok(sent)
     }
 
+    fn renewed_secrets(&self) -> Option<Map<String, Value>> {
+        let token = self.connection.renewed_token()?;
+        let mut renewed = Map::new();
+        renewed.insert("access_token".to_owned(), token.access_token.into());
+        if let Some(refresh) = token.refresh_token {
+            renewed.insert("refresh_token".to_owned(), refresh.into());
+        }
+        renewed.insert("expires_at".to_owned(), token.expires_at.map_or(Value::Null, Value::from));
+        Some(renewed)
+    }
+
     fn needs_rows(&self) -> bool {
         true
     }

@@ -6,6 +6,7 @@
 //! deleted or given new secrets; [`CONNECTIONS_TOPIC`] tells other gateway processes.
 
 pub(crate) mod model;
+mod oauth;
 pub(crate) mod repo;
 mod saas;
 pub mod secrets;
@@ -19,6 +20,8 @@ pub use model::{
     AccessLevel, Connection, ConnectionCreate, ConnectionList, ConnectionType, SaasConfigSummary, SaasInstance,
     TestResult, TestStatus,
 };
+pub use oauth::OAuthCallback;
+pub(crate) use oauth::save_renewed;
 pub use saas::{Instantiated, SaasValidation};
 pub use types::{ConnectionTypeInfo, SystemType, connection_types, secrets_schema};
 
@@ -73,6 +76,12 @@ pub trait ConnectionService: Send + Sync {
     /// Creates a `saas` connection and its dataset from the shipped template `kind`, with
     /// checked secrets, in one transaction.
     fn instantiate(&self, kind: &str, instance: SaasInstance) -> Result<Instantiated>;
+    /// The authorize page of an `oauth2_authorization_code` connection (a fresh state, used
+    /// once, valid ten minutes); `referer` is where the person is sent back afterwards.
+    fn authorize_url(&self, key: &str, referer: Option<String>) -> Result<String>;
+    /// Completes an authorization: the `code` exchanged for tokens (stored sealed), then the
+    /// connection tested.
+    fn oauth_callback(&self, code: &str, state: &str) -> Result<OAuthCallback>;
 }
 
 /// [`ConnectionService`] over the database; secrets are sealed with the application key.
@@ -134,7 +143,12 @@ impl DieselConnectionService {
         if !secrets.testable() {
             return Ok(TestResult { msg, test_status: Some(TestStatus::Skipped), failure_reason: None });
         }
-        let outcome = secrets.test(&self.saas);
+        let connector = secrets.connector(&self.saas);
+        let outcome = connector.as_ref().map_err(Clone::clone).and_then(|c| c.test());
+        // A token the test fetched or refreshed is kept (an API may have rotated the refresh token).
+        if let Some(renewed) = connector.as_ref().ok().and_then(|c| c.renewed_secrets()) {
+            save_renewed(&self.db, &self.key, &row.key, renewed)?;
+        }
         repo::record_test(&mut *self.db.conn()?, &row.id, outcome.is_ok())?;
         Ok(match outcome {
             Ok(()) => TestResult { msg, test_status: Some(TestStatus::Succeeded), failure_reason: None },
@@ -295,5 +309,13 @@ impl ConnectionService for DieselConnectionService {
 
     fn instantiate(&self, kind: &str, instance: SaasInstance) -> Result<Instantiated> {
         self.saas_instantiate(kind, instance)
+    }
+
+    fn authorize_url(&self, key: &str, referer: Option<String>) -> Result<String> {
+        self.oauth_authorize(key, referer)
+    }
+
+    fn oauth_callback(&self, code: &str, state: &str) -> Result<OAuthCallback> {
+        self.oauth_callback_with(code, state)
     }
 }

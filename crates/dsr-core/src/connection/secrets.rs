@@ -168,6 +168,29 @@ impl Secrets {
         }
     }
 
+    /// A SaaS connection for these secrets (its OAuth flows); `Err` for other types.
+    pub(crate) fn saas_connection(
+        &self,
+        client: &SharedClient,
+    ) -> std::result::Result<connectors::saas::connection::SaasConnection, StoreError> {
+        match &self.schema {
+            Schema::Saas(config) => {
+                let client = client.get().map_err(StoreError)?;
+                Ok(connectors::saas::connection::SaasConnection::new((**config).clone(), self.value.clone(), client))
+            }
+            _ => Err(StoreError("only saas connections authorise through OAuth".to_owned())),
+        }
+    }
+
+    /// These secrets with `renewed` values (tokens) set.
+    pub(crate) fn renewed(&self, renewed: serde_json::Map<String, serde_json::Value>) -> Secrets {
+        let mut value = self.value.clone();
+        if let Some(object) = value.as_object_mut() {
+            object.extend(renewed);
+        }
+        Secrets { schema: self.schema.clone(), value }
+    }
+
     /// The secrets of an `https` connection; `None` for other types.
     pub fn https(&self) -> Option<HttpsSecrets> {
         match self.schema {

@@ -691,6 +691,7 @@ impl Executor {
         let mut marks = Marks { prepared: started.elapsed(), ..Marks::default() };
         let mut found = None;
         let outcome = self.execute(id, &run, &world, &mut logs, &mut marks, started, &mut found);
+        self.save_renewed(&world);
         // The spool outlives the run only when a checkpoint names it.
         let was_kept = found.as_ref().is_some_and(|f| f.kept);
         let keep = |kept: bool| {
@@ -954,6 +955,17 @@ impl Executor {
             datasets.push(dataset);
         }
         Ok(Graph::build(&pairs).map(|graph| World { graph, datasets, stores, writable }).map_err(|e| e.0))
+    }
+
+    /// Stores the tokens the run's SaaS connections fetched or refreshed (best effort: a
+    /// connection that cannot store them fetches again next time).
+    fn save_renewed(&self, world: &World) {
+        for (key, store) in &world.stores {
+            let Some(renewed) = store.as_ref().ok().and_then(|s| s.renewed_secrets()) else { continue };
+            if let Err(e) = crate::connection::save_renewed(&self.db, self.vault.key(), key, renewed) {
+                tracing::warn!(connection = key, error = %e, "renewed OAuth tokens could not be stored");
+            }
+        }
     }
 
     /// Whether request `id` is still executing (checked between steps: a cancel stops it).
