@@ -689,3 +689,120 @@ fn an_external_reference_reaches_braintree_from_the_customer_database() {
         ]
     );
 }
+
+/// A helpdesk config of one's own: its tickets are listed by the subject's email, then kept only
+/// where the requester is the customer the database holds for her (a filter by
+/// `dataset_reference`, read after the table).
+const HELPDESK: &str = r#"
+saas_config:
+  fides_key: helpdesk_1
+  name: Helpdesk
+  type: helpdesk
+  description: Tickets filtered by a customer id of another dataset
+  version: 0.0.1
+  connector_params:
+    - name: domain
+    - name: api_key
+      sensitive: True
+  client_config:
+    protocol: https
+    host: <domain>
+    authentication:
+      strategy: bearer
+      configuration:
+        token: <api_key>
+  test_request:
+    method: GET
+    path: /api/ping
+  endpoints:
+    - name: tickets
+      after: [shop_db.customer]
+      requests:
+        read:
+          method: GET
+          path: /api/tickets
+          query_params:
+            - name: q
+              value: <email>
+          param_values:
+            - name: email
+              identity: email
+          postprocessors:
+            - strategy: filter
+              configuration:
+                field: requester_id
+                value:
+                  dataset_reference: shop_db.customer.id
+"#;
+
+#[test]
+fn filters_by_dataset_reference_keep_the_records_of_the_customer_found_earlier() {
+    let rt = runtime();
+    let server = HttpsServer::start(&rt);
+    rt.block_on(
+        Mock::given(method("GET"))
+            .and(path("/api/tickets"))
+            .and(query_param("q", "jane@example.com"))
+            .and(header("Authorization", "Bearer key_1"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+                {"id": "t1", "requester_id": 3, "subject": "my order"},
+                {"id": "t2", "requester_id": 99, "subject": "someone else mentioning jane@example.com"}
+            ])))
+            .mount(&server.mock),
+    );
+    let (app, _ca) = app_for(&server);
+    let domain = format!("localhost:{}", server.port);
+    let db = CustomerDb::create(Kind::Sqlite);
+    actix_web::rt::System::new().block_on(async {
+        let service = app.service().await;
+        let root = app.root_token();
+        register(&service, &root, &db, "shop", "shop_db").await;
+        let created = send(
+            &service,
+            TestRequest::patch().uri("/api/v1/connection").insert_header(bearer(&root)).set_json(json!([
+                {"key": "helpdesk", "name": "Helpdesk", "connection_type": "saas", "access": "read"}
+            ])),
+        )
+        .await;
+        assert_eq!(created.body["succeeded"].as_array().map(Vec::len), Some(1), "{:?}", created.body);
+        let config = send(
+            &service,
+            TestRequest::patch()
+                .uri("/api/v1/connection/helpdesk/saas_config")
+                .insert_header(bearer(&root))
+                .insert_header(("Content-Type", "application/yaml"))
+                .set_payload(HELPDESK),
+        )
+        .await;
+        assert_eq!(config.status, StatusCode::OK, "{:?}", config.body);
+        let dataset = json!([{"fides_key": "helpdesk_1", "name": "Helpdesk", "collections": [{"name": "tickets", "fields": [
+            {"name": "id", "data_categories": ["system.operations"], "fides_meta": {"primary_key": true}},
+            {"name": "requester_id", "data_categories": ["user.unique_id"]},
+            {"name": "subject", "data_categories": ["user.content"]}]}]}]);
+        let uploaded = send(
+            &service,
+            TestRequest::patch().uri("/api/v1/connection/helpdesk/dataset").insert_header(bearer(&root)).set_json(dataset),
+        )
+        .await;
+        assert_eq!(uploaded.body["succeeded"].as_array().map(Vec::len), Some(1), "{:?}", uploaded.body);
+        let set = send(
+            &service,
+            TestRequest::put()
+                .uri("/api/v1/connection/helpdesk/secret")
+                .insert_header(bearer(&root))
+                .set_json(json!({"domain": domain, "api_key": "key_1"})),
+        )
+        .await;
+        assert_eq!(set.status, StatusCode::OK, "{:?}", set.body);
+        let (_, package) = janes_package(
+            &service,
+            &root,
+            "helpdesk_policy",
+            json!([{"key": "helpdesk_access", "action_type": "access", "targets": ["user"]}]),
+        )
+        .await;
+        assert_eq!(package["shop_db:customer"][0]["id"], 3, "{package}");
+        // t2 mentions her address but is someone else's; `id` (system.operations) is not a `user` field.
+        assert_eq!(package["helpdesk_1:tickets"], json!([{"requester_id": 3, "subject": "my order"}]));
+    });
+}

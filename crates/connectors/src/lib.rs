@@ -149,6 +149,9 @@ pub struct Scope<'a> {
     /// Inputs kept together per upstream row (a SaaS read's `grouped_inputs`): one map of
     /// field → values per row; empty for other reads.
     pub groups: &'a [Map<String, Value>],
+    /// Values of earlier collections a read asked for ([`Connector::referenced_fields`]), by
+    /// `dataset.collection.field`, each a list.
+    pub references: &'a Map<String, Value>,
 }
 
 /// Where a read hands its rows, a batch at a time (each a JSON object of the declared
@@ -185,6 +188,12 @@ pub trait Connector: Send + Sync {
     /// the values of their calls in them.
     fn needs_rows(&self) -> bool {
         false
+    }
+
+    /// Fields of earlier collections (`dataset.collection.field`) a read of `collection` filters
+    /// by (a SaaS filter's `dataset_reference`): their values come in [`Scope::references`].
+    fn referenced_fields(&self, _collection: &Collection) -> Vec<String> {
+        Vec::new()
     }
 
     /// Secrets the store renewed while it ran (an OAuth 2 token fetched or refreshed), to be

@@ -79,7 +79,11 @@ fn auth0_fetches_a_token_once_reads_and_deletes_the_subject() {
     let subject = jane.subject();
     let users = connection.read("users", subject, &Inputs::default()).unwrap();
     assert_eq!(users, [json!({"user_id": "auth0|1", "email": "jane@example.com"})]);
-    let inputs = Inputs { values: json!({"user_id": ["auth0|1"]}).as_object().unwrap().clone(), groups: Vec::new() };
+    let inputs = Inputs {
+        values: json!({"user_id": ["auth0|1"]}).as_object().unwrap().clone(),
+        groups: Vec::new(),
+        ..Inputs::default()
+    };
     assert_eq!(connection.read("user_logs", subject, &inputs).unwrap().len(), 1);
     let records = [MaskedRecord { record: users[0].clone(), object: None, masked: Vec::new() }];
     assert_eq!(connection.mask("users", subject, &records, &inputs).unwrap(), 1);

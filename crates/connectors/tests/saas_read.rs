@@ -91,6 +91,7 @@ fn mailchimp_reads_exactly_the_subjects_records_across_pages() {
     let inputs = Inputs {
         values: json!({"conversation_id": ["c1", "c2", "c3"]}).as_object().unwrap().clone(),
         groups: Vec::new(),
+        ..Inputs::default()
     };
     let found = reader("messages", &inputs).unwrap();
     let ids: Vec<&str> = found.iter().map(|m| m["id"].as_str().unwrap()).collect();
@@ -118,4 +119,69 @@ fn a_wrong_credential_gives_the_apis_reason() {
     let error = connection.read("member", jane.subject(), &Inputs::default()).unwrap_err().0;
     assert!(error.contains("401") && error.contains("API Key Invalid"), "{error}");
     assert!(!error.contains("wrong"), "the secret is not in the error: {error}");
+}
+
+/// A config of one's own using `output` templates (rows rebuilt from each record, and rows made
+/// without a call) and `<field_list>`.
+fn output_config(server: &MockServer) -> SaasConnection {
+    let reference = json!([{"dataset": "out_1", "field": "people.id", "direction": "from"}]);
+    let config = connectors::saas::from_value(json!({
+        "fides_key": "out_1", "name": "Out", "type": "out", "description": "output templates", "version": "0.0.1",
+        "connector_params": [{"name": "domain"}],
+        "client_config": {"protocol": "http", "host": "<domain>"},
+        "test_request": {"method": "GET", "path": "/ping"},
+        "endpoints": [
+            {"name": "people", "requests": {"read": {
+                "method": "GET", "path": "/people",
+                "query_params": [{"name": "email", "value": "<email>"}, {"name": "fields", "value": "<field_list>"}],
+                "param_values": [{"name": "email", "identity": "email"}],
+                "output": "{<all_object_fields>, \"source\": \"people-api\", \"request\": \"<privacy_request_id>\"}"
+            }}},
+            {"name": "ids", "requests": {
+                "read": {"method": "GET", "output": "{\"id\": \"<user_id>\"}",
+                         "param_values": [{"name": "user_id", "references": reference}]},
+                "delete": {"method": "DELETE", "path": "/people/<user_id>",
+                           "param_values": [{"name": "user_id", "references": reference}]}
+            }}
+        ]
+    }))
+    .unwrap();
+    let secrets = json!({"domain": format!("localhost:{}", server.address().port())});
+    let client =
+        SaasClient::new(ClientSettings { allowed_hosts: vec!["localhost".to_owned()], ..ClientSettings::default() })
+            .unwrap();
+    SaasConnection::new(config, secrets, Arc::new(client))
+}
+
+#[test]
+fn output_templates_rebuild_records_and_make_rows_without_a_call() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    mount(
+        &rt,
+        &server,
+        Mock::given(method("GET"))
+            .and(path("/people"))
+            .and(query_param("email", "jane@example.com"))
+            .and(query_param("fields", "id,email"))
+            .respond_with(reply(json!([{"id": "p1", "email": "jane@example.com"}]))),
+    );
+    let connection = output_config(&server);
+    let identities = json!({"email": "jane@example.com"}).as_object().unwrap().clone();
+    let references = serde_json::Map::new();
+    let subject = connectors::saas::connection::Subject {
+        identities: &identities,
+        references: &references,
+        privacy_request_id: "pri_1",
+    };
+    let inputs = Inputs { field_list: "id,email".to_owned(), ..Inputs::default() };
+    let people = connection.read("people", subject, &inputs).unwrap();
+    assert_eq!(people, [json!({"id": "p1", "email": "jane@example.com", "source": "people-api", "request": "pri_1"})]);
+    // No path: one row per upstream value, no call made.
+    let upstream =
+        Inputs { values: json!({"user_id": ["p1", "p2"]}).as_object().unwrap().clone(), ..Inputs::default() };
+    let calls_before = rt.block_on(server.received_requests()).unwrap().len();
+    let ids = connection.read("ids", subject, &upstream).unwrap();
+    assert_eq!(ids, [json!({"id": "p1"}), json!({"id": "p2"})]);
+    assert_eq!(rt.block_on(server.received_requests()).unwrap().len(), calls_before);
 }

@@ -65,12 +65,20 @@ fn segment_reads_profiles_on_their_host_and_files_a_deletion_regulation() {
     let subject = jane.subject();
     let users = connection.read("segment_user", subject, &Inputs::default()).unwrap();
     assert_eq!(users, [json!({"segment_id": "seg_1", "created_at": "2026-01-01"})], "the 404 is read as no data");
-    let inputs = Inputs { values: json!({"segment_id": ["seg_1"]}).as_object().unwrap().clone(), groups: Vec::new() };
+    let inputs = Inputs {
+        values: json!({"segment_id": ["seg_1"]}).as_object().unwrap().clone(),
+        groups: Vec::new(),
+        ..Inputs::default()
+    };
     let traits = connection.read("traits", subject, &inputs).unwrap();
     assert_eq!(traits, [json!({"user_id": "u1", "email": "jane@example.com"})]);
     // segment_user has no update: the data protection request runs once for its record.
     let records = [MaskedRecord { record: users[0].clone(), object: None, masked: Vec::new() }];
-    let upstream = Inputs { values: json!({"user_id": ["u1"]}).as_object().unwrap().clone(), groups: Vec::new() };
+    let upstream = Inputs {
+        values: json!({"user_id": ["u1"]}).as_object().unwrap().clone(),
+        groups: Vec::new(),
+        ..Inputs::default()
+    };
     assert_eq!(connection.mask("segment_user", subject, &records, &upstream).unwrap(), 1);
     let asked = server.received(&rt);
     assert_eq!(asked.len(), 2 + 1 + 1);

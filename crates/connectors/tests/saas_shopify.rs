@@ -70,7 +70,9 @@ fn shopify_pages_by_link_headers_groups_inputs_and_wraps_the_update() {
         json!({"blog_id": ["b1"], "article_id": ["a1"]}).as_object().unwrap().clone(),
         json!({"blog_id": ["b2"], "article_id": ["a2"]}).as_object().unwrap().clone(),
     ];
-    let found = connection.read("blog_article_comments", subject, &Inputs { values: Map::new(), groups }).unwrap();
+    let found = connection
+        .read("blog_article_comments", subject, &Inputs { values: Map::new(), groups, ..Inputs::default() })
+        .unwrap();
     assert_eq!(
         found,
         [json!({"id": "b1a1", "email": "jane@example.com"})],

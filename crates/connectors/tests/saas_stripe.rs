@@ -52,7 +52,11 @@ fn stripe_reads_the_subject_over_https_and_masks_the_customer() {
     let reader = Reader { client: &client, config: &config, context, privacy_request_id: "pri_1" };
     let customers = reader.read("customer", &Inputs::default()).unwrap();
     assert_eq!(customers, std::slice::from_ref(&customer));
-    let inputs = Inputs { values: json!({"customer_id": ["cus_1"]}).as_object().unwrap().clone(), groups: Vec::new() };
+    let inputs = Inputs {
+        values: json!({"customer_id": ["cus_1"]}).as_object().unwrap().clone(),
+        groups: Vec::new(),
+        ..Inputs::default()
+    };
     let charges = reader.read("charge", &inputs).unwrap();
     let ids: Vec<&str> = charges.iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["ch_1", "ch_2", "ch_3"]);

@@ -34,8 +34,15 @@ impl SaasConnector {
     }
 }
 
-fn subject<'a>(scope: &Scope<'a>, references: &'a Map<String, Value>) -> Subject<'a> {
-    Subject { identities: scope.identities, references, privacy_request_id: scope.request_id }
+/// `<field_list>`: the collection's top-level fields that have a `data_type`.
+fn field_list(collection: &Collection) -> String {
+    let typed: Vec<&str> =
+        collection.columns.iter().filter(|c| c.data_type.is_some()).map(|c| c.name.as_str()).collect();
+    typed.join(",")
+}
+
+fn subject<'a>(scope: &Scope<'a>) -> Subject<'a> {
+    Subject { identities: scope.identities, references: scope.references, privacy_request_id: scope.request_id }
 }
 
 impl Connector for SaasConnector {
@@ -51,12 +58,9 @@ impl Connector for SaasConnector {
         sink: &mut RowSink<'_>,
     ) -> Result<usize, ConnectorError> {
         let values = inputs.iter().map(|i| (i.field.clone(), Value::Array(i.values.clone()))).collect();
-        let inputs = Inputs { values, groups: scope.groups.to_vec() };
-        let references = Map::new();
-        let mut records = self
-            .connection
-            .read(&collection.name, subject(scope, &references), &inputs)
-            .map_err(|e| ConnectorError(e.0))?;
+        let inputs = Inputs { values, groups: scope.groups.to_vec(), field_list: field_list(collection) };
+        let mut records =
+            self.connection.read(&collection.name, subject(scope), &inputs).map_err(|e| ConnectorError(e.0))?;
         let count = records.len();
         while !records.is_empty() {
             let rest = records.split_off(records.len().min(BATCH));
@@ -66,7 +70,6 @@ impl Connector for SaasConnector {
     }
 
     fn mask(&self, scope: &Scope<'_>, collection: &Collection, updates: &[RowUpdate]) -> Result<usize, ConnectorError> {
-        let references = Map::new();
         let mut sent = 0;
         for update in updates {
             let record = update
@@ -76,7 +79,7 @@ impl Connector for SaasConnector {
             // A param the record does not hold takes the record's own value of that name (the
             // fields a delete-only endpoint was read with).
             let values = record.as_object().cloned().unwrap_or_default();
-            let inputs = Inputs { values, groups: Vec::new() };
+            let inputs = Inputs { values, groups: Vec::new(), field_list: field_list(collection) };
             // What is sent back whole: the declared fields that may be written.
             let object = (!collection.columns.is_empty()).then(|| {
                 let writable = |key: &String| collection.columns.iter().any(|c| &c.name == key && !c.read_only);
@@ -93,10 +96,33 @@ impl Connector for SaasConnector {
             let masked = MaskedRecord { record, object, masked: update.set.clone() };
             sent += self
                 .connection
-                .mask(&collection.name, subject(scope, &references), std::slice::from_ref(&masked), &inputs)
+                .mask(&collection.name, subject(scope), std::slice::from_ref(&masked), &inputs)
                 .map_err(|e| ConnectorError(e.0))?;
         }
         Ok(sent)
+    }
+
+    fn referenced_fields(&self, collection: &Collection) -> Vec<String> {
+        let Some(endpoint) = self.connection.config().endpoints.iter().find(|e| e.name == collection.name) else {
+            return Vec::new();
+        };
+        let mut fields: Vec<String> = endpoint
+            .requests
+            .read
+            .iter()
+            .flat_map(|reads| reads.items())
+            .flat_map(|request| &request.postprocessors)
+            .filter_map(|p| match p {
+                super::config::Postprocessor::Filter {
+                    value: super::config::FilterValue::DatasetReference { dataset_reference },
+                    ..
+                } => Some(dataset_reference.clone()),
+                _ => None,
+            })
+            .collect();
+        fields.sort();
+        fields.dedup();
+        fields
     }
 
     fn renewed_secrets(&self) -> Option<Map<String, Value>> {

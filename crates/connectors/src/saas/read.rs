@@ -16,6 +16,9 @@ pub struct Inputs {
     pub values: Map<String, Value>,
     /// Grouped params, one map (param → values) per upstream row.
     pub groups: Vec<Map<String, Value>>,
+    /// The collection's top-level fields that have a `data_type`, comma-separated: what
+    /// `<field_list>` is filled with.
+    pub field_list: String,
 }
 
 /// Reads records of endpoints of one config.
@@ -151,8 +154,32 @@ impl Reader<'_> {
         };
         for map in &mut maps {
             request::add_reserved(map, self.privacy_request_id);
+            map.insert("field_list".to_owned(), inputs.field_list.clone().into());
         }
         maps
+    }
+
+    /// One row from a read's `output` template (with `row`, a response record, as
+    /// `<all_object_fields>`).
+    fn output(
+        &self,
+        template: &str,
+        values: &Value,
+        row: Option<Value>,
+        collection: &str,
+    ) -> Result<Value, RequestError> {
+        let mut values = values.clone();
+        if let (Some(object), Some(row)) = (values.as_object_mut(), row) {
+            object.insert("all_object_fields".to_owned(), row);
+        }
+        let text = super::placeholder::fill(template, &values).map_err(|missing| {
+            RequestError(format!(
+                "The output template of the '{collection}' endpoint needs values it was not given: {missing:?}"
+            ))
+        })?;
+        serde_json::from_str(&text).map_err(|e| {
+            RequestError(format!("The output template of the '{collection}' endpoint did not give JSON: {e}"))
+        })
     }
 
     fn read_pages(
@@ -163,6 +190,13 @@ impl Reader<'_> {
         rows: &mut Vec<Value>,
     ) -> Result<(), RequestError> {
         let values = Value::Object(values);
+        if request.path.is_none() {
+            // An output-only read: no call, one row per value map (ids a delete can use).
+            if let Some(template) = &request.output {
+                rows.push(self.output(template, &values, None, collection)?);
+            }
+            return Ok(());
+        }
         let Some(mut call) = request::build(&self.config.client_config, request, &values, self.context.secrets)? else {
             return Ok(());
         };
@@ -185,7 +219,14 @@ impl Reader<'_> {
                 }
                 None => None,
             };
-            rows.extend(records);
+            match &request.output {
+                Some(template) => {
+                    for record in records {
+                        rows.push(self.output(template, &values, Some(record), collection)?);
+                    }
+                }
+                None => rows.extend(records),
+            }
             match next {
                 Some(next) => call = next,
                 None => return Ok(()),

@@ -542,8 +542,12 @@ impl<'a> Subject<'a> {
         Subject { request_id, identity, identities: identity.values_map() }
     }
 
-    fn scope<'s>(&'s self, groups: &'s [serde_json::Map<String, Value>]) -> connectors::Scope<'s> {
-        connectors::Scope { request_id: self.request_id, identities: &self.identities, groups }
+    fn scope<'s>(
+        &'s self,
+        groups: &'s [serde_json::Map<String, Value>],
+        references: &'s serde_json::Map<String, Value>,
+    ) -> connectors::Scope<'s> {
+        connectors::Scope { request_id: self.request_id, identities: &self.identities, groups, references }
     }
 }
 
@@ -586,6 +590,33 @@ fn grouped_inputs(
     Ok(groups)
 }
 
+/// The values of earlier collections' fields a read filters by (`dataset.collection.field`,
+/// dotted below the collection), each a list of the distinct non-null values access found;
+/// fields of collections not read (yet) are left out, so such a filter keeps nothing.
+fn referenced_values(
+    fields: &[String],
+    found: &Found,
+) -> std::result::Result<serde_json::Map<String, Value>, SpoolError> {
+    let mut out = serde_json::Map::new();
+    for reference in fields {
+        let mut parts = reference.splitn(3, '.');
+        let (Some(dataset), Some(collection), Some(field)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        let Some(spooled) = found.collections.get(&format!("{dataset}:{collection}")) else { continue };
+        let mut values: Vec<Value> = Vec::new();
+        for row in found.spool.rows(spooled)? {
+            if let Some(value) = inputs::value_at(&row?, field).filter(|v| !v.is_null())
+                && !values.contains(value)
+            {
+                values.push(value.clone());
+            }
+        }
+        out.insert(reference.clone(), Value::Array(values));
+    }
+    Ok(out)
+}
+
 /// Reads one collection into the spool: statement by statement, rows written as the store
 /// hands them over (a row matched by several statements of the step once).
 fn read_collection(
@@ -601,7 +632,9 @@ fn read_collection(
     let mut writer = found.spool.writer(&step.node.to_string()).map_err(|e| fail(e.to_string()))?;
     let sources = step_sources(&world.graph, step, subject.identity, &found.collections);
     let groups = grouped_inputs(&world.graph, node, step, found).map_err(|e| fail(e.to_string()))?;
-    let scope = subject.scope(&groups);
+    let references =
+        referenced_values(&store.referenced_fields(&collection), found).map_err(|e| fail(e.to_string()))?;
+    let scope = subject.scope(&groups, &references);
     let mut seen = Seen::default();
     inputs::each_statement(&found.spool, sources, |statement, several| -> std::result::Result<(), StepStop> {
         let mut spool_error = None;
@@ -1167,7 +1200,8 @@ impl Executor {
     ) -> std::result::Result<(), StepStop> {
         let plan = graph::plan(&world.graph, identity_keys, &run.targets).map_err(|e| StepFailure::traversal(e.0))?;
         let subject = Subject::new(id, &run.identity);
-        let scope = subject.scope(&[]);
+        let no_references = serde_json::Map::new();
+        let scope = subject.scope(&[], &no_references);
         for step in erasure_order(&world.graph, &plan.steps)? {
             let node = &world.graph.nodes[step.node];
             let entry = |status: LogStatus, message: String| {
