@@ -120,6 +120,8 @@ fn every_protected_operation_documents_its_scope_and_auth_errors() {
         ("get", "/api/v1/privacy-request/{id}/access-package"),
         // Authorised by the request-bound token the webhook was sent, not an OAuth client.
         ("post", "/api/v1/privacy-request/{id}/resume"),
+        // Where an API sends the person back after an OAuth authorization: the single-use state decides.
+        ("get", "/api/v1/oauth/callback"),
     ]
     .into();
     let known: BTreeSet<&str> = auth::scopes::ALL.iter().copied().collect();

@@ -64,7 +64,7 @@ impl RuleRow {
     }
 }
 
-#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Queryable, Selectable, Insertable, AsChangeset, Clone)]
 #[diesel(table_name = rule_targets)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub(crate) struct TargetRow {
@@ -195,18 +195,32 @@ pub(crate) fn delete_target(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
 /// whatever the number of rules.
 pub(crate) fn assemble_rules(conn: &mut DbConn, rows: Vec<RuleRow>) -> Result<Vec<(PolicyId, Rule)>> {
     let ids: Vec<RuleId> = rows.iter().map(|r| r.id.clone()).collect();
+    let targets = targets_of(conn, &ids)?;
+    assemble_rules_with(conn, rows, targets)
+}
+
+/// [`assemble_rules`] with the rules' targets already read.
+fn assemble_rules_with(
+    conn: &mut DbConn,
+    rows: Vec<RuleRow>,
+    target_rows: Vec<TargetRow>,
+) -> Result<Vec<(PolicyId, Rule)>> {
     let mut targets: HashMap<RuleId, Vec<Target>> = HashMap::new();
-    for target in targets_of(conn, &ids)? {
+    for target in target_rows {
         targets.entry(target.rule_id.clone()).or_default().push(target.into());
     }
     let keys: Vec<String> = rows.iter().filter_map(|r| r.storage_destination_key.clone()).collect();
-    let storage: HashMap<String, StorageConfig> = storage_configs::table
-        .filter(storage_configs::key.eq_any(&keys))
-        .select(StorageRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(|row| (row.key.clone(), row.into()))
-        .collect();
+    let storage: HashMap<String, StorageConfig> = if keys.is_empty() {
+        HashMap::new()
+    } else {
+        storage_configs::table
+            .filter(storage_configs::key.eq_any(&keys))
+            .select(StorageRow::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(|row| (row.key.clone(), row.into()))
+            .collect()
+    };
     rows.into_iter()
         .map(|row| {
             let masking = match row.masking_strategy.as_deref() {
@@ -228,6 +242,36 @@ pub(crate) fn assemble_rules(conn: &mut DbConn, rows: Vec<RuleRow>) -> Result<Ve
             Ok((row.policy_id, rule))
         })
         .collect()
+}
+
+/// What a request run needs of its policy, read once: the policy as shown, and its rule and
+/// target rows (erasure needs the full masking strategies responses leave out).
+pub(crate) struct RunPolicy {
+    /// The policy with its rules.
+    pub(crate) policy: Policy,
+    /// Its rule rows.
+    pub(crate) rules: Vec<RuleRow>,
+    /// Their targets.
+    pub(crate) targets: Vec<TargetRow>,
+}
+
+/// The policy `id` for a request run (three queries, four with storage destinations).
+pub(crate) fn policy_for_run(conn: &mut DbConn, id: &PolicyId) -> Result<Option<RunPolicy>> {
+    let Some(row) = policies::table.find(id).select(PolicyRow::as_select()).first(conn).optional()? else {
+        return Ok(None);
+    };
+    let rules = rules_of(conn, std::slice::from_ref(id))?;
+    let ids: Vec<RuleId> = rules.iter().map(|r| r.id.clone()).collect();
+    let targets = targets_of(conn, &ids)?;
+    let assembled = assemble_rules_with(conn, rules.clone(), targets.clone())?;
+    let policy = Policy {
+        rules: assembled.into_iter().map(|(_, rule)| rule).collect(),
+        key: row.key,
+        name: row.name,
+        drp_action: None,
+        execution_timeframe: row.execution_timeframe,
+    };
+    Ok(Some(RunPolicy { policy, rules, targets }))
 }
 
 /// Full policies of the given rows, in their order.

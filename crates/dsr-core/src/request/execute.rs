@@ -46,7 +46,7 @@ use crate::filter::{Compacted, RowFilter, targeted_paths};
 use crate::graph::{self, Address, Graph, Input, Node, Step, covers};
 use crate::masking::{MaskingSecrets, MaskingStrategy, Strategy};
 use crate::package::{self, Entry, RenderError, ResponseFormat, Row, RowSink, RowSource};
-use crate::policy::repo::{self as policy_repo, PolicyId, RuleId};
+use crate::policy::repo as policy_repo;
 use crate::policy::{ActionType, Policy};
 use connectors::{Collection, Column, Connector, RowUpdate, Seen, Stores};
 
@@ -202,6 +202,8 @@ struct Run {
     described: Value,
     /// Identities webhooks derived so far (already merged into `identity`).
     derived: Identity,
+    /// The policy's webhooks.
+    webhooks: crate::webhook::call::PolicyWebhooks,
     policy: Policy,
     erasure_rules: Vec<ErasureRule>,
     checkpoint: Option<Vec<u8>>,
@@ -707,7 +709,7 @@ impl Executor {
         let started = Instant::now();
         let Some(mut run) = self.prepare(id)? else { return Ok(()) };
         if !run.pre_done {
-            match self.webhooks.pre(&run.described(id), run.derived.clone())? {
+            match self.webhooks.pre(&run.described(id), &run.webhooks.pre, run.derived.clone())? {
                 PreOutcome::Proceed(identity) => run.identity = identity,
                 PreOutcome::Paused => return Ok(()),
                 PreOutcome::Failed(logs) => return self.record_failure(id, "pre_webhooks", None, logs, None, false),
@@ -757,17 +759,13 @@ impl Executor {
         };
         // Post-execution webhooks, before the request completes; one that fails fails it (the
         // results a retry masks from are kept as for any later failure).
-        match self.webhooks.post(&run.described(id)) {
-            Ok(Ok(called)) => logs.extend(called),
-            Ok(Err(called)) => {
+        match self.webhooks.post(&run.described(id), &run.webhooks.post) {
+            Ok(called) => logs.extend(called),
+            Err(called) => {
                 logs.extend(called);
                 let recorded = self.record_failure(id, "post_webhooks", None, logs, None, false);
                 keep(was_kept);
                 return recorded;
-            }
-            Err(e) => {
-                keep(was_kept);
-                return Err(e);
             }
         }
         self.record_success(id, &files, logs, run.resumed || !run.erasure_rules.is_empty())?;
@@ -795,12 +793,10 @@ impl Executor {
         }
         // A first run has no logs or checkpoint yet; retries, resumptions and take-overs may.
         let resumed = row.started_processing_at.is_some();
-        let policy_rows = policy_repo::policies_by_ids(&mut conn, std::slice::from_ref(&row.policy_id))?;
-        let policy = policy_repo::assemble_policies(&mut conn, policy_rows)?
-            .pop()
+        let policy_repo::RunPolicy { policy, rules, targets } = policy_repo::policy_for_run(&mut conn, &row.policy_id)?
             .ok_or_else(|| DsrError::Db(db::DbError::Corrupt(format!("policy of {id} is missing"))))?;
         let has_access = policy.rules.iter().any(|r| r.action_type == ActionType::Access);
-        let erasure_rules = erasure_rules(&mut conn, &row.policy_id)?;
+        let erasure_rules = erasure_rules(rules, &targets)?;
         let uploaded = if has_access { repo::manual_inputs_of(&mut conn, id)? } else { Vec::new() };
         if has_access {
             let missing = ManualInputs::missing(&mut conn, &uploaded)?;
@@ -811,6 +807,7 @@ impl Executor {
             }
         }
         let checkpoint = if resumed { repo::load_checkpoint(&mut conn, id)? } else { None };
+        let webhooks = self.webhooks.load(&mut conn, &row.policy_id)?;
         drop(conn);
         let targets: Vec<String> = policy
             .rules
@@ -828,6 +825,7 @@ impl Executor {
             pre_after: row.pre_webhooks_after,
             described: described_request(&row),
             derived,
+            webhooks,
             erasure_rules,
             checkpoint,
             manual: self.manual.package_entries(&uploaded)?,
@@ -1350,14 +1348,10 @@ impl Executor {
 
 /// The policy's erasure rules with their full strategies (responses never carry the
 /// configuration), in rule order.
-fn erasure_rules(conn: &mut db::DbConn, policy_id: &PolicyId) -> Result<Vec<ErasureRule>> {
-    let rows: Vec<_> = policy_repo::rules_of(conn, std::slice::from_ref(policy_id))?
+fn erasure_rules(rules: Vec<policy_repo::RuleRow>, targets: &[policy_repo::TargetRow]) -> Result<Vec<ErasureRule>> {
+    rules
         .into_iter()
         .filter(|r| r.action_type == ActionType::Erasure)
-        .collect();
-    let ids: Vec<RuleId> = rows.iter().map(|r| r.id.clone()).collect();
-    let targets = policy_repo::targets_of(conn, &ids)?;
-    rows.into_iter()
         .map(|rule| {
             let corrupt = |what: String| DsrError::Db(db::DbError::Corrupt(format!("rule {}: {what}", rule.key)));
             let spec: MaskingStrategy = match rule.masking_strategy.as_deref() {

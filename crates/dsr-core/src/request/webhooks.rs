@@ -30,7 +30,7 @@ use super::view;
 use crate::error::{DsrError, Result};
 use crate::policy::{ActionType, Policy};
 use crate::webhook::WebhookTiming;
-use crate::webhook::call::{self, Answer, Webhook};
+use crate::webhook::call::{self, Answer, PolicyWebhooks, Webhook};
 use crate::webhook::model::WebhookDirection;
 use crate::webhook::repo as webhook_repo;
 
@@ -156,16 +156,9 @@ impl Webhooks {
         }
     }
 
-    fn load(&self, request: &Described<'_>, timing: WebhookTiming) -> Result<Vec<Webhook>> {
-        let mut conn = self.db.conn()?;
-        let policy = crate::policy::policy_row(&mut conn, &request.policy.key)?;
-        let hooks = call::load(&mut conn, self.vault.key(), &policy.id, timing)?;
-        Ok(hooks
-            .into_iter()
-            .filter(|h| {
-                timing == WebhookTiming::PostExecution || request.pre_after.is_none_or(|after| h.position > after)
-            })
-            .collect())
+    /// The webhooks of `policy`, read with the run's connection.
+    pub(crate) fn load(&self, conn: &mut db::DbConn, policy: &crate::policy::repo::PolicyId) -> Result<PolicyWebhooks> {
+        call::load(conn, self.vault.key(), policy)
     }
 
     fn token(&self, id: &str, hook: &Webhook) -> Result<String> {
@@ -184,9 +177,15 @@ impl Webhooks {
     }
 
     /// Calls the pre-execution webhooks not called yet. `Err` only for Lethe's own database.
-    pub(crate) fn pre(&self, request: &Described<'_>, derived_so_far: Identity) -> Result<PreOutcome> {
+    pub(crate) fn pre(
+        &self,
+        request: &Described<'_>,
+        hooks: &[Webhook],
+        derived_so_far: Identity,
+    ) -> Result<PreOutcome> {
         let id = request.id;
-        let hooks = self.load(request, WebhookTiming::PreExecution)?;
+        let after = request.pre_after;
+        let hooks: Vec<&Webhook> = hooks.iter().filter(|h| after.is_none_or(|after| h.position > after)).collect();
         let mut derived = derived_so_far;
         let mut logs = Vec::new();
         let mut done: Option<i32> = None;
@@ -209,7 +208,7 @@ impl Webhooks {
             Ok(client) => client,
             Err(message) => return failed(&mut logs, done, &derived, message),
         };
-        for hook in &hooks {
+        for hook in hooks {
             let identity = merged(request.identity, &derived);
             let described = Described { identity: &identity, request: request.request.clone(), ..*request };
             let body = described.body(WebhookTiming::PreExecution, hook.direction);
@@ -277,22 +276,21 @@ impl Webhooks {
 
     /// Calls the post-execution webhooks: the entries to log, or the entries and why a call
     /// failed the request. `Err` only for Lethe's own database.
-    pub(crate) fn post(&self, request: &Described<'_>) -> Result<std::result::Result<Vec<Log>, Vec<Log>>> {
-        let hooks = self.load(request, WebhookTiming::PostExecution)?;
+    pub(crate) fn post(&self, request: &Described<'_>, hooks: &[Webhook]) -> std::result::Result<Vec<Log>, Vec<Log>> {
         let mut logs = Vec::new();
         if hooks.is_empty() {
-            return Ok(Ok(logs));
+            return Ok(logs);
         }
         let client = match self.client() {
             Ok(client) => client,
-            Err(message) => return Ok(Err(vec![Log::error(WEBHOOKS, None, None, message)])),
+            Err(message) => return Err(vec![Log::error(WEBHOOKS, None, None, message)]),
         };
-        for hook in &hooks {
+        for hook in hooks {
             let body = request.body(WebhookTiming::PostExecution, hook.direction);
             // Only pre-execution webhooks may halt a request (as Fides): a post answer is checked, then done.
             if let Err(e) = call::send(&client, hook, &body, &[]) {
                 logs.push(Log::error(WEBHOOKS, None, None, format!("Post-execution webhook {}: {e}", hook.key)));
-                return Ok(Err(logs));
+                return Err(logs);
             }
             logs.push(Log::status(
                 WEBHOOKS,
@@ -300,7 +298,7 @@ impl Webhooks {
                 format!("Post-execution webhook {} ({}) called", hook.key, hook.direction),
             ));
         }
-        Ok(Ok(logs))
+        Ok(logs)
     }
 
     /// Checks a `reply-to-token` for request `id` before anything else of the call is read.

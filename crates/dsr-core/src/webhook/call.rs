@@ -25,27 +25,34 @@ pub(crate) struct Webhook {
     pub(crate) target: Option<HttpsSecrets>,
 }
 
-/// The webhooks of `policy` at `timing`, in call order, with their connections' secrets.
-pub(crate) fn load(
-    conn: &mut db::DbConn,
-    key: &crypto::AppKey,
-    policy: &PolicyId,
-    timing: WebhookTiming,
-) -> Result<Vec<Webhook>> {
-    repo::webhooks_of(conn, policy, timing)?
-        .into_iter()
-        .map(|(row, connection)| {
-            let target = secrets::open(key, &connection)?.and_then(|s| s.https());
-            Ok(Webhook {
-                id: row.id,
-                key: row.key,
-                connection: connection.key,
-                direction: row.direction,
-                position: row.position,
-                target,
-            })
-        })
-        .collect()
+/// A policy's webhooks, as a request run calls them.
+#[derive(Default)]
+pub(crate) struct PolicyWebhooks {
+    /// Pre-execution webhooks, in call order.
+    pub(crate) pre: Vec<Webhook>,
+    /// Post-execution webhooks, in call order.
+    pub(crate) post: Vec<Webhook>,
+}
+
+/// The webhooks of `policy` (one query), with their connections' secrets.
+pub(crate) fn load(conn: &mut db::DbConn, key: &crypto::AppKey, policy: &PolicyId) -> Result<PolicyWebhooks> {
+    let mut hooks = PolicyWebhooks::default();
+    for (row, connection) in repo::all_webhooks_of(conn, policy)? {
+        let target = secrets::open(key, &connection)?.and_then(|s| s.https());
+        let hook = Webhook {
+            id: row.id,
+            key: row.key,
+            connection: connection.key,
+            direction: row.direction,
+            position: row.position,
+            target,
+        };
+        match row.timing {
+            WebhookTiming::PreExecution => hooks.pre.push(hook),
+            WebhookTiming::PostExecution => hooks.post.push(hook),
+        }
+    }
+    Ok(hooks)
 }
 
 /// What a webhook answered.

@@ -46,6 +46,16 @@ pub(crate) fn webhooks_of(
         .load(conn)
 }
 
+/// Every webhook of a policy, each with its connection, by timing then call order.
+pub(crate) fn all_webhooks_of(conn: &mut DbConn, policy: &PolicyId) -> QueryResult<Vec<(WebhookRow, ConnectionRow)>> {
+    policy_webhooks::table
+        .inner_join(connections::table)
+        .filter(policy_webhooks::policy_id.eq(policy))
+        .order((policy_webhooks::timing.asc(), policy_webhooks::position.asc()))
+        .select((WebhookRow::as_select(), ConnectionRow::as_select()))
+        .load(conn)
+}
+
 /// The webhook `key` at `timing`, of any policy (keys are unique per timing).
 pub(crate) fn find_by_key(conn: &mut DbConn, timing: WebhookTiming, key: &str) -> QueryResult<Option<WebhookRow>> {
     policy_webhooks::table
