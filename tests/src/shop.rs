@@ -469,6 +469,42 @@ pub fn stored_secrets(app: &crate::TestApp, key: &str) -> Value {
     serde_json::from_slice(&plain).expect("secrets are JSON")
 }
 
+/// Creates the `saas` connection `key` (read access) from a `saas_config` file of one's own
+/// (YAML) and its `dataset` (a list of one); secrets are set separately.
+pub async fn own_saas_connection<S, B>(service: &S, token: &str, key: &str, yaml: &str, dataset: Value)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let created = send(
+        service,
+        TestRequest::patch().uri("/api/v1/connection").insert_header(bearer(token)).set_json(serde_json::json!([
+            {"key": key, "name": key, "connection_type": "saas", "access": "read"}
+        ])),
+    )
+    .await;
+    assert_eq!(created.body["succeeded"].as_array().map(Vec::len), Some(1), "{:?}", created.body);
+    let config = send(
+        service,
+        TestRequest::patch()
+            .uri(&format!("/api/v1/connection/{key}/saas_config"))
+            .insert_header(bearer(token))
+            .insert_header(("Content-Type", "application/yaml"))
+            .set_payload(yaml.to_owned()),
+    )
+    .await;
+    assert_eq!(config.status, actix_web::http::StatusCode::OK, "{:?}", config.body);
+    let uploaded = send(
+        service,
+        TestRequest::patch()
+            .uri(&format!("/api/v1/connection/{key}/dataset"))
+            .insert_header(bearer(token))
+            .set_json(dataset),
+    )
+    .await;
+    assert_eq!(uploaded.body["succeeded"].as_array().map(Vec::len), Some(1), "{:?}", uploaded.body);
+}
+
 /// Registers `db` with the app as connection `key` holding the fixture dataset as `dataset_key`.
 pub async fn register<S, B>(service: &S, token: &str, db: &CustomerDb, key: &str, dataset_key: &str)
 where

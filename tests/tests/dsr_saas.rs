@@ -14,7 +14,9 @@ use connectors::testing::wiremock::matchers::{
 };
 use connectors::testing::wiremock::{Mock, MockBuilder, ResponseTemplate};
 use connectors::testing::{HttpsServer, runtime};
-use lethe_tests::shop::{CustomerDb, Kind, create_policy, create_request, download_packages, register, wait_done};
+use lethe_tests::shop::{
+    CustomerDb, Kind, create_policy, create_request, download_packages, own_saas_connection, register, wait_done,
+};
 use lethe_tests::{TestApp, bearer, send};
 use serde_json::{Value, json};
 
@@ -757,34 +759,11 @@ fn filters_by_dataset_reference_keep_the_records_of_the_customer_found_earlier()
         let service = app.service().await;
         let root = app.root_token();
         register(&service, &root, &db, "shop", "shop_db").await;
-        let created = send(
-            &service,
-            TestRequest::patch().uri("/api/v1/connection").insert_header(bearer(&root)).set_json(json!([
-                {"key": "helpdesk", "name": "Helpdesk", "connection_type": "saas", "access": "read"}
-            ])),
-        )
-        .await;
-        assert_eq!(created.body["succeeded"].as_array().map(Vec::len), Some(1), "{:?}", created.body);
-        let config = send(
-            &service,
-            TestRequest::patch()
-                .uri("/api/v1/connection/helpdesk/saas_config")
-                .insert_header(bearer(&root))
-                .insert_header(("Content-Type", "application/yaml"))
-                .set_payload(HELPDESK),
-        )
-        .await;
-        assert_eq!(config.status, StatusCode::OK, "{:?}", config.body);
         let dataset = json!([{"fides_key": "helpdesk_1", "name": "Helpdesk", "collections": [{"name": "tickets", "fields": [
             {"name": "id", "data_categories": ["system.operations"], "fides_meta": {"primary_key": true}},
             {"name": "requester_id", "data_categories": ["user.unique_id"]},
             {"name": "subject", "data_categories": ["user.content"]}]}]}]);
-        let uploaded = send(
-            &service,
-            TestRequest::patch().uri("/api/v1/connection/helpdesk/dataset").insert_header(bearer(&root)).set_json(dataset),
-        )
-        .await;
-        assert_eq!(uploaded.body["succeeded"].as_array().map(Vec::len), Some(1), "{:?}", uploaded.body);
+        own_saas_connection(&service, &root, "helpdesk", HELPDESK, dataset).await;
         let set = send(
             &service,
             TestRequest::put()

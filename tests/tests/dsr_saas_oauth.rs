@@ -10,7 +10,9 @@ use actix_web::test::TestRequest;
 use connectors::testing::wiremock::matchers::{body_string_contains, header, method, path, query_param};
 use connectors::testing::wiremock::{Mock, ResponseTemplate};
 use connectors::testing::{HttpsServer, runtime};
-use lethe_tests::shop::{create_policy, create_request, download_packages, stored_secrets, wait_done};
+use lethe_tests::shop::{
+    create_policy, create_request, download_packages, own_saas_connection, stored_secrets, wait_done,
+};
 use lethe_tests::{TestApp, bearer, send};
 use serde_json::{Value, json};
 
@@ -149,34 +151,11 @@ fn authorization_code_connections_are_authorised_refreshed_and_keep_their_tokens
     actix_web::rt::System::new().block_on(async {
         let service = app.service().await;
         let root = app.root_token();
-        let created = send(
-            &service,
-            TestRequest::patch().uri("/api/v1/connection").insert_header(bearer(&root)).set_json(json!([
-                {"key": "notes", "name": "Notes", "connection_type": "saas", "access": "read"}
-            ])),
-        )
-        .await;
-        assert_eq!(created.body["succeeded"].as_array().map(Vec::len), Some(1), "{:?}", created.body);
-        let config = send(
-            &service,
-            TestRequest::patch()
-                .uri("/api/v1/connection/notes/saas_config")
-                .insert_header(bearer(&root))
-                .insert_header(("Content-Type", "application/yaml"))
-                .set_payload(CONFIG),
-        )
-        .await;
-        assert_eq!(config.status, StatusCode::OK, "{:?}", config.body);
         let dataset = json!([{"fides_key": "notes_app", "name": "Notes", "collections": [{"name": "notes", "fields": [
             {"name": "id", "data_categories": ["system.operations"], "fides_meta": {"primary_key": true}},
             {"name": "author", "data_categories": ["user.contact.email"]},
             {"name": "text", "data_categories": ["user.content"]}]}]}]);
-        let uploaded = send(
-            &service,
-            TestRequest::patch().uri("/api/v1/connection/notes/dataset").insert_header(bearer(&root)).set_json(dataset),
-        )
-        .await;
-        assert_eq!(uploaded.body["succeeded"].as_array().map(Vec::len), Some(1), "{:?}", uploaded.body);
+        own_saas_connection(&service, &root, "notes", CONFIG, dataset).await;
 
         // Before the secrets: the missing ones are named.
         let authorize = || {

@@ -62,25 +62,25 @@ fn take_state(conn: &mut DbConn, state: &str) -> Result<StateRow> {
 }
 
 impl DieselConnectionService {
-    /// The secrets of SaaS connection `key`, which must be there.
-    fn oauth_secrets(&self, key: &str) -> Result<(repo::ConnectionRow, Secrets)> {
-        let row = repo::connection_row(&mut *self.db.conn()?, key)?;
+    /// The secrets of SaaS connection `row`, which must be there.
+    fn oauth_secrets(&self, row: &repo::ConnectionRow) -> Result<Secrets> {
+        let key = &row.key;
         if row.connection_type != ConnectionType::Saas {
             return Err(DsrError::BadRequest(format!(
                 "Connection config '{key}' is of type {}: only saas connections authorise through OAuth",
                 row.connection_type
             )));
         }
-        let secrets = secrets::open(&self.key, &row)?.ok_or_else(|| {
+        secrets::open(&self.key, row)?.ok_or_else(|| {
             DsrError::BadRequest(format!(
                 "Connection config '{key}' has no secrets yet: set client_id, client_secret and redirect_uri first"
             ))
-        })?;
-        Ok((row, secrets))
+        })
     }
 
     pub(super) fn oauth_authorize(&self, key: &str, referer: Option<String>) -> Result<String> {
-        let (row, secrets) = self.oauth_secrets(key)?;
+        let row = repo::connection_row(&mut *self.db.conn()?, key)?;
+        let secrets = self.oauth_secrets(&row)?;
         let connection = secrets.saas_connection(&self.saas).map_err(|e| DsrError::BadRequest(e.0))?;
         let state = uuid::Uuid::new_v4().to_string();
         let url = connection.authorize_url(&state).map_err(|e| DsrError::BadRequest(e.0))?;
@@ -101,8 +101,8 @@ impl DieselConnectionService {
 
     pub(super) fn oauth_callback_with(&self, code: &str, state: &str) -> Result<OAuthCallback> {
         let taken = self.db.conn()?.write_transaction(|c| take_state(c, state))?;
-        let row = repo::find_connection_by_id(&mut *self.db.conn()?, &taken.connection_id)?;
-        let (mut row, secrets) = self.oauth_secrets(&row.key)?;
+        let mut row = repo::find_connection_by_id(&mut *self.db.conn()?, &taken.connection_id)?;
+        let secrets = self.oauth_secrets(&row)?;
         let connection = secrets.saas_connection(&self.saas).map_err(|e| DsrError::BadRequest(e.0))?;
         let token = connection.exchange_code(code).map_err(|e| DsrError::BadRequest(e.0))?;
         let mut renewed = serde_json::Map::new();

@@ -107,12 +107,7 @@ pub(crate) fn start_processing(
 }
 
 /// Only a running request completes or fails: one canceled meanwhile stays canceled.
-fn running(
-    id: &str,
-) -> diesel::dsl::Filter<
-    diesel::dsl::Find<privacy_requests::table, &str>,
-    diesel::dsl::Eq<privacy_requests::status, RequestStatus>,
-> {
+fn running(id: &str) -> InStatus<'_> {
     privacy_requests::table.find(id).filter(privacy_requests::status.eq(RequestStatus::InProcessing))
 }
 
@@ -365,6 +360,23 @@ pub(crate) fn pause(
     Ok(changed == 1)
 }
 
+/// The request `id` when in one status.
+type InStatus<'a> = diesel::dsl::Filter<
+    diesel::dsl::Find<privacy_requests::table, &'a str>,
+    diesel::dsl::Eq<privacy_requests::status, RequestStatus>,
+>;
+
+/// The request `id` while webhook `webhook` holds it paused.
+fn paused_by<'a>(
+    id: &'a str,
+    webhook: &'a str,
+) -> diesel::dsl::Filter<InStatus<'a>, diesel::dsl::Eq<privacy_requests::paused_webhook_id, &'a str>> {
+    privacy_requests::table
+        .find(id)
+        .filter(privacy_requests::status.eq(RequestStatus::Paused))
+        .filter(privacy_requests::paused_webhook_id.eq(webhook))
+}
+
 /// Resumes a request webhook `webhook` paused: running again, pre webhooks after `position` still
 /// to call; false when that webhook no longer holds it paused.
 pub(crate) fn resume_paused(
@@ -375,40 +387,30 @@ pub(crate) fn resume_paused(
     derived: &[u8],
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let changed = diesel::update(
-        privacy_requests::table
-            .find(id)
-            .filter(privacy_requests::status.eq(RequestStatus::Paused))
-            .filter(privacy_requests::paused_webhook_id.eq(webhook)),
-    )
-    .set((
-        privacy_requests::status.eq(RequestStatus::InProcessing),
-        privacy_requests::updated_at.eq(at),
-        privacy_requests::paused_webhook_id.eq(None::<String>),
-        privacy_requests::pre_webhooks_after.eq(position),
-        privacy_requests::derived_identity.eq(derived),
-    ))
-    .execute(conn)?;
+    let changed = diesel::update(paused_by(id, webhook))
+        .set((
+            privacy_requests::status.eq(RequestStatus::InProcessing),
+            privacy_requests::updated_at.eq(at),
+            privacy_requests::paused_webhook_id.eq(None::<String>),
+            privacy_requests::pre_webhooks_after.eq(position),
+            privacy_requests::derived_identity.eq(derived),
+        ))
+        .execute(conn)?;
     Ok(changed == 1)
 }
 
 /// Fails a request webhook `webhook` still holds paused; false when it does not.
 pub(crate) fn expire_pause(conn: &mut DbConn, id: &str, webhook: &str, at: NaiveDateTime) -> QueryResult<bool> {
-    let changed = diesel::update(
-        privacy_requests::table
-            .find(id)
-            .filter(privacy_requests::status.eq(RequestStatus::Paused))
-            .filter(privacy_requests::paused_webhook_id.eq(webhook)),
-    )
-    .set((
-        privacy_requests::status.eq(RequestStatus::Error),
-        privacy_requests::updated_at.eq(at),
-        privacy_requests::finished_processing_at.eq(at),
-        privacy_requests::failed_step.eq("pre_webhooks"),
-        privacy_requests::failed_collection.eq(None::<String>),
-        privacy_requests::paused_webhook_id.eq(None::<String>),
-    ))
-    .execute(conn)?;
+    let changed = diesel::update(paused_by(id, webhook))
+        .set((
+            privacy_requests::status.eq(RequestStatus::Error),
+            privacy_requests::updated_at.eq(at),
+            privacy_requests::finished_processing_at.eq(at),
+            privacy_requests::failed_step.eq("pre_webhooks"),
+            privacy_requests::failed_collection.eq(None::<String>),
+            privacy_requests::paused_webhook_id.eq(None::<String>),
+        ))
+        .execute(conn)?;
     Ok(changed == 1)
 }
 

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::model::{WebhookDirection, WebhookTiming};
 use super::repo::{self, WebhookId};
 use crate::connection::secrets::{self, HttpsSecrets};
-use crate::error::{DsrError, Result};
+use crate::error::Result;
 use crate::policy::repo::PolicyId;
 
 /// A webhook as execution calls it.
@@ -137,13 +137,6 @@ pub(crate) fn send(
             let derived = parsed.derived_identity.unwrap_or_default();
             Ok(if parsed.halt { Answer::Halt(derived) } else { Answer::Proceed(derived) })
         }
-    }
-}
-
-/// A configuration problem found before a call, as a request error.
-impl From<CallFailed> for DsrError {
-    fn from(e: CallFailed) -> DsrError {
-        DsrError::BadRequest(e.0)
     }
 }
 

@@ -211,9 +211,8 @@ impl WebhookService for DieselWebhookService {
         let mut conn = self.db.conn()?;
         let policy = policy_row(&mut conn, policy)?;
         let row = webhook_of(&mut conn, &policy, timing, key)?;
-        let found = repo::webhooks_of(&mut conn, &policy.id, timing)?.into_iter().find(|(w, _)| w.id == row.id);
-        let (row, connection) =
-            found.ok_or_else(|| DsrError::NotFound(format!("No {} found for key {key}.", timing.noun())))?;
+        let connection = connection_repo::find_connection_by_id(&mut conn, &row.connection_id)?;
+        drop(conn);
         self.view(row, connection)
     }
 
@@ -225,7 +224,7 @@ impl WebhookService for DieselWebhookService {
         update: PolicyWebhookUpdate,
     ) -> Result<WebhookUpdated> {
         let mut conn = self.db.conn()?;
-        let (new_order, id) = conn.write_transaction(|c| -> Result<(Option<Vec<WebhookOrder>>, WebhookId)> {
+        let (new_order, row) = conn.write_transaction(|c| -> Result<(Option<Vec<WebhookOrder>>, WebhookRow)> {
             let policy = policy_row(c, policy)?;
             let mut row = webhook_of(c, &policy, timing, key)?;
             if let Some(name) = &update.name {
@@ -243,7 +242,7 @@ impl WebhookService for DieselWebhookService {
             row.updated_at = db::now();
             repo::update(c, &row)?;
             let Some(order) = update.order.filter(|order| *order != row.position) else {
-                return Ok((None, row.id));
+                return Ok((None, row));
             };
             let mut all: Vec<WebhookRow> =
                 repo::webhooks_of(c, &policy.id, timing)?.into_iter().map(|(w, _)| w).collect();
@@ -257,13 +256,12 @@ impl WebhookService for DieselWebhookService {
             let from = all.iter().position(|w| w.id == row.id).unwrap_or_default();
             let moved = all.remove(from);
             all.insert(to, moved);
-            Ok((Some(renumber(c, &mut all)?), row.id))
+            let new_order = renumber(c, &mut all)?;
+            Ok((Some(new_order), all.swap_remove(to)))
         })?;
-        let found =
-            repo::find(&mut conn, &id)?.ok_or_else(|| DsrError::NotFound(format!("No {} found.", timing.noun())))?;
-        let connection = connection_repo::find_connection_by_id(&mut conn, &found.connection_id)?;
+        let connection = connection_repo::find_connection_by_id(&mut conn, &row.connection_id)?;
         drop(conn);
-        Ok(WebhookUpdated { resource: self.view(found, connection)?, new_order })
+        Ok(WebhookUpdated { resource: self.view(row, connection)?, new_order })
     }
 
     fn delete_webhook(&self, policy: &str, timing: WebhookTiming, key: &str) -> Result<WebhooksReordered> {
