@@ -159,6 +159,37 @@ impl StepStop {
 /// Rows masked in one transaction on a store.
 const MASK_BATCH: usize = 1_000;
 
+/// A batch of row updates for one collection, waiting for the next hold of the request.
+struct PendingMask<'g> {
+    /// Which collection's count it adds to.
+    slot: usize,
+    node: &'g Node,
+    store: Arc<dyn Connector>,
+    updates: Vec<RowUpdate>,
+}
+
+/// Batches to make together, and the rows each masked collection changed so far.
+#[derive(Default)]
+struct PendingMasks<'g> {
+    batches: Vec<PendingMask<'g>>,
+    rows: usize,
+    changed: Vec<usize>,
+}
+
+impl<'g> PendingMasks<'g> {
+    fn add(&mut self, batch: PendingMask<'g>) {
+        self.rows += batch.updates.len();
+        self.batches.push(batch);
+    }
+}
+
+/// A collection's masking log entry, told its count once every batch ran.
+struct MaskedLog {
+    slot: usize,
+    log: Log,
+    left: Option<String>,
+}
+
 /// How often access looks for a cancel between collections. Reads only stop sooner on a
 /// cancel: packages are published, and rows masked, only while the request is held as running,
 /// so a coarser check loses nothing and saves a database round trip per collection.
@@ -1182,9 +1213,11 @@ impl Executor {
     }
 
     /// Masks, collection by collection, the fields the erasure rules target in the rows access
-    /// found, read back from the spool; each collection's rows change in transactions of at
-    /// most [`MASK_BATCH`] rows on its store, each made while the request is held as still
-    /// running, so nothing is masked once a cancel has committed.
+    /// found, read back from the spool. Each store changes in transactions of at most
+    /// [`MASK_BATCH`] rows; the batches are made while the request is held as still running (so
+    /// nothing is masked once a cancel has committed), and the batches of small collections
+    /// share one such hold, up to [`MASK_BATCH`] rows in all, so a small subject's erasure
+    /// holds the request once rather than once per collection.
     #[expect(clippy::too_many_arguments, reason = "the step's inputs, all borrowed from execute")]
     fn erase(
         &self,
@@ -1200,85 +1233,117 @@ impl Executor {
         let subject = Subject::new(id, &run.identity);
         let no_references = serde_json::Map::new();
         let scope = subject.scope(&[], &no_references);
-        for step in erasure_order(&world.graph, &plan.steps)? {
-            let node = &world.graph.nodes[step.node];
-            let entry = |status: LogStatus, message: String| {
-                Log::collection(&node.address, Some(node.connection.clone()), status, message, ActionType::Erasure)
-            };
-            // APIs take records back whole, nested fields included, and find them by primary key.
-            let whole = world.store(node).is_ok_and(|store| store.needs_rows());
-            let (masked, left) = fields_to_mask(node, &run.erasure_rules, whole);
-            if masked.is_empty() {
-                if !left.is_empty() {
-                    logs.push(entry(LogStatus::Skipped, format!("No values were erased: {}", left.join("; "))));
-                }
-                continue;
-            }
-            if whole && !node.fields.iter().any(|f| f.primary_key) {
-                let message = format!(
-                    "No values were erased since no primary key was defined for this collection: {}",
-                    node.address
-                );
-                logs.push(entry(LogStatus::Skipped, message));
-                continue;
-            }
-            let fail = |message: String| StepFailure { collection: Some(node.address.clone()), message };
-            if !world.writable.contains(&node.connection) {
-                return Err(StepStop::Failed(fail(format!(
-                    "No values were erased since this connection {} has not been given write access",
-                    node.connection
-                ))));
-            }
-            let store = world.store(node).map_err(|e| fail(e.0))?;
-            let collection = collection(node);
-            let mut changed = 0;
-            // Bounded batches, each one transaction on the store, each made while the request is
-            // held as still running.
-            let mut mask = |rows: &[Value]| -> std::result::Result<(), StepStop> {
-                let updates = row_updates(node, step, rows, &masked, secrets, whole);
-                if updates.is_empty() {
-                    return Ok(());
-                }
-                let mut conn = self.db.conn()?;
-                let masked_rows =
-                    conn.write_transaction(|c| -> Result<Option<std::result::Result<usize, StoreError>>> {
-                        if !repo::lock_if_running(c, id)? {
-                            return Ok(None);
-                        }
-                        Ok(Some(store.mask(&scope, &collection, &updates)))
-                    })?;
-                changed += match masked_rows {
-                    None => return Err(StepStop::Canceled),
-                    Some(outcome) => outcome.map_err(|e| fail(e.0))?,
+        let mut pending = PendingMasks::default();
+        // Log entries in collection order; a masking entry gets its count once every batch ran.
+        let mut entries: Vec<std::result::Result<Log, MaskedLog>> = Vec::new();
+        // A collection refused (no write access, no store) stops the erasure after the batches
+        // of the collections before it are made, as when each collection masked on its own.
+        let planned = (|| -> std::result::Result<(), StepStop> {
+            for step in erasure_order(&world.graph, &plan.steps)? {
+                let node = &world.graph.nodes[step.node];
+                let entry = |status: LogStatus, message: String| {
+                    Log::collection(&node.address, Some(node.connection.clone()), status, message, ActionType::Erasure)
                 };
-                Ok(())
-            };
-            if let Some(spooled) = found.collections.get(&node.address.to_string()) {
-                let mut batch = Vec::with_capacity(MASK_BATCH);
-                for row in found.spool.rows(spooled).map_err(|e| fail(e.to_string()))? {
-                    batch.push(row.map_err(|e| fail(e.to_string()))?);
-                    if batch.len() == MASK_BATCH {
-                        mask(&batch)?;
-                        batch.clear();
+                // APIs take records back whole, nested fields included, and find them by primary key.
+                let whole = world.store(node).is_ok_and(|store| store.needs_rows());
+                let (masked, left) = fields_to_mask(node, &run.erasure_rules, whole);
+                if masked.is_empty() {
+                    if !left.is_empty() {
+                        entries.push(Ok(entry(LogStatus::Skipped, format!("No values were erased: {}", left.join("; ")))));
+                    }
+                    continue;
+                }
+                if whole && !node.fields.iter().any(|f| f.primary_key) {
+                    let message = format!(
+                        "No values were erased since no primary key was defined for this collection: {}",
+                        node.address
+                    );
+                    entries.push(Ok(entry(LogStatus::Skipped, message)));
+                    continue;
+                }
+                let fail = |message: String| StepFailure { collection: Some(node.address.clone()), message };
+                if !world.writable.contains(&node.connection) {
+                    return Err(StepStop::Failed(fail(format!(
+                        "No values were erased since this connection {} has not been given write access",
+                        node.connection
+                    ))));
+                }
+                let store = world.store(node).map_err(|e| fail(e.0))?;
+                let slot = pending.changed.len();
+                pending.changed.push(0);
+                if let Some(spooled) = found.collections.get(&node.address.to_string()) {
+                    let mut batch = Vec::with_capacity(MASK_BATCH);
+                    let mut add = |batch: &[Value]| -> std::result::Result<(), StepStop> {
+                        let updates = row_updates(node, step, batch, &masked, secrets, whole);
+                        if !updates.is_empty() {
+                            pending.add(PendingMask { slot, node, store: store.clone(), updates });
+                        }
+                        if pending.rows >= MASK_BATCH {
+                            self.flush_masks(id, &scope, &mut pending)?;
+                        }
+                        Ok(())
+                    };
+                    for row in found.spool.rows(spooled).map_err(|e| fail(e.to_string()))? {
+                        batch.push(row.map_err(|e| fail(e.to_string()))?);
+                        if batch.len() == MASK_BATCH {
+                            add(&batch)?;
+                            batch.clear();
+                        }
+                    }
+                    add(&batch)?;
+                }
+                let fields = masked
+                    .iter()
+                    .map(|m| FieldAffected {
+                        path: format!("{}:{}", node.address, m.path),
+                        field_name: m.path.clone(),
+                        data_categories: m.field.categories.clone(),
+                    })
+                    .collect();
+                let left = (!left.is_empty()).then(|| format!("; left alone: {}", left.join("; ")));
+                entries.push(Err(MaskedLog { slot, log: entry(LogStatus::Complete, String::new()).with_fields(fields), left }));
+            }
+            Ok(())
+        })();
+        self.flush_masks(id, &scope, &mut pending)?;
+        planned?;
+        logs.extend(entries.into_iter().map(|entry| match entry {
+            Ok(log) => log,
+            Err(MaskedLog { slot, log, left }) => {
+                log.with_message(format!("Masked {} row(s){}", pending.changed[slot], left.unwrap_or_default()))
+            }
+        }));
+        Ok(())
+    }
+
+    /// Makes the pending batches in one hold of the request as still running: each batch is
+    /// one transaction on its store. A cancel committed before stops them all.
+    fn flush_masks(&self, id: &str, scope: &connectors::Scope<'_>, pending: &mut PendingMasks<'_>) -> std::result::Result<(), StepStop> {
+        if pending.batches.is_empty() {
+            return Ok(());
+        }
+        let batches = std::mem::take(&mut pending.batches);
+        pending.rows = 0;
+        let mut conn = self.db.conn()?;
+        let outcome = conn.write_transaction(|c| -> Result<Option<std::result::Result<(), StepFailure>>> {
+            if !repo::lock_if_running(c, id)? {
+                return Ok(None);
+            }
+            for batch in &batches {
+                match batch.store.mask(scope, &collection(batch.node), &batch.updates) {
+                    Ok(count) => pending.changed[batch.slot] += count,
+                    Err(e) => {
+                        let collection = Some(batch.node.address.clone());
+                        return Ok(Some(Err(StepFailure { collection, message: e.0 })));
                     }
                 }
-                mask(&batch)?;
             }
-            let mut message = format!("Masked {changed} row(s)");
-            if !left.is_empty() {
-                message.push_str(&format!("; left alone: {}", left.join("; ")));
-            }
-            let fields = masked
-                .iter()
-                .map(|m| FieldAffected {
-                    path: format!("{}:{}", node.address, m.path),
-                    field_name: m.path.clone(),
-                    data_categories: m.field.categories.clone(),
-                })
-                .collect();
-            logs.push(entry(LogStatus::Complete, message).with_fields(fields));
+            Ok(Some(Ok(())))
+        })?;
+        match outcome {
+            None => Err(StepStop::Canceled),
+            Some(result) => result.map_err(StepStop::Failed),
         }
-        Ok(())
     }
 
     fn record_success(&self, id: &str, files: &[ResultFile], logs: Vec<Log>, checkpointed: bool) -> Result<()> {

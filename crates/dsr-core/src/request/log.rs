@@ -87,6 +87,12 @@ impl Log {
         self
     }
 
+    /// The entry with `message` instead of the one it was made with.
+    pub(crate) fn with_message(mut self, message: String) -> Log {
+        self.message = message;
+        self
+    }
+
     /// The entry, logged under step `action`.
     pub(crate) fn in_step(mut self, action: ActionType) -> Log {
         self.action = action;
