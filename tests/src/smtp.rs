@@ -18,6 +18,40 @@ pub struct Received {
     pub data: String,
 }
 
+impl Received {
+    /// The decoded subject line.
+    pub fn subject(&self) -> String {
+        let parsed = mailparse::parse_mail(self.data.as_bytes()).expect("a MIME message");
+        mailparse::MailHeaderMap::get_first_value(parsed.headers.as_slice(), "Subject").unwrap_or_default()
+    }
+
+    /// The decoded body parts by MIME type (`text/plain`, `text/html`), whatever transfer
+    /// encoding carried them.
+    pub fn parts(&self) -> Vec<(String, String)> {
+        fn walk(part: &mailparse::ParsedMail<'_>, out: &mut Vec<(String, String)>) {
+            if part.subparts.is_empty() {
+                out.push((part.ctype.mimetype.clone(), part.get_body().expect("a decodable part")));
+            }
+            for sub in &part.subparts {
+                walk(sub, out);
+            }
+        }
+        let parsed = mailparse::parse_mail(self.data.as_bytes()).expect("a MIME message");
+        let mut out = Vec::new();
+        walk(&parsed, &mut out);
+        out
+    }
+
+    /// The decoded part of MIME type `mimetype`.
+    pub fn part(&self, mimetype: &str) -> String {
+        self.parts()
+            .into_iter()
+            .find(|(t, _)| t == mimetype)
+            .map(|(_, body)| body)
+            .unwrap_or_else(|| panic!("no {mimetype} part in {}", self.data))
+    }
+}
+
 /// A running SMTP server on 127.0.0.1 and an ephemeral port; it stops with the test process.
 #[derive(Clone)]
 pub struct SmtpServer {
@@ -53,6 +87,20 @@ impl SmtpServer {
     /// Messages received so far.
     pub fn messages(&self) -> Vec<Received> {
         self.inbox.lock().expect("lock").clone()
+    }
+
+    /// Waits (up to 10 s) for a message to `to` whose subject contains `subject`.
+    pub fn wait_for_subject(&self, to: &str, subject: &str) -> Received {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(found) =
+                self.messages().into_iter().find(|m| m.to.iter().any(|t| t == to) && m.subject().contains(subject))
+            {
+                return found;
+            }
+            assert!(Instant::now() < deadline, "no email to {to} about '{subject}' arrived");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Waits (up to 10 s) for a message to `to` and returns it.

@@ -12,6 +12,7 @@ mod dsr_datasets;
 mod dsr_erasure;
 mod dsr_large;
 mod dsr_manual;
+mod dsr_messages;
 mod dsr_monitoring;
 mod dsr_mysql;
 mod dsr_policies;

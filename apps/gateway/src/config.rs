@@ -21,6 +21,10 @@
 //! | `LETHE__EXECUTION__SUBJECT_IDENTITY_VERIFICATION_REQUIRED` | `false` |
 //! | `LETHE__EXECUTION__REQUIRE_MANUAL_REQUEST_APPROVAL` | `false` |
 //! | `LETHE__EXECUTION__IDENTITY_VERIFICATION_CODE_TTL_SECONDS` | `600` |
+//! | `LETHE__NOTIFICATIONS__SEND_REQUEST_RECEIPT_NOTIFICATION` | `false` |
+//! | `LETHE__NOTIFICATIONS__SEND_REQUEST_REVIEW_NOTIFICATION` | `false` |
+//! | `LETHE__NOTIFICATIONS__SEND_REQUEST_COMPLETION_NOTIFICATION` | `false` (needs `LETHE__SERVER__PUBLIC_URL`) |
+//! | `LETHE__NOTIFICATIONS__NOTIFICATION_SERVICE_TYPE` | `smtp` (the only one) |
 //! | `LETHE__SMTP__HOST` / `__PORT` / `__TLS` / `__USERNAME` / `__PASSWORD` / `__FROM` | unset / `587` / `starttls` / unset / unset / unset |
 //! | `LETHE__LOG__FORMAT` | `text` (or `json`) |
 //! | `LETHE__LOG__LEVEL` | `info` (a `tracing` filter; `RUST_LOG` wins) |
@@ -66,6 +70,8 @@ pub struct Settings {
     pub execution: ExecutionSettings,
     /// The SMTP server emails go through.
     pub smtp: SmtpSettings,
+    /// Which emails data subjects get along their request.
+    pub notifications: NotificationSettings,
     /// The OpenAI-compatible model that drafts assessment answers.
     pub llm: LlmSettings,
     /// The Slack workspace questionnaires go to.
@@ -287,6 +293,31 @@ impl Default for SlackSettings {
     }
 }
 
+/// `[notifications]` (Fides' names): the emails data subjects get along their request. Each is
+/// sent over `[smtp]` by a durable job after the step that triggers it committed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotificationSettings {
+    /// `privacy_request_receipt` after a request through the public route is created (or verified).
+    pub send_request_receipt_notification: bool,
+    /// `privacy_request_review_approve` / `_deny` after a reviewer's decision.
+    pub send_request_review_notification: bool,
+    /// `privacy_request_complete_access` (with the download link) / `_deletion` on completion.
+    pub send_request_completion_notification: bool,
+    /// How messages are sent: `smtp` (Lethe's mailer, the only one; also the default). Fides'
+    /// provider types (`mailgun`, `twilio_text`, …) are refused.
+    pub notification_service_type: Option<String>,
+}
+
+impl NotificationSettings {
+    /// Whether any subject email is switched on.
+    pub fn any(&self) -> bool {
+        self.send_request_receipt_notification
+            || self.send_request_review_notification
+            || self.send_request_completion_notification
+    }
+}
+
 /// `[storage]`
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -479,6 +510,27 @@ impl Settings {
         if self.smtp.host.as_deref().is_some_and(|h| !h.trim().is_empty()) && self.smtp.from.is_none() {
             return invalid("smtp.from", "must be set when smtp.host is (the sender address)");
         }
+        if let Some(kind) = &self.notifications.notification_service_type
+            && !kind.trim().eq_ignore_ascii_case("smtp")
+        {
+            return invalid(
+                "notifications.notification_service_type",
+                "must be smtp (Lethe sends email through the [smtp] server; provider APIs are not supported)",
+            );
+        }
+        let smtp_set = self.smtp.host.as_deref().is_some_and(|h| !h.trim().is_empty());
+        if self.notifications.any() && !smtp_set && self.security.env != Environment::Dev {
+            return invalid(
+                "smtp.host",
+                "must be set when a notifications.send_request_*_notification switch is on (the emails go through it)",
+            );
+        }
+        if self.notifications.send_request_completion_notification && self.server.public_url.is_none() {
+            return invalid(
+                "server.public_url",
+                "must be set when notifications.send_request_completion_notification is on (the emailed download link starts with it)",
+            );
+        }
         if self.jobs.lease_seconds == 0 {
             return invalid("jobs.lease_seconds", "must be at least 1");
         }
@@ -541,6 +593,30 @@ mod tests {
 
     fn env(pairs: &[(&str, &str)]) -> Option<HashMap<String, String>> {
         Some(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn notifications_need_smtp_a_public_url_and_the_smtp_service_type() {
+        let refused = |pairs: &[(&str, &str)]| match Settings::load_from(None, env(pairs)) {
+            Err(ConfigError::Key { key, .. }) => key,
+            other => panic!("{other:?}"),
+        };
+        let on = ("LETHE__NOTIFICATIONS__SEND_REQUEST_RECEIPT_NOTIFICATION", "true");
+        assert_eq!(refused(&[on]), "smtp.host");
+        let smtp = [("LETHE__SMTP__HOST", "mail.example.com"), ("LETHE__SMTP__FROM", "p@example.com")];
+        let done = ("LETHE__NOTIFICATIONS__SEND_REQUEST_COMPLETION_NOTIFICATION", "true");
+        assert_eq!(refused(&[smtp[0], smtp[1], done]), "server.public_url");
+        let mailgun = ("LETHE__NOTIFICATIONS__NOTIFICATION_SERVICE_TYPE", "mailgun");
+        assert_eq!(refused(&[smtp[0], smtp[1], mailgun]), "notifications.notification_service_type");
+        let url = ("LETHE__SERVER__PUBLIC_URL", "https://privacy.example.com");
+        let ok = Settings::load_from(
+            None,
+            env(&[smtp[0], smtp[1], on, done, url, ("LETHE__NOTIFICATIONS__NOTIFICATION_SERVICE_TYPE", "SMTP")]),
+        )
+        .unwrap();
+        assert!(ok.notifications.send_request_receipt_notification && ok.notifications.any());
+        // Development mode writes the emails to the log instead.
+        Settings::load_from(None, env(&[on, ("LETHE__SECURITY__ENV", "dev")])).unwrap();
     }
 
     #[test]

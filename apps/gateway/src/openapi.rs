@@ -34,6 +34,7 @@ pub fn base() -> OpenApi {
                     "DSR Policy Webhooks",
                     "HTTPS endpoints a policy calls before and after a request runs; two-way ones may pause it",
                 ),
+                ("Messaging", "The emails data subjects get along their request: templates"),
                 ("Storage", "Where access packages are written"),
                 ("Connections", "Connections to the subject's data stores"),
                 ("Datasets", "Fideslang datasets describing a connection's collections and fields"),

@@ -103,6 +103,8 @@ required_scopes! {
     PrivacyRequestUploadData => ["privacy-request:upload_data"];
     /// `privacy-request:view_data`
     PrivacyRequestViewData => ["privacy-request:view_data"];
+    /// `messaging-template:update` (Fides asks it for reading templates too)
+    MessagingTemplateUpdate => ["messaging-template:update"];
     /// `webhook:read`
     WebhookRead => ["webhook:read"];
     /// `webhook:create_or_update`

@@ -126,6 +126,13 @@ impl Application {
         request_settings.max_package_bytes = settings.execution.max_package_bytes;
         request_settings.webhook_pause_timeout = Duration::from_secs(settings.execution.webhook_pause_timeout_seconds);
         request_settings.saas_client = saas_client(&settings)?;
+        request_settings.notifications = dsr_core::NotificationSettings {
+            receipt: settings.notifications.send_request_receipt_notification,
+            review: settings.notifications.send_request_review_notification,
+            completion: settings.notifications.send_request_completion_notification,
+        };
+        let public_url = settings.server.public_url.as_deref().map(|u| u.trim().trim_end_matches('/').to_owned());
+        request_settings.public_url = public_url.clone();
         let saas = request_settings.saas_client.clone();
         let requests = DieselRequestService::new(database.clone(), key.clone(), request_settings, redaction.clone())
             .with_job_signal(signal.clone());
@@ -153,6 +160,7 @@ impl Application {
             };
             let worker = Worker::new(database.clone(), config, signal)
                 .handle(dsr_core::QUEUE, Arc::new(requests.clone()))
+                .handle(dsr_core::MESSAGE_QUEUE, Arc::new(requests.messenger()))
                 .handle(assessments::QUEUE, Arc::new(assessments.clone()))
                 .handle(assessments::POLL_QUEUE, Arc::new(assessments.questionnaire_poller()))
                 .handle(assessments::SCHEDULE_QUEUE, Arc::new(assessments.schedule_check()))
@@ -174,6 +182,7 @@ impl Application {
             taxonomy: Arc::new(Taxonomy::embedded()),
             policies: Arc::new(DieselPolicyService::new(database.clone())),
             webhooks: Arc::new(dsr_core::DieselWebhookService::new(database.clone(), key.clone())),
+            templates: Arc::new(dsr_core::DieselMessagingTemplateService::new(database.clone())),
             storage: Arc::new(DieselStorageService::new(database.clone())),
             connections: Arc::new(
                 DieselConnectionService::new(database.clone(), key).with_stores(stores).with_saas_client(saas),
@@ -193,7 +202,7 @@ impl Application {
                 settings.security.token_failure_limit_per_minute,
             )),
             client_address: crate::limit::ClientAddress::new(settings.security.trusted_proxy_header.as_deref()),
-            public_url: settings.server.public_url.as_deref().map(|u| u.trim().trim_end_matches('/').to_owned()),
+            public_url,
         };
         let listener = feed.start_listener(&database, &settings.database_url());
         Ok(Application { settings, state, root_secret, _listener: listener, worker })

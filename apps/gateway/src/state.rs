@@ -27,6 +27,8 @@ pub struct AppState {
     pub policies: Arc<dyn PolicyService>,
     /// Webhooks of policies.
     pub webhooks: Arc<dyn WebhookService>,
+    /// Templates of the emails data subjects get.
+    pub templates: Arc<dyn dsr_core::MessagingTemplateService>,
     /// Storage destinations of access packages.
     pub storage: Arc<dyn StorageService>,
     /// Connections to the subject's data stores.

@@ -66,6 +66,7 @@ pub const ALL: &[&str] = &[
     "encryption:exec",
     "masking:exec",
     "masking:read",
+    "messaging-template:update",
     "policy:create_or_update",
     "policy:delete",
     "policy:read",

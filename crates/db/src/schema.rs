@@ -809,6 +809,20 @@ diesel::joinable!(privacy_requests -> policies (policy_id));
 diesel::joinable!(privacy_request_identities -> privacy_requests (privacy_request_id));
 diesel::joinable!(policy_webhooks -> policies (policy_id));
 diesel::joinable!(policy_webhooks -> connections (connection_id));
+diesel::table! {
+    /// Messaging templates: the text of each subject email type.
+    messaging_templates (template_type) {
+        /// The type (`privacy_request_receipt`, …).
+        template_type -> Text,
+        /// The subject line.
+        subject -> Text,
+        /// The body, with `__VAR__` placeholders.
+        body -> Text,
+        /// When it was last stored.
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(oauth_authorization_requests -> connections (connection_id));
 diesel::joinable!(execution_logs -> privacy_requests (privacy_request_id));
 diesel::joinable!(privacy_request_verifications -> privacy_requests (privacy_request_id));
@@ -842,6 +856,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     privacy_requests,
     policy_webhooks,
     oauth_authorization_requests,
+    messaging_templates,
     privacy_request_identities,
     execution_logs,
     privacy_request_checkpoints,

@@ -19,6 +19,7 @@ pub use connectors;
 pub mod connection;
 pub mod dataset;
 pub mod manual;
+pub mod messaging_template;
 pub mod policy;
 pub mod request;
 pub mod storage;
@@ -39,6 +40,10 @@ pub use manual::{
     DieselManualFieldService, ManualField, ManualFieldService, ManualFieldsUpdate, ManualInput, ManualRequest,
 };
 pub use masking::{MASKING_STRATEGIES, MaskingStrategy, MaskingStrategyResponse};
+pub use messaging_template::{
+    DieselMessagingTemplateService, MessagingActionType, MessagingTemplate, MessagingTemplateDefault,
+    MessagingTemplateList, MessagingTemplateService, MessagingTemplateUpdate, TemplateContent, TemplateContentUpdate,
+};
 pub use package::ResponseFormat;
 pub use page::{FidesPage, PageQuery, PageRequest};
 pub use policy::{
@@ -46,9 +51,10 @@ pub use policy::{
     Target, TargetCreate, TargetList,
 };
 pub use request::{
-    AccessResultUrls, CodeDelivery, DieselRequestService, ExecutionLog, PackageDownload, PrivacyRequest,
-    PrivacyRequestCreate, PrivacyRequestList, QUEUE, RequestFilter, RequestService, RequestSettings, RequestStatus,
-    ReviewRequestIds, ReviewWithReason, SortDirection, SortField, VERIFICATION_ATTEMPTS, VerificationCode,
+    AccessResultUrls, CodeDelivery, DieselRequestService, ExecutionLog, MESSAGE_QUEUE, Messenger, NotificationSettings,
+    PackageDownload, PrivacyRequest, PrivacyRequestCreate, PrivacyRequestList, QUEUE, RequestFilter, RequestService,
+    RequestSettings, RequestStatus, ReviewRequestIds, ReviewWithReason, SortDirection, SortField,
+    VERIFICATION_ATTEMPTS, VerificationCode, package_url,
 };
 pub use storage::{
     DieselStorageService, StorageConfig, StorageConfigCreate, StorageConfigList, StorageService, StorageType,

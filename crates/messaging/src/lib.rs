@@ -3,14 +3,15 @@
 mod http;
 pub mod llm;
 pub mod slack;
+pub mod template;
 
 pub use llm::{ChatMessage, ChatModel, LlmError, LlmSettings, OpenAiChat};
 pub use slack::{Posted, Slack, SlackClient, SlackError, ThreadMessage};
 
 use std::time::Duration;
 
-use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls as LettreTls, TlsParameters};
 use lettre::{Message, SmtpTransport, Transport};
@@ -29,7 +30,7 @@ pub enum MessagingError {
     Send(String),
 }
 
-/// A plain-text email.
+/// An email: plain text, or text and HTML alternatives of the same message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {
     /// Recipient address.
@@ -38,6 +39,8 @@ pub struct Email {
     pub subject: String,
     /// Plain-text body.
     pub body: String,
+    /// The HTML alternative of `body`; with it the email is `multipart/alternative`.
+    pub html: Option<String>,
 }
 
 /// Something that delivers emails.
@@ -125,13 +128,12 @@ impl SmtpMailer {
 impl Mailer for SmtpMailer {
     fn send(&self, email: &Email) -> Result<(), MessagingError> {
         let to: Mailbox = email.to.parse().map_err(|_| MessagingError::Recipient(email.to.clone()))?;
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(email.subject.clone())
-            .header(ContentType::TEXT_PLAIN)
-            .body(email.body.clone())
-            .map_err(|e| MessagingError::Send(e.to_string()))?;
+        let builder = Message::builder().from(self.from.clone()).to(to).subject(email.subject.clone());
+        let message = match &email.html {
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(email.body.clone(), html.clone())),
+            None => builder.header(ContentType::TEXT_PLAIN).body(email.body.clone()),
+        }
+        .map_err(|e| MessagingError::Send(e.to_string()))?;
         self.transport.send(&message).map_err(|e| {
             tracing::warn!(error = %e, "SMTP send failed");
             MessagingError::Send(e.to_string())
@@ -161,14 +163,14 @@ mod tests {
         bad.from = "not an address".into();
         assert!(matches!(SmtpMailer::new(&bad), Err(MessagingError::Settings(_))));
         let mailer = SmtpMailer::new(&settings()).unwrap();
-        let email = Email { to: "nobody".into(), subject: "s".into(), body: "b".into() };
+        let email = Email { to: "nobody".into(), subject: "s".into(), body: "b".into(), html: None };
         assert_eq!(mailer.send(&email), Err(MessagingError::Recipient("nobody".into())));
     }
 
     #[test]
     fn an_unreachable_server_is_an_error_not_a_hang() {
         let mailer = SmtpMailer::new(&settings()).unwrap();
-        let email = Email { to: "jane@example.com".into(), subject: "s".into(), body: "b".into() };
+        let email = Email { to: "jane@example.com".into(), subject: "s".into(), body: "b".into(), html: None };
         assert!(matches!(mailer.send(&email), Err(MessagingError::Send(_))));
     }
 

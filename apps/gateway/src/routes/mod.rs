@@ -13,6 +13,7 @@ use crate::error::{ApiError, Problem};
 pub mod assessments;
 pub mod dsr;
 pub mod health;
+pub mod messaging;
 pub mod notices;
 pub mod oauth;
 pub mod redaction;
@@ -29,6 +30,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     dsr::configure(cfg);
     requests::configure(cfg);
     webhooks::configure(cfg);
+    messaging::configure(cfg);
     saas_oauth::configure(cfg);
     assessments::configure(cfg);
 }

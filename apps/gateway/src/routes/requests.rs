@@ -283,10 +283,7 @@ pub async fn access_results(
             format!("{}://{}", info.scheme(), info.host())
         }
     };
-    let access_result_urls = tokens
-        .into_iter()
-        .map(|token| format!("{base}/api/v1/privacy-request/{id}/access-package?token={token}"))
-        .collect();
+    let access_result_urls = tokens.into_iter().map(|token| dsr_core::package_url(&base, &id, &token)).collect();
     Ok(HttpResponse::Ok().json(AccessResultUrls { access_result_urls }))
 }
 

@@ -10,15 +10,17 @@ use serde_json::Value;
 
 use super::identity::Identity;
 use super::model::{PrivacyRequest, PrivacyRequestCreate, RequestId, RequestStatus};
+use super::notify::Notices;
 use super::queue::Queue;
 use super::repo::{self, RequestRow, VerificationRow};
 use super::settings::RequestSettings;
 use super::vault::Vault;
-use super::verify::Verifier;
+use super::verify::{SendFailure, Verifier};
 use super::view;
 use crate::bulk::{BulkFailure, BulkResponse, ItemError, MAX_BULK, check_bulk, refuse};
 use crate::error::Result;
 use crate::masking::MaskingSecrets;
+use crate::messaging_template::MessagingActionType;
 use crate::policy::repo::PolicyRow;
 use crate::policy::{ActionType, Policy};
 
@@ -38,6 +40,7 @@ pub(crate) struct Intake {
     db: Database,
     vault: Vault,
     queue: Queue,
+    notices: Notices,
     verifier: Verifier,
     /// Requests through the public route wait for the subject's code.
     verify_public: bool,
@@ -50,6 +53,7 @@ impl Intake {
         db: Database,
         vault: Vault,
         queue: Queue,
+        notices: Notices,
         verifier: Verifier,
         settings: &RequestSettings,
     ) -> Intake {
@@ -57,6 +61,7 @@ impl Intake {
             db,
             vault,
             queue,
+            notices,
             verifier,
             verify_public: settings.identity_verification_required,
             manual_approval: settings.manual_approval_required,
@@ -87,7 +92,11 @@ impl Intake {
         }
         // Every accepted item in one transaction: each is stored with its job, or none is.
         let queue = !verify && !self.manual_approval;
-        conn.write_transaction(|c| -> Result<()> {
+        // The receipt: for requests through the public route (as Fides), once they need no
+        // verification (a verified request gets it then).
+        let receipt = submitted_by.is_none() && !verify;
+        let notified = conn.write_transaction(|c| -> Result<bool> {
+            let mut notified = false;
             for accepted in &created {
                 repo::insert_request(c, &accepted.row, &accepted.digests)?;
                 if let Some(verification) = &accepted.verification {
@@ -96,11 +105,14 @@ impl Intake {
                 if queue {
                     self.queue.enqueue(c, &accepted.row.id)?;
                 }
+                if receipt {
+                    notified |= self.notices.queue(c, &accepted.row.id, MessagingActionType::PrivacyRequestReceipt)?;
+                }
             }
-            Ok(())
+            Ok(notified)
         })?;
         let created: Vec<RequestRow> = created.into_iter().map(|a| a.row).collect();
-        if queue && !created.is_empty() {
+        if (queue && !created.is_empty()) || notified {
             self.queue.notify();
         }
         response.succeeded = view::respond(&mut conn, &self.vault, created, false, false)?;
@@ -180,9 +192,10 @@ impl Intake {
         };
         let digests = self.vault.identity_digests(&identity);
         let verification = match verification {
-            Some(email) => {
-                Some(self.verifier.send_code(&row.id, &email, at).map_err(|e| ItemError::Refused(e.to_string()))?)
-            }
+            Some(email) => Some(self.verifier.send_code(conn, &row.id, &email, at).map_err(|e| match e {
+                SendFailure::NotSent(e) => ItemError::Refused(e.to_string()),
+                SendFailure::Db(e) => ItemError::Failed(e),
+            })?),
             None => None,
         };
         Ok(Accepted { row, digests, verification })

@@ -31,6 +31,7 @@ use super::inputs::{self, Source};
 use super::log::{self, EXECUTION, Log, TRAVERSAL, UPLOAD};
 use super::manual::ManualInputs;
 use super::model::{FieldAffected, LogStatus, RequestStatus};
+use super::notify::Notices;
 use super::repo::{self, ResultFile};
 use super::settings::RequestSettings;
 use super::spool::{Checkpoint, INLINE_CHECKPOINT_BYTES, Spool, SpoolError, Spooled, StoredCheckpoint};
@@ -181,6 +182,13 @@ impl<'g> PendingMasks<'g> {
         self.rows += batch.updates.len();
         self.batches.push(batch);
     }
+}
+
+/// What a completed request's policy did: the completion emails it gets.
+#[derive(Clone, Copy)]
+struct Completed {
+    access: bool,
+    erasure: bool,
 }
 
 /// A collection's masking log entry, told its count once every batch ran.
@@ -705,6 +713,7 @@ pub(crate) struct Executor {
     max_package_bytes: Option<u64>,
     saas: connectors::saas::client::SharedClient,
     webhooks: Webhooks,
+    notices: Notices,
 }
 
 impl Executor {
@@ -715,6 +724,7 @@ impl Executor {
         redaction: Arc<dyn RedactionService>,
         manual: ManualInputs,
         webhooks: Webhooks,
+        notices: Notices,
     ) -> Executor {
         Executor {
             db,
@@ -726,6 +736,7 @@ impl Executor {
             max_package_bytes: settings.max_package_bytes,
             saas: settings.saas_client.clone(),
             webhooks,
+            notices,
         }
     }
 
@@ -799,7 +810,8 @@ impl Executor {
                 return recorded;
             }
         }
-        self.record_success(id, &files, logs, run.resumed || !run.erasure_rules.is_empty())?;
+        let completed = Completed { access: run.has_access(), erasure: !run.erasure_rules.is_empty() };
+        self.record_success(id, &files, logs, run.resumed || completed.erasure, completed)?;
         keep(false);
         tracing::debug!(
             privacy_request_id = id,
@@ -1249,7 +1261,8 @@ impl Executor {
                 let (masked, left) = fields_to_mask(node, &run.erasure_rules, whole);
                 if masked.is_empty() {
                     if !left.is_empty() {
-                        entries.push(Ok(entry(LogStatus::Skipped, format!("No values were erased: {}", left.join("; ")))));
+                        entries
+                            .push(Ok(entry(LogStatus::Skipped, format!("No values were erased: {}", left.join("; ")))));
                     }
                     continue;
                 }
@@ -1301,7 +1314,11 @@ impl Executor {
                     })
                     .collect();
                 let left = (!left.is_empty()).then(|| format!("; left alone: {}", left.join("; ")));
-                entries.push(Err(MaskedLog { slot, log: entry(LogStatus::Complete, String::new()).with_fields(fields), left }));
+                entries.push(Err(MaskedLog {
+                    slot,
+                    log: entry(LogStatus::Complete, String::new()).with_fields(fields),
+                    left,
+                }));
             }
             Ok(())
         })();
@@ -1318,7 +1335,12 @@ impl Executor {
 
     /// Makes the pending batches in one hold of the request as still running: each batch is
     /// one transaction on its store. A cancel committed before stops them all.
-    fn flush_masks(&self, id: &str, scope: &connectors::Scope<'_>, pending: &mut PendingMasks<'_>) -> std::result::Result<(), StepStop> {
+    fn flush_masks(
+        &self,
+        id: &str,
+        scope: &connectors::Scope<'_>,
+        pending: &mut PendingMasks<'_>,
+    ) -> std::result::Result<(), StepStop> {
         if pending.batches.is_empty() {
             return Ok(());
         }
@@ -1346,17 +1368,31 @@ impl Executor {
         }
     }
 
-    fn record_success(&self, id: &str, files: &[ResultFile], logs: Vec<Log>, checkpointed: bool) -> Result<()> {
+    fn record_success(
+        &self,
+        id: &str,
+        files: &[ResultFile],
+        logs: Vec<Log>,
+        checkpointed: bool,
+        completed: Completed,
+    ) -> Result<()> {
         let files = serde_json::to_string(files).map_err(|e| DsrError::BadRequest(e.to_string()))?;
         let mut conn = self.db.conn()?;
-        conn.write_transaction(|c| -> Result<()> {
+        let notified = conn.write_transaction(|c| -> Result<bool> {
             log::append(c, id, logs)?;
-            repo::finish(c, id, db::now(), &files)?;
+            let finished = repo::finish(c, id, db::now(), &files)? > 0;
             if checkpointed {
                 repo::delete_checkpoint(c, id)?;
             }
-            Ok(())
-        })
+            match finished {
+                true => self.notices.queue_completion(c, id, completed.access, completed.erasure),
+                false => Ok(false),
+            }
+        })?;
+        if notified {
+            self.notices.wake();
+        }
+        Ok(())
     }
 
     fn record_failure(

@@ -20,6 +20,9 @@ pub(crate) const REVIEW: &str = "Request review";
 /// Name under which policy webhook calls are logged.
 pub(crate) const WEBHOOKS: &str = "Policy webhooks";
 
+/// Name under which emails to the subject are logged.
+pub(crate) const MESSAGES: &str = "Subject messages";
+
 /// Name under which waiting for manual input is logged.
 pub(crate) const MANUAL: &str = "Manual input";
 

@@ -15,6 +15,7 @@ mod log;
 mod manual;
 pub(crate) mod model;
 mod monitor;
+mod notify;
 mod queue;
 pub(crate) mod repo;
 mod results;
@@ -40,8 +41,9 @@ pub use model::{
     PrivacyRequestCreate, PrivacyRequestList, RequestFilter, RequestStatus, ReviewRequestIds, ReviewWithReason,
     SortDirection, SortField, VerificationCode,
 };
-pub use results::PackageDownload;
-pub use settings::{CodeDelivery, QUEUE, RequestSettings, VERIFICATION_ATTEMPTS};
+pub use notify::{MESSAGE_QUEUE, Messenger};
+pub use results::{PackageDownload, package_url};
+pub use settings::{CodeDelivery, NotificationSettings, QUEUE, RequestSettings, VERIFICATION_ATTEMPTS};
 
 use crate::bulk::BulkResponse;
 use crate::error::Result;
@@ -52,6 +54,7 @@ use create::Intake;
 use execute::Executor;
 use manual::ManualInputs;
 use monitor::Monitor;
+use notify::Notices;
 use queue::Queue;
 use results::Results;
 use review::{Decision, Reviewer};
@@ -120,6 +123,7 @@ pub struct DieselRequestService {
     webhooks: Webhooks,
     results: Results,
     monitor: Monitor,
+    messenger: Messenger,
 }
 
 impl DieselRequestService {
@@ -133,7 +137,17 @@ impl DieselRequestService {
     ) -> DieselRequestService {
         let vault = Vault::new(key);
         let queue = Queue::default();
-        let verifier = Verifier::new(db.clone(), vault.clone(), queue.clone(), &settings);
+        let notices = Notices::new(settings.notifications, queue.clone());
+        let verifier = Verifier::new(db.clone(), vault.clone(), queue.clone(), notices.clone(), &settings);
+        let results = Results::new(db.clone(), vault.clone(), &settings);
+        let messenger = Messenger::new(
+            db.clone(),
+            vault.clone(),
+            results.clone(),
+            settings.code_delivery.clone(),
+            settings.public_url.clone(),
+            settings.download_link_ttl,
+        );
         let manual = ManualInputs::new(db.clone(), vault.clone(), queue.clone());
         let webhooks = Webhooks::new(
             db.clone(),
@@ -143,11 +157,20 @@ impl DieselRequestService {
             settings.webhook_pause_timeout,
         );
         DieselRequestService {
-            intake: Intake::new(db.clone(), vault.clone(), queue.clone(), verifier.clone(), &settings),
-            reviewer: Reviewer::new(db.clone(), vault.clone(), queue.clone()),
-            executor: Executor::new(db.clone(), vault.clone(), &settings, redaction, manual.clone(), webhooks.clone()),
+            intake: Intake::new(db.clone(), vault.clone(), queue.clone(), notices.clone(), verifier.clone(), &settings),
+            reviewer: Reviewer::new(db.clone(), vault.clone(), queue.clone(), notices.clone()),
+            executor: Executor::new(
+                db.clone(),
+                vault.clone(),
+                &settings,
+                redaction,
+                manual.clone(),
+                webhooks.clone(),
+                notices,
+            ),
             webhooks,
-            results: Results::new(db.clone(), vault.clone(), &settings),
+            results,
+            messenger,
             monitor: Monitor::new(db, vault, queue.clone()),
             verifier,
             manual,
@@ -159,6 +182,11 @@ impl DieselRequestService {
     /// connection's store when it is deleted or given new secrets).
     pub fn stores(&self) -> Stores {
         self.executor.stores()
+    }
+
+    /// The sender of subject emails: the job handler of [`MESSAGE_QUEUE`].
+    pub fn messenger(&self) -> Messenger {
+        self.messenger.clone()
     }
 
     /// Wakes this process's workers when requests are queued.

@@ -25,6 +25,12 @@ pub struct PackageDownload {
     pub content_type: &'static str,
 }
 
+/// The download link of a package: `base` is the server's public base URL, `token` one of
+/// [`RequestService::access_result_tokens`](super::RequestService::access_result_tokens).
+pub fn package_url(base: &str, id: &str, token: &str) -> String {
+    format!("{}/api/v1/privacy-request/{id}/access-package?token={token}", base.trim_end_matches('/'))
+}
+
 #[derive(Serialize, Deserialize)]
 struct DownloadClaims {
     privacy_request_id: String,

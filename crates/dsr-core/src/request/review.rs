@@ -6,12 +6,14 @@ use db::Database;
 
 use super::log::{self, Log, REVIEW};
 use super::model::{LogStatus, PrivacyRequest, RequestStatus};
+use super::notify::Notices;
 use super::queue::Queue;
 use super::repo;
 use super::vault::Vault;
 use super::view;
 use crate::bulk::{BulkFailure, BulkResponse, MAX_BULK, check_bulk};
 use crate::error::Result;
+use crate::messaging_template::MessagingActionType;
 
 /// A reviewer's decision.
 pub(crate) enum Decision<'a> {
@@ -26,14 +28,15 @@ pub(crate) struct Reviewer {
     db: Database,
     vault: Vault,
     queue: Queue,
+    notices: Notices,
 }
 
 /// Why one request could not take the decision (the others go on).
 struct Refused(String);
 
 impl Reviewer {
-    pub(crate) fn new(db: Database, vault: Vault, queue: Queue) -> Reviewer {
-        Reviewer { db, vault, queue }
+    pub(crate) fn new(db: Database, vault: Vault, queue: Queue, notices: Notices) -> Reviewer {
+        Reviewer { db, vault, queue, notices }
     }
 
     /// Applies `decision` to each request of `ids` on its own.
@@ -45,8 +48,8 @@ impl Reviewer {
         for id in ids {
             let outcome = conn.write_transaction(|c| self.decide_one(c, &id, &decision))?;
             match outcome {
-                Ok(reviewed) => {
-                    queued |= matches!(decision, Decision::Approve { .. });
+                Ok((reviewed, notified)) => {
+                    queued |= matches!(decision, Decision::Approve { .. }) || notified;
                     response.succeeded.push(reviewed);
                 }
                 Err(Refused(message)) => {
@@ -72,25 +75,26 @@ impl Reviewer {
         c: &mut db::DbConn,
         id: &str,
         decision: &Decision<'_>,
-    ) -> Result<std::result::Result<PrivacyRequest, Refused>> {
+    ) -> Result<std::result::Result<(PrivacyRequest, bool), Refused>> {
         let Some(row) = repo::find_request(c, id)? else {
             return Ok(Err(Refused(format!("No privacy request found with id '{id}'"))));
         };
         let at = db::now();
-        let (changed, target, entry) = match decision {
+        let (changed, target, entry, message) = match decision {
             Decision::Approve { reviewer } => {
                 let changed = repo::review(c, id, RequestStatus::Approved, reviewer, None, at)?;
-                (changed, RequestStatus::Approved, None)
+                (changed, RequestStatus::Approved, None, Some(MessagingActionType::PrivacyRequestReviewApprove))
             }
             Decision::Deny { reviewer, reason } => {
                 let changed = repo::review(c, id, RequestStatus::Denied, reviewer, *reason, at)?;
-                let message = format!("Denied by {reviewer}: {}", reason.unwrap_or("no reason given"));
-                (changed, RequestStatus::Denied, Some(Log::status(REVIEW, LogStatus::Denied, message)))
+                let text = format!("Denied by {reviewer}: {}", reason.unwrap_or("no reason given"));
+                let entry = Some(Log::status(REVIEW, LogStatus::Denied, text));
+                (changed, RequestStatus::Denied, entry, Some(MessagingActionType::PrivacyRequestReviewDeny))
             }
             Decision::Cancel { reason } => {
                 let changed = repo::cancel(c, id, *reason, at)?;
-                let message = format!("Canceled: {}", reason.unwrap_or("no reason given"));
-                (changed, RequestStatus::Canceled, Some(Log::status(REVIEW, LogStatus::Canceled, message)))
+                let text = format!("Canceled: {}", reason.unwrap_or("no reason given"));
+                (changed, RequestStatus::Canceled, Some(Log::status(REVIEW, LogStatus::Canceled, text)), None)
             }
         };
         if !changed {
@@ -104,6 +108,10 @@ impl Reviewer {
         if target == RequestStatus::Approved {
             self.queue.enqueue(c, id)?;
         }
-        Ok(Ok(reviewed))
+        let notified = match message {
+            Some(message) => self.notices.queue(c, id, message)?,
+            None => false,
+        };
+        Ok(Ok((reviewed, notified)))
     }
 }

@@ -35,6 +35,18 @@ impl std::fmt::Debug for CodeDelivery {
     }
 }
 
+/// Which subject emails are sent (Fides' `[notifications]` switches; all off by default).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NotificationSettings {
+    /// `privacy_request_receipt`: after a request through the public route is created, or
+    /// verified when verification is required.
+    pub receipt: bool,
+    /// `privacy_request_review_approve` / `_deny`: after a reviewer's decision.
+    pub review: bool,
+    /// `privacy_request_complete_access` / `_deletion`: after the request completes.
+    pub completion: bool,
+}
+
 /// Settings of the request service.
 #[derive(Debug, Clone)]
 pub struct RequestSettings {
@@ -59,6 +71,11 @@ pub struct RequestSettings {
     /// How long a webhook may keep a request paused (and its resume token stays valid); a
     /// request still paused then fails.
     pub webhook_pause_timeout: Duration,
+    /// Which subject emails are sent (through `code_delivery`).
+    pub notifications: NotificationSettings,
+    /// The server's public base URL (`https://privacy.example.com`): emailed download links
+    /// start with it.
+    pub public_url: Option<String>,
 }
 
 impl RequestSettings {
@@ -74,6 +91,8 @@ impl RequestSettings {
             max_package_bytes: None,
             saas_client: connectors::saas::client::SharedClient::default(),
             webhook_pause_timeout: Duration::from_secs(7 * 24 * 3600),
+            notifications: NotificationSettings::default(),
+            public_url: None,
         }
     }
 }

@@ -5,20 +5,31 @@
 use std::time::Duration;
 
 use chrono::{Duration as ChronoDuration, NaiveDateTime};
-use db::Database;
+use db::{Database, DbConn};
+use messaging::template::{Var, render};
 
 use super::model::{PrivacyRequest, RequestStatus};
+use super::notify::Notices;
 use super::queue::Queue;
 use super::repo::{self, VerificationRow};
 use super::settings::{CodeDelivery, RequestSettings, VERIFICATION_ATTEMPTS};
 use super::vault::Vault;
 use super::view;
 use crate::error::{DsrError, Result};
+use crate::messaging_template::MessagingActionType;
+use crate::messaging_template::repo as template_repo;
 
 /// The code could not reach the subject: the create item fails with this message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("Verification message could not be sent.")]
 pub(crate) struct NotSent;
+
+/// Why a code was not sent: the subject's item fails with [`NotSent`], a failure of Lethe's
+/// database fails the call.
+pub(crate) enum SendFailure {
+    NotSent(NotSent),
+    Db(DsrError),
+}
 
 /// How a verification attempt ended (decided in a transaction, answered after it commits so a
 /// wrong attempt is counted).
@@ -33,17 +44,25 @@ pub(crate) struct Verifier {
     db: Database,
     vault: Vault,
     queue: Queue,
+    notices: Notices,
     delivery: CodeDelivery,
     ttl: Duration,
     manual_approval: bool,
 }
 
 impl Verifier {
-    pub(crate) fn new(db: Database, vault: Vault, queue: Queue, settings: &RequestSettings) -> Verifier {
+    pub(crate) fn new(
+        db: Database,
+        vault: Vault,
+        queue: Queue,
+        notices: Notices,
+        settings: &RequestSettings,
+    ) -> Verifier {
         Verifier {
             db,
             vault,
             queue,
+            notices,
             delivery: settings.code_delivery.clone(),
             ttl: settings.verification_code_ttl,
             manual_approval: settings.manual_approval_required,
@@ -54,25 +73,31 @@ impl Verifier {
     /// digest of the code.
     pub(crate) fn send_code(
         &self,
+        conn: &mut DbConn,
         id: &str,
         email: &str,
         at: NaiveDateTime,
-    ) -> std::result::Result<VerificationRow, NotSent> {
+    ) -> std::result::Result<VerificationRow, SendFailure> {
         let code = crypto::random_code();
-        let minutes = self.ttl.as_secs().div_ceil(60);
+        let minutes = self.ttl.as_secs().div_ceil(60).to_string();
         match &self.delivery {
             CodeDelivery::Email(mailer) => {
+                let template = template_repo::content_for(conn, MessagingActionType::SubjectIdentityVerification)
+                    .map_err(|e| SendFailure::Db(e.into()))?;
+                let rendered = render(
+                    &template.subject,
+                    &template.body,
+                    &[("CODE", Var::Text(&code)), ("MINUTES", Var::Text(&minutes))],
+                );
                 let message = messaging::Email {
                     to: email.to_owned(),
-                    subject: "Your privacy request verification code".to_owned(),
-                    body: format!(
-                        "Your verification code is {code}.\n\nEnter it to confirm your privacy request. \
-                         It expires in {minutes} minute(s). If you did not make this request, ignore this email.\n"
-                    ),
+                    subject: rendered.subject,
+                    body: rendered.text,
+                    html: Some(rendered.html),
                 };
                 mailer.send(&message).map_err(|e| {
                     tracing::warn!(privacy_request_id = id, error = %e, "verification email not sent");
-                    NotSent
+                    SendFailure::NotSent(NotSent)
                 })?;
             }
             CodeDelivery::Log => {
@@ -82,7 +107,7 @@ impl Verifier {
                     "DEVELOPMENT MODE, NO SMTP CONFIGURED: identity verification code written to the log instead of emailed"
                 );
             }
-            CodeDelivery::Unavailable => return Err(NotSent),
+            CodeDelivery::Unavailable => return Err(SendFailure::NotSent(NotSent)),
         }
         Ok(VerificationRow {
             privacy_request_id: id.to_owned(),
@@ -130,14 +155,14 @@ impl Verifier {
             if !self.manual_approval {
                 self.queue.enqueue(c, id)?;
             }
+            // The receipt goes out once the subject has shown the request is theirs.
+            self.notices.queue(c, id, MessagingActionType::PrivacyRequestReceipt)?;
             Ok(Attempt::Verified(Box::new(verified)))
         })?;
         match attempt {
             Attempt::Refused(e) => Err(e),
             Attempt::Verified(verified) => {
-                if !self.manual_approval {
-                    self.queue.notify();
-                }
+                self.queue.notify();
                 Ok(*verified)
             }
         }
