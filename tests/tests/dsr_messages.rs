@@ -174,7 +174,10 @@ async fn stored_templates_are_rendered_literally_and_the_denial_reason_is_escape
     let mail = smtp.wait_for_subject("jane@example.com", "Denied:");
     assert_eq!(mail.subject(), format!("Denied: {reason}"));
     // (Mail travels with CRLF line ends.)
-    assert_eq!(mail.part("text/plain").replace("\r\n", "\n"), format!("Sorry.\n\n{{{{ 7*7 }}}} {{% if x %}}{reason} __CODE__"));
+    assert_eq!(
+        mail.part("text/plain").replace("\r\n", "\n"),
+        format!("Sorry.\n\n{{{{ 7*7 }}}} {{% if x %}}{reason} __CODE__")
+    );
     let html = mail.part("text/html").replace("\r\n", "\n");
     // html.escape of the reason, by Python: once, never &amp;amp;.
     assert!(

@@ -9,6 +9,7 @@ mod auth;
 mod authorization;
 mod dsr_connections;
 mod dsr_datasets;
+mod dsr_duplicates;
 mod dsr_erasure;
 mod dsr_large;
 mod dsr_manual;

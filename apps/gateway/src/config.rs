@@ -25,6 +25,9 @@
 //! | `LETHE__NOTIFICATIONS__SEND_REQUEST_REVIEW_NOTIFICATION` | `false` |
 //! | `LETHE__NOTIFICATIONS__SEND_REQUEST_COMPLETION_NOTIFICATION` | `false` (needs `LETHE__SERVER__PUBLIC_URL`) |
 //! | `LETHE__NOTIFICATIONS__NOTIFICATION_SERVICE_TYPE` | `smtp` (the only one) |
+//! | `LETHE__PRIVACY_REQUEST_DUPLICATE_DETECTION__ENABLED` | `false` |
+//! | `LETHE__PRIVACY_REQUEST_DUPLICATE_DETECTION__TIME_WINDOW_DAYS` | `365` |
+//! | `LETHE__PRIVACY_REQUEST_DUPLICATE_DETECTION__MATCH_IDENTITY_FIELDS` | `email` |
 //! | `LETHE__SMTP__HOST` / `__PORT` / `__TLS` / `__USERNAME` / `__PASSWORD` / `__FROM` | unset / `587` / `starttls` / unset / unset / unset |
 //! | `LETHE__LOG__FORMAT` | `text` (or `json`) |
 //! | `LETHE__LOG__LEVEL` | `info` (a `tracing` filter; `RUST_LOG` wins) |
@@ -72,6 +75,8 @@ pub struct Settings {
     pub smtp: SmtpSettings,
     /// Which emails data subjects get along their request.
     pub notifications: NotificationSettings,
+    /// Duplicate request detection.
+    pub privacy_request_duplicate_detection: DuplicateDetectionSettings,
     /// The OpenAI-compatible model that drafts assessment answers.
     pub llm: LlmSettings,
     /// The Slack workspace questionnaires go to.
@@ -318,6 +323,31 @@ impl NotificationSettings {
     }
 }
 
+/// `[privacy_request_duplicate_detection]` (Fides' names): a request repeating another of the
+/// same policy whose matched identities are equal, within the window, is marked `duplicate`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DuplicateDetectionSettings {
+    /// Whether requests are compared at all.
+    pub enabled: bool,
+    /// How far back, in days (1 to 3650).
+    pub time_window_days: u32,
+    /// Identity fields that must all be equal; a list in TOML, comma-separated in the
+    /// environment.
+    #[serde(deserialize_with = "patterns")]
+    pub match_identity_fields: Vec<String>,
+}
+
+impl Default for DuplicateDetectionSettings {
+    fn default() -> Self {
+        DuplicateDetectionSettings {
+            enabled: false,
+            time_window_days: 365,
+            match_identity_fields: vec!["email".into()],
+        }
+    }
+}
+
 /// `[storage]`
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -531,6 +561,16 @@ impl Settings {
                 "must be set when notifications.send_request_completion_notification is on (the emailed download link starts with it)",
             );
         }
+        let duplicates = &self.privacy_request_duplicate_detection;
+        if !(1..=3650).contains(&duplicates.time_window_days) {
+            return invalid("privacy_request_duplicate_detection.time_window_days", "must be between 1 and 3650");
+        }
+        if duplicates.enabled && duplicates.match_identity_fields.is_empty() {
+            return invalid(
+                "privacy_request_duplicate_detection.match_identity_fields",
+                "must name at least one identity field (such as email)",
+            );
+        }
         if self.jobs.lease_seconds == 0 {
             return invalid("jobs.lease_seconds", "must be at least 1");
         }
@@ -617,6 +657,28 @@ mod tests {
         assert!(ok.notifications.send_request_receipt_notification && ok.notifications.any());
         // Development mode writes the emails to the log instead.
         Settings::load_from(None, env(&[on, ("LETHE__SECURITY__ENV", "dev")])).unwrap();
+    }
+
+    #[test]
+    fn duplicate_detection_is_read_and_checked() {
+        let settings = Settings::load_from(
+            None,
+            env(&[
+                ("LETHE__PRIVACY_REQUEST_DUPLICATE_DETECTION__ENABLED", "true"),
+                ("LETHE__PRIVACY_REQUEST_DUPLICATE_DETECTION__TIME_WINDOW_DAYS", "30"),
+                ("LETHE__PRIVACY_REQUEST_DUPLICATE_DETECTION__MATCH_IDENTITY_FIELDS", "email, phone_number"),
+            ]),
+        )
+        .unwrap();
+        let duplicates = &settings.privacy_request_duplicate_detection;
+        assert!(duplicates.enabled);
+        assert_eq!(duplicates.time_window_days, 30);
+        assert_eq!(duplicates.match_identity_fields, ["email", "phone_number"]);
+        let window =
+            Settings::load_from(None, env(&[("LETHE__PRIVACY_REQUEST_DUPLICATE_DETECTION__TIME_WINDOW_DAYS", "0")]));
+        assert!(
+            matches!(window, Err(ConfigError::Key { key, .. }) if key == "privacy_request_duplicate_detection.time_window_days")
+        );
     }
 
     #[test]

@@ -133,6 +133,11 @@ impl Application {
         };
         let public_url = settings.server.public_url.as_deref().map(|u| u.trim().trim_end_matches('/').to_owned());
         request_settings.public_url = public_url.clone();
+        let duplicates = &settings.privacy_request_duplicate_detection;
+        request_settings.duplicate_detection = duplicates.enabled.then(|| dsr_core::DuplicateDetection {
+            time_window_days: duplicates.time_window_days,
+            match_identity_fields: duplicates.match_identity_fields.clone(),
+        });
         let saas = request_settings.saas_client.clone();
         let requests = DieselRequestService::new(database.clone(), key.clone(), request_settings, redaction.clone())
             .with_job_signal(signal.clone());

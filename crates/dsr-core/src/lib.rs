@@ -2,6 +2,7 @@
 
 // Topics: shared, mostly pure logic the aggregates use.
 pub mod bulk;
+pub mod duplicates;
 mod error;
 pub mod filter;
 pub mod graph;
@@ -51,10 +52,10 @@ pub use policy::{
     Target, TargetCreate, TargetList,
 };
 pub use request::{
-    AccessResultUrls, CodeDelivery, DieselRequestService, ExecutionLog, MESSAGE_QUEUE, Messenger, NotificationSettings,
-    PackageDownload, PrivacyRequest, PrivacyRequestCreate, PrivacyRequestList, QUEUE, RequestFilter, RequestService,
-    RequestSettings, RequestStatus, ReviewRequestIds, ReviewWithReason, SortDirection, SortField,
-    VERIFICATION_ATTEMPTS, VerificationCode, package_url,
+    AccessResultUrls, CodeDelivery, DieselRequestService, DuplicateDetection, ExecutionLog, MESSAGE_QUEUE, Messenger,
+    NotificationSettings, PackageDownload, PrivacyRequest, PrivacyRequestCreate, PrivacyRequestList, QUEUE,
+    RequestFilter, RequestService, RequestSettings, RequestStatus, ReviewRequestIds, ReviewWithReason, SortDirection,
+    SortField, VERIFICATION_ATTEMPTS, VerificationCode, package_url,
 };
 pub use storage::{
     DieselStorageService, StorageConfig, StorageConfigCreate, StorageConfigList, StorageService, StorageType,

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use db::{Database, DbConn};
 use serde_json::Value;
 
+use super::duplicates::Duplicates;
 use super::identity::Identity;
 use super::model::{PrivacyRequest, PrivacyRequestCreate, RequestId, RequestStatus};
 use super::notify::Notices;
@@ -41,6 +42,7 @@ pub(crate) struct Intake {
     vault: Vault,
     queue: Queue,
     notices: Notices,
+    duplicates: Duplicates,
     verifier: Verifier,
     /// Requests through the public route wait for the subject's code.
     verify_public: bool,
@@ -54,6 +56,7 @@ impl Intake {
         vault: Vault,
         queue: Queue,
         notices: Notices,
+        duplicates: Duplicates,
         verifier: Verifier,
         settings: &RequestSettings,
     ) -> Intake {
@@ -62,10 +65,15 @@ impl Intake {
             vault,
             queue,
             notices,
+            duplicates,
             verifier,
             verify_public: settings.identity_verification_required,
             manual_approval: settings.manual_approval_required,
         }
+    }
+
+    fn duplicates_on(&self) -> bool {
+        self.duplicates.enabled()
     }
 
     /// Creates requests (at most 50); `submitted_by` is the client of the authenticated route.
@@ -102,6 +110,10 @@ impl Intake {
                 if let Some(verification) = &accepted.verification {
                     repo::insert_verification(c, verification)?;
                 }
+                // A duplicate is stored (and can still be verified) but never queued.
+                if !self.duplicates.check(c, &accepted.row)? {
+                    continue;
+                }
                 if queue {
                     self.queue.enqueue(c, &accepted.row.id)?;
                 }
@@ -112,6 +124,11 @@ impl Intake {
             Ok(notified)
         })?;
         let created: Vec<RequestRow> = created.into_iter().map(|a| a.row).collect();
+        // Shown as stored: duplicate detection may have changed a status.
+        let created = match self.duplicates_on() {
+            true => created.iter().map(|r| repo::request_row(&mut conn, r.id.as_str())).collect::<Result<Vec<_>>>()?,
+            false => created,
+        };
         if (queue && !created.is_empty()) || notified {
             self.queue.notify();
         }

@@ -20,6 +20,9 @@ pub(crate) const REVIEW: &str = "Request review";
 /// Name under which policy webhook calls are logged.
 pub(crate) const WEBHOOKS: &str = "Policy webhooks";
 
+/// Name under which duplicate detection is logged (as Fides).
+pub(crate) const DUPLICATES: &str = "Duplicate Request Detection";
+
 /// Name under which emails to the subject are logged.
 pub(crate) const MESSAGES: &str = "Subject messages";
 

@@ -8,6 +8,7 @@
 //! [`QUEUE`].
 
 mod create;
+mod duplicates;
 mod execute;
 pub(crate) mod identity;
 mod inputs;
@@ -43,7 +44,9 @@ pub use model::{
 };
 pub use notify::{MESSAGE_QUEUE, Messenger};
 pub use results::{PackageDownload, package_url};
-pub use settings::{CodeDelivery, NotificationSettings, QUEUE, RequestSettings, VERIFICATION_ATTEMPTS};
+pub use settings::{
+    CodeDelivery, DuplicateDetection, NotificationSettings, QUEUE, RequestSettings, VERIFICATION_ATTEMPTS,
+};
 
 use crate::bulk::BulkResponse;
 use crate::error::Result;
@@ -51,6 +54,7 @@ use crate::manual::ManualInput;
 use crate::page::{FidesPage, PageRequest};
 use connectors::Stores;
 use create::Intake;
+use duplicates::Duplicates;
 use execute::Executor;
 use manual::ManualInputs;
 use monitor::Monitor;
@@ -138,7 +142,9 @@ impl DieselRequestService {
         let vault = Vault::new(key);
         let queue = Queue::default();
         let notices = Notices::new(settings.notifications, queue.clone());
-        let verifier = Verifier::new(db.clone(), vault.clone(), queue.clone(), notices.clone(), &settings);
+        let duplicates = Duplicates::new(settings.duplicate_detection.clone());
+        let verifier =
+            Verifier::new(db.clone(), vault.clone(), queue.clone(), notices.clone(), duplicates.clone(), &settings);
         let results = Results::new(db.clone(), vault.clone(), &settings);
         let messenger = Messenger::new(
             db.clone(),
@@ -157,8 +163,23 @@ impl DieselRequestService {
             settings.webhook_pause_timeout,
         );
         DieselRequestService {
-            intake: Intake::new(db.clone(), vault.clone(), queue.clone(), notices.clone(), verifier.clone(), &settings),
-            reviewer: Reviewer::new(db.clone(), vault.clone(), queue.clone(), notices.clone()),
+            intake: Intake::new(
+                db.clone(),
+                vault.clone(),
+                queue.clone(),
+                notices.clone(),
+                duplicates.clone(),
+                verifier.clone(),
+                &settings,
+            ),
+            reviewer: Reviewer::new(
+                db.clone(),
+                vault.clone(),
+                queue.clone(),
+                notices.clone(),
+                duplicates,
+                settings.identity_verification_required,
+            ),
             executor: Executor::new(
                 db.clone(),
                 vault.clone(),

@@ -31,6 +31,9 @@ db::text_enum! {
         Canceled => "canceled",
         /// Failed; see the execution log, retry from the failed step.
         Error => "error",
+        /// Repeats another request of the same policy and identity (duplicate detection); never
+        /// runs, but can still be verified and is then classified again.
+        Duplicate => "duplicate",
     }
 }
 

@@ -450,7 +450,8 @@ pub(crate) fn transition(
     Ok(changed == 1)
 }
 
-/// Records a review (approval or denial) of a pending request; false when it was not pending.
+/// Records a review (approval or denial) of a pending (or duplicate) request; false when it was
+/// neither.
 pub(crate) fn review(
     conn: &mut DbConn,
     id: &str,
@@ -459,16 +460,16 @@ pub(crate) fn review(
     reason: Option<&str>,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let changed =
-        diesel::update(privacy_requests::table.find(id).filter(privacy_requests::status.eq(RequestStatus::Pending)))
-            .set((
-                privacy_requests::status.eq(to.as_str()),
-                privacy_requests::updated_at.eq(at),
-                privacy_requests::reviewed_at.eq(at),
-                privacy_requests::reviewed_by.eq(by),
-                privacy_requests::deny_reason.eq(reason),
-            ))
-            .execute(conn)?;
+    let reviewable = [RequestStatus::Pending, RequestStatus::Duplicate].map(|s| s.as_str());
+    let changed = diesel::update(privacy_requests::table.find(id).filter(privacy_requests::status.eq_any(reviewable)))
+        .set((
+            privacy_requests::status.eq(to.as_str()),
+            privacy_requests::updated_at.eq(at),
+            privacy_requests::reviewed_at.eq(at),
+            privacy_requests::reviewed_by.eq(by),
+            privacy_requests::deny_reason.eq(reason),
+        ))
+        .execute(conn)?;
     Ok(changed == 1)
 }
 
@@ -489,8 +490,13 @@ pub(crate) fn cancel(conn: &mut DbConn, id: &str, reason: Option<&str>, at: Naiv
 
 /// Marks the identity of an unverified request verified; false when it was not unverified.
 pub(crate) fn mark_verified(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    // A duplicate marked before its subject verified it can still be verified.
+    let verifiable = [RequestStatus::IdentityUnverified, RequestStatus::Duplicate].map(|s| s.as_str());
     let changed = diesel::update(
-        privacy_requests::table.find(id).filter(privacy_requests::status.eq(RequestStatus::IdentityUnverified)),
+        privacy_requests::table
+            .find(id)
+            .filter(privacy_requests::status.eq_any(verifiable))
+            .filter(privacy_requests::identity_verified_at.is_null()),
     )
     .set((
         privacy_requests::status.eq(RequestStatus::Pending),
@@ -594,4 +600,68 @@ pub(crate) fn result_files(row: &RequestRow) -> crate::Result<Vec<ResultFile>> {
         Some(json) => Ok(db::stored_json(json, &format!("result files of {}", row.id))?),
         None => Ok(Vec::new()),
     }
+}
+
+/// The identity digests of request `id`, by field.
+pub(crate) fn identity_digests_of(conn: &mut DbConn, id: &str) -> QueryResult<Vec<(String, String)>> {
+    privacy_request_identities::table
+        .filter(privacy_request_identities::privacy_request_id.eq(id))
+        .select((privacy_request_identities::field_name, privacy_request_identities::value_digest))
+        .load(conn)
+}
+
+/// The requests whose identity has `digest` for `field`.
+pub(crate) fn requests_with_digest(conn: &mut DbConn, field: &str, digest: &str) -> QueryResult<Vec<String>> {
+    privacy_request_identities::table
+        .filter(privacy_request_identities::value_digest.eq(digest))
+        .filter(privacy_request_identities::field_name.eq(field))
+        .select(privacy_request_identities::privacy_request_id)
+        .load(conn)
+}
+
+/// What duplicate detection reads of a request: id, status, created, verified.
+pub(crate) type DuplicateFacts = (String, RequestStatus, NaiveDateTime, Option<NaiveDateTime>);
+
+/// Of the requests `ids`, those of `policy_id` created at or after `since`.
+pub(crate) fn duplicate_facts(
+    conn: &mut DbConn,
+    ids: &[String],
+    policy_id: &str,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<DuplicateFacts>> {
+    privacy_requests::table
+        .filter(privacy_requests::id.eq_any(ids))
+        .filter(privacy_requests::policy_id.eq(policy_id))
+        .filter(privacy_requests::created_at.ge(since))
+        .select((
+            privacy_requests::id,
+            privacy_requests::status,
+            privacy_requests::created_at,
+            privacy_requests::identity_verified_at,
+        ))
+        .load(conn)
+}
+
+/// Sets request `id` to `to` if its status is one of `from`; false when it was not.
+pub(crate) fn move_status(conn: &mut DbConn, id: &str, from: &[RequestStatus], to: RequestStatus) -> QueryResult<bool> {
+    let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+    let changed = diesel::update(privacy_requests::table.find(id).filter(privacy_requests::status.eq_any(from)))
+        .set((privacy_requests::status.eq(to), privacy_requests::updated_at.eq(db::now())))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Serialises, until the transaction ends, the transactions deciding about one identity and
+/// policy (`key`): on PostgreSQL a transaction-scoped advisory lock; SQLite runs one write
+/// transaction at a time anyway.
+pub(crate) fn lock_identity(conn: &mut DbConn, key: &str) -> QueryResult<()> {
+    match conn {
+        DbConn::Postgresql(pg) => {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind::<diesel::sql_types::Text, _>(key)
+                .execute(pg)?;
+        }
+        DbConn::Sqlite(_) => {}
+    }
+    Ok(())
 }

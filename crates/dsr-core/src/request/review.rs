@@ -4,6 +4,7 @@
 
 use db::Database;
 
+use super::duplicates::Duplicates;
 use super::log::{self, Log, REVIEW};
 use super::model::{LogStatus, PrivacyRequest, RequestStatus};
 use super::notify::Notices;
@@ -12,6 +13,7 @@ use super::repo;
 use super::vault::Vault;
 use super::view;
 use crate::bulk::{BulkFailure, BulkResponse, MAX_BULK, check_bulk};
+use crate::duplicates::Verdict;
 use crate::error::Result;
 use crate::messaging_template::MessagingActionType;
 
@@ -29,14 +31,24 @@ pub(crate) struct Reviewer {
     vault: Vault,
     queue: Queue,
     notices: Notices,
+    duplicates: Duplicates,
+    /// Subjects must verify: an unverified duplicate is never approved.
+    verification_required: bool,
 }
 
 /// Why one request could not take the decision (the others go on).
 struct Refused(String);
 
 impl Reviewer {
-    pub(crate) fn new(db: Database, vault: Vault, queue: Queue, notices: Notices) -> Reviewer {
-        Reviewer { db, vault, queue, notices }
+    pub(crate) fn new(
+        db: Database,
+        vault: Vault,
+        queue: Queue,
+        notices: Notices,
+        duplicates: Duplicates,
+        verification_required: bool,
+    ) -> Reviewer {
+        Reviewer { db, vault, queue, notices, duplicates, verification_required }
     }
 
     /// Applies `decision` to each request of `ids` on its own.
@@ -82,7 +94,26 @@ impl Reviewer {
         let at = db::now();
         let (changed, target, entry, message) = match decision {
             Decision::Approve { reviewer } => {
+                // Approval never makes a second request of one identity active.
+                let verdict = match row.status {
+                    RequestStatus::Duplicate if self.verification_required && row.identity_verified_at.is_none() => {
+                        return Ok(Err(Refused("Cannot approve unverified duplicate request".to_owned())));
+                    }
+                    RequestStatus::Duplicate | RequestStatus::Pending => {
+                        self.duplicates.judge(c, &row, Some(RequestStatus::Pending))?
+                    }
+                    _ => None,
+                };
+                if let Some(Verdict::Duplicate { of }) = &verdict {
+                    let of = of.as_deref().unwrap_or("another request");
+                    return Ok(Err(Refused(format!(
+                        "Cannot approve duplicate request {id}: {of} of the same policy and identity is handled first"
+                    ))));
+                }
                 let changed = repo::review(c, id, RequestStatus::Approved, reviewer, None, at)?;
+                if changed {
+                    self.duplicates.record(c, id, verdict)?;
+                }
                 (changed, RequestStatus::Approved, None, Some(MessagingActionType::PrivacyRequestReviewApprove))
             }
             Decision::Deny { reviewer, reason } => {

@@ -47,6 +47,15 @@ pub struct NotificationSettings {
     pub completion: bool,
 }
 
+/// Duplicate request detection (Fides' `privacy_request_duplicate_detection`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateDetection {
+    /// How far back requests are compared, in days.
+    pub time_window_days: u32,
+    /// Identity fields that must all be equal (`email`, `phone_number`, …).
+    pub match_identity_fields: Vec<String>,
+}
+
 /// Settings of the request service.
 #[derive(Debug, Clone)]
 pub struct RequestSettings {
@@ -76,6 +85,8 @@ pub struct RequestSettings {
     /// The server's public base URL (`https://privacy.example.com`): emailed download links
     /// start with it.
     pub public_url: Option<String>,
+    /// Duplicate request detection (`None`: off).
+    pub duplicate_detection: Option<DuplicateDetection>,
 }
 
 impl RequestSettings {
@@ -93,6 +104,7 @@ impl RequestSettings {
             webhook_pause_timeout: Duration::from_secs(7 * 24 * 3600),
             notifications: NotificationSettings::default(),
             public_url: None,
+            duplicate_detection: None,
         }
     }
 }

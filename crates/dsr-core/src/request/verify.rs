@@ -8,6 +8,7 @@ use chrono::{Duration as ChronoDuration, NaiveDateTime};
 use db::{Database, DbConn};
 use messaging::template::{Var, render};
 
+use super::duplicates::Duplicates;
 use super::model::{PrivacyRequest, RequestStatus};
 use super::notify::Notices;
 use super::queue::Queue;
@@ -45,6 +46,7 @@ pub(crate) struct Verifier {
     vault: Vault,
     queue: Queue,
     notices: Notices,
+    duplicates: Duplicates,
     delivery: CodeDelivery,
     ttl: Duration,
     manual_approval: bool,
@@ -56,6 +58,7 @@ impl Verifier {
         vault: Vault,
         queue: Queue,
         notices: Notices,
+        duplicates: Duplicates,
         settings: &RequestSettings,
     ) -> Verifier {
         Verifier {
@@ -63,6 +66,7 @@ impl Verifier {
             vault,
             queue,
             notices,
+            duplicates,
             delivery: settings.code_delivery.clone(),
             ttl: settings.verification_code_ttl,
             manual_approval: settings.manual_approval_required,
@@ -128,7 +132,9 @@ impl Verifier {
         let mut conn = self.db.conn()?;
         let attempt = conn.write_transaction(|c| -> Result<Attempt> {
             let row = repo::request_row(c, id)?;
-            if row.status != RequestStatus::IdentityUnverified {
+            // A duplicate its subject has not verified yet can be (GHSA-qx5f-ghc2-7g5c).
+            let unverified_duplicate = row.status == RequestStatus::Duplicate && row.identity_verified_at.is_none();
+            if row.status != RequestStatus::IdentityUnverified && !unverified_duplicate {
                 return Ok(Attempt::Refused(DsrError::BadRequest(format!(
                     "Invalid identity verification request. Privacy request '{id}' status = {}.",
                     row.status
@@ -150,9 +156,12 @@ impl Verifier {
             }
             repo::mark_verified(c, id, db::now())?;
             repo::delete_verification(c, id)?;
+            // Verified, it is classified again: it may now win over unverified ones.
+            let verified_row = repo::request_row(c, id)?;
+            let canonical = self.duplicates.check(c, &verified_row)?;
             // The answer shows the request as verified, whatever a worker does next.
             let verified = view::one(c, &self.vault, id)?;
-            if !self.manual_approval {
+            if canonical && !self.manual_approval {
                 self.queue.enqueue(c, id)?;
             }
             // The receipt goes out once the subject has shown the request is theirs.
