@@ -18,6 +18,7 @@ mod dsr_monitoring;
 mod dsr_mysql;
 mod dsr_policies;
 mod dsr_requests;
+mod dsr_retention;
 mod dsr_review;
 mod dsr_saas;
 mod dsr_saas_oauth;

@@ -28,6 +28,7 @@
 //! | `LETHE__PRIVACY_REQUEST_DUPLICATE_DETECTION__ENABLED` | `false` |
 //! | `LETHE__PRIVACY_REQUEST_DUPLICATE_DETECTION__TIME_WINDOW_DAYS` | `365` |
 //! | `LETHE__PRIVACY_REQUEST_DUPLICATE_DETECTION__MATCH_IDENTITY_FIELDS` | `email` |
+//! | `LETHE__EXECUTION__RESULT_TTL_SECONDS` | `2592000` (30 days; at least the download link TTL) |
 //! | `LETHE__SMTP__HOST` / `__PORT` / `__TLS` / `__USERNAME` / `__PASSWORD` / `__FROM` | unset / `587` / `starttls` / unset / unset / unset |
 //! | `LETHE__LOG__FORMAT` | `text` (or `json`) |
 //! | `LETHE__LOG__LEVEL` | `info` (a `tracing` filter; `RUST_LOG` wins) |
@@ -186,6 +187,9 @@ pub struct ExecutionSettings {
     /// (`LETHE__EXECUTION__WEBHOOK_PAUSE_TIMEOUT_SECONDS`, default 7 days): its resume token is
     /// valid that long, and a request still paused then fails.
     pub webhook_pause_timeout_seconds: u64,
+    /// Seconds a completed request's packages, checkpoint, manual uploads and identities are
+    /// kept before they are deleted (the download link may not live longer).
+    pub result_ttl_seconds: u64,
 }
 
 impl Default for ExecutionSettings {
@@ -196,6 +200,7 @@ impl Default for ExecutionSettings {
             identity_verification_code_ttl_seconds: 600,
             max_package_bytes: None,
             webhook_pause_timeout_seconds: 7 * 24 * 3600,
+            result_ttl_seconds: 30 * 24 * 3600,
         }
     }
 }
@@ -525,6 +530,18 @@ impl Settings {
         if self.execution.webhook_pause_timeout_seconds == 0 {
             return invalid("execution.webhook_pause_timeout_seconds", "must be at least 1");
         }
+        if self.execution.result_ttl_seconds == 0 {
+            return invalid("execution.result_ttl_seconds", "must be at least 1");
+        }
+        if self.security.subject_request_download_link_ttl_seconds > self.execution.result_ttl_seconds {
+            return Err(ConfigError::Key {
+                key: "security.subject_request_download_link_ttl_seconds".to_owned(),
+                message: format!(
+                    "must not exceed execution.result_ttl_seconds ({} s): a download link would outlive the package it names",
+                    self.execution.result_ttl_seconds
+                ),
+            });
+        }
         if self.execution.max_package_bytes == Some(0) {
             return invalid("execution.max_package_bytes", "must be at least 1 (leave it unset for no limit)");
         }
@@ -679,6 +696,25 @@ mod tests {
         assert!(
             matches!(window, Err(ConfigError::Key { key, .. }) if key == "privacy_request_duplicate_detection.time_window_days")
         );
+    }
+
+    #[test]
+    fn results_are_kept_at_least_as_long_as_their_download_links() {
+        let refused = Settings::load_from(None, env(&[("LETHE__EXECUTION__RESULT_TTL_SECONDS", "3600")]));
+        assert!(
+            matches!(&refused, Err(ConfigError::Key { key, message }) if key == "security.subject_request_download_link_ttl_seconds" && message.contains("3600 s")),
+            "{refused:?}"
+        );
+        let ok = Settings::load_from(
+            None,
+            env(&[
+                ("LETHE__EXECUTION__RESULT_TTL_SECONDS", "3600"),
+                ("LETHE__SECURITY__SUBJECT_REQUEST_DOWNLOAD_LINK_TTL_SECONDS", "3600"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(ok.execution.result_ttl_seconds, 3600);
+        assert_eq!(Settings::load_from(None, env(&[])).unwrap().execution.result_ttl_seconds, 2_592_000);
     }
 
     #[test]

@@ -112,6 +112,7 @@ impl ApiError {
                 DsrError::Conflict(_) => message(StatusCode::CONFLICT, e.to_string()),
                 DsrError::BadRequest(_) => message(StatusCode::BAD_REQUEST, e.to_string()),
                 DsrError::Forbidden(_) => message(StatusCode::FORBIDDEN, e.to_string()),
+                DsrError::Gone(_) => message(StatusCode::GONE, e.to_string()),
                 DsrError::Invalid(problems) => unprocessable(problems),
                 DsrError::Db(db) => db_parts(db),
             },

@@ -133,6 +133,7 @@ impl Application {
         };
         let public_url = settings.server.public_url.as_deref().map(|u| u.trim().trim_end_matches('/').to_owned());
         request_settings.public_url = public_url.clone();
+        request_settings.result_ttl = Duration::from_secs(settings.execution.result_ttl_seconds);
         let duplicates = &settings.privacy_request_duplicate_detection;
         request_settings.duplicate_detection = duplicates.enabled.then(|| dsr_core::DuplicateDetection {
             time_window_days: duplicates.time_window_days,
@@ -166,6 +167,7 @@ impl Application {
             let worker = Worker::new(database.clone(), config, signal)
                 .handle(dsr_core::QUEUE, Arc::new(requests.clone()))
                 .handle(dsr_core::MESSAGE_QUEUE, Arc::new(requests.messenger()))
+                .handle(dsr_core::PURGE_QUEUE, Arc::new(requests.purger()))
                 .handle(assessments::QUEUE, Arc::new(assessments.clone()))
                 .handle(assessments::POLL_QUEUE, Arc::new(assessments.questionnaire_poller()))
                 .handle(assessments::SCHEDULE_QUEUE, Arc::new(assessments.schedule_check()))

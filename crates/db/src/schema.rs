@@ -406,6 +406,8 @@ diesel::table! {
         pre_webhooks_done -> Bool,
         /// Identities webhooks derived (JSON), sealed.
         derived_identity -> Nullable<Binary>,
+        /// When its results and identities were deleted (retention).
+        data_purged_at -> Nullable<Timestamp>,
     }
 }
 

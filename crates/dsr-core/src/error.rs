@@ -17,6 +17,9 @@ pub enum DsrError {
     /// Not allowed (e.g. an expired download link).
     #[error("{0}")]
     Forbidden(String),
+    /// It existed and was deleted for good (results past their retention).
+    #[error("{0}")]
+    Gone(String),
     /// Invalid input, each problem located below the input it was found in (`["fields", 0,
     /// "pii_field"]`; the gateway puts `body` in front).
     #[error("{}", .0.iter().map(|p| p.msg.as_str()).collect::<Vec<_>>().join("; "))]

@@ -53,9 +53,9 @@ pub use policy::{
 };
 pub use request::{
     AccessResultUrls, CodeDelivery, DieselRequestService, DuplicateDetection, ExecutionLog, MESSAGE_QUEUE, Messenger,
-    NotificationSettings, PackageDownload, PrivacyRequest, PrivacyRequestCreate, PrivacyRequestList, QUEUE,
-    RequestFilter, RequestService, RequestSettings, RequestStatus, ReviewRequestIds, ReviewWithReason, SortDirection,
-    SortField, VERIFICATION_ATTEMPTS, VerificationCode, package_url,
+    NotificationSettings, PURGE_QUEUE, PackageDownload, PrivacyRequest, PrivacyRequestCreate, PrivacyRequestList,
+    Purger, QUEUE, RequestFilter, RequestService, RequestSettings, RequestStatus, ReviewRequestIds, ReviewWithReason,
+    SortDirection, SortField, VERIFICATION_ATTEMPTS, VerificationCode, package_url,
 };
 pub use storage::{
     DieselStorageService, StorageConfig, StorageConfigCreate, StorageConfigList, StorageService, StorageType,

@@ -264,7 +264,8 @@ pub async fn retry_request(
 #[utoipa::path(tag = "Privacy requests", params(("id" = String, Path, description = "pri_…")),
     responses((status = 200, description = "Download links", body = AccessResultUrls),
         (status = 400, description = "The request is not complete", body = ErrorBody),
-        (status = 404, description = "No such request", body = ErrorBody), AuthErrors),
+        (status = 404, description = "No such request", body = ErrorBody),
+        (status = 410, description = "The results were deleted (past LETHE__EXECUTION__RESULT_TTL_SECONDS)", body = ErrorBody), AuthErrors),
     security(("oauth2" = ["privacy-request-access-results:read"])))]
 #[get("/api/v1/privacy-request/{id}/access-results")]
 pub async fn access_results(
@@ -301,6 +302,7 @@ pub struct PackageQuery {
         (status = 206, description = "The part a `Range` header asked for"),
         (status = 403, description = "Invalid or expired link", body = ErrorBody),
         (status = 404, description = "No such package", body = ErrorBody),
+        (status = 410, description = "The package was deleted (past LETHE__EXECUTION__RESULT_TTL_SECONDS)", body = ErrorBody),
         (status = 416, description = "The `Range` lies outside the package")))]
 #[get("/api/v1/privacy-request/{id}/access-package")]
 pub async fn access_package(

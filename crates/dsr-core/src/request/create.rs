@@ -206,6 +206,7 @@ impl Intake {
             pre_webhooks_after: None,
             pre_webhooks_done: false,
             derived_identity: None,
+            data_purged_at: None,
         };
         let digests = self.vault.identity_digests(&identity);
         let verification = match verification {

@@ -33,6 +33,7 @@ use super::manual::ManualInputs;
 use super::model::{FieldAffected, LogStatus, RequestStatus};
 use super::notify::Notices;
 use super::repo::{self, ResultFile};
+use super::retention::Expiry;
 use super::settings::RequestSettings;
 use super::spool::{Checkpoint, INLINE_CHECKPOINT_BYTES, Spool, SpoolError, Spooled, StoredCheckpoint};
 use super::vault::Vault;
@@ -714,6 +715,7 @@ pub(crate) struct Executor {
     saas: connectors::saas::client::SharedClient,
     webhooks: Webhooks,
     notices: Notices,
+    expiry: Expiry,
 }
 
 impl Executor {
@@ -737,6 +739,7 @@ impl Executor {
             saas: settings.saas_client.clone(),
             webhooks,
             notices,
+            expiry: Expiry::new(settings.result_ttl),
         }
     }
 
@@ -1380,14 +1383,16 @@ impl Executor {
         let mut conn = self.db.conn()?;
         let notified = conn.write_transaction(|c| -> Result<bool> {
             log::append(c, id, logs)?;
-            let finished = repo::finish(c, id, db::now(), &files)? > 0;
+            let at = db::now();
+            let finished = repo::finish(c, id, at, &files)? > 0;
             if checkpointed {
                 repo::delete_checkpoint(c, id)?;
             }
-            match finished {
-                true => self.notices.queue_completion(c, id, completed.access, completed.erasure),
-                false => Ok(false),
+            if !finished {
+                return Ok(false);
             }
+            self.expiry.queue(c, id, at)?;
+            self.notices.queue_completion(c, id, completed.access, completed.erasure)
         })?;
         if notified {
             self.notices.wake();

@@ -23,6 +23,9 @@ pub(crate) const WEBHOOKS: &str = "Policy webhooks";
 /// Name under which duplicate detection is logged (as Fides).
 pub(crate) const DUPLICATES: &str = "Duplicate Request Detection";
 
+/// Name under which the deletion of expired results is logged.
+pub(crate) const RETENTION: &str = "Result retention";
+
 /// Name under which emails to the subject are logged.
 pub(crate) const MESSAGES: &str = "Subject messages";
 

@@ -20,6 +20,7 @@ mod notify;
 mod queue;
 pub(crate) mod repo;
 mod results;
+mod retention;
 mod review;
 mod settings;
 mod spool;
@@ -44,6 +45,7 @@ pub use model::{
 };
 pub use notify::{MESSAGE_QUEUE, Messenger};
 pub use results::{PackageDownload, package_url};
+pub use retention::{PURGE_QUEUE, Purger};
 pub use settings::{
     CodeDelivery, DuplicateDetection, NotificationSettings, QUEUE, RequestSettings, VERIFICATION_ATTEMPTS,
 };
@@ -128,6 +130,7 @@ pub struct DieselRequestService {
     results: Results,
     monitor: Monitor,
     messenger: Messenger,
+    purger: Purger,
 }
 
 impl DieselRequestService {
@@ -146,6 +149,12 @@ impl DieselRequestService {
         let verifier =
             Verifier::new(db.clone(), vault.clone(), queue.clone(), notices.clone(), duplicates.clone(), &settings);
         let results = Results::new(db.clone(), vault.clone(), &settings);
+        let purger = Purger::new(
+            db.clone(),
+            vault.clone(),
+            settings.storage_dir.clone(),
+            retention::Expiry::new(settings.result_ttl),
+        );
         let messenger = Messenger::new(
             db.clone(),
             vault.clone(),
@@ -192,6 +201,7 @@ impl DieselRequestService {
             webhooks,
             results,
             messenger,
+            purger,
             monitor: Monitor::new(db, vault, queue.clone()),
             verifier,
             manual,
@@ -208,6 +218,11 @@ impl DieselRequestService {
     /// The sender of subject emails: the job handler of [`MESSAGE_QUEUE`].
     pub fn messenger(&self) -> Messenger {
         self.messenger.clone()
+    }
+
+    /// The deleter of expired results: the job handler of [`PURGE_QUEUE`].
+    pub fn purger(&self) -> Purger {
+        self.purger.clone()
     }
 
     /// Wakes this process's workers when requests are queued.

@@ -162,6 +162,9 @@ pub struct PrivacyRequest {
     pub identity_verified_at: Option<DateTime<Utc>>,
     /// When it was paused.
     pub paused_at: Option<DateTime<Utc>>,
+    /// When its access packages, checkpoints, manual uploads and identities were deleted
+    /// (`LETHE__EXECUTION__RESULT_TTL_SECONDS` after completion); its links then answer 410.
+    pub data_purged_at: Option<DateTime<Utc>>,
     /// Why a reviewer denied it.
     pub deny_reason: Option<String>,
     /// When it was canceled.

@@ -18,6 +18,7 @@ use super::model::LogStatus;
 use super::queue::Queue;
 use super::repo;
 use super::results::{Results, package_url};
+use super::retention::days;
 use super::settings::{CodeDelivery, NotificationSettings};
 use super::vault::Vault;
 use crate::error::Result;
@@ -89,17 +90,6 @@ impl Notices {
     pub(crate) fn wake(&self) {
         self.queue.notify();
     }
-}
-
-/// `__DAYS__` of a link valid `ttl`: whole days as an integer, otherwise with up to two decimals
-/// (Fides fails requests whose link TTL is not whole days).
-fn days(ttl: Duration) -> String {
-    let seconds = ttl.as_secs();
-    if seconds.is_multiple_of(86_400) {
-        return (seconds / 86_400).to_string();
-    }
-    let text = format!("{:.2}", seconds as f64 / 86_400.0);
-    text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 /// Why an email was not sent.
@@ -238,18 +228,5 @@ impl JobHandler for Messenger {
                 Err(JobFailure::permanent(text))
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn days_work_for_any_link_lifetime() {
-        assert_eq!(days(Duration::from_secs(432_000)), "5");
-        assert_eq!(days(Duration::from_secs(129_600)), "1.5");
-        assert_eq!(days(Duration::from_secs(3_600)), "0.04");
-        assert_eq!(days(Duration::from_secs(86_400 + 864)), "1.01");
     }
 }

@@ -49,6 +49,7 @@ pub(crate) struct RequestRow {
     pub(crate) pre_webhooks_after: Option<i32>,
     pub(crate) pre_webhooks_done: bool,
     pub(crate) derived_identity: Option<Vec<u8>>,
+    pub(crate) data_purged_at: Option<NaiveDateTime>,
 }
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug)]
@@ -664,4 +665,30 @@ pub(crate) fn lock_identity(conn: &mut DbConn, key: &str) -> QueryResult<()> {
         DbConn::Sqlite(_) => {}
     }
     Ok(())
+}
+
+/// Deletes what request `id` holds of its subject once its results expired (call in a
+/// transaction, after its files are deleted): checkpoint, manual uploads, identity digests, the
+/// sealed identities (replaced by `empty_identity`) and keys; marks it purged at `at`. False
+/// when it was purged before.
+pub(crate) fn purge(conn: &mut DbConn, id: &str, empty_identity: &[u8], at: NaiveDateTime) -> QueryResult<bool> {
+    let changed = diesel::update(privacy_requests::table.find(id).filter(privacy_requests::data_purged_at.is_null()))
+        .set((
+            privacy_requests::identity.eq(empty_identity),
+            privacy_requests::derived_identity.eq(None::<Vec<u8>>),
+            privacy_requests::encryption_key.eq(None::<Vec<u8>>),
+            privacy_requests::masking_secrets.eq(None::<Vec<u8>>),
+            privacy_requests::data_purged_at.eq(at),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    diesel::delete(privacy_request_checkpoints::table.find(id)).execute(conn)?;
+    diesel::delete(manual_request_inputs::table.filter(manual_request_inputs::privacy_request_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(privacy_request_identities::table.filter(privacy_request_identities::privacy_request_id.eq(id)))
+        .execute(conn)?;
+    delete_verification(conn, id)?;
+    Ok(true)
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::RequestStatus;
 use super::repo;
+use super::retention::Expiry;
 use super::settings::RequestSettings;
 use super::vault::Vault;
 use crate::error::{DsrError, Result};
@@ -45,17 +46,27 @@ pub(crate) struct Results {
     vault: Vault,
     storage_dir: PathBuf,
     ttl: Duration,
+    expiry: Expiry,
 }
 
 impl Results {
     pub(crate) fn new(db: Database, vault: Vault, settings: &RequestSettings) -> Results {
-        Results { db, vault, storage_dir: settings.storage_dir.clone(), ttl: settings.download_link_ttl }
+        Results {
+            db,
+            vault,
+            storage_dir: settings.storage_dir.clone(),
+            ttl: settings.download_link_ttl,
+            expiry: Expiry::new(settings.result_ttl),
+        }
     }
 
     /// One token per stored package of complete request `id`.
     pub(crate) fn tokens(&self, id: &str) -> Result<Vec<String>> {
         let mut conn = self.db.conn()?;
         let row = repo::request_row(&mut conn, id)?;
+        if let Some(purged) = row.data_purged_at {
+            return Err(self.expiry.gone(id, purged));
+        }
         if row.status != RequestStatus::Complete {
             return Err(DsrError::BadRequest(format!(
                 "Access results for privacy request '{id}' are not available: its status is {}, not complete.",
@@ -83,6 +94,9 @@ impl Results {
         }
         let mut conn = self.db.conn()?;
         let row = repo::request_row(&mut conn, id)?;
+        if let Some(purged) = row.data_purged_at {
+            return Err(self.expiry.gone(id, purged));
+        }
         if !repo::result_files(&row)?.iter().any(|f| f.file == claims.file) {
             return Err(DsrError::NotFound(format!("No access package '{}' for privacy request '{id}'", claims.file)));
         }

@@ -87,6 +87,9 @@ pub struct RequestSettings {
     pub public_url: Option<String>,
     /// Duplicate request detection (`None`: off).
     pub duplicate_detection: Option<DuplicateDetection>,
+    /// How long a completed request's results (packages, checkpoint, manual uploads) and
+    /// identities are kept; then they are deleted.
+    pub result_ttl: Duration,
 }
 
 impl RequestSettings {
@@ -105,6 +108,7 @@ impl RequestSettings {
             notifications: NotificationSettings::default(),
             public_url: None,
             duplicate_detection: None,
+            result_ttl: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }

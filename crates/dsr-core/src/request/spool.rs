@@ -33,7 +33,8 @@ const SPOOL_DIR: &str = ".spool";
 /// Prefix of a request's run directories.
 const RUN_PREFIX: &str = "run-";
 
-fn request_dir(storage_dir: &Path, id: &str) -> PathBuf {
+/// Where request `id`'s spool runs live.
+pub(crate) fn request_dir(storage_dir: &Path, id: &str) -> PathBuf {
     storage_dir.join(SPOOL_DIR).join(id)
 }
 

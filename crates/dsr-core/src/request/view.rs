@@ -99,6 +99,7 @@ fn to_response(
         submitted_by: row.submitted_by,
         identity_verified_at: row.identity_verified_at.map(db::utc),
         paused_at: row.paused_at.map(db::utc),
+        data_purged_at: row.data_purged_at.map(db::utc),
         deny_reason: row.deny_reason,
         canceled_at: row.canceled_at.map(db::utc),
         cancel_reason: row.cancel_reason,
