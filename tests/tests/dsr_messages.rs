@@ -113,14 +113,21 @@ async fn the_subject_is_emailed_at_every_step_and_the_completion_link_downloads_
     assert!(text.contains("It stays valid for 5 day(s)."), "{text}");
     let link_start = text.find(PUBLIC_URL).expect("the download link");
     let link: String = text[link_start..].chars().take_while(|c| !c.is_whitespace()).collect();
-    assert!(link.starts_with(&format!("{PUBLIC_URL}/api/v1/privacy-request/{id}/access-package?token=")), "{link}");
+    // The link opens the privacy center's download page.
+    assert!(link.starts_with(&format!("{PUBLIC_URL}/privacy-center/download/{id}?token=")), "{link}");
     let html = complete.part("text/html");
     let escaped = link.replace('&', "&amp;");
     assert!(html.contains(&format!("<a href=\"{escaped}\">{escaped}</a>")), "{html}");
 
-    // The link downloads the subject's package (and only with its token).
-    let path = &link[PUBLIC_URL.len()..];
-    let response = actix_web::test::call_service(&service, TestRequest::get().uri(path).to_request()).await;
+    // The page offers the subject's package (and only with its token).
+    let page_path = &link[PUBLIC_URL.len()..];
+    let response = actix_web::test::call_service(&service, TestRequest::get().uri(page_path).to_request()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = String::from_utf8(actix_web::test::read_body(response).await.to_vec()).unwrap();
+    let at = page.find("id=\"download\" href=\"").unwrap() + "id=\"download\" href=\"".len();
+    let path = page[at..].split('"').next().unwrap().replace("&#x2f;", "/").replace("&amp;", "&");
+    assert!(path.starts_with(&format!("/api/v1/privacy-request/{id}/access-package?token=")), "{path}");
+    let response = actix_web::test::call_service(&service, TestRequest::get().uri(&path).to_request()).await;
     assert_eq!(response.status(), StatusCode::OK);
     let package: Value = serde_json::from_slice(&actix_web::test::read_body(response).await).unwrap();
     assert!(package.to_string().contains("customer-1@example.com"), "{package}");
@@ -128,6 +135,9 @@ async fn the_subject_is_emailed_at_every_step_and_the_completion_link_downloads_
     let tampered = format!("{}x", &path);
     let response = actix_web::test::call_service(&service, TestRequest::get().uri(&tampered).to_request()).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let bad_page = format!("{page_path}x");
+    let response = actix_web::test::call_service(&service, TestRequest::get().uri(&bad_page).to_request()).await;
+    assert_eq!(response.status(), StatusCode::GONE, "an invalid link says so");
 
     // Each email is sent once and logged on the request; an access policy sends no erasure email.
     let mails: Vec<String> =

@@ -25,5 +25,6 @@ mod dsr_saas_oauth;
 mod dsr_webhooks;
 mod notices_ropa;
 mod platform;
+mod privacy_center;
 mod redaction_patterns;
 mod tls;

@@ -29,6 +29,8 @@
 //! | `LETHE__PRIVACY_REQUEST_DUPLICATE_DETECTION__TIME_WINDOW_DAYS` | `365` |
 //! | `LETHE__PRIVACY_REQUEST_DUPLICATE_DETECTION__MATCH_IDENTITY_FIELDS` | `email` |
 //! | `LETHE__EXECUTION__RESULT_TTL_SECONDS` | `2592000` (30 days; at least the download link TTL) |
+//! | `LETHE__PRIVACY_CENTER__ENABLED` | `true` |
+//! | `LETHE__PRIVACY_CENTER__CONFIG` | unset (access and erasure, a required email) |
 //! | `LETHE__SMTP__HOST` / `__PORT` / `__TLS` / `__USERNAME` / `__PASSWORD` / `__FROM` | unset / `587` / `starttls` / unset / unset / unset |
 //! | `LETHE__LOG__FORMAT` | `text` (or `json`) |
 //! | `LETHE__LOG__LEVEL` | `info` (a `tracing` filter; `RUST_LOG` wins) |
@@ -78,6 +80,8 @@ pub struct Settings {
     pub notifications: NotificationSettings,
     /// Duplicate request detection.
     pub privacy_request_duplicate_detection: DuplicateDetectionSettings,
+    /// The privacy center's pages.
+    pub privacy_center: PrivacyCenterSettings,
     /// The OpenAI-compatible model that drafts assessment answers.
     pub llm: LlmSettings,
     /// The Slack workspace questionnaires go to.
@@ -350,6 +354,23 @@ impl Default for DuplicateDetectionSettings {
             time_window_days: 365,
             match_identity_fields: vec!["email".into()],
         }
+    }
+}
+
+/// `[privacy_center]`: the pages at `/privacy-center/` where data subjects make requests.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivacyCenterSettings {
+    /// Whether the pages are served.
+    pub enabled: bool,
+    /// A Fides Privacy Center `config.json` (title, description, logo_path, actions); default:
+    /// access and erasure with the seeded default policies and a required email.
+    pub config: Option<PathBuf>,
+}
+
+impl Default for PrivacyCenterSettings {
+    fn default() -> Self {
+        PrivacyCenterSettings { enabled: true, config: None }
     }
 }
 

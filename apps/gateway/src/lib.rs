@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod limit;
 pub mod openapi;
+pub mod privacy_center;
 pub mod routes;
 pub mod scope;
 pub mod startup;

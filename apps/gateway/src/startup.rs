@@ -134,6 +134,8 @@ impl Application {
         let public_url = settings.server.public_url.as_deref().map(|u| u.trim().trim_end_matches('/').to_owned());
         request_settings.public_url = public_url.clone();
         request_settings.result_ttl = Duration::from_secs(settings.execution.result_ttl_seconds);
+        let privacy_center = privacy_center(&settings)?;
+        request_settings.privacy_center_downloads = privacy_center.is_some();
         let duplicates = &settings.privacy_request_duplicate_detection;
         request_settings.duplicate_detection = duplicates.enabled.then(|| dsr_core::DuplicateDetection {
             time_window_days: duplicates.time_window_days,
@@ -210,6 +212,8 @@ impl Application {
             )),
             client_address: crate::limit::ClientAddress::new(settings.security.trusted_proxy_header.as_deref()),
             public_url,
+            privacy_center,
+            verification_required: settings.execution.subject_identity_verification_required,
         };
         let listener = feed.start_listener(&database, &settings.database_url());
         Ok(Application { settings, state, root_secret, _listener: listener, worker })
@@ -268,6 +272,26 @@ impl Application {
         tracing::info!("server stopped");
         Ok(())
     }
+}
+
+/// The privacy center, when it is on: its configuration file (or the default) checked now, so a
+/// bad one stops start-up naming the field.
+fn privacy_center(settings: &Settings) -> Result<Option<Arc<crate::privacy_center::PrivacyCenter>>, StartupError> {
+    if !settings.privacy_center.enabled {
+        return Ok(None);
+    }
+    let invalid =
+        |message: String| crate::config::ConfigError::Key { key: "privacy_center.config".to_owned(), message };
+    let text = match &settings.privacy_center.config {
+        Some(path) => std::fs::read_to_string(path).map_err(|e| invalid(format!("{}: {e}", path.display())))?,
+        None => crate::privacy_center::config::DEFAULT_CONFIG.to_owned(),
+    };
+    let center =
+        crate::privacy_center::PrivacyCenter::new(&text).map_err(|e| match &settings.privacy_center.config {
+            Some(path) => invalid(format!("{}: {e}", path.display())),
+            None => invalid(e),
+        })?;
+    Ok(Some(Arc::new(center)))
 }
 
 /// How verification codes reach subjects: SMTP when configured, the log in development mode,
@@ -446,9 +470,12 @@ fn extractor_error(source: &str, message: String) -> actix_web::Error {
 
 /// Gives error responses that actix produced itself (no JSON body) the API's error body.
 fn json_error_body<B: MessageBody + 'static>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_json =
-        res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if is_json {
+    // JSON errors stay as they are, and so do the privacy center's pages.
+    let kept = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json") || v.as_bytes().starts_with(b"text/html"));
+    if kept {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
@@ -492,6 +519,7 @@ pub fn build_app(
     openapi::finish(&mut api);
     let known = web::Data::new(KnownRoutes::from_openapi(&api));
     app.app_data(known)
+        .configure(routes::privacy_center::configure)
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .default_service(web::to(fallback))

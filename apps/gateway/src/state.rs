@@ -55,4 +55,8 @@ pub struct AppState {
     pub client_address: crate::limit::ClientAddress,
     /// The base of links handed out (`https://privacy.example.com`), when configured.
     pub public_url: Option<String>,
+    /// The privacy center's pages, when it is on.
+    pub privacy_center: Option<Arc<crate::privacy_center::PrivacyCenter>>,
+    /// Requests through the public route wait for the subject's code.
+    pub verification_required: bool,
 }

@@ -408,6 +408,8 @@ diesel::table! {
         derived_identity -> Nullable<Binary>,
         /// When its results and identities were deleted (retention).
         data_purged_at -> Nullable<Timestamp>,
+        /// Custom privacy request fields (JSON), sealed.
+        custom_fields -> Nullable<Binary>,
     }
 }
 

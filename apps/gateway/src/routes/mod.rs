@@ -16,6 +16,7 @@ pub mod health;
 pub mod messaging;
 pub mod notices;
 pub mod oauth;
+pub mod privacy_center;
 pub mod redaction;
 pub mod requests;
 pub mod saas_oauth;

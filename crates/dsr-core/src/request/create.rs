@@ -32,6 +32,44 @@ struct Accepted {
     verification: Option<VerificationRow>,
 }
 
+/// Most custom fields a request takes.
+const MAX_CUSTOM_FIELDS: usize = 20;
+/// Longest label or text value of a custom field, in characters.
+const MAX_CUSTOM_TEXT: usize = 1_000;
+
+/// Checks Fides' `custom_privacy_request_fields`: `{key: {"label": text, "value": text | number |
+/// boolean | [text]}}`; the message names the field.
+fn check_custom_fields(fields: &serde_json::Map<String, Value>) -> std::result::Result<(), String> {
+    if fields.len() > MAX_CUSTOM_FIELDS {
+        return Err(format!("custom_privacy_request_fields: at most {MAX_CUSTOM_FIELDS} fields"));
+    }
+    let text_ok = |s: &str| s.chars().count() <= MAX_CUSTOM_TEXT;
+    for (key, field) in fields {
+        let at = format!("custom_privacy_request_fields.{key}");
+        if key.is_empty() || key.chars().count() > 100 {
+            return Err(format!("{at}: keys are 1 to 100 characters"));
+        }
+        let Some(object) = field.as_object() else { return Err(format!("{at}: must be {{\"label\", \"value\"}}")) };
+        if let Some(extra) = object.keys().find(|k| *k != "label" && *k != "value") {
+            return Err(format!("{at}.{extra}: unknown field"));
+        }
+        match object.get("label") {
+            Some(Value::String(label)) if !label.trim().is_empty() && text_ok(label) => {}
+            _ => return Err(format!("{at}.label: must be a non-empty text of at most {MAX_CUSTOM_TEXT} characters")),
+        }
+        let valid = match object.get("value") {
+            Some(Value::String(text)) => text_ok(text),
+            Some(Value::Number(_) | Value::Bool(_)) => true,
+            Some(Value::Array(items)) => items.len() <= 100 && items.iter().all(|i| i.as_str().is_some_and(text_ok)),
+            _ => false,
+        };
+        if !valid {
+            return Err(format!("{at}.value: must be a text, a number, a boolean or a list of texts"));
+        }
+    }
+    Ok(())
+}
+
 /// Policies looked up once per call, by key (none: the key names no policy).
 type Policies = HashMap<String, Option<(PolicyRow, Policy)>>;
 
@@ -172,6 +210,13 @@ impl Intake {
                 );
             }
         };
+        let custom_fields = match &item.custom_privacy_request_fields {
+            Some(fields) if !fields.is_empty() => {
+                check_custom_fields(fields).map_err(ItemError::Refused)?;
+                Some(self.vault.seal_json(fields)?)
+            }
+            _ => None,
+        };
         let masking_secrets = match erasure {
             true => Some(self.vault.seal_json(&MaskingSecrets::generate())?),
             false => None,
@@ -207,6 +252,7 @@ impl Intake {
             pre_webhooks_done: false,
             derived_identity: None,
             data_purged_at: None,
+            custom_fields,
         };
         let digests = self.vault.identity_digests(&identity);
         let verification = match verification {

@@ -95,6 +95,9 @@ pub trait RequestService: Send + Sync {
 
     /// Checks the subject's code: right → the request goes on (to approval or execution).
     fn verify(&self, id: &str, code: &str) -> Result<PrivacyRequest>;
+    /// Sends an unverified request a new code in place of its old one (at most one per 30 s);
+    /// no second request is made.
+    fn resend_code(&self, id: &str) -> Result<()>;
     /// Approves pending requests (each on its own) and queues them; `reviewer` is the client.
     fn approve(&self, ids: Vec<String>, reviewer: &str) -> Result<BulkResponse<PrivacyRequest>>;
     /// Denies pending requests, recording the reason on the request and in its log.
@@ -162,6 +165,7 @@ impl DieselRequestService {
             settings.code_delivery.clone(),
             settings.public_url.clone(),
             settings.download_link_ttl,
+            settings.privacy_center_downloads,
         );
         let manual = ManualInputs::new(db.clone(), vault.clone(), queue.clone());
         let webhooks = Webhooks::new(
@@ -271,6 +275,10 @@ impl RequestService for DieselRequestService {
 
     fn verify(&self, id: &str, code: &str) -> Result<PrivacyRequest> {
         self.verifier.verify(id, code)
+    }
+
+    fn resend_code(&self, id: &str) -> Result<()> {
+        self.verifier.resend(id)
     }
 
     fn approve(&self, ids: Vec<String>, reviewer: &str) -> Result<BulkResponse<PrivacyRequest>> {

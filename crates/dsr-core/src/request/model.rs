@@ -90,6 +90,11 @@ pub struct PrivacyRequestCreate {
     /// Where the request came from (e.g. `Privacy Center`).
     #[serde(default)]
     pub source: Option<String>,
+    /// Answers to the privacy center's custom fields (Fides' shape): `{key: {"label", "value"}}`,
+    /// a value being text, a number, a boolean or a list of texts; at most 20, stored sealed.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>, example = json!({"tenant": {"label": "Tenant", "value": "acme"}}))]
+    pub custom_privacy_request_fields: Option<serde_json::Map<String, Value>>,
 }
 
 /// What a failed request needs to go on.
@@ -181,6 +186,10 @@ pub struct PrivacyRequest {
     pub action_required_details: Option<ActionRequiredDetails>,
     /// Where to resume it (`/privacy-request/{id}/retry` for failed requests).
     pub resume_endpoint: Option<String>,
+    /// Custom privacy request fields `{key: {"label", "value"}}` (with `include_identities=true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub custom_privacy_request_fields: Option<Map<String, Value>>,
     /// Identities `{key: {"label", "value"}}` (with `include_identities=true`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]

@@ -17,7 +17,7 @@ use super::log::{self, Log, MESSAGES};
 use super::model::LogStatus;
 use super::queue::Queue;
 use super::repo;
-use super::results::{Results, package_url};
+use super::results::{Results, download_page_url, package_url};
 use super::retention::days;
 use super::settings::{CodeDelivery, NotificationSettings};
 use super::vault::Vault;
@@ -117,6 +117,7 @@ pub struct Messenger {
     delivery: CodeDelivery,
     public_url: Option<String>,
     link_ttl: Duration,
+    download_page: bool,
 }
 
 impl Messenger {
@@ -127,8 +128,9 @@ impl Messenger {
         delivery: CodeDelivery,
         public_url: Option<String>,
         link_ttl: Duration,
+        download_page: bool,
     ) -> Messenger {
-        Messenger { db, vault, results, delivery, public_url, link_ttl }
+        Messenger { db, vault, results, delivery, public_url, link_ttl, download_page }
     }
 
     /// Sends `message` for request `id`; `Ok(None)` when there is nothing to send, with the
@@ -168,7 +170,10 @@ impl Messenger {
                 let Some(token) = tokens.first() else {
                     return Ok(Some("the request stored no access package to link to".to_owned()));
                 };
-                Some(package_url(base, id, token))
+                Some(match self.download_page {
+                    true => download_page_url(base, id, token),
+                    false => package_url(base, id, token),
+                })
             }
             _ => None,
         };

@@ -50,6 +50,7 @@ pub(crate) struct RequestRow {
     pub(crate) pre_webhooks_done: bool,
     pub(crate) derived_identity: Option<Vec<u8>>,
     pub(crate) data_purged_at: Option<NaiveDateTime>,
+    pub(crate) custom_fields: Option<Vec<u8>>,
 }
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug)]
@@ -678,6 +679,7 @@ pub(crate) fn purge(conn: &mut DbConn, id: &str, empty_identity: &[u8], at: Naiv
             privacy_requests::derived_identity.eq(None::<Vec<u8>>),
             privacy_requests::encryption_key.eq(None::<Vec<u8>>),
             privacy_requests::masking_secrets.eq(None::<Vec<u8>>),
+            privacy_requests::custom_fields.eq(None::<Vec<u8>>),
             privacy_requests::data_purged_at.eq(at),
         ))
         .execute(conn)?;

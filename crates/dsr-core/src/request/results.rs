@@ -32,6 +32,11 @@ pub fn package_url(base: &str, id: &str, token: &str) -> String {
     format!("{}/api/v1/privacy-request/{id}/access-package?token={token}", base.trim_end_matches('/'))
 }
 
+/// The privacy center's download page of a package (the link subjects are emailed).
+pub fn download_page_url(base: &str, id: &str, token: &str) -> String {
+    format!("{}/privacy-center/download/{id}?token={token}", base.trim_end_matches('/'))
+}
+
 #[derive(Serialize, Deserialize)]
 struct DownloadClaims {
     privacy_request_id: String,

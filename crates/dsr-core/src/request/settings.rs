@@ -90,6 +90,8 @@ pub struct RequestSettings {
     /// How long a completed request's results (packages, checkpoint, manual uploads) and
     /// identities are kept; then they are deleted.
     pub result_ttl: Duration,
+    /// Emailed download links open the privacy center's download page (else the package itself).
+    pub privacy_center_downloads: bool,
 }
 
 impl RequestSettings {
@@ -109,6 +111,7 @@ impl RequestSettings {
             public_url: None,
             duplicate_detection: None,
             result_ttl: Duration::from_secs(30 * 24 * 3600),
+            privacy_center_downloads: false,
         }
     }
 }

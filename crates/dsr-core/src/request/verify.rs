@@ -25,6 +25,9 @@ use crate::messaging_template::repo as template_repo;
 #[error("Verification message could not be sent.")]
 pub(crate) struct NotSent;
 
+/// How long after a code a new one may be asked for.
+pub(crate) const RESEND_AFTER: Duration = Duration::from_secs(30);
+
 /// Why a code was not sent: the subject's item fails with [`NotSent`], a failure of Lethe's
 /// database fails the call.
 pub(crate) enum SendFailure {
@@ -119,6 +122,43 @@ impl Verifier {
             expires_at: at + ChronoDuration::from_std(self.ttl).unwrap_or(ChronoDuration::minutes(10)),
             failed_attempts: 0,
             created_at: at,
+        })
+    }
+
+    /// Sends request `id` a new code in place of the one it has (the subject lost it or it
+    /// expired): no second request is made. At most one code per [`RESEND_AFTER`].
+    pub(crate) fn resend(&self, id: &str) -> Result<()> {
+        let mut conn = self.db.conn()?;
+        let row = repo::request_row(&mut conn, id)?;
+        let unverified = row.identity_verified_at.is_none()
+            && matches!(row.status, RequestStatus::IdentityUnverified | RequestStatus::Duplicate);
+        if !unverified {
+            return Err(DsrError::BadRequest(format!(
+                "Privacy request '{id}' needs no verification code: its status is {}.",
+                row.status
+            )));
+        }
+        let now = db::now();
+        if let Some(sent) = repo::find_verification(&mut conn, id)?
+            && now - sent.created_at < ChronoDuration::from_std(RESEND_AFTER).unwrap_or_default()
+        {
+            return Err(DsrError::BadRequest(format!(
+                "A code was sent to privacy request '{id}' less than {} seconds ago.",
+                RESEND_AFTER.as_secs()
+            )));
+        }
+        let identity: super::identity::Identity = self.vault.open_json(&row.identity, &format!("identity of {id}"))?;
+        let Some(email) = identity.values("email").into_iter().find_map(|v| v.as_str().map(str::to_owned)) else {
+            return Err(DsrError::BadRequest(NotSent.to_string()));
+        };
+        let verification = self.send_code(&mut conn, id, &email, now).map_err(|e| match e {
+            SendFailure::NotSent(e) => DsrError::BadRequest(e.to_string()),
+            SendFailure::Db(e) => e,
+        })?;
+        conn.write_transaction(|c| -> Result<()> {
+            repo::delete_verification(c, id)?;
+            repo::insert_verification(c, &verification)?;
+            Ok(())
         })
     }
 

@@ -42,7 +42,19 @@ pub(crate) fn respond(
                 .get(&row.policy_id)
                 .cloned()
                 .ok_or_else(|| DsrError::Db(db::DbError::Corrupt(format!("policy of privacy request {}", row.id))))?;
-            let identity = if include_identities { Some(vault.open_identity(&row)?.to_response()) } else { None };
+            let (identity, custom) = match include_identities {
+                true => {
+                    let custom = row
+                        .custom_fields
+                        .as_ref()
+                        .map(|sealed| {
+                            vault.open_json::<Map<String, Value>>(sealed, &format!("custom fields of {}", row.id))
+                        })
+                        .transpose()?;
+                    (Some(vault.open_identity(&row)?.to_response()), custom)
+                }
+                false => (None, None),
+            };
             let results = verbose.then(|| {
                 let mut by_dataset: BTreeMap<String, Vec<ExecutionLog>> = BTreeMap::new();
                 for log in logs.remove(&row.id).unwrap_or_default() {
@@ -50,7 +62,7 @@ pub(crate) fn respond(
                 }
                 by_dataset
             });
-            Ok(to_response(row, policy, identity, results))
+            Ok(to_response(row, policy, identity, custom, results))
         })
         .collect()
 }
@@ -79,6 +91,7 @@ fn to_response(
     row: RequestRow,
     policy: Policy,
     identity: Option<Map<String, Value>>,
+    custom_privacy_request_fields: Option<Map<String, Value>>,
     results: Option<BTreeMap<String, Vec<ExecutionLog>>>,
 ) -> PrivacyRequest {
     let status = row.status;
@@ -117,6 +130,7 @@ fn to_response(
             RequestStatus::Paused => Some(format!("/privacy-request/{}/resume", row.id)),
             _ => None,
         },
+        custom_privacy_request_fields,
         identity,
         results,
         id: row.id.into(),

@@ -1,0 +1,1 @@
+ALTER TABLE privacy_requests DROP COLUMN custom_fields;
