@@ -7,6 +7,7 @@ mod assessments_pdf;
 mod assessments_slack;
 mod auth;
 mod authorization;
+mod browser;
 mod dsr_connections;
 mod dsr_datasets;
 mod dsr_duplicates;

@@ -81,8 +81,9 @@ fn page(status: StatusCode, body: String, csrf: Option<(&str, bool)>) -> HttpRes
         .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
-        // Download links carry their token: never sent on to another site.
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        // Download links carry their token: never sent on to another site (`no-referrer` would
+        // also make browsers send `Origin: null` on the forms' posts).
+        .insert_header((header::REFERRER_POLICY, "same-origin"))
         .insert_header((header::CACHE_CONTROL, "no-store"));
     if let Some((token, true)) = csrf {
         response.cookie(
