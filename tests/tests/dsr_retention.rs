@@ -160,3 +160,76 @@ async fn expired_results_are_deleted_and_their_links_answer_410() {
     let old_link = send(&service, TestRequest::get().uri(&path)).await;
     assert!(matches!(old_link.status, StatusCode::GONE | StatusCode::FORBIDDEN), "{:?}", old_link.status);
 }
+
+#[actix_web::test]
+async fn the_hourly_sweep_purges_results_no_job_covers() {
+    let app = TestApp::with(|s| {
+        s.execution.result_ttl_seconds = 1;
+        s.security.subject_request_download_link_ttl_seconds = 1;
+    });
+    let service = app.service().await;
+    let root = app.root_token();
+    let db = CustomerDb::create(Kind::Sqlite);
+    register(&service, &root, &db, "shop", "shop_db").await;
+    let id = create_request(
+        &service,
+        &root,
+        json!({"identity": {"email": "customer-2@example.com"}, "policy_key": "default_access_policy"}),
+    )
+    .await;
+    assert_eq!(wait_done(&service, &root, &id).await["status"], "complete");
+    // As for a request completed before retention existed: no purge job of its own.
+    {
+        use db::schema::jobs;
+        use diesel::prelude::*;
+        let mut conn = app.db.database().conn().unwrap();
+        let removed = diesel::delete(
+            jobs::table.filter(jobs::queue.eq(dsr_core::PURGE_QUEUE)).filter(jobs::payload.like(format!("%{id}%"))),
+        )
+        .execute(&mut **conn)
+        .unwrap();
+        assert_eq!(removed, 1, "the completion queued exactly one purge");
+    }
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let storage = app.app.settings().storage_path();
+    assert!(listing(&storage).iter().any(|p| p.contains(&id)), "nothing deleted it yet");
+    // The start-up queued the next hour's sweep; bring it forward.
+    {
+        use db::schema::jobs;
+        use diesel::prelude::*;
+        let mut conn = app.db.database().conn().unwrap();
+        let moved = diesel::update(jobs::table.filter(jobs::unique_key.like("purge-sweep:%")))
+            .set(jobs::run_at.eq(db::now()))
+            .execute(&mut **conn)
+            .unwrap();
+        assert_eq!(moved, 1, "one sweep is queued");
+    }
+    let mut purged = json!(null);
+    for _ in 0..200 {
+        let got = send(
+            &service,
+            TestRequest::get().uri(&format!("/api/v1/privacy-request/{id}")).insert_header(bearer(&root)),
+        )
+        .await;
+        if !got.body["data_purged_at"].is_null() {
+            purged = got.body;
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(purged["data_purged_at"].is_string(), "the sweep did not purge it");
+    assert!(!listing(&storage).iter().any(|p| p.contains(&id)));
+    // And it queued the next one.
+    {
+        use db::schema::jobs;
+        use diesel::prelude::*;
+        let mut conn = app.db.database().conn().unwrap();
+        let queued: i64 = jobs::table
+            .filter(jobs::unique_key.like("purge-sweep:%"))
+            .filter(jobs::status.eq("queued"))
+            .count()
+            .get_result(&mut **conn)
+            .unwrap();
+        assert_eq!(queued, 1);
+    }
+}

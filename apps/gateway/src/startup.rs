@@ -53,6 +53,9 @@ pub enum StartupError {
     /// The background schedule could not be started.
     #[error("schedule: {0}")]
     Schedule(#[from] assessments::AssessmentError),
+    /// The sweep of expired results could not be queued.
+    #[error("result retention: {0}")]
+    Retention(#[from] dsr_core::DsrError),
     /// `lethe demo` could not set up its sample data.
     #[error("demo: {0}")]
     Demo(String),
@@ -178,6 +181,8 @@ impl Application {
         } else {
             None
         };
+        // The sweep of expired results is a chain of hourly jobs; any gateway seeds it.
+        requests.purger().start_sweep()?;
         // The reassessment schedule is a chain of durable check jobs; any gateway seeds it.
         if settings.jobs.scheduler_seconds > 0 {
             assessments.start_schedule(Duration::from_secs(settings.jobs.scheduler_seconds))?;

@@ -694,3 +694,15 @@ pub(crate) fn purge(conn: &mut DbConn, id: &str, empty_identity: &[u8], at: Naiv
     delete_verification(conn, id)?;
     Ok(true)
 }
+
+/// Up to `limit` complete requests finished before `before` whose results are not yet deleted.
+pub(crate) fn expired_unpurged(conn: &mut DbConn, before: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
+    privacy_requests::table
+        .filter(privacy_requests::status.eq(RequestStatus::Complete))
+        .filter(privacy_requests::data_purged_at.is_null())
+        .filter(privacy_requests::finished_processing_at.lt(before))
+        .select(privacy_requests::id)
+        .order(privacy_requests::finished_processing_at.asc())
+        .limit(limit)
+        .load(conn)
+}

@@ -3,6 +3,10 @@
 //! queued in the transaction that completes the request (due then, retried with backoff when a
 //! deletion fails). The request itself stays, with `data_purged_at`, its log and its outcome;
 //! its download links then answer 410.
+//!
+//! An hourly sweep (a chain of durable jobs on the same queue, one per hour for all gateways on
+//! one database) purges what no per-request job covers: requests completed before retention
+//! existed, and jobs lost to a restored backup.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -25,6 +29,27 @@ pub const PURGE_QUEUE: &str = "privacy_request_purges";
 
 /// Tries a deletion gets (2 s, 4 s, … apart).
 const PURGE_ATTEMPTS: i32 = 10;
+
+/// How often the sweep runs.
+const SWEEP_EVERY_SECONDS: i64 = 3_600;
+
+/// Requests one sweep reads at a time, and batches it reads at most.
+const SWEEP_BATCH: i64 = 200;
+const SWEEP_BATCHES: usize = 50;
+
+/// Queues the sweep of the first whole hour after `now` and after the sweep of `after` (once,
+/// whoever asks).
+fn queue_sweep(conn: &mut DbConn, now: NaiveDateTime, after: Option<i64>) -> Result<()> {
+    let next_hour = (now.and_utc().timestamp() / SWEEP_EVERY_SECONDS + 1) * SWEEP_EVERY_SECONDS;
+    let slot = after.map_or(next_hour, |done| next_hour.max(done + SWEEP_EVERY_SECONDS));
+    let at = chrono::DateTime::from_timestamp(slot, 0).map_or(now, |t| t.naive_utc());
+    let job = NewJob::new(PURGE_QUEUE, serde_json::json!({ "sweep": slot }))
+        .run_at(at)
+        .max_attempts(PURGE_ATTEMPTS)
+        .unique_key(format!("purge-sweep:{slot}"));
+    jobs::enqueue(conn, &job)?;
+    Ok(())
+}
 
 /// `ttl` in days, for messages and `__DAYS__`: whole days as an integer, otherwise with up to
 /// two decimals (`30`, `1.5`; Fides fails requests whose link TTL is not whole days).
@@ -107,6 +132,27 @@ impl Purger {
         Purger { db, vault, storage_dir, expiry }
     }
 
+    /// Queues the next sweep: at start-up (any gateway; the sweep of an hour is queued once).
+    pub fn start_sweep(&self) -> Result<()> {
+        queue_sweep(&mut *self.db.conn()?, db::now(), None)
+    }
+
+    /// Purges every complete request whose results are past their time and not yet deleted,
+    /// then queues the next sweep (after `slot`, this one's hour).
+    fn sweep(&self, slot: Option<i64>) -> Result<()> {
+        let before = db::now() - ChronoDuration::from_std(self.expiry.ttl).unwrap_or(ChronoDuration::days(30));
+        for _ in 0..SWEEP_BATCHES {
+            let due = repo::expired_unpurged(&mut *self.db.conn()?, before, SWEEP_BATCH)?;
+            for id in &due {
+                self.purge(id)?;
+            }
+            if due.len() < usize::try_from(SWEEP_BATCH).unwrap_or(usize::MAX) {
+                break;
+            }
+        }
+        queue_sweep(&mut *self.db.conn()?, db::now(), slot)
+    }
+
     fn purge(&self, id: &str) -> Result<()> {
         let mut conn = self.db.conn()?;
         let Some(row) = repo::find_request(&mut conn, id)? else { return Ok(()) };
@@ -140,6 +186,12 @@ impl Purger {
 
 impl JobHandler for Purger {
     fn run(&self, job: &Job) -> std::result::Result<(), JobFailure> {
+        if let Some(sweep) = job.payload.get("sweep") {
+            return self.sweep(sweep.as_i64()).map_err(|e| {
+                tracing::warn!(error = %e, "the sweep of expired results failed; it will be retried");
+                JobFailure::retry(e.to_string())
+            });
+        }
         let Some(id) = job.payload.get("privacy_request_id").and_then(Value::as_str) else {
             return Err(JobFailure::permanent("job payload has no privacy_request_id"));
         };
