@@ -104,6 +104,19 @@ impl DbConn {
         }
     }
 
+    /// Lets the current transaction commit without waiting for its WAL flush (PostgreSQL's
+    /// `synchronous_commit = off` for this transaction; nothing on SQLite). Only for transactions
+    /// whose loss in a server crash is the same as never having run them, because what follows
+    /// is idempotent: a later synchronous commit flushes them anyway. Call inside a transaction.
+    pub fn relax_commit(&mut self) -> diesel::QueryResult<()> {
+        match self {
+            DbConn::Postgresql(pg) => {
+                diesel::connection::SimpleConnection::batch_execute(pg, "SET LOCAL synchronous_commit = off")
+            }
+            DbConn::Sqlite(_) => Ok(()),
+        }
+    }
+
     /// Runs `f` in a transaction meant to write.
     ///
     /// On SQLite the transaction starts with `BEGIN IMMEDIATE`, taking the write lock up front so

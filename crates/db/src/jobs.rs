@@ -245,6 +245,8 @@ macro_rules! first_claimable {
 pub fn claim(conn: &mut DbConn, worker: &str, queues: &[String], lease: Duration) -> Result<Option<Job>> {
     let at = now();
     conn.write_transaction(|c| {
+        // A claim lost in a crash is a job not yet claimed: no need to wait for the disk.
+        c.relax_commit()?;
         // `locked_until` is always set on running rows.
         let expired = jobs::status
             .eq(JobStatus::Running)
@@ -302,18 +304,25 @@ fn held<'a>(id: &'a str, worker: &'a str) -> _ {
 }
 
 /// Marks a job `worker` holds as succeeded. `false` when the lease was lost.
+///
+/// The completion does not wait for the disk: lost in a crash, it is a job whose worker died
+/// after the work, which is run again, as every handler must allow (its steps are idempotent or
+/// checkpointed, and what they wrote was committed synchronously before).
 pub fn complete(conn: &mut DbConn, id: &str, worker: &str) -> Result<bool> {
     let at = now();
-    let updated = diesel::update(held(id, worker))
-        .set((
-            jobs::status.eq(JobStatus::Succeeded),
-            jobs::locked_by.eq(None::<String>),
-            jobs::locked_until.eq(None::<NaiveDateTime>),
-            jobs::last_error.eq(None::<String>),
-            jobs::finished_at.eq(Some(at)),
-            jobs::updated_at.eq(at),
-        ))
-        .execute(conn)?;
+    let updated = conn.write_transaction(|c| {
+        c.relax_commit()?;
+        diesel::update(held(id, worker))
+            .set((
+                jobs::status.eq(JobStatus::Succeeded),
+                jobs::locked_by.eq(None::<String>),
+                jobs::locked_until.eq(None::<NaiveDateTime>),
+                jobs::last_error.eq(None::<String>),
+                jobs::finished_at.eq(Some(at)),
+                jobs::updated_at.eq(at),
+            ))
+            .execute(c)
+    })?;
     Ok(updated == 1)
 }
 

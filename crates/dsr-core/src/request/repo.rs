@@ -127,9 +127,9 @@ pub(crate) fn is_running(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
 /// transaction), since the row lock is all they hold and it needs no durability; one disk
 /// flush saved per masking batch and per package publication.
 pub(crate) fn lock_if_running(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
+    conn.relax_commit()?;
     let found = match conn {
         DbConn::Postgresql(pg) => {
-            diesel::connection::SimpleConnection::batch_execute(pg, "SET LOCAL synchronous_commit = off")?;
             running(id).select(privacy_requests::id).for_update().first::<String>(pg).optional()?
         }
         DbConn::Sqlite(sqlite) => running(id).select(privacy_requests::id).first::<String>(sqlite).optional()?,
