@@ -679,3 +679,22 @@ where
         assert_eq!(saved.body["failed"], json!([]), "{:?}", saved.body);
     }
 }
+
+/// The messages of a request's execution log, oldest first.
+pub async fn log_messages<S, B>(service: &S, token: &str, id: &str) -> Vec<String>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let logs = send(
+        service,
+        TestRequest::get().uri(&format!("/api/v1/privacy-request/{id}/log?size=100")).insert_header(bearer(token)),
+    )
+    .await;
+    logs.body["items"]
+        .as_array()
+        .expect("log items")
+        .iter()
+        .filter_map(|l| l["message"].as_str().map(str::to_owned))
+        .collect()
+}

@@ -42,6 +42,13 @@ impl Received {
         out
     }
 
+    /// The verification code: the six digits after "code is " in the text part.
+    pub fn code(&self) -> String {
+        let text = self.part("text/plain");
+        let at = text.find("code is ").expect("a verification code") + "code is ".len();
+        text[at..at + 6].to_owned()
+    }
+
     /// The decoded part of MIME type `mimetype`.
     pub fn part(&self, mimetype: &str) -> String {
         self.parts()
@@ -77,6 +84,14 @@ impl SmtpServer {
             }
         });
         server
+    }
+
+    /// Points `settings` at this server (plain SMTP, sender `Privacy Team <privacy@lethe.test>`).
+    pub fn configure(&self, settings: &mut gateway::Settings) {
+        settings.smtp.host = Some("127.0.0.1".into());
+        settings.smtp.port = self.port;
+        settings.smtp.tls = gateway::config::SmtpTls::None;
+        settings.smtp.from = Some("Privacy Team <privacy@lethe.test>".into());
     }
 
     /// From now on, answer every `MAIL FROM` with a permanent failure.

@@ -13,7 +13,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{ClientBuilder, Locator};
-use gateway::config::SmtpTls;
 use lethe_tests::TestApp;
 use lethe_tests::shop::{CustomerDb, Kind, register, wait_done};
 use lethe_tests::smtp::SmtpServer;
@@ -60,11 +59,9 @@ async fn a_subject_makes_a_request_in_chromium_and_downloads_the_package_from_th
     let port = listener.local_addr().unwrap().port();
     let base = format!("http://127.0.0.1:{port}");
     let public_url = base.clone();
+    let mailer = smtp.clone();
     let app = TestApp::with(move |s| {
-        s.smtp.host = Some("127.0.0.1".into());
-        s.smtp.port = smtp.port;
-        s.smtp.tls = SmtpTls::None;
-        s.smtp.from = Some("privacy@lethe.test".into());
+        mailer.configure(s);
         s.execution.subject_identity_verification_required = true;
         s.notifications.send_request_completion_notification = true;
         s.server.public_url = Some(public_url);
@@ -144,9 +141,7 @@ async fn a_subject_makes_a_request_in_chromium_and_downloads_the_package_from_th
     assert_eq!(label.text().await.unwrap(), "Verification code");
     let url = browser.current_url().await.unwrap();
     let id = url.path().strip_prefix("/privacy-center/verify/").unwrap().to_owned();
-    let text = smtp.wait_for("customer-1@example.com").part("text/plain");
-    let at = text.find("code is ").unwrap() + "code is ".len();
-    let code = text[at..at + 6].to_owned();
+    let code = smtp.wait_for("customer-1@example.com").code();
     browser.find(Locator::Css("#code")).await.unwrap().send_keys(&code).await.unwrap();
     shoot("3-verify.png").await;
     browser.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();

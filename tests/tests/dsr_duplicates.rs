@@ -2,22 +2,16 @@
 //! never run, someone who only knows a subject's email cannot block the subject's own request
 //! (Fides' GHSA-qx5f-ghc2-7g5c), and an unverified duplicate is never approved.
 
-#![expect(clippy::unwrap_used, reason = "test helpers")]
-
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
-use gateway::config::SmtpTls;
-use lethe_tests::shop::{CustomerDb, Kind, create_request, register, wait_done, wait_status};
+use lethe_tests::shop::{CustomerDb, Kind, create_request, log_messages, register, wait_done, wait_status};
 use lethe_tests::smtp::SmtpServer;
 use lethe_tests::{TestApp, bearer, send};
 use serde_json::{Value, json};
 
 fn detecting_app(smtp: &SmtpServer, adjust: impl FnOnce(&mut gateway::Settings)) -> TestApp {
     TestApp::with(|s| {
-        s.smtp.host = Some("127.0.0.1".into());
-        s.smtp.port = smtp.port;
-        s.smtp.tls = SmtpTls::None;
-        s.smtp.from = Some("privacy@lethe.test".into());
+        smtp.configure(s);
         s.privacy_request_duplicate_detection.enabled = true;
         adjust(s);
     })
@@ -45,9 +39,7 @@ fn nth_code(smtp: &SmtpServer, to: &str, n: usize) -> String {
     for _ in 0..500 {
         let mails: Vec<_> = smtp.messages().into_iter().filter(|m| m.to.iter().any(|t| t == to)).collect();
         if let Some(mail) = mails.get(n) {
-            let text = mail.part("text/plain");
-            let at = text.find("code is ").unwrap() + "code is ".len();
-            return text[at..at + 6].to_owned();
+            return mail.code();
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
@@ -66,28 +58,6 @@ where
     send(service, TestRequest::get().uri(&format!("/api/v1/privacy-request/{id}")).insert_header(bearer(token)))
         .await
         .body
-}
-
-async fn log_messages<S, B>(service: &S, token: &str, id: &str) -> Vec<String>
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    let logs = send(
-        service,
-        TestRequest::get().uri(&format!("/api/v1/privacy-request/{id}/log?size=100")).insert_header(bearer(token)),
-    )
-    .await;
-    logs.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["message"].as_str().unwrap_or_default().to_owned())
-        .collect()
 }
 
 #[actix_web::test]

@@ -2,12 +2,9 @@
 //! server the test runs) by durable jobs: receipt, approval, denial, completion with the download
 //! link; the messaging template routes; and an email that cannot be sent.
 
-#![expect(clippy::unwrap_used, reason = "test helpers")]
-
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
-use gateway::config::SmtpTls;
-use lethe_tests::shop::{CustomerDb, Kind, create_request, register, wait_done, wait_status};
+use lethe_tests::shop::{CustomerDb, Kind, create_request, log_messages, register, wait_done, wait_status};
 use lethe_tests::smtp::SmtpServer;
 use lethe_tests::{TestApp, bearer, send};
 use serde_json::{Value, json};
@@ -16,10 +13,7 @@ const PUBLIC_URL: &str = "https://privacy.lethe.test";
 
 fn mailing_app(smtp: &SmtpServer, adjust: impl FnOnce(&mut gateway::Settings)) -> TestApp {
     TestApp::with(|s| {
-        s.smtp.host = Some("127.0.0.1".into());
-        s.smtp.port = smtp.port;
-        s.smtp.tls = SmtpTls::None;
-        s.smtp.from = Some("Privacy Team <privacy@lethe.test>".into());
+        smtp.configure(s);
         s.server.public_url = Some(PUBLIC_URL.into());
         s.notifications.send_request_receipt_notification = true;
         s.notifications.send_request_review_notification = true;
@@ -32,35 +26,6 @@ fn public_create(email: &str, policy: &str) -> TestRequest {
     TestRequest::post()
         .uri("/api/v1/privacy-request")
         .set_json(json!([{"identity": {"email": email}, "policy_key": policy}]))
-}
-
-/// The six digits after "code is " in a text.
-fn code_in(text: &str) -> String {
-    let at = text.find("code is ").unwrap() + "code is ".len();
-    text[at..at + 6].to_owned()
-}
-
-/// The messages of a request's log.
-async fn log_messages<S, B>(service: &S, token: &str, id: &str) -> Vec<String>
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    let logs = send(
-        service,
-        TestRequest::get().uri(&format!("/api/v1/privacy-request/{id}/log?size=100")).insert_header(bearer(token)),
-    )
-    .await;
-    logs.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["message"].as_str().unwrap_or_default().to_owned())
-        .collect()
 }
 
 #[actix_web::test]
@@ -80,7 +45,7 @@ async fn the_subject_is_emailed_at_every_step_and_the_completion_link_downloads_
     let id = created.body["succeeded"][0]["id"].as_str().unwrap().to_owned();
     let code_mail = smtp.wait_for("customer-1@example.com");
     assert_eq!(code_mail.subject(), "Your privacy request verification code");
-    let code = code_in(&code_mail.part("text/plain"));
+    let code = code_mail.code();
     assert!(code_mail.part("text/html").contains(&format!("Your verification code is {code}.")));
     assert!(code_mail.part("text/plain").contains("It expires in 10 minute(s)."), "{}", code_mail.part("text/plain"));
 

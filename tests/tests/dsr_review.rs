@@ -5,7 +5,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
-use gateway::config::{Environment, SmtpTls};
+use gateway::config::Environment;
 use lethe_tests::shop::{CustomerDb, Kind, create_request, register, wait_done};
 use lethe_tests::smtp::SmtpServer;
 use lethe_tests::{TestApp, bearer, send};
@@ -15,10 +15,7 @@ fn verifying_app(smtp: Option<&SmtpServer>, adjust: impl FnOnce(&mut gateway::Se
     TestApp::with(|s| {
         s.execution.subject_identity_verification_required = true;
         if let Some(smtp) = smtp {
-            s.smtp.host = Some("127.0.0.1".into());
-            s.smtp.port = smtp.port;
-            s.smtp.tls = SmtpTls::None;
-            s.smtp.from = Some("Privacy Team <privacy@lethe.test>".into());
+            smtp.configure(s);
         }
         adjust(s);
     })
@@ -32,12 +29,6 @@ fn public_create(email: &str) -> TestRequest {
 
 fn verify(id: &str, code: &str) -> TestRequest {
     TestRequest::post().uri(&format!("/api/v1/privacy-request/{id}/verify")).set_json(json!({"code": code}))
-}
-
-/// The six digits after "code is " in an email.
-fn code_in(data: &str) -> String {
-    let at = data.find("code is ").unwrap() + "code is ".len();
-    data[at..at + 6].to_owned()
 }
 
 fn wrong(code: &str) -> String {
@@ -62,7 +53,7 @@ async fn the_emailed_code_unlocks_a_public_request_and_a_wrong_one_is_refused() 
     let mail = smtp.wait_for("customer-1@example.com");
     assert_eq!(mail.from, "privacy@lethe.test");
     assert!(mail.data.contains("Subject: Your privacy request verification code"), "{}", mail.data);
-    let code = code_in(&mail.data);
+    let code = mail.code();
     assert!(code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()), "{code}");
     // Only a keyed digest of the code is stored.
     {
@@ -122,7 +113,7 @@ async fn three_wrong_codes_void_the_code_and_codes_expire() {
     let service = app.service().await;
     let created = send(&service, public_create("jane@example.com")).await;
     let id = created.body["succeeded"][0]["id"].as_str().unwrap().to_owned();
-    let code = code_in(&smtp.wait_for("jane@example.com").data);
+    let code = smtp.wait_for("jane@example.com").code();
     for _ in 0..3 {
         let refused = send(&service, verify(&id, &wrong(&code))).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
@@ -139,7 +130,7 @@ async fn three_wrong_codes_void_the_code_and_codes_expire() {
     let service = app.service().await;
     let created = send(&service, public_create("late@example.com")).await;
     let late = created.body["succeeded"][0]["id"].as_str().unwrap().to_owned();
-    let late_code = code_in(&smtp.wait_for("late@example.com").data);
+    let late_code = smtp.wait_for("late@example.com").code();
     actix_web::rt::time::sleep(std::time::Duration::from_millis(1200)).await;
     let too_late = send(&service, verify(&late, &late_code)).await;
     assert_eq!(too_late.status, StatusCode::BAD_REQUEST);
@@ -299,7 +290,7 @@ async fn a_verified_request_still_waits_for_approval_when_both_are_required() {
     let root = app.root_token();
     let created = send(&service, public_create("jane@example.com")).await;
     let id = created.body["succeeded"][0]["id"].as_str().unwrap().to_owned();
-    let code = code_in(&smtp.wait_for("jane@example.com").data);
+    let code = smtp.wait_for("jane@example.com").code();
     let verified = send(&service, verify(&id, &code)).await;
     assert_eq!(verified.body["status"], "pending");
     actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;

@@ -14,7 +14,7 @@ use connectors::testing::wiremock::matchers::{method, path};
 use connectors::testing::wiremock::{Mock, ResponseTemplate};
 use connectors::testing::{HttpsServer, runtime};
 use lethe_tests::shop::{
-    CustomerDb, Kind, create_policy, create_request, download_packages, register, wait_done, wait_status,
+    CustomerDb, Kind, create_policy, create_request, download_packages, log_messages, register, wait_done, wait_status,
     wait_status_for,
 };
 use lethe_tests::{TestApp, bearer, send};
@@ -108,24 +108,6 @@ where
             .set_json(hooks),
     )
     .await
-}
-
-/// The messages of request `id`'s execution log, oldest first.
-async fn log_messages<S, B>(service: &S, root: &str, id: &str) -> Vec<String>
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    let logs = send(
-        service,
-        TestRequest::get().uri(&format!("/api/v1/privacy-request/{id}/log?size=100")).insert_header(bearer(root)),
-    )
-    .await;
-    logs.body["items"].as_array().unwrap().iter().filter_map(|l| l["message"].as_str().map(str::to_owned)).collect()
 }
 
 /// Access rules of a policy (each policy needs its own rule key).

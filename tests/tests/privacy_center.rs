@@ -8,7 +8,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
-use gateway::config::SmtpTls;
 use lethe_tests::shop::{CustomerDb, Kind, register, wait_done};
 use lethe_tests::smtp::SmtpServer;
 use lethe_tests::{TestApp, bearer, send};
@@ -66,18 +65,10 @@ fn post(path: &str, cookie: &str, form: &[(&str, &str)]) -> TestRequest {
         .set_payload(body)
 }
 
-fn code_in(text: &str) -> String {
-    let at = text.find("code is ").unwrap() + "code is ".len();
-    text[at..at + 6].to_owned()
-}
-
 fn center_app(smtp: &SmtpServer, config: &std::path::Path) -> TestApp {
     let config = config.to_path_buf();
     TestApp::with(move |s| {
-        s.smtp.host = Some("127.0.0.1".into());
-        s.smtp.port = smtp.port;
-        s.smtp.tls = SmtpTls::None;
-        s.smtp.from = Some("privacy@lethe.test".into());
+        smtp.configure(s);
         s.execution.subject_identity_verification_required = true;
         s.privacy_center.config = Some(config);
     })
@@ -170,7 +161,7 @@ async fn a_subject_submits_verifies_with_a_resent_code_and_gets_one_request_with
     assert_eq!(submitted.status, StatusCode::SEE_OTHER, "{}", submitted.html);
     let location = submitted.location.unwrap();
     let id = location.strip_prefix("/privacy-center/verify/").unwrap().to_owned();
-    let first_code = code_in(&smtp.wait_for("customer-1@example.com").part("text/plain"));
+    let first_code = smtp.wait_for("customer-1@example.com").code();
 
     let verify_page = fetch(
         &service,
@@ -196,7 +187,7 @@ async fn a_subject_submits_verifies_with_a_resent_code_and_gets_one_request_with
     assert_eq!(resent.location.as_deref(), Some(format!("{location}?resent=1").as_str()));
     let mails: Vec<_> = smtp.messages().into_iter().filter(|m| m.to == ["customer-1@example.com"]).collect();
     assert_eq!(mails.len(), 2);
-    let second_code = code_in(&mails[1].part("text/plain"));
+    let second_code = mails[1].code();
     if first_code != second_code {
         let stale = fetch(&service, post(&location, &cookie, &[("csrf", &cookie), ("code", &first_code)])).await;
         assert_eq!(stale.status, StatusCode::UNPROCESSABLE_ENTITY);

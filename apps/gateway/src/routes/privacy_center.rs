@@ -73,6 +73,12 @@ fn csrf_ok(req: &HttpRequest, form: &BTreeMap<String, Vec<String>>) -> bool {
     same && !given.is_empty() && origin_ok
 }
 
+/// The public route's rate limit, spent by this post (decided before the form is looked at
+/// further).
+fn over_limit(state: &AppState, req: &HttpRequest) -> bool {
+    state.client_address.of(req).is_some_and(|address| state.public_limiter.check(address).is_err())
+}
+
 /// A page with the privacy center's headers (and the CSRF cookie when it is new).
 fn page(status: StatusCode, body: String, csrf: Option<(&str, bool)>) -> HttpResponse {
     let mut response = HttpResponse::build(status);
@@ -202,9 +208,7 @@ async fn submit(
         return form_page(&center, texts, index, &values, &no_errors, message, (&token, new), StatusCode::FORBIDDEN);
     }
     // The public route's limit, decided before the form is looked at further.
-    if let Some(address) = state.client_address.of(&req)
-        && state.public_limiter.check(address).is_err()
-    {
+    if over_limit(&state, &req) {
         let message = Some(text(texts, "error_limit"));
         return form_page(
             &center,
@@ -404,9 +408,7 @@ async fn resend(
             StatusCode::FORBIDDEN,
         );
     }
-    if let Some(address) = state.client_address.of(&req)
-        && state.public_limiter.check(address).is_err()
-    {
+    if over_limit(&state, &req) {
         return verify_view(
             &center,
             texts,

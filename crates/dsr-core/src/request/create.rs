@@ -200,7 +200,7 @@ impl Intake {
         if !erasure && !policy.rules.iter().any(|r| r.action_type == ActionType::Access) {
             return refuse(format!("Policy {} has no access or erasure rules to execute", policy.key));
         }
-        let email = identity.values("email").into_iter().find_map(|v| v.as_str().map(str::to_owned));
+        let email = identity.email();
         let verification = match (verify, email) {
             (false, _) => None,
             (true, Some(email)) => Some(email),

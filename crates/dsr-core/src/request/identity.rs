@@ -131,6 +131,11 @@ impl Identity {
         }
     }
 
+    /// The email address codes and subject emails go to: the first `email` value.
+    pub fn email(&self) -> Option<String> {
+        self.values("email").into_iter().find_map(|v| v.as_str().map(str::to_owned))
+    }
+
     /// Each identity's value by key (a list stays a list), as API placeholders take them.
     pub fn values_map(&self) -> Map<String, Value> {
         self.0.iter().map(|(k, v)| (k.clone(), v.value.clone())).collect()

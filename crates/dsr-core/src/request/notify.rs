@@ -142,7 +142,7 @@ impl Messenger {
             return Ok(Some("the request no longer exists".to_owned()));
         };
         let identity: Identity = self.vault.open_json(&row.identity, &format!("identity of {id}")).map_err(retry)?;
-        let Some(to) = identity.values("email").into_iter().find_map(|v| v.as_str().map(str::to_owned)) else {
+        let Some(to) = identity.email() else {
             return Ok(Some("the request has no email identity".to_owned()));
         };
         let content = template_repo::content_for(&mut conn, message).map_err(|e| NotSent::Retry(e.to_string()))?;

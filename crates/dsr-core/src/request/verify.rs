@@ -148,7 +148,7 @@ impl Verifier {
             )));
         }
         let identity: super::identity::Identity = self.vault.open_json(&row.identity, &format!("identity of {id}"))?;
-        let Some(email) = identity.values("email").into_iter().find_map(|v| v.as_str().map(str::to_owned)) else {
+        let Some(email) = identity.email() else {
             return Err(DsrError::BadRequest(NotSent.to_string()));
         };
         let verification = self.send_code(&mut conn, id, &email, now).map_err(|e| match e {
