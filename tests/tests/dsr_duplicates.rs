@@ -159,8 +159,20 @@ async fn only_the_same_policy_and_identity_within_the_window_is_a_duplicate_and_
     register(&service, &root, &db, "shop", "shop_db").await;
     let item = |email: &str, policy: &str| json!({"identity": {"email": email}, "policy_key": policy});
 
-    let first = create_request(&service, &root, item("customer-1@example.com", "default_access_policy")).await;
-    let again = create_request(&service, &root, item("customer-1@example.com", "default_access_policy")).await;
+    // Both in one call, so the first cannot have completed before the second is compared.
+    let both = send(
+        &service,
+        TestRequest::post().uri("/api/v1/privacy-request/authenticated").insert_header(bearer(&root)).set_json(json!(
+            [
+                item("customer-1@example.com", "default_access_policy"),
+                item("customer-1@example.com", "default_access_policy")
+            ]
+        )),
+    )
+    .await;
+    let id_of = |i: usize| both.body["succeeded"][i]["id"].as_str().expect("an id").to_owned();
+    let (first, again) = (id_of(0), id_of(1));
+    assert_eq!(both.body["succeeded"][1]["status"], "duplicate", "{:?}", both.body);
     let other_policy = create_request(&service, &root, item("customer-1@example.com", "default_erasure_policy")).await;
     let other_subject = create_request(&service, &root, item("customer-2@example.com", "default_access_policy")).await;
     assert_eq!(wait_done(&service, &root, &first).await["status"], "complete");

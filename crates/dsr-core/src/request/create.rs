@@ -110,10 +110,6 @@ impl Intake {
         }
     }
 
-    fn duplicates_on(&self) -> bool {
-        self.duplicates.enabled()
-    }
-
     /// Creates requests (at most 50); `submitted_by` is the client of the authenticated route.
     pub(crate) fn create(
         &self,
@@ -141,15 +137,18 @@ impl Intake {
         // The receipt: for requests through the public route (as Fides), once they need no
         // verification (a verified request gets it then).
         let receipt = submitted_by.is_none() && !verify;
-        let notified = conn.write_transaction(|c| -> Result<bool> {
+        let (notified, duplicates) = conn.write_transaction(|c| -> Result<(bool, Vec<bool>)> {
             let mut notified = false;
+            let mut duplicates = Vec::with_capacity(created.len());
             for accepted in &created {
                 repo::insert_request(c, &accepted.row, &accepted.digests)?;
                 if let Some(verification) = &accepted.verification {
                     repo::insert_verification(c, verification)?;
                 }
                 // A duplicate is stored (and can still be verified) but never queued.
-                if !self.duplicates.check(c, &accepted.row)? {
+                let duplicate = !self.duplicates.check(c, &accepted.row)?;
+                duplicates.push(duplicate);
+                if duplicate {
                     continue;
                 }
                 if queue {
@@ -159,14 +158,21 @@ impl Intake {
                     notified |= self.notices.queue(c, &accepted.row.id, MessagingActionType::PrivacyRequestReceipt)?;
                 }
             }
-            Ok(notified)
+            Ok((notified, duplicates))
         })?;
-        let created: Vec<RequestRow> = created.into_iter().map(|a| a.row).collect();
-        // Shown as stored: duplicate detection may have changed a status.
-        let created = match self.duplicates_on() {
-            true => created.iter().map(|r| repo::request_row(&mut conn, r.id.as_str())).collect::<Result<Vec<_>>>()?,
-            false => created,
-        };
+        // Shown as stored: duplicate detection marks only the item itself (the requests it
+        // supersedes are not in this answer).
+        let created: Vec<RequestRow> = created
+            .into_iter()
+            .zip(duplicates)
+            .map(|(accepted, duplicate)| {
+                let mut row = accepted.row;
+                if duplicate {
+                    row.status = RequestStatus::Duplicate;
+                }
+                row
+            })
+            .collect();
         if (queue && !created.is_empty()) || notified {
             self.queue.notify();
         }

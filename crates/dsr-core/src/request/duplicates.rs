@@ -26,11 +26,6 @@ impl Duplicates {
         Duplicates { settings }
     }
 
-    /// Whether detection is on.
-    pub(crate) fn enabled(&self) -> bool {
-        self.settings.is_some()
-    }
-
     /// The verdict about `row` (in its current state, or as `status` when given), without
     /// recording it. `None` when detection is off or the request lacks a matched identity.
     pub(crate) fn judge(
