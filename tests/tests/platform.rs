@@ -88,6 +88,25 @@ fn every_reference_in_the_openapi_document_resolves() {
     assert!(missing.is_empty(), "references to nothing: {missing:?}");
 }
 
+/// Client generators (openapi-generator, the TypeScript and Python clients) name each method after
+/// its operation id and refuse a document where two operations share one.
+#[test]
+fn every_operation_id_is_unique() {
+    let document: Value = serde_json::from_str(COMMITTED).unwrap();
+    let mut seen = std::collections::BTreeMap::new();
+    let mut repeated = Vec::new();
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let Some(id) = operation.get("operationId").and_then(Value::as_str) else { continue };
+            if let Some(first) = seen.insert(id, format!("{method} {path}")) {
+                repeated.push(format!("{id}: {first} and {method} {path}"));
+            }
+        }
+    }
+    assert!(seen.len() > 100, "{} operation ids", seen.len());
+    assert!(repeated.is_empty(), "operation ids used twice: {repeated:?}");
+}
+
 #[actix_web::test]
 async fn openapi_is_served_and_swagger_ui_answers_with_and_without_slash() {
     let app = TestApp::new();

@@ -20,7 +20,7 @@ pub(crate) fn configure(cfg: &mut ServiceConfig<'_>) {
 }
 
 /// Lists every email type's template: the stored one, else Lethe's default.
-#[utoipa::path(tag = "Messaging",
+#[utoipa::path(tag = "Messaging", operation_id = "list_messaging_templates",
     responses((status = 200, description = "One template per type", body = Vec<MessagingTemplate>), AuthErrors),
     security(("oauth2" = ["messaging-template:update"])))]
 #[get("/api/v1/messaging/templates")]
@@ -36,7 +36,7 @@ pub async fn list_templates(
 /// more than 20,000 characters fails its item. Bodies are plain text with `__VAR__`
 /// placeholders (`__CODE__`, `__MINUTES__`, `__REQUEST_TYPES__`, `__DENIAL_REASON__`,
 /// `__DOWNLOAD_LINK__`, `__DAYS__`), put in literally and HTML-escaped in the HTML part.
-#[utoipa::path(tag = "Messaging",
+#[utoipa::path(tag = "Messaging", operation_id = "put_messaging_templates",
     request_body = dsr_core::MessagingTemplateList,
     responses((status = 200, description = "Stored and refused items", body = BulkResponse<MessagingTemplate>), AuthErrors,
         (status = 422, description = "Invalid body (the item and field are named)", body = ErrorBody)),
@@ -52,7 +52,7 @@ pub async fn put_templates(
 }
 
 /// Lethe's default subject and body of one email type.
-#[utoipa::path(tag = "Messaging",
+#[utoipa::path(tag = "Messaging", operation_id = "get_default_messaging_template",
     params(("template_type" = MessagingActionType, Path, description = "The email type")),
     responses((status = 200, description = "The default", body = MessagingTemplateDefault), AuthErrors,
         (status = 422, description = "Not an email type", body = ErrorBody)),
