@@ -77,6 +77,11 @@ bench-saas *ARGS:
     cargo build --release --bin lethe
     python3 scripts/bench_saas.py {{ARGS}}
 
+# Privacy center: weight and time to first byte of each page, one submit -> verify -> download flow (SQLite; prints figures)
+bench-privacy-center:
+    cargo build --release --bin lethe
+    python3 scripts/bench_privacy_center.py
+
 # Benchmark assessment generation (4 templates x 1,000 systems) and GET /{id} on SQLite and PostgreSQL (prints figures)
 bench-assess *ARGS:
     cargo build --release --bin lethe
