@@ -1,7 +1,8 @@
 //! Erasure requests executed for real against PostgreSQL and SQLite customer databases: the
 //! exact value each masking strategy writes, only the subject's rows and only the targeted
 //! fields changed, overrides, read-only fields, data-type gates, erase_after ordering, a
-//! read-only connection refused, and a retry that masks nothing twice.
+//! read-only connection refused, collections of one store masked together or not at all, and a
+//! retry that masks nothing twice.
 
 #![expect(clippy::unwrap_used, reason = "test helpers")]
 
@@ -319,6 +320,96 @@ async fn a_read_only_connection_fails_erasure_and_the_retry_masks_nothing_twice(
             primitives::hash_hex(Algorithm::Sha256, "John C.", &secret(&secrets, "hash_salt"))
         );
         assert_eq!(crm.text("SELECT full_name FROM contact WHERE id = 2").as_deref(), Some("Jill C."));
+    }
+}
+
+const NOTES_SQL: &str = "CREATE TABLE contact (id INTEGER PRIMARY KEY, email VARCHAR(100), full_name VARCHAR(100));
+CREATE TABLE note (id INTEGER PRIMARY KEY, contact_id INTEGER, author VARCHAR(100), CONSTRAINT author_short CHECK (length(author) < 20));
+INSERT INTO contact VALUES (1, 'customer-1@example.com', 'John C.'), (2, 'customer-2@example.com', 'Jill C.');
+INSERT INTO note VALUES (10, 1, 'John the author'), (11, 2, 'Jill the author');
+";
+
+const NOTES_DATASET: &str = "dataset:
+  - fides_key: crm
+    collections:
+      - name: contact
+        fields:
+          - name: id
+            fides_meta: {primary_key: true}
+          - name: email
+            data_categories: [user.contact.email]
+            fides_meta: {identity: email, data_type: string}
+          - name: full_name
+            data_categories: [user.name]
+            fides_meta: {data_type: string}
+      - name: note
+        fides_meta:
+          erase_after: [crm.contact]
+        fields:
+          - name: id
+            fides_meta: {primary_key: true}
+          - name: contact_id
+            fides_meta: {references: [{dataset: crm, field: contact.id, direction: from}]}
+          - name: author
+            data_categories: [user.name]
+            fides_meta: {data_type: string}
+";
+
+/// Small collections of one store are masked in one transaction there: when the store refuses
+/// the second (a CHECK constraint the hash breaks), the first is not left masked either, and
+/// the retry masks both once, from the original values.
+#[actix_web::test]
+async fn collections_of_one_store_are_masked_together_or_not_at_all() {
+    for kind in kinds() {
+        let (app, service, root) = lethe_tests::ready().await;
+        let crm = CustomerDb::create_with(kind, NOTES_SQL);
+        register_with(&service, &root, &crm, "crm", "write", NOTES_DATASET).await;
+        create_policy(&service, &root, "hash_names", json!([
+            {"key": "hash_names_rule", "action_type": "erasure", "masking_strategy": {"strategy": "hash"}, "targets": ["user.name"]}
+        ]))
+        .await;
+        let id = create_request(
+            &service,
+            &root,
+            json!({"identity": {"email": "customer-1@example.com"}, "policy_key": "hash_names"}),
+        )
+        .await;
+        let failed = wait_done(&service, &root, &id).await;
+        assert_eq!(failed["status"], "error", "{kind:?}: {failed}");
+        assert_eq!(failed["action_required_details"]["step"], "erasure", "{kind:?}: {failed}");
+        assert_eq!(failed["action_required_details"]["collection"], "crm:note", "{kind:?}: {failed}");
+        assert!(failed.to_string().contains("author_short"), "{kind:?}: the store's reason is shown: {failed}");
+        assert_eq!(crm.text("SELECT full_name FROM contact WHERE id = 1").as_deref(), Some("John C."), "{kind:?}");
+        assert_eq!(crm.text("SELECT author FROM note WHERE id = 10").as_deref(), Some("John the author"), "{kind:?}");
+
+        // The same table without the constraint.
+        crm.execute(
+            "ALTER TABLE note RENAME TO note_old;
+CREATE TABLE note (id INTEGER PRIMARY KEY, contact_id INTEGER, author VARCHAR(100));
+INSERT INTO note SELECT id, contact_id, author FROM note_old;
+DROP TABLE note_old;
+",
+        );
+        let retried = send(
+            &service,
+            TestRequest::post().uri(&format!("/api/v1/privacy-request/{id}/retry")).insert_header(bearer(&root)),
+        )
+        .await;
+        assert_eq!(retried.status, StatusCode::OK, "{:?}", retried.body);
+        let done = wait_done(&service, &root, &id).await;
+        assert_eq!(done["status"], "complete", "{kind:?}: {done}");
+        let salt = secret(&masking_secrets(&app, &id), "hash_salt");
+        assert_eq!(
+            crm.text("SELECT full_name FROM contact WHERE id = 1").unwrap(),
+            primitives::hash_hex(Algorithm::Sha256, "John C.", &salt),
+            "{kind:?}"
+        );
+        assert_eq!(
+            crm.text("SELECT author FROM note WHERE id = 10").unwrap(),
+            primitives::hash_hex(Algorithm::Sha256, "John the author", &salt),
+            "{kind:?}"
+        );
+        assert_eq!(crm.text("SELECT author FROM note WHERE id = 11").as_deref(), Some("Jill the author"), "{kind:?}");
     }
 }
 

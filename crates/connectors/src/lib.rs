@@ -138,6 +138,25 @@ pub struct RowUpdate {
     pub row: Option<Value>,
 }
 
+/// One collection's part of a [`Connector::mask`].
+#[derive(Debug, Clone, Copy)]
+pub struct MaskBatch<'a> {
+    /// The collection whose rows change.
+    pub collection: &'a Collection,
+    /// Its rows' updates.
+    pub updates: &'a [RowUpdate],
+}
+
+/// Why a [`Connector::mask`] failed, and at which batch: the one being applied, or the last
+/// one when the transaction's commit failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaskFailure {
+    /// The index of the batch in the call.
+    pub batch: usize,
+    /// The store's reason.
+    pub error: ConnectorError,
+}
+
 /// Whose data a read or a masking is for. SQL stores need only the input values; APIs (SaaS
 /// connectors) also put the request's identities and id into their calls.
 #[derive(Debug, Clone, Copy)]
@@ -179,10 +198,10 @@ pub trait Connector: Send + Sync {
         sink: &mut RowSink<'_>,
     ) -> Result<usize, ConnectorError>;
 
-    /// Applies `updates` to rows of `collection` in one transaction: all or none (an API
-    /// cannot roll back, so there the calls sent before a failure stay made). Returns the
-    /// number of rows matched (calls sent, for APIs).
-    fn mask(&self, scope: &Scope<'_>, collection: &Collection, updates: &[RowUpdate]) -> Result<usize, ConnectorError>;
+    /// Applies each batch's updates to the rows of its collection, all batches in one
+    /// transaction: all or none (an API cannot roll back, so there the calls sent before a
+    /// failure stay made). Returns the number of rows matched per batch (calls sent, for APIs).
+    fn mask(&self, scope: &Scope<'_>, batches: &[MaskBatch<'_>]) -> Result<Vec<usize>, MaskFailure>;
 
     /// Whether [`RowUpdate::row`] must carry the row: APIs send whole records back, and find
     /// the values of their calls in them.

@@ -18,7 +18,7 @@ use crate::idle::Idle;
 use crate::registry::{StoreSecrets, not_empty, root_cert_problem};
 use crate::sql::{self, BindType, quote_backtick};
 use crate::tls::{RootCerts, install_provider};
-use crate::{Collection, Connector, ConnectorError, FieldInput, RowSink, RowUpdate, Scope};
+use crate::{Collection, Connector, ConnectorError, FieldInput, MaskBatch, MaskFailure, RowSink, Scope};
 
 /// TLS modes, as the `mysql` client's `--ssl-mode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
@@ -237,29 +237,33 @@ impl Connector for Mysql {
         })
     }
 
-    fn mask(
-        &self,
-        _scope: &Scope<'_>,
-        collection: &Collection,
-        updates: &[RowUpdate],
-    ) -> Result<usize, ConnectorError> {
-        if updates.is_empty() {
-            return Ok(0);
+    fn mask(&self, _scope: &Scope<'_>, batches: &[MaskBatch<'_>]) -> Result<Vec<usize>, MaskFailure> {
+        if batches.iter().all(|b| b.updates.is_empty()) {
+            return Ok(vec![0; batches.len()]);
         }
-        let table = quote_backtick(&collection.name);
         self.idle.with(
-            || self.connect(),
+            || self.connect().map_err(|error| MaskFailure { batch: 0, error }),
             |conn| {
-                let mut tx = conn.start_transaction(TxOpts::default()).map_err(reason)?;
-                let mut matched = 0;
-                for (query, binds) in
-                    sql::update_statements(&table, updates, quote_backtick, &|_, _, _| "?".to_owned(), sql::Batch::Case)
-                {
-                    // An error drops the transaction, which rolls it back.
-                    tx.exec_drop(query, binds.into_iter().map(param).collect::<Vec<_>>()).map_err(reason)?;
-                    matched += usize::try_from(tx.affected_rows()).unwrap_or(usize::MAX);
+                let failed = |batch: usize| move |e: mysql::Error| MaskFailure { batch, error: reason(e) };
+                let mut tx = conn.start_transaction(TxOpts::default()).map_err(failed(0))?;
+                let mut matched = Vec::with_capacity(batches.len());
+                for (i, batch) in batches.iter().enumerate() {
+                    let table = quote_backtick(&batch.collection.name);
+                    let mut count = 0;
+                    for (query, binds) in sql::update_statements(
+                        &table,
+                        batch.updates,
+                        quote_backtick,
+                        &|_, _, _| "?".to_owned(),
+                        sql::Batch::Case,
+                    ) {
+                        // An error drops the transaction, which rolls it back.
+                        tx.exec_drop(query, binds.into_iter().map(param).collect::<Vec<_>>()).map_err(failed(i))?;
+                        count += usize::try_from(tx.affected_rows()).unwrap_or(usize::MAX);
+                    }
+                    matched.push(count);
                 }
-                tx.commit().map_err(reason)?;
+                tx.commit().map_err(failed(batches.len() - 1))?;
                 Ok(matched)
             },
         )

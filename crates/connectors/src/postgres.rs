@@ -22,7 +22,7 @@ use crate::idle::Idle;
 use crate::registry::{StoreSecrets, not_empty, root_cert_problem};
 use crate::sql::{self, BindType, JsonRow, as_bool, as_float, as_int, as_text, quote_double};
 use crate::tls::RootCerts;
-use crate::{Collection, Connector, ConnectorError, FieldInput, RowSink, RowUpdate, Scope};
+use crate::{Collection, Connector, ConnectorError, FieldInput, MaskBatch, MaskFailure, RowSink, Scope};
 
 /// libpq's `sslmode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
@@ -313,32 +313,37 @@ impl Connector for Postgres {
         })
     }
 
-    fn mask(
-        &self,
-        _scope: &Scope<'_>,
-        collection: &Collection,
-        updates: &[RowUpdate],
-    ) -> Result<usize, ConnectorError> {
-        if updates.is_empty() {
-            return Ok(0);
+    fn mask(&self, _scope: &Scope<'_>, batches: &[MaskBatch<'_>]) -> Result<Vec<usize>, MaskFailure> {
+        if batches.iter().all(|b| b.updates.is_empty()) {
+            return Ok(vec![0; batches.len()]);
         }
-        let table = self.table(collection);
+        let mut at = 0;
         self.idle.with(
-            || self.connect(),
+            || self.connect().map_err(|error| MaskFailure { batch: 0, error }),
             |conn| {
-                let types = self.column_types(conn, &table).map_err(ConnectorError::from_driver)?;
-                let placeholder = |n: usize, column: &str, value: &Value| types.placeholder(n, column, value);
                 conn.transaction(|c| {
-                    let mut matched = 0;
-                    for (sql, binds) in
-                        sql::update_statements(&table, updates, quote_double, &placeholder, sql::Batch::Values)
-                    {
-                        matched +=
-                            binds.into_iter().fold(diesel::sql_query(sql).into_boxed::<Pg>(), bind).execute(c)?;
+                    let mut matched = Vec::with_capacity(batches.len());
+                    for (i, batch) in batches.iter().enumerate() {
+                        at = i;
+                        let table = self.table(batch.collection);
+                        let types = self.column_types(c, &table)?;
+                        let placeholder = |n: usize, column: &str, value: &Value| types.placeholder(n, column, value);
+                        let mut count = 0;
+                        for (sql, binds) in sql::update_statements(
+                            &table,
+                            batch.updates,
+                            quote_double,
+                            &placeholder,
+                            sql::Batch::Values,
+                        ) {
+                            count +=
+                                binds.into_iter().fold(diesel::sql_query(sql).into_boxed::<Pg>(), bind).execute(c)?;
+                        }
+                        matched.push(count);
                     }
-                    Ok::<usize, diesel::result::Error>(matched)
+                    Ok::<Vec<usize>, diesel::result::Error>(matched)
                 })
-                .map_err(ConnectorError::from_driver)
+                .map_err(|e| MaskFailure { batch: at, error: ConnectorError::from_driver(e) })
             },
         )
     }

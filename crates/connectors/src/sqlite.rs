@@ -14,7 +14,7 @@ use validation::Problem;
 use crate::idle::Idle;
 use crate::registry::{StoreSecrets, not_empty};
 use crate::sql::{self, BindType, JsonRow, as_text, quote_double};
-use crate::{Collection, Connector, ConnectorError, FieldInput, RowSink, RowUpdate, Scope};
+use crate::{Collection, Connector, ConnectorError, FieldInput, MaskBatch, MaskFailure, RowSink, Scope};
 
 /// Secrets of a SQLite connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -133,34 +133,37 @@ impl Connector for SqliteStore {
         })
     }
 
-    fn mask(
-        &self,
-        _scope: &Scope<'_>,
-        collection: &Collection,
-        updates: &[RowUpdate],
-    ) -> Result<usize, ConnectorError> {
-        if updates.is_empty() {
-            return Ok(0);
+    fn mask(&self, _scope: &Scope<'_>, batches: &[MaskBatch<'_>]) -> Result<Vec<usize>, MaskFailure> {
+        if batches.iter().all(|b| b.updates.is_empty()) {
+            return Ok(vec![0; batches.len()]);
         }
-        let table = quote_double(&collection.name);
+        let mut at = 0;
         self.idle.with(
-            || self.connect(),
+            || self.connect().map_err(|error| MaskFailure { batch: 0, error }),
             |conn| {
                 conn.transaction(|c| {
-                    let mut matched = 0;
-                    for (sql, binds) in sql::update_statements(
-                        &table,
-                        updates,
-                        quote_double,
-                        &|_, _, _| "?".to_owned(),
-                        sql::Batch::Case,
-                    ) {
-                        matched +=
-                            binds.into_iter().fold(diesel::sql_query(sql).into_boxed::<Sqlite>(), bind).execute(c)?;
+                    let mut matched = Vec::with_capacity(batches.len());
+                    for (i, batch) in batches.iter().enumerate() {
+                        at = i;
+                        let table = quote_double(&batch.collection.name);
+                        let mut count = 0;
+                        for (sql, binds) in sql::update_statements(
+                            &table,
+                            batch.updates,
+                            quote_double,
+                            &|_, _, _| "?".to_owned(),
+                            sql::Batch::Case,
+                        ) {
+                            count += binds
+                                .into_iter()
+                                .fold(diesel::sql_query(sql).into_boxed::<Sqlite>(), bind)
+                                .execute(c)?;
+                        }
+                        matched.push(count);
                     }
-                    Ok::<usize, diesel::result::Error>(matched)
+                    Ok::<Vec<usize>, diesel::result::Error>(matched)
                 })
-                .map_err(ConnectorError::from_driver)
+                .map_err(|e| MaskFailure { batch: at, error: ConnectorError::from_driver(e) })
             },
         )
     }

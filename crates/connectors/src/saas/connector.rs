@@ -11,7 +11,7 @@ use super::client::SaasClient;
 use super::connection::{SaasConnection, Subject};
 use super::mask::MaskedRecord;
 use super::read::Inputs;
-use crate::{Collection, Connector, ConnectorError, FieldInput, RowSink, RowUpdate, Scope};
+use crate::{Collection, Connector, ConnectorError, FieldInput, MaskBatch, MaskFailure, RowSink, RowUpdate, Scope};
 
 /// Records handed to the sink at a time.
 const BATCH: usize = 1_000;
@@ -31,6 +31,45 @@ impl SaasConnector {
     /// The connection (its config and token).
     pub fn connection(&self) -> &SaasConnection {
         &self.connection
+    }
+
+    /// One collection's updates, a call per record.
+    fn mask_collection(
+        &self,
+        scope: &Scope<'_>,
+        collection: &Collection,
+        updates: &[RowUpdate],
+    ) -> Result<usize, ConnectorError> {
+        let mut sent = 0;
+        for update in updates {
+            let record = update
+                .row
+                .clone()
+                .unwrap_or_else(|| Value::Object(update.filter.iter().map(|(k, v)| (k.clone(), v.clone())).collect()));
+            // A param the record does not hold takes the record's own value of that name (the
+            // fields a delete-only endpoint was read with).
+            let values = record.as_object().cloned().unwrap_or_default();
+            let inputs = Inputs { values, groups: Vec::new(), field_list: field_list(collection) };
+            // What is sent back whole: the declared fields that may be written.
+            let object = (!collection.columns.is_empty()).then(|| {
+                let writable = |key: &String| collection.columns.iter().any(|c| &c.name == key && !c.read_only);
+                Value::Object(
+                    record
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .filter(|(k, _)| writable(k))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                )
+            });
+            let masked = MaskedRecord { record, object, masked: update.set.clone() };
+            sent += self
+                .connection
+                .mask(&collection.name, subject(scope), std::slice::from_ref(&masked), &inputs)
+                .map_err(|e| ConnectorError(e.0))?;
+        }
+        Ok(sent)
     }
 }
 
@@ -69,37 +108,15 @@ impl Connector for SaasConnector {
         Ok(count)
     }
 
-    fn mask(&self, scope: &Scope<'_>, collection: &Collection, updates: &[RowUpdate]) -> Result<usize, ConnectorError> {
-        let mut sent = 0;
-        for update in updates {
-            let record = update
-                .row
-                .clone()
-                .unwrap_or_else(|| Value::Object(update.filter.iter().map(|(k, v)| (k.clone(), v.clone())).collect()));
-            // A param the record does not hold takes the record's own value of that name (the
-            // fields a delete-only endpoint was read with).
-            let values = record.as_object().cloned().unwrap_or_default();
-            let inputs = Inputs { values, groups: Vec::new(), field_list: field_list(collection) };
-            // What is sent back whole: the declared fields that may be written.
-            let object = (!collection.columns.is_empty()).then(|| {
-                let writable = |key: &String| collection.columns.iter().any(|c| &c.name == key && !c.read_only);
-                Value::Object(
-                    record
-                        .as_object()
-                        .into_iter()
-                        .flatten()
-                        .filter(|(k, _)| writable(k))
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect(),
-                )
-            });
-            let masked = MaskedRecord { record, object, masked: update.set.clone() };
-            sent += self
-                .connection
-                .mask(&collection.name, subject(scope), std::slice::from_ref(&masked), &inputs)
-                .map_err(|e| ConnectorError(e.0))?;
-        }
-        Ok(sent)
+    fn mask(&self, scope: &Scope<'_>, batches: &[MaskBatch<'_>]) -> Result<Vec<usize>, MaskFailure> {
+        batches
+            .iter()
+            .enumerate()
+            .map(|(i, batch)| {
+                self.mask_collection(scope, batch.collection, batch.updates)
+                    .map_err(|error| MaskFailure { batch: i, error })
+            })
+            .collect()
     }
 
     fn referenced_fields(&self, collection: &Collection) -> Vec<String> {

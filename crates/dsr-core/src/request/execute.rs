@@ -50,7 +50,7 @@ use crate::masking::{MaskingSecrets, MaskingStrategy, Strategy};
 use crate::package::{self, Entry, RenderError, ResponseFormat, Row, RowSink, RowSource};
 use crate::policy::repo as policy_repo;
 use crate::policy::{ActionType, Policy};
-use connectors::{Collection, Column, Connector, RowUpdate, Seen, Stores};
+use connectors::{Collection, Column, Connector, MaskBatch, MaskFailure, RowUpdate, Seen, Stores};
 
 /// Why a run ended before completing.
 enum Stop {
@@ -1336,8 +1336,9 @@ impl Executor {
         Ok(())
     }
 
-    /// Makes the pending batches in one hold of the request as still running: each batch is
-    /// one transaction on its store. A cancel committed before stops them all.
+    /// Makes the pending batches in one hold of the request as still running: consecutive
+    /// batches on one store are one transaction there (a failure undoes them all, and a retry
+    /// masks them again from the checkpoint's values). A cancel committed before stops them all.
     fn flush_masks(
         &self,
         id: &str,
@@ -1354,12 +1355,19 @@ impl Executor {
             if !repo::lock_if_running(c, id)? {
                 return Ok(None);
             }
-            for batch in &batches {
-                match batch.store.mask(scope, &collection(batch.node), &batch.updates) {
-                    Ok(count) => pending.changed[batch.slot] += count,
-                    Err(e) => {
-                        let collection = Some(batch.node.address.clone());
-                        return Ok(Some(Err(StepFailure { collection, message: e.0 })));
+            // Consecutive batches on one store are one transaction there.
+            for group in batches.chunk_by(|a, b| Arc::ptr_eq(&a.store, &b.store)) {
+                let collections: Vec<Collection> = group.iter().map(|b| collection(b.node)).collect();
+                let parts: Vec<MaskBatch<'_>> = group
+                    .iter()
+                    .zip(&collections)
+                    .map(|(b, collection)| MaskBatch { collection, updates: &b.updates })
+                    .collect();
+                match group[0].store.mask(scope, &parts) {
+                    Ok(counts) => group.iter().zip(counts).for_each(|(b, count)| pending.changed[b.slot] += count),
+                    Err(MaskFailure { batch, error }) => {
+                        let collection = group.get(batch).map(|b| b.node.address.clone());
+                        return Ok(Some(Err(StepFailure { collection, message: error.0 })));
                     }
                 }
             }
