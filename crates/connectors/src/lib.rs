@@ -2,8 +2,9 @@
 //!
 //! One trait, [`Connector`], is all the request engine knows of a store: test it, read a
 //! collection's declared fields for a set of input values (in bounded statements, rows handed
-//! over batch by batch), and mask rows in one transaction. Each store type is one module
-//! (`postgres`, `mysql` — MySQL and MariaDB —, `sqlite`) and one line of [`registry::KINDS`],
+//! over batch by batch), and mask rows of one or several collections in one transaction. Each
+//! store type is one module (`postgres`, `mysql` — MySQL and MariaDB —, `sqlite`) and one line
+//! of [`registry::KINDS`],
 //! which also gives each type's secrets: how they are checked, which are sensitive, and their
 //! JSON schema for clients building connection forms. [`saas`] reads Fides' declarative
 //! `saas_config` files and calls the APIs they describe; [`saas::SaasConnector`] puts a config
