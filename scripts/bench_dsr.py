@@ -169,6 +169,13 @@ def api(port, token, method, path, body=None, headers=None):
         return status, data
 
 
+def root_token(port):
+    """A token of the root client (every scope)."""
+    _, body = request(port, "POST", "/api/v1/oauth/token", f"client_id=lethe_root&client_secret={ROOT_SECRET}",
+                      {"Content-Type": "application/x-www-form-urlencoded"})
+    return json.loads(body)["access_token"]
+
+
 def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -316,9 +323,7 @@ def main():
             "LETHE__LOG__FORMAT": "json",
         })
         proc, _ = start(args.binary, env, port, stdout=open(os.path.join(workdir, "lethe.log"), "w"))
-        status, body = request(port, "POST", "/api/v1/oauth/token", f"client_id=lethe_root&client_secret={ROOT_SECRET}",
-                               {"Content-Type": "application/x-www-form-urlencoded"})
-        token = json.loads(body)["access_token"]
+        token = root_token(port)
         api(port, token, "PATCH", "/api/v1/connection", [{"key": "shop", "name": "shop", "connection_type": connection_type, "access": "write"}])
         status, body = api(port, token, "PUT", "/api/v1/connection/shop/secret?verify=true", secrets)
         assert body.get("test_status") == "succeeded", body

@@ -10,7 +10,6 @@ BENCH_SIZES=10000,100000 limits the PostgreSQL sizes; BENCH_MARIADB / BENCH_PG_U
 servers are."""
 
 import argparse
-import json
 import os
 import shutil
 import sqlite3
@@ -21,8 +20,8 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from bench import create_pg_database, drop_pg_database, free_port, request, rss_kib, start  # noqa: E402
-from bench_dsr import ROOT_SECRET, api  # noqa: E402
+from bench import create_pg_database, drop_pg_database, free_port, rss_kib, start  # noqa: E402
+from bench_dsr import ROOT_SECRET, api, root_token  # noqa: E402
 
 DATASET = """
 dataset:
@@ -94,6 +93,18 @@ def seed_sqlite(path, n):
     db.close()
 
 
+def register_store(port, token, key, connection_type, secrets):
+    """A write connection `key` to a seeded store, checked, with DATASET as its dataset `key`."""
+    api(port, token, "PATCH", "/api/v1/connection",
+        [{"key": key, "name": key, "connection_type": connection_type, "access": "write"}])
+    _, body = api(port, token, "PUT", f"/api/v1/connection/{key}/secret?verify=true", secrets)
+    assert body.get("test_status") == "succeeded", body
+    dataset = DATASET.replace("big_db", key)
+    status, body = api(port, token, "PATCH", f"/api/v1/yml/connection/{key}/dataset", dataset,
+                       {"Content-Type": "application/x-yaml"})
+    assert status == 200 and not body["failed"], body
+
+
 class Server:
     def __init__(self, binary, workdir, lethe_url):
         self.port = free_port()
@@ -107,9 +118,7 @@ class Server:
             "LETHE__LOG__LEVEL": "warn",
         })
         self.proc, _ = start(binary, env, self.port, stdout=open(os.path.join(workdir, "lethe.log"), "w"))
-        _, body = request(self.port, "POST", "/api/v1/oauth/token", f"client_id=lethe_root&client_secret={ROOT_SECRET}",
-                          {"Content-Type": "application/x-www-form-urlencoded"})
-        self.token = json.loads(body)["access_token"]
+        self.token = root_token(self.port)
         api(self.port, self.token, "PATCH", "/api/v1/storage/config",
             [{"key": "csv_store", "name": "CSV", "type": "local", "format": "csv"}])
         api(self.port, self.token, "PATCH", "/api/v1/dsr/policy", [{"name": "csv_access", "key": "csv_access"},
@@ -123,14 +132,7 @@ class Server:
             [{"data_category": "user.behavior"}])
 
     def connect(self, key, connection_type, secrets):
-        api(self.port, self.token, "PATCH", "/api/v1/connection",
-            [{"key": key, "name": key, "connection_type": connection_type, "access": "write"}])
-        _, body = api(self.port, self.token, "PUT", f"/api/v1/connection/{key}/secret?verify=true", secrets)
-        assert body.get("test_status") == "succeeded", body
-        dataset = DATASET.replace("big_db", key)
-        status, body = api(self.port, self.token, "PATCH", f"/api/v1/yml/connection/{key}/dataset", dataset,
-                           {"Content-Type": "application/x-yaml"})
-        assert status == 200 and not body["failed"], body
+        register_store(self.port, self.token, key, connection_type, secrets)
 
     def disable(self, key, connection_type):
         api(self.port, self.token, "PATCH", "/api/v1/connection",

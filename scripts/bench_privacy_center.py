@@ -6,7 +6,8 @@ tests/tests/browser.rs drives the same flow in Chromium).
 Starts the release `lethe` on its embedded SQLite default in a temporary directory, in `dev`
 security mode without SMTP, so the verification code and the completion email (with the download
 link) are written to the server's JSON log, where this script reads them. The customer store is
-a SQLite file with one customer. Identity verification and the completion email are on.
+a SQLite file with one customer and ten events (bench_large's seed and dataset). Identity
+verification and the completion email are on.
 
 Per page: bytes of the HTML (and of the stylesheet it links, the only other resource: no script,
 no images in the default configuration) and the time to first byte, median and p99 over 200
@@ -20,7 +21,6 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -28,20 +28,11 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from bench import free_port, request, start  # noqa: E402
-from bench_dsr import ROOT_SECRET, api  # noqa: E402
+from bench import free_port, start  # noqa: E402
+from bench_dsr import ROOT_SECRET, root_token  # noqa: E402
+from bench_large import register_store, seed_sqlite  # noqa: E402
 
-DATASET = """
-dataset:
-  - fides_key: pc_db
-    collections:
-      - name: customer
-        fields:
-          - {name: id, data_categories: [user.unique_id], fides_meta: {primary_key: true, data_type: integer}}
-          - {name: email, data_categories: [user.contact.email], fides_meta: {identity: email, data_type: string}}
-          - {name: name, data_categories: [user.name], fides_meta: {data_type: string}}
-"""
-EMAIL = "subject-1@example.com"
+EMAIL = "subject-1@example.com"  # the customer seed_sqlite makes
 SAMPLES = 200
 
 
@@ -118,11 +109,7 @@ def main():
     server = None
     try:
         shop = os.path.join(workdir, "shop.db")
-        db = sqlite3.connect(shop)
-        db.executescript("CREATE TABLE customer (id INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT);"
-                         f"INSERT INTO customer VALUES (1, '{EMAIL}', 'Subject 1');")
-        db.commit()
-        db.close()
+        seed_sqlite(shop, 10)
         port = free_port()
         log_path = os.path.join(workdir, "lethe.log")
         env = {k: v for k, v in os.environ.items() if not k.startswith("LETHE__")}
@@ -138,16 +125,7 @@ def main():
             "LETHE__LOG__LEVEL": "warn",
         })
         server, _ = start(args.binary, env, port, stdout=open(log_path, "w"))
-        _, body = request(port, "POST", "/api/v1/oauth/token", f"client_id=lethe_root&client_secret={ROOT_SECRET}",
-                          {"Content-Type": "application/x-www-form-urlencoded"})
-        token = json.loads(body)["access_token"]
-        api(port, token, "PATCH", "/api/v1/connection",
-            [{"key": "pc_shop", "name": "pc_shop", "connection_type": "sqlite", "access": "write"}])
-        _, body = api(port, token, "PUT", "/api/v1/connection/pc_shop/secret?verify=true", {"path": shop})
-        assert body.get("test_status") == "succeeded", body
-        status, body = api(port, token, "PATCH", "/api/v1/yml/connection/pc_shop/dataset", DATASET,
-                           {"Content-Type": "application/x-yaml"})
-        assert status == 200 and not body["failed"], body
+        register_store(port, root_token(port), "pc_shop", "sqlite", {"path": shop})
 
         client = Client(port)
         print(f"lethe privacy center benchmark: {os.cpu_count()} CPUs, release build, SQLite, "

@@ -570,6 +570,20 @@ where
     created.body["succeeded"][0]["id"].as_str().expect("an id").to_owned()
 }
 
+/// Retries a failed request (`POST /privacy-request/{id}/retry`), which must be accepted.
+pub async fn retry_request<S, B>(service: &S, token: &str, id: &str)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    let retried = send(
+        service,
+        TestRequest::post().uri(&format!("/api/v1/privacy-request/{id}/retry")).insert_header(bearer(token)),
+    )
+    .await;
+    assert_eq!(retried.status, StatusCode::OK, "{:?}", retried.body);
+}
+
 /// Polls a request until it is complete or failed (at most 20 s) and returns it.
 pub async fn wait_done<S, B>(service: &S, token: &str, id: &str) -> Value
 where

@@ -6,11 +6,13 @@
 
 #![expect(clippy::unwrap_used, reason = "test helpers")]
 
+use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use crypto::masking::{self as primitives, Algorithm};
 use lethe_tests::shop::{
-    CustomerDb, create_policy, create_request, kinds, masking_secrets, register, register_with, wait_done,
+    CustomerDb, create_policy, create_request, kinds, masking_secrets, register, register_with, retry_request,
+    wait_done,
 };
 use lethe_tests::{bearer, send};
 use serde_json::{Value, json};
@@ -247,6 +249,20 @@ const CRM_DATASET: &str = "dataset:
             fides_meta: {data_type: string}
 ";
 
+/// A policy hashing `user.name`, and an erasure request of it for customer-1; the request's id.
+async fn hash_names_of_customer_1<S, B>(service: &S, root: &str) -> String
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody,
+{
+    create_policy(service, root, "hash_names", json!([
+        {"key": "hash_names_rule", "action_type": "erasure", "masking_strategy": {"strategy": "hash"}, "targets": ["user.name"]}
+    ]))
+    .await;
+    create_request(service, root, json!({"identity": {"email": "customer-1@example.com"}, "policy_key": "hash_names"}))
+        .await
+}
+
 #[actix_web::test]
 async fn a_read_only_connection_fails_erasure_and_the_retry_masks_nothing_twice() {
     for kind in kinds() {
@@ -255,16 +271,7 @@ async fn a_read_only_connection_fails_erasure_and_the_retry_masks_nothing_twice(
         register(&service, &root, &shop, "shop", "shop_db").await;
         let crm = CustomerDb::create_with(kind, CRM_SQL);
         register_with(&service, &root, &crm, "crm", "read", CRM_DATASET).await;
-        create_policy(&service, &root, "hash_names", json!([
-            {"key": "hash_names_rule", "action_type": "erasure", "masking_strategy": {"strategy": "hash"}, "targets": ["user.name"]}
-        ]))
-        .await;
-        let id = create_request(
-            &service,
-            &root,
-            json!({"identity": {"email": "customer-1@example.com"}, "policy_key": "hash_names"}),
-        )
-        .await;
+        let id = hash_names_of_customer_1(&service, &root).await;
         let failed = wait_done(&service, &root, &id).await;
         assert_eq!(failed["status"], "error", "{kind:?}: {failed}");
         assert_eq!(failed["action_required_details"]["step"], "erasure");
@@ -299,12 +306,7 @@ async fn a_read_only_connection_fails_erasure_and_the_retry_masks_nothing_twice(
         )
         .await;
         assert_eq!(granted.status, StatusCode::OK);
-        let retried = send(
-            &service,
-            TestRequest::post().uri(&format!("/api/v1/privacy-request/{id}/retry")).insert_header(bearer(&root)),
-        )
-        .await;
-        assert_eq!(retried.status, StatusCode::OK, "{:?}", retried.body);
+        retry_request(&service, &root, &id).await;
         let done = wait_done(&service, &root, &id).await;
         assert_eq!(done["status"], "complete", "{kind:?}: {done}");
         // The retry masked from the original values with the same salt: same result, not a hash
@@ -364,16 +366,7 @@ async fn collections_of_one_store_are_masked_together_or_not_at_all() {
         let (app, service, root) = lethe_tests::ready().await;
         let crm = CustomerDb::create_with(kind, NOTES_SQL);
         register_with(&service, &root, &crm, "crm", "write", NOTES_DATASET).await;
-        create_policy(&service, &root, "hash_names", json!([
-            {"key": "hash_names_rule", "action_type": "erasure", "masking_strategy": {"strategy": "hash"}, "targets": ["user.name"]}
-        ]))
-        .await;
-        let id = create_request(
-            &service,
-            &root,
-            json!({"identity": {"email": "customer-1@example.com"}, "policy_key": "hash_names"}),
-        )
-        .await;
+        let id = hash_names_of_customer_1(&service, &root).await;
         let failed = wait_done(&service, &root, &id).await;
         assert_eq!(failed["status"], "error", "{kind:?}: {failed}");
         assert_eq!(failed["action_required_details"]["step"], "erasure", "{kind:?}: {failed}");
@@ -390,12 +383,7 @@ INSERT INTO note SELECT id, contact_id, author FROM note_old;
 DROP TABLE note_old;
 ",
         );
-        let retried = send(
-            &service,
-            TestRequest::post().uri(&format!("/api/v1/privacy-request/{id}/retry")).insert_header(bearer(&root)),
-        )
-        .await;
-        assert_eq!(retried.status, StatusCode::OK, "{:?}", retried.body);
+        retry_request(&service, &root, &id).await;
         let done = wait_done(&service, &root, &id).await;
         assert_eq!(done["status"], "complete", "{kind:?}: {done}");
         let salt = secret(&masking_secrets(&app, &id), "hash_salt");

@@ -8,7 +8,9 @@ use std::io::Read;
 
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
-use lethe_tests::shop::{CustomerDb, Kind, create_request, download_packages, kinds, register, wait_done};
+use lethe_tests::shop::{
+    CustomerDb, Kind, create_request, download_packages, kinds, register, retry_request, wait_done,
+};
 use lethe_tests::{TestApp, bearer, send};
 use serde_json::{Value, json};
 
@@ -360,12 +362,7 @@ async fn a_request_failing_on_a_down_database_completes_after_the_connection_is_
         assert_eq!(not_yet.status, StatusCode::BAD_REQUEST);
 
         send(&service, put(db.secrets())).await;
-        let retried = send(
-            &service,
-            TestRequest::post().uri(&format!("/api/v1/privacy-request/{id}/retry")).insert_header(bearer(&root)),
-        )
-        .await;
-        assert_eq!(retried.status, StatusCode::OK, "{:?}", retried.body);
+        retry_request(&service, &root, &id).await;
         let done = wait_done(&service, &root, &id).await;
         assert_eq!(done["status"], "complete", "{done}");
         assert_eq!(done["action_required_details"], Value::Null);
@@ -444,12 +441,7 @@ async fn a_failed_upload_is_retried_from_the_stored_results_without_querying_aga
     // The customer's data changes meanwhile: the retry packages what was found, without new queries.
     db.execute("UPDATE customer SET name = 'Changed Name' WHERE id = 1");
     std::fs::remove_file(&blocker).unwrap();
-    let retried = send(
-        &service,
-        TestRequest::post().uri(&format!("/api/v1/privacy-request/{id}/retry")).insert_header(bearer(&root)),
-    )
-    .await;
-    assert_eq!(retried.status, StatusCode::OK);
+    retry_request(&service, &root, &id).await;
     app.state().requests.execute(&id).unwrap();
     let done = wait_done(&service, &root, &id).await;
     assert_eq!(done["status"], "complete", "{done}");
